@@ -35,3 +35,22 @@ def bench(session: nox.Session) -> None:
     session.install(".")
     for script in session.posargs or ["bench/plan.py"]:
         session.run("python", script)
+
+
+@nox.session(name="fidelity-heat", python=PYTHON)
+def fidelity_heat(session: nox.Session) -> None:
+    """Fake Heat against real Heat (openstack-heat in its own venv, never a project dependency).
+
+    `nox -s fidelity-heat -- --release 18.0.0` runs the oracle over every service template and compares;
+    `nox -s fidelity-heat -- --write-subset` regenerates the CI subset's committed oracle outputs.
+    See tests/fidelity/heat/README.md for all options.
+    """
+    session.install(".")
+    oracle_venv = f"{session.virtualenv.location}-oracle"
+    session.run(
+        "python", "tests/fidelity/heat/oracle_venv.py", oracle_venv, "openstack-heat==27.0.1", "PyYAML"
+    )
+    session.run(
+        "python", "tests/fidelity/heat/run.py", "--oracle-python", f"{oracle_venv}/bin/python",
+        *session.posargs,
+    )

@@ -1,0 +1,247 @@
+"""`nox -s fidelity-heat`: real Heat (the oracle) against the fake, over a release's service templates.
+
+    nox -s fidelity-heat -- [--release 18.0.0 ...] [--templates PATH] [--only RELPATH ...] [--refresh]
+                            [--write-params] [--write-subset] [--oracle-only] [--report FILE]
+
+Steps, per release:
+1. the THT tree: `--templates PATH`, else `$TRIPLEO_SIM_FIDELITY_THT/tripleo-heat-templates-<release>`, else
+   the project's fetch (`python -m simulator.cli templates fetch <release>`, cached per user);
+2. rendered into a temp dir by **that tree's own** `tools/process-templates.py` (the reference renderer),
+   run with the oracle venv's python and the script's default roles and network data;
+3. parameters: `data/<release>/params.json` if committed, else computed by real Heat (see params.py);
+   `--write-params` recomputes and writes it;
+4. every service template with a `role_data` output (or the `--only` ones) is created by real Heat with the
+   rendered resource registry; results are cached under the user cache dir keyed by (release, template,
+   hash of parameters + environment + oracle version); `--refresh` recomputes them;
+5. the fake evaluates each template with the same parameters; every difference is printed as a key path with
+   both values, then the summary line `fidelity-heat <release>: N compared, M identical, K differ`.
+
+`--write-subset` (18.0.0) regenerates the CI subset's committed oracle outputs in `data/18.0.0/subset/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import compare  # noqa: E402
+import params as params_mod  # noqa: E402
+import subset  # noqa: E402
+
+ORACLE = HERE / "oracle.py"
+DATA = HERE / "data"
+ORACLE_VERSION = "openstack-heat==27.0.1"
+ENVIRONMENT = [params_mod.REGISTRY]
+SERVICE_DIRS = ("deployment", "docker/services", "puppet/services")
+DEFAULT_RELEASES = ["18.0.0"]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def tree_for(release: str, templates: str | None) -> Path:
+    if templates:
+        return Path(templates).resolve()
+    base = os.environ.get("TRIPLEO_SIM_FIDELITY_THT")
+    if base and (Path(base) / f"tripleo-heat-templates-{release}").is_dir():
+        return (Path(base) / f"tripleo-heat-templates-{release}").resolve()
+    proc = subprocess.run([sys.executable, "-m", "simulator.cli", "templates", "fetch", release],
+                          capture_output=True, text=True)
+    path = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    if proc.returncode != 0 or not Path(path).is_dir():
+        raise SystemExit(
+            f"fidelity-heat: cannot get THT {release} through `tripleo-sim templates fetch` "
+            f"({(proc.stderr.strip().splitlines() or ['no output'])[-1]}); pass --templates PATH or set "
+            f"TRIPLEO_SIM_FIDELITY_THT to a folder holding tripleo-heat-templates-{release}/"
+        )
+    return Path(path).resolve()
+
+
+def render(oracle_python: str, tree: Path, out: Path) -> Path:
+    """Render the tree with its own tools/process-templates.py (defaults for roles and network data)."""
+    started = time.monotonic()
+    proc = subprocess.run([oracle_python, "tools/process-templates.py", "-o", str(out)], cwd=tree,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{tree}/tools/process-templates.py failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    log(f"rendered {tree.name} with its own process-templates.py in {time.monotonic() - started:.1f} s")
+    return out
+
+
+def service_templates(root: Path) -> list[str]:
+    found = []
+    for sub in SERVICE_DIRS:
+        for path in sorted((root / sub).rglob("*.yaml")):
+            if path.name.endswith(".j2.yaml"):
+                continue
+            text = path.read_text(errors="replace")
+            if "role_data:" not in text:
+                continue
+            tmpl = params_mod._load(path)
+            if isinstance(tmpl, dict) and "role_data" in (tmpl.get("outputs") or {}):
+                found.append(str(path.relative_to(root)))
+    return found
+
+
+class Oracle:
+    """Runs oracle.py in the oracle venv over batches of templates, with the per-user result cache."""
+
+    def __init__(self, python: str, root: Path, release: str, cache: Path, refresh: bool, timeout: int) -> None:
+        self.python, self.root, self.release = python, root, release
+        self.cache, self.refresh, self.timeout = cache, refresh, timeout
+        self.seconds: dict[str, float] = {}
+
+    def key(self, parameter_defaults: dict[str, Any], environment: list[str]) -> str:
+        material = json.dumps([ORACLE_VERSION, environment, parameter_defaults], sort_keys=True)
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def results(self, templates: list[str], parameter_defaults: dict[str, Any],
+                environment: list[str] = ENVIRONMENT) -> dict[str, dict[str, Any]]:
+        folder = self.cache / self.release / self.key(parameter_defaults, environment)
+        paths = {t: folder / (t + ".json") for t in templates}
+        todo = [t for t in templates if self.refresh or not paths[t].is_file()]
+        if todo:
+            log(f"real Heat: creating {len(todo)} stacks ({len(templates) - len(todo)} cached) in {folder}")
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                json.dump({"root": str(self.root), "environment_files": environment,
+                           "parameter_defaults": parameter_defaults, "timeout": self.timeout,
+                           "stacks": [{"template": t, "output": str(paths[t])} for t in todo]}, f)
+            started = time.monotonic()
+            try:
+                subprocess.run([self.python, str(ORACLE), f.name], check=False)
+            finally:
+                os.unlink(f.name)
+            log(f"real Heat: {len(todo)} stacks in {time.monotonic() - started:.0f} s")
+        out = {}
+        for t, p in paths.items():
+            out[t] = (json.loads(p.read_text()) if p.is_file()
+                      else {"status": "ERROR", "reason": "the oracle wrote no result (crashed?)", "outputs": {}})
+            if "seconds" in out[t]:
+                self.seconds[t] = out[t]["seconds"]
+        return out
+
+
+def load_params(release: str, root: Path, oracle: Oracle, write: bool) -> dict[str, Any]:
+    path = DATA / release / "params.json"
+    if path.is_file() and not write:
+        return json.loads(path.read_text())
+    built = params_mod.build(root, lambda ts, pd: oracle.results(ts, pd))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
+    log(f"wrote {path.relative_to(HERE.parents[2])}")
+    return built
+
+
+def evaluate_fake(tree: Path, template: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    from fakes.heat import TemplateTree, evaluate_template
+
+    outputs = evaluate_template(TemplateTree.from_path(tree), template, parameters=parameters,
+                                environment_files=[], use_default_registry=True)
+    return dict(outputs)
+
+
+def compare_release(release: str, tree: Path, parameters: dict[str, Any],
+                    results: dict[str, dict[str, Any]]) -> compare.Report:
+    report = compare.Report(release)
+    for template, result in sorted(results.items()):
+        if result["status"] != "CREATE_COMPLETE":
+            report.oracle_failures[template] = f"{result['status']}: {result.get('reason')}"
+            continue
+        try:
+            fake = evaluate_fake(tree, template, parameters)
+        except Exception as exc:
+            report.results.append(compare.TemplateResult(template, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        report.results.append(compare.compare_outputs(template, result["outputs"], fake))
+    return report
+
+
+def write_subset(results: dict[str, dict[str, Any]], release: str) -> None:
+    folder = DATA / release / "subset"
+    for template in subset.TEMPLATES:
+        result = results[template]
+        if result["status"] != "CREATE_COMPLETE":
+            raise SystemExit(f"{template}: real Heat did not create it, cannot be in the subset: {result['reason']}")
+        path = folder / (template + ".json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        committed = {"generated_by": "nox -s fidelity-heat -- --write-subset", "oracle": ORACLE_VERSION,
+                     "release": release, "template": template, "outputs": result["outputs"]}
+        path.write_text(json.dumps(committed, indent=1, sort_keys=True) + "\n")
+    log(f"wrote {len(subset.TEMPLATES)} oracle outputs under {folder.relative_to(HERE.parents[2])}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="fidelity-heat", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--oracle-python", required=True, help="python of the venv holding openstack-heat")
+    ap.add_argument("--release", action="append", help="THT release(s); default 18.0.0")
+    ap.add_argument("--templates", help="a local THT tree instead of the fetched release (one release)")
+    ap.add_argument("--only", action="append", default=[], help="template relpath(s) instead of all")
+    ap.add_argument("--refresh", action="store_true", help="recompute cached oracle results")
+    ap.add_argument("--write-params", action="store_true", help="recompute data/<release>/params.json")
+    ap.add_argument("--write-subset", action="store_true", help="regenerate the CI subset's oracle outputs")
+    ap.add_argument("--oracle-only", action="store_true", help="run real Heat, do not compare with the fake")
+    ap.add_argument("--timeout", type=int, default=600, help="seconds per stack")
+    ap.add_argument("--report", help="write the comparison as JSON to this file")
+    args = ap.parse_args(argv)
+    args.oracle_python = os.path.abspath(args.oracle_python)
+
+    import platformdirs
+
+    cache = Path(platformdirs.user_cache_dir("tripleo-sim")) / "fidelity-heat"
+    releases = args.release or DEFAULT_RELEASES
+    if args.write_subset:
+        releases, args.only = [subset.RELEASE], list(subset.TEMPLATES)
+    if args.templates and len(releases) != 1:
+        ap.error("--templates takes one --release (the label of that tree)")
+    status = 0
+    reports = []
+    for release in releases:
+        tree = tree_for(release, args.templates)
+        workdir = Path(tempfile.mkdtemp(prefix=f"fidelity-heat-{release}-"))
+        try:
+            root = render(args.oracle_python, tree, workdir / "rendered")
+            oracle = Oracle(args.oracle_python, root, release, cache, args.refresh, args.timeout)
+            parameters = load_params(release, root, oracle, args.write_params)
+            templates = args.only or service_templates(root)
+            log(f"{release}: {len(templates)} service templates with a role_data output")
+            results = oracle.results(templates, parameters)
+            created = sum(r["status"] == "CREATE_COMPLETE" for r in results.values())
+            seconds = sorted(oracle.seconds.get(t, 0.0) for t in templates)
+            if seconds:
+                log(f"real Heat {release}: {created}/{len(templates)} created; per stack median "
+                    f"{seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s, total {sum(seconds):.0f} s")
+            for t, r in sorted(results.items()):
+                if r["status"] != "CREATE_COMPLETE":
+                    log(f"real Heat {release}: {t}: {r['status']}: {r.get('reason')}")
+            if args.write_subset:
+                write_subset(results, release)
+            if args.oracle_only or args.write_subset:
+                continue
+            report = compare_release(release, tree, parameters, results)
+            for line in report.lines():
+                log(line)
+            reports.append(report.to_json())
+            status |= 1 if report.differ else 0
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if args.report:
+        Path(args.report).write_text(json.dumps(reports, indent=1, sort_keys=True, default=repr) + "\n")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
