@@ -1,0 +1,97 @@
+"""Catalogue of tripleo-ansible roles called by THT lifecycle tasks, modelled by their effect.
+
+Each role entry point (``tasks_from``) is a short task list in Ansible's format calling a pseudo-module
+``tripleo_role.<role>`` whose arguments are the role's inputs after its defaults (read from tripleo-ansible 6.0.0,
+``roles/<name>/defaults/main.yml`` and ``tasks/*.yml``); :mod:`.effects` maps the pseudo-modules to effects.
+A role that is not catalogued runs as one opaque ``tripleo_role.opaque`` task, so it is counted, not hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ROLE_CATALOGUE", "RoleModel", "role_tasks"]
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    name: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    entry_points: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    summary: str = ""
+
+
+def _call(role: str, name: str, **args: Any) -> Mapping[str, Any]:
+    return {"name": name, f"tripleo_role.{role}": dict(args)}
+
+
+ROLE_CATALOGUE: dict[str, RoleModel] = {
+    "tripleo_container_tag": RoleModel(
+        "tripleo_container_tag",
+        defaults={
+            "tripleo_container_cli": "{{ container_cli | default('podman') }}",
+            "tripleo_container_pull_image": "{{ pull_image | default(true) }}",
+            "tripleo_container_image_latest": "{{ container_image_latest | default('latest') }}",
+            "tripleo_container_image": "{{ container_image | default('') }}",
+        },
+        entry_points={"main": (
+            {"name": "Fail if container image is undefined", "fail": {"msg": "tripleo_container_image is empty"},
+             "when": ["not tripleo_container_image"]},
+            _call("tripleo_container_tag", "Pull and tag image", cli="{{ tripleo_container_cli }}",
+                  image="{{ tripleo_container_image }}", latest="{{ tripleo_container_image_latest }}",
+                  pull="{{ tripleo_container_pull_image | bool }}"),
+        )},
+        summary="pull (optionally) and tag an image as the pcmklatest/latest name",
+    ),
+    "tripleo_container_rm": RoleModel(
+        "tripleo_container_rm",
+        defaults={
+            "tripleo_container_cli": "{{ container_cli | default('podman') }}",
+            "tripleo_containers_to_rm": "{{ containers_to_rm | default([]) }}",
+        },
+        entry_points={"main": (
+            _call("tripleo_container_rm", "Remove containers and their systemd units",
+                  cli="{{ tripleo_container_cli }}", containers="{{ tripleo_containers_to_rm }}"),
+        )},
+        summary="stop/disable tripleo_<c>(_healthcheck) units, remove unit files and the containers",
+    ),
+    "tripleo_container_stop": RoleModel(
+        "tripleo_container_stop",
+        defaults={"tripleo_containers_to_stop": [], "tripleo_delegate_to": ["localhost"]},
+        entry_points={"main": (
+            {"name": "Fail if tripleo_delegate_to is undefined", "fail": {"msg": "tripleo_delegate_to is mandatory"},
+             "when": ["not ((tripleo_delegate_to is defined) and (tripleo_delegate_to | length > 0))"]},
+            _call("tripleo_container_stop", "Stop containers", containers="{{ tripleo_containers_to_stop }}",
+                  delegate_to="{{ tripleo_delegate_to }}"),
+        )},
+        summary="stop the named containers (systemctl stop, podman kill, docker stop) on the delegate hosts",
+    ),
+    "tripleo_upgrade_hiera": RoleModel(
+        "tripleo_upgrade_hiera",
+        defaults={"tripleo_upgrade_hiera_file": "/etc/puppet/hieradata/upgrade.json"},
+        entry_points={
+            "set": (_call("tripleo_upgrade_hiera", "Set upgrade hiera key", op="set",
+                          file="{{ tripleo_upgrade_hiera_file }}", key="{{ tripleo_upgrade_key }}",
+                          value="{{ tripleo_upgrade_value }}"),),
+            "remove": (_call("tripleo_upgrade_hiera", "Remove upgrade hiera key", op="remove",
+                             file="{{ tripleo_upgrade_hiera_file }}", key="{{ tripleo_upgrade_key }}"),),
+            "remove-all": (_call("tripleo_upgrade_hiera", "Remove upgrade hiera file", op="remove-all",
+                                 file="{{ tripleo_upgrade_hiera_file }}"),),
+            "main": (),
+        },
+        summary="set/remove keys of the upgrade hiera JSON file used to scale clustered services stepwise",
+    ),
+}
+
+
+def role_tasks(name: str, tasks_from: str = "main") -> tuple[list[Mapping[str, Any]], Mapping[str, Any], bool]:
+    """(raw task list, role defaults, modelled?) for a role call; unknown roles give one opaque task."""
+    entry = tasks_from.rsplit("/", 1)[-1]
+    for suffix in (".yml", ".yaml"):
+        entry = entry.removesuffix(suffix)
+    model = ROLE_CATALOGUE.get(name)
+    if model is None or entry not in model.entry_points:
+        return [_call("opaque", "opaque role", role=name, tasks_from=entry)], {}, False
+    return [dict(t) for t in model.entry_points[entry]], model.defaults, True

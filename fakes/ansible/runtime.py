@@ -1,0 +1,323 @@
+"""Running one task on one host: variables, ``when``, loops, the module (or a built-in action), ``until``,
+``changed_when``/``failed_when``, ``register`` and ``set_fact`` — ansible-core 2.19's ``TaskExecutor`` rules.
+
+Which hosts run which task, and in what order, is the strategy's business (:mod:`.strategy`).
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import AnsibleSimError, TemplateFailure
+from .results import Effects, ModuleCall
+from .tasks import Block, Task
+from .templating import Templar
+
+__all__ = ["HostState", "Outcome", "PlayContext", "Scope", "execute"]
+
+OMIT = "__omit_place_holder__"
+_META = "meta"
+
+
+@dataclass
+class HostState:
+    """Mutable per-host state of a run: facts from ``set_fact`` and registered results persist across plays."""
+
+    name: str
+    inventory_vars: Mapping[str, Any]
+    facts: dict[str, Any] = field(default_factory=dict)
+    ended: bool = False  # meta: end_host / end_play
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a task inherits from enclosing blocks, static imports and the play."""
+
+    when: tuple[tuple[Any, str], ...] = ()
+    tags: frozenset[str] = frozenset()
+    vars: tuple[Mapping[str, Any], ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    rescuable: bool = False
+    role: str | None = None
+
+    def enter(self, node: Block | Task, *, inherit_when: bool = True, rescuable: bool | None = None) -> Scope:
+        when = self.when
+        if inherit_when:
+            when = when + tuple((c, f"{node.path}.when[{i}]") for i, c in enumerate(node.when))
+        return Scope(
+            when=when,
+            tags=self.tags | frozenset(node.tags),
+            vars=(*self.vars, node.vars) if node.vars else self.vars,
+            options={**self.options, **node.options},
+            rescuable=self.rescuable if rescuable is None else rescuable,
+            role=self.role,
+        )
+
+
+@dataclass
+class PlayContext:
+    """Per-play constants the runtime needs: tools, magic variables, play vars."""
+
+    templar: Templar
+    effects: Effects
+    hosts: dict[str, HostState]
+    play_vars: Mapping[str, Any]
+    magic: Mapping[str, Any]  # groups, ansible_limit, play hosts lists...
+    extra_vars: Mapping[str, Any]
+    facts_shared: dict[str, Any] = field(default_factory=dict)
+
+    def variables(self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]) -> ChainMap:
+        layers: list[Mapping[str, Any]] = [self.extra_vars, local, host.facts]
+        if task is not None and task.vars:
+            layers.append(task.vars)
+        layers += reversed(scope.vars)
+        layers += [self.play_vars, host.inventory_vars, self._host_magic(host), self.magic]
+        return ChainMap(*layers)  # type: ignore[arg-type]
+
+    def _host_magic(self, host: HostState) -> Mapping[str, Any]:
+        return {
+            "inventory_hostname": host.name,
+            "inventory_hostname_short": host.name.split(".")[0],
+            "hostvars": _HostVars(self),
+            "group_names": [g for g, m in self.magic["groups"].items() if host.name in m and g != "all"],
+            "ansible_facts": host.facts.get("ansible_facts", {}),
+        }
+
+
+class _HostVars(Mapping[str, Any]):
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: PlayContext) -> None:
+        self._ctx = ctx
+
+    def __getitem__(self, name: str) -> Any:
+        host = self._ctx.hosts[name]
+        return dict(ChainMap(host.facts, self._ctx.play_vars, host.inventory_vars, self._ctx._host_magic(host)))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ctx.hosts)
+
+    def __len__(self) -> int:
+        return len(self._ctx.hosts)
+
+
+@dataclass
+class Outcome:
+    """Result of one task on one host."""
+
+    status: str  # ok | changed | skipped | failed
+    result: dict[str, Any]
+    ignored: bool = False
+    error: AnsibleSimError | None = None
+    calls: list[ModuleCall] = field(default_factory=list)
+    includes: list[Mapping[str, Any]] = field(default_factory=list)  # per-item vars of an include task
+    end: str | None = None  # meta end_host / end_play
+
+
+def execute(task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: Mapping[str, Any] | None = None) -> Outcome:
+    """Run ``task`` on ``host`` and apply ``register``/``set_fact``.  Errors become a failed outcome."""
+    local = dict(local or {})
+    variables = ctx.variables(host, scope, task, local)
+    templar = ctx.templar
+    ignore = bool(scope.options.get("ignore_errors", False))
+    try:
+        ignore = bool(templar.render(ignore, variables, f"{task.path}.ignore_errors"))
+        items, loop_error = _loop_items(task, variables, templar)
+        if items is None:
+            outcome = _one(task, host, scope, ctx, variables, loop_error)
+        elif not items:
+            outcome = Outcome("skipped", {"changed": False, "skipped": True,
+                                          "skipped_reason": "No items in the list", "results": []})
+        else:
+            outcome = _loop(task, host, scope, ctx, local, items)
+    except AnsibleSimError as exc:
+        outcome = Outcome("failed", {"failed": True, "msg": str(exc)}, error=exc)
+    if outcome.status == "failed" and ignore:
+        outcome.ignored = True
+    if task.register:
+        host.facts[task.register] = outcome.result
+    return outcome
+
+
+def _loop_items(task: Task, variables: Mapping[str, Any], templar: Templar) -> tuple[list[Any] | None, Any]:
+    if task.loop_kind is None:
+        return None, None
+    where = f"{task.path}.{task.loop_kind}"
+    try:
+        value = templar.render(task.loop, variables, where)
+    except TemplateFailure as exc:
+        return None, exc
+    if task.loop_kind == "with_dict":
+        if not isinstance(value, Mapping):
+            raise TemplateFailure(where, str(task.loop), f"with_dict expects a dict, got {type(value).__name__}")
+        return [{"key": k, "value": v} for k, v in value.items()], None
+    if isinstance(value, str):
+        if task.loop_kind == "loop":
+            raise TemplateFailure(where, str(task.loop), "'loop' expects a list, got a string")
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise TemplateFailure(where, str(task.loop), f"expected a list, got {type(value).__name__}")
+    if task.loop_kind == "with_items":  # flattens one level
+        flat: list[Any] = []
+        for item in value:
+            flat.extend(item if isinstance(item, list) else [item])
+        return flat, None
+    return list(value), None
+
+
+def _loop(task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: dict[str, Any], items: list[Any]) -> Outcome:
+    results: list[dict[str, Any]] = []
+    calls: list[ModuleCall] = []
+    includes: list[Mapping[str, Any]] = []
+    failed = changed = False
+    skipped = True
+    for index, item in enumerate(items):
+        item_local = {**local, task.loop_var: item}
+        if task.index_var:
+            item_local[task.index_var] = index
+        variables = ctx.variables(host, scope, task, item_local)
+        try:
+            out = _one(task, host, scope, ctx, variables, None)
+        except AnsibleSimError as exc:
+            out = Outcome("failed", {"failed": True, "msg": str(exc)}, error=exc)
+        res = dict(out.result)
+        res[task.loop_var] = item
+        results.append(res)
+        calls += out.calls
+        includes += [{**inc, task.loop_var: item} for inc in out.includes]
+        skipped = skipped and out.status == "skipped"
+        failed = failed or out.status == "failed"
+        changed = changed or bool(res.get("changed"))
+    result: dict[str, Any] = {"results": results, "changed": changed, "skipped": skipped}
+    if failed:
+        result.update(failed=True, msg="One or more items failed")
+        status = "failed"
+    else:
+        result["msg"] = "All items skipped" if skipped else "All items completed"
+        status = "skipped" if skipped else ("changed" if changed else "ok")
+    return Outcome(status, result, calls=calls, includes=includes)
+
+
+def _one(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any], pending: Any) -> Outcome:
+    templar = ctx.templar
+    for condition, where in scope.when:
+        if not templar.condition(condition, variables, where):
+            return _skip(condition)
+    for index, condition in enumerate(task.when):
+        if not templar.condition(condition, variables, f"{task.path}.when[{index}]"):
+            return _skip(condition)
+    if pending is not None:
+        raise pending
+    if task.include is not None:
+        return Outcome("ok", {"changed": False, "include": task.include.target}, includes=[{}])
+    if task.action == _META:
+        return _meta(task)
+    return _run_with_retries(task, host, scope, ctx, variables)
+
+
+def _skip(condition: Any) -> Outcome:
+    return Outcome("skipped", {"changed": False, "skipped": True, "false_condition": condition,
+                               "skip_reason": "Conditional result was False"})
+
+
+def _meta(task: Task) -> Outcome:
+    what = str(task.args.get("_raw_params", "")).strip()
+    if what in ("end_host", "end_play"):
+        return Outcome("ok", {"changed": False}, end=what)
+    return Outcome("ok", {"changed": False})
+
+
+def _run_with_retries(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any]) -> Outcome:
+    templar = ctx.templar
+    retries = 1
+    if task.retries is not None:
+        retries += max(0, int(templar.render(task.retries, variables, f"{task.path}.retries")))
+    elif task.until:
+        retries += 3
+    calls: list[ModuleCall] = []
+    register_layer: dict[str, Any] = {}
+    variables = ChainMap(register_layer, variables)  # type: ignore[arg-type]
+    result: dict[str, Any] = {}
+    for attempt in range(1, retries + 1):
+        result = _action(task, host, scope, ctx, variables, attempt, calls)
+        if "failed" not in result:
+            result["failed"] = "rc" in result and result["rc"] not in (0, "0")
+        if retries > 1:
+            result["attempts"] = attempt
+        result.setdefault("changed", False)
+        if task.register:
+            register_layer[task.register] = result
+        if "skipped" not in result:
+            condname = "changed"
+            try:
+                if task.changed_when:
+                    result["changed"] = templar.all_true(task.changed_when, variables, f"{task.path}.changed_when")
+                condname = "failed"
+                if task.failed_when:
+                    failed = templar.all_true(task.failed_when, variables, f"{task.path}.failed_when")
+                    result["failed_when_result"] = result["failed"] = failed
+            except AnsibleSimError as exc:
+                result["failed"] = True
+                result[f"{condname}_when_result"] = str(exc)
+        if retries > 1:
+            conditions = task.until or (not result["failed"],)
+            if templar.all_true(conditions, variables, f"{task.path}.until"):
+                break
+    else:
+        if retries > 1:
+            result["attempts"] = retries - 1
+            result["failed"] = True
+    if result.get("failed"):
+        status = "failed"
+    elif result.get("skipped"):
+        status = "skipped"
+    else:
+        status = "changed" if result.get("changed") else "ok"
+    return Outcome(status, result, calls=calls)
+
+
+def _action(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any],
+            attempt: int, calls: list[ModuleCall]) -> dict[str, Any]:
+    templar = ctx.templar
+    action = task.action
+    where = f"{task.path}.{task.fqcn}"
+    if action == "set_fact":
+        facts = {k: v for k, v in templar.render(dict(task.args), variables, where).items() if k != "cacheable"}
+        if not facts:
+            raise TemplateFailure(where, "set_fact", "set_fact needs at least one variable")
+        targets = ctx.hosts.values() if scope.options.get("run_once") else [host]
+        for target in targets:
+            target.facts.update(facts)
+        return {"changed": False, "ansible_facts": facts}
+    if action == "fail":
+        msg = templar.render(task.args.get("msg", "Failed as requested from task"), variables, where)
+        return {"failed": True, "changed": False, "msg": msg}
+    if action == "assert":
+        that = task.args.get("that", [])
+        conditions = that if isinstance(that, list) else [that]
+        for index, condition in enumerate(conditions):
+            if not templar.condition(condition, variables, f"{where}.that[{index}]"):
+                msg = task.args.get("fail_msg", task.args.get("msg", "Assertion failed"))
+                return {"failed": True, "changed": False, "assertion": condition,
+                        "msg": templar.render(msg, variables, where)}
+        return {"changed": False, "msg": "All assertions passed"}
+    if action == "debug":
+        if "var" in task.args:
+            name = str(task.args["var"])
+            try:
+                value = templar.expression(name, variables, f"{where}.var")
+            except TemplateFailure:
+                value = "VARIABLE IS NOT DEFINED!"
+            return {"changed": False, name: value}
+        return {"changed": False, "msg": templar.render(task.args.get("msg", "Hello world!"), variables, where)}
+    args = templar.render(dict(task.args), variables, where)
+    args = {k: v for k, v in args.items() if v != OMIT}
+    delegate = scope.options.get("delegate_to")
+    target = templar.render(delegate, variables, f"{task.path}.delegate_to") if delegate else host.name
+    become = bool(templar.render(scope.options.get("become", False), variables, f"{task.path}.become"))
+    call = ModuleCall(host.name, str(target), action, task.fqcn, args, task.path, task.display_name, become, attempt)
+    calls.append(call)
+    return dict(ctx.effects(call))

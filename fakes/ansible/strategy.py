@@ -1,0 +1,305 @@
+"""Running plays over many hosts: the linear and free strategies, ``serial`` batches, ``run_once``,
+``any_errors_fatal``, ``max_fail_percentage``, block/rescue/always and dynamic includes.
+
+:meth:`Runner.steps` is a generator that yields a :class:`~fakes.ansible.results.HostTask` just before each
+host-task runs, so a simpy process can drive it (``yield env.timeout(duration)`` between steps); records of
+what ran accumulate in Ansible's callback order.  :meth:`Runner.run` drains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import AnsibleSimError, IncludeError
+from .hosts import Inventory, serial_batches
+from .loader import Loader
+from .play import Play
+from .results import Effects, HostTask, Record, canned_result
+from .roles import role_tasks
+from .runtime import HostState, Outcome, PlayContext, Scope, execute
+from .tags import TagSelection
+from .tasks import Block, Node, Task, parse_tasks
+from .templating import Templar
+
+__all__ = ["RunResult", "Runner"]
+
+Steps = Generator[HostTask, None, list[str]]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    records: tuple[Record, ...]
+    failed_hosts: tuple[str, ...]
+    facts: Mapping[str, Mapping[str, Any]] = field(repr=False)
+
+    def keys(self) -> list[tuple[str, str, str]]:
+        return [r.key() for r in self.records]
+
+
+class Runner:
+    """Interprets playbooks on simulated hosts.  State (facts, failed hosts) persists across plays of a run."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        *,
+        effects: Effects = canned_result,
+        loader: Loader | None = None,
+        tags: TagSelection | None = None,
+        limit: str | Sequence[str] | None = None,
+        extra_vars: Mapping[str, Any] | None = None,
+        forks: int = 5,
+        templar: Templar | None = None,
+    ) -> None:
+        self.inventory = inventory
+        self.effects = effects
+        self.loader = loader
+        self.tags = tags or TagSelection()
+        self.limit = limit
+        self.extra_vars = dict(extra_vars or {})
+        self.forks = forks
+        self.templar = templar or Templar()
+        self.hosts = {h: HostState(h, inventory.variables(h)) for h in inventory.hosts}
+        self.records: list[Record] = []
+        self.dead: list[str] = []  # failed hosts: never run again in this run
+        self._wave = 0
+        self._parsed: dict[tuple[str, str], tuple[Node, ...]] = {}
+
+    # -- public ---------------------------------------------------------------------------------------------
+    def run(self, playbook: Iterable[Play]) -> RunResult:
+        for _ in self.steps(playbook):
+            pass
+        return self.result()
+
+    def result(self) -> RunResult:
+        return RunResult(tuple(self.records), tuple(self.dead), {h: dict(s.facts) for h, s in self.hosts.items()})
+
+    def steps(self, playbook: Iterable[Play]) -> Generator[HostTask, None, None]:
+        tqm_failed = 0
+        for index, play in enumerate(playbook):
+            hosts = self.inventory.play_hosts(play.hosts, self.limit)
+            previously_failed = tqm_failed
+            stop = False
+            for batch in serial_batches(hosts, play.serial, f"{play.path}.serial"):
+                run = _PlayRun(self, play, index, batch)
+                yield from run.execute()
+                batch_failed = [h for h in batch if h in self.dead]
+                tqm_failed = len(batch_failed)
+                if run.break_play or len(batch) == tqm_failed - previously_failed:
+                    stop = True
+                    break
+                previously_failed = tqm_failed
+            if stop:
+                return
+
+    # -- internals used by _PlayRun ------------------------------------------------------------------------
+    def next_wave(self) -> int:
+        self._wave += 1
+        return self._wave
+
+    def load(self, name: str, relative_to: str | None, where: str) -> tuple[str, tuple[Node, ...]]:
+        if self.loader is None:
+            raise IncludeError(where, f"expected a loader to resolve include {name!r}, found none")
+        path, raw = self.loader(name, relative_to)
+        key = (path, "tasks")
+        if key not in self._parsed:
+            self._parsed[key] = parse_tasks(raw, path)
+        return path, self._parsed[key]
+
+
+class _PlayRun:
+    def __init__(self, runner: Runner, play: Play, index: int, batch: list[str]) -> None:
+        self.r = runner
+        self.play = play
+        self.index = index
+        self.batch = batch
+        self.break_play = False
+        self.tqm_failed: list[str] = []
+        all_hosts = runner.inventory.play_hosts(play.hosts, runner.limit)
+        live = [h for h in batch if h not in runner.dead]
+        magic = {
+            "groups": runner.inventory.groups_var(),
+            "ansible_limit": ",".join(runner.limit) if isinstance(runner.limit, list | tuple) else runner.limit,
+            "ansible_play_hosts_all": all_hosts,
+            "ansible_play_hosts": live,
+            "ansible_play_batch": live,
+            "play_hosts": live,
+            "playbook_dir": ".",
+        }
+        if magic["ansible_limit"] is None:
+            del magic["ansible_limit"]
+        self.ctx = PlayContext(runner.templar, runner.effects, runner.hosts, play.vars, magic, runner.extra_vars)
+        self.scope = Scope(tags=frozenset(play.tags), options={"any_errors_fatal": play.any_errors_fatal,
+                                                               **play.options})
+
+    def execute(self) -> Generator[HostTask, None, None]:
+        live = [h for h in self.batch if h not in self.r.dead]
+        if not live:
+            return
+        if self.play.strategy == "free":
+            yield from self._free(live)
+        else:
+            yield from self._seq(self.play.tasks, live, self.scope, None)
+
+    def _free(self, live: list[str]) -> Generator[HostTask, None, None]:
+        gens = {h: self._seq(self.play.tasks, [h], self.scope, None) for h in live}
+        while gens:
+            for host in list(gens):
+                try:
+                    yield next(gens[host])
+                except StopIteration:
+                    del gens[host]
+
+    def _fail(self, hosts: Iterable[str]) -> None:
+        for host in hosts:
+            if host not in self.r.dead:
+                self.r.dead.append(host)
+
+    # -- tree walking --------------------------------------------------------------------------------------
+    def _seq(self, nodes: Sequence[Node], hosts: list[str], scope: Scope, origin: str | None) -> Steps:
+        running = list(hosts)
+        failed: list[str] = []
+        for node in nodes:
+            running = [h for h in running if not self.r.hosts[h].ended]
+            if not running or self.break_play:
+                break
+            newly = yield from self._node(node, running, scope, origin)
+            if newly:
+                failed += [h for h in newly if h not in failed]
+                running = [h for h in running if h not in newly]
+        if not scope.rescuable and failed:
+            self._fail(failed)
+        return failed
+
+    def _node(self, node: Node, hosts: list[str], scope: Scope, origin: str | None) -> Steps:
+        if isinstance(node, Task):
+            return (yield from self._task(node, hosts, scope, origin))
+        inner = scope.enter(node, rescuable=scope.rescuable or bool(node.rescue) or bool(node.always))
+        failed = yield from self._seq(node.block, hosts, inner, origin)
+        if node.rescue and failed and not self.break_play:
+            rescue_scope = scope.enter(node, rescuable=scope.rescuable or bool(node.always))
+            failed = yield from self._seq(node.rescue, failed, rescue_scope, origin)
+        if node.always and not self.break_play:
+            entered = [h for h in hosts if not self.r.hosts[h].ended]
+            always_failed = yield from self._seq(node.always, entered, scope.enter(node), origin)
+            failed = [h for h in hosts if h in failed or h in always_failed]
+        if failed and not scope.rescuable:
+            self._fail(failed)
+        return failed
+
+    def _task(self, task: Task, hosts: list[str], scope: Scope, origin: str | None) -> Steps:
+        tscope = scope.enter(task, inherit_when=False)
+        if task.include is None or task.include.static:
+            pass
+        if not self.r.tags.should_run(tscope.tags):
+            return []
+        if task.include is not None and task.include.static:
+            return (yield from self._static_include(task, hosts, scope, origin))
+        run_once = bool(tscope.options.get("run_once"))
+        targets = hosts[:1] if run_once else hosts
+        wave = self.r.next_wave()
+        outcomes: dict[str, Outcome] = {}
+        name = f"{scope.role} : {task.display_name}" if scope.role else task.display_name
+        for host in targets:
+            yield HostTask(host, name, task.path, task.action, wave, self.index)
+            outcome = execute(task, self.r.hosts[host], tscope, self.ctx)
+            outcomes[host] = outcome
+            self.r.records.append(Record(host, name, task.path, task.action, outcome.status, outcome.ignored,
+                                         str(outcome.error) if outcome.error else None, tuple(outcome.calls),
+                                         outcome.result))
+        if run_once and task.register:
+            for host in hosts[1:]:
+                self.r.hosts[host].facts[task.register] = outcomes[targets[0]].result
+        failed = [h for h, o in outcomes.items() if o.status == "failed" and not o.ignored]
+        if run_once and failed:
+            failed = list(hosts)
+        for host, outcome in outcomes.items():
+            if outcome.end is not None:
+                ended = hosts if outcome.end == "end_play" else [host]
+                for h in ended:
+                    self.r.hosts[h].ended = True
+        if task.include is not None:
+            more = yield from self._dynamic_include(task, outcomes, tscope, origin)
+            failed += [h for h in more if h not in failed]
+        any_failed = [h for h, o in outcomes.items() if o.status == "failed"]
+        if tscope.options.get("any_errors_fatal") and any_failed:
+            failed += [h for h in hosts if h not in any_failed and h not in failed]
+        if not scope.rescuable:
+            self._fail(failed)
+        self._check_max_fail(hosts)
+        return failed
+
+    def _check_max_fail(self, hosts: list[str]) -> None:
+        mfp = self.play.max_fail_percentage
+        if mfp is None:
+            return
+        failed_in_batch = [h for h in self.batch if h in self.r.dead]
+        if len(failed_in_batch) / len(self.batch) > mfp / 100.0:
+            self._fail(hosts)
+            self.break_play = True
+
+    # -- includes ------------------------------------------------------------------------------------------
+    def _resolve(self, task: Task, variables: Mapping[str, Any]) -> tuple[str, tuple[Node, ...], Scope | None]:
+        include = task.include
+        assert include is not None
+        where = f"{task.path}.{task.fqcn}"
+        target = self.r.templar.render(include.target, variables, where)
+        if include.kind == "tasks":
+            path, nodes = self.r.load(str(target), None, where)
+            return path, nodes, None
+        raw, defaults, _ = role_tasks(str(target), self.r.templar.render(include.tasks_from, variables, where))
+        key = (f"role:{target}:{include.tasks_from}", "role")
+        if key not in self.r._parsed:
+            self.r._parsed[key] = parse_tasks(raw, f"roles/{target}/{include.tasks_from}")
+        role_scope = Scope(vars=(defaults,), role=str(target))
+        return key[0], self.r._parsed[key], role_scope
+
+    def _static_include(self, task: Task, hosts: list[str], scope: Scope, origin: str | None) -> Steps:
+        """``import_tasks``/``import_role``: resolved once, the import's when/tags/vars apply to every task."""
+        variables = self.ctx.variables(self.r.hosts[hosts[0]], scope, task, {})
+        try:
+            path, nodes, role_scope = self._resolve(task, variables)
+        except AnsibleSimError as exc:
+            raise IncludeError(task.path, f"cannot import: {exc}") from exc
+        inner = scope.enter(task)
+        if role_scope is not None:
+            inner = Scope(inner.when, inner.tags, (*role_scope.vars, *inner.vars), inner.options, inner.rescuable,
+                          role_scope.role)
+        return (yield from self._seq(nodes, hosts, inner, path))
+
+    def _dynamic_include(self, task: Task, outcomes: Mapping[str, Outcome], scope: Scope, origin: str | None) -> Steps:
+        """``include_tasks``/``include_role``: grouped like Ansible's IncludedFile (file, vars), in host order."""
+        groups: list[tuple[tuple[str, tuple[Node, ...], Scope | None], Mapping[str, Any], list[str]]] = []
+        failed: list[str] = []
+        for host, outcome in outcomes.items():
+            if outcome.status == "failed":
+                continue
+            for local in outcome.includes:
+                variables = self.ctx.variables(self.r.hosts[host], scope, task, local)
+                try:
+                    resolved = self._resolve(task, variables)
+                except AnsibleSimError as exc:
+                    self.r.records.append(Record(host, task.display_name, task.path, task.action, "failed",
+                                                 False, str(exc)))
+                    failed.append(host)
+                    break
+                for key, loc, members in groups:
+                    if key[0] == resolved[0] and loc == local:
+                        members.append(host)
+                        break
+                else:
+                    groups.append((resolved, local, [host]))
+        for (_, nodes, role_scope), local, members in groups:
+            members = [h for h in members if h not in failed and h not in self.r.dead]
+            if not members or self.break_play:
+                continue
+            inner = Scope(vars=(*scope.vars, dict(task.vars), dict(local)), rescuable=scope.rescuable,
+                          options={k: v for k, v in scope.options.items() if k == "any_errors_fatal"})
+            if role_scope is not None:
+                inner = Scope(vars=(*role_scope.vars, *inner.vars), rescuable=inner.rescuable,
+                              options=inner.options, role=role_scope.role)
+            newly = yield from self._seq(nodes, members, inner, origin)
+            failed += [h for h in newly if h not in failed]
+        return failed

@@ -1,0 +1,228 @@
+"""Jinja2 templating and conditionals with Ansible's semantics (ansible-core 2.19).
+
+Expressions run in a jinja2 ``SandboxedEnvironment`` loaded with ansible-core's own filter and test plugins
+(``ansible.plugins.filter.{core,mathstuff,urlsplit}``, ``ansible.plugins.test.{core,files,mathstuff,uri}``),
+used as a library.  Results are native Python values (a lone ``{{ x }}`` keeps the type of ``x``), as in
+ansible-core 2.19.
+
+Conditionals (``when``, ``failed_when``, ``changed_when``, ``until``) follow ansible-core 2.19:
+
+* a bool is itself; an empty string is an error;
+* a string wholly wrapped in ``{{ }}`` is templated first, and a string result is evaluated again as an
+  expression (indirection);
+* otherwise the string is a bare jinja2 expression;
+* the result must be a bool (:class:`~fakes.ansible.errors.BrokenConditional` otherwise);
+* a list is the AND of its items, evaluated left to right (later items are not evaluated once one is false).
+
+An undefined variable raises :class:`~fakes.ansible.errors.UndefinedVariable` naming the variable; tests such as
+``is defined`` and filters such as ``default`` see it as undefined without failing, as in Ansible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, islice
+from typing import Any
+
+import jinja2
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import BrokenConditional, TemplateFailure, UndefinedVariable
+
+__all__ = ["Templar", "is_template"]
+
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+_ALL_TEMPLATE = re.compile(r"^\s*\{\{.*\}\}\s*$", re.DOTALL)
+
+
+def is_template(value: object) -> bool:
+    """True if ``value`` is a string that jinja2 would template."""
+    return isinstance(value, str) and any(marker in value for marker in _TEMPLATE_MARKERS)
+
+
+class _UndefinedError(jinja2.UndefinedError):
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """Strict like Ansible: any use fails, ``is defined``/``default`` see it; remembers the variable name."""
+
+    __slots__ = ()
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        raise _UndefinedError(self._undefined_message, self._undefined_name or "?")
+
+    # StrictUndefined already fails on __iter__, __str__, __len__, __eq__, __bool__, ...; attribute access
+    # on an undefined value fails too (jinja2 raises through _fail_with_undefined_error).
+    __iter__ = __str__ = __len__ = __bool__ = __hash__ = __contains__ = _fail_with_undefined_error  # type: ignore[assignment]
+    __eq__ = __ne__ = _fail_with_undefined_error  # type: ignore[assignment]
+
+
+def _concat(values: Iterable[Any]) -> Any:
+    """Native concatenation without ``literal_eval`` (ansible-core 2.19 keeps a lone value's type)."""
+    iterator: Iterator[Any] = iter(values)
+    head = list(islice(iterator, 2))
+    if not head:
+        return ""
+    if len(head) == 1:
+        return head[0]
+    return "".join(str(v) for v in chain(head, iterator))
+
+
+class _CodeGenerator(NativeCodeGenerator):
+    """Constant-folded output keeps its native type (jinja2 would stringify it and rely on literal_eval)."""
+
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        items = list(group)
+        if len(items) == 1:
+            return repr(items[0])
+        return repr("".join(str(v) for v in items))
+
+
+class _Environment(SandboxedEnvironment):
+    code_generator_class = _CodeGenerator
+    concat = staticmethod(_concat)  # type: ignore[assignment]
+
+
+def _load_plugins(env: jinja2.Environment) -> None:
+    from ansible.plugins.filter import core as filter_core
+    from ansible.plugins.filter import mathstuff as filter_math
+    from ansible.plugins.filter import urlsplit as filter_urlsplit
+    from ansible.plugins.test import core as test_core
+    from ansible.plugins.test import files as test_files
+    from ansible.plugins.test import mathstuff as test_math
+    from ansible.plugins.test import uri as test_uri
+
+    for filters in (filter_core, filter_math, filter_urlsplit):
+        env.filters.update(filters.FilterModule().filters())
+    for tests in (test_core, test_files, test_math, test_uri):
+        env.tests.update(tests.TestModule().tests())
+
+
+class Templar:
+    """Evaluates templates and conditionals against a mapping of variables.
+
+    One instance caches compiled templates by source text; it holds no per-run state and may be shared.
+    """
+
+    def __init__(self) -> None:
+        env = _Environment(undefined=_Undefined, extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
+        _load_plugins(env)
+        env.globals["omit"] = "__omit_place_holder__"
+        self._env = env
+        self._templates: dict[str, jinja2.Template] = {}
+        self._expressions: dict[str, jinja2.Template] = {}
+
+    # -- templates --------------------------------------------------------------------------------------
+    def render(self, value: Any, variables: Mapping[str, Any], where: str) -> Any:
+        """Template ``value`` (recursively through lists and dicts); non-template strings are returned as-is."""
+        if isinstance(value, str):
+            if not is_template(value):
+                return value
+            return self._run(self._compile(value, where), value, variables, where)
+        if isinstance(value, list | tuple):
+            return [self.render(v, variables, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {
+                self.render(k, variables, where): self.render(v, variables, f"{where}.{k}") for k, v in value.items()
+            }
+        return value
+
+    def expression(self, expression: str, variables: Mapping[str, Any], where: str) -> Any:
+        """Evaluate a bare jinja2 expression (no ``{{ }}``) to a native value."""
+        template = self._expressions.get(expression)
+        if template is None:
+            try:
+                template = self._env.from_string("{{ (" + expression + ") }}")
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateFailure(where, expression, f"syntax error: {exc.message}") from None
+            self._expressions[expression] = template
+        return self._run(template, expression, variables, where)
+
+    # -- conditionals -----------------------------------------------------------------------------------
+    def condition(self, conditional: Any, variables: Mapping[str, Any], where: str) -> bool:
+        """Evaluate one conditional (see module docstring); ``where`` is the key path used in errors."""
+        if type(conditional) is bool:
+            return conditional
+        if not isinstance(conditional, str):
+            raise BrokenConditional(where, conditional, conditional)
+        text = conditional.strip()
+        if not text:
+            raise BrokenConditional(where, conditional, conditional)
+        if _ALL_TEMPLATE.match(text):
+            result = self.render(text, variables, where)
+            if isinstance(result, str):
+                result = result.strip()
+                if not result:
+                    raise BrokenConditional(where, conditional, result)
+                result = self.expression(result, variables, where)
+        else:
+            result = self.expression(text, variables, where)
+        if isinstance(result, bool):
+            return result
+        raise BrokenConditional(where, conditional, result)
+
+    def all_true(self, conditionals: Iterable[Any], variables: Mapping[str, Any], where: str) -> bool:
+        """AND of a list of conditionals, short-circuiting like Ansible; ``where[i]`` names each item."""
+        for index, conditional in enumerate(conditionals):
+            if not self.condition(conditional, variables, f"{where}[{index}]"):
+                return False
+        return True
+
+    # -- internals --------------------------------------------------------------------------------------
+    def _compile(self, source: str, where: str) -> jinja2.Template:
+        template = self._templates.get(source)
+        if template is None:
+            try:
+                template = self._env.from_string(source)
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateFailure(where, source, f"syntax error: {exc.message}") from None
+            self._templates[source] = template
+        return template
+
+    def _run(self, template: jinja2.Template, source: str, variables: Mapping[str, Any], where: str) -> Any:
+        try:
+            context = template.new_context(_Vars(variables, self._env.globals), shared=True)
+            result = self._env.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+            if isinstance(result, jinja2.Undefined):
+                result._fail_with_undefined_error()
+            return result
+        except _UndefinedError as exc:
+            raise UndefinedVariable(where, source, exc.name, str(exc)) from None
+        except jinja2.UndefinedError as exc:  # pragma: no cover - jinja2 internals raising directly
+            raise UndefinedVariable(where, source, '?', str(exc)) from None
+        except jinja2.exceptions.SecurityError as exc:
+            raise TemplateFailure(where, source, f"refused by the sandbox: {exc}") from None
+        except TemplateFailure:
+            raise
+        except Exception as exc:  # filters raise arbitrary errors (AnsibleFilterError, TypeError, ...)
+            raise TemplateFailure(where, source, f"{type(exc).__name__}: {exc}") from None
+
+
+class _Vars(Mapping[str, Any]):
+    """Read-only view: the variables, then jinja2 globals (``range``, ``dict``, ``omit``...)."""
+
+    __slots__ = ("_globals", "_variables")
+
+    def __init__(self, variables: Mapping[str, Any], globals_: Mapping[str, Any]) -> None:
+        self._variables = variables
+        self._globals = globals_
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._variables[key]
+        except KeyError:
+            return self._globals[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._variables or key in self._globals
+
+    def __iter__(self) -> Iterator[str]:
+        return chain(self._variables, (k for k in self._globals if k not in self._variables))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
