@@ -1,0 +1,97 @@
+"""The fake Heat's public entry points: load environments, evaluate a template, evaluate the overcloud."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .environment import Environment, merge_environment_dicts
+from .stack import EvalContext, Stack
+from .tree import TemplateTree
+
+__all__ = ["CLIENT_PARAMETERS", "DEFAULT_REGISTRY", "evaluate_overcloud", "evaluate_template", "load_environment", "overcloud_stack"]
+
+DEFAULT_REGISTRY = "overcloud-resource-registry-puppet.yaml"
+
+# What tripleoclient generates before it creates the stack; ControlPlaneVipData is what
+# ``openstack overcloud network vip provision`` writes for the control plane VIP (network v2 releases
+# read the ctlplane CIDR from it); placeholder addresses from the undercloud's default ctlplane subnet.
+CLIENT_PARAMETER_DEFAULTS: dict[str, Any] = {
+    # tripleoclient reads these from the undercloud's ctlplane network (utils.get_ctlplane_attrs)
+    "CtlplaneNetworkAttributes": {
+        "network": {"dns_domain": "ctlplane.localdomain.", "mtu": 1500, "name": "ctlplane",
+                    "tags": ["192.168.24.0/24"]},
+        "subnets": {"ctlplane-subnet": {"cidr": "192.168.24.0/24", "dns_nameservers": [],
+                                        "gateway_ip": "192.168.24.1", "host_routes": [], "ip_version": 4,
+                                        "name": "ctlplane-subnet"}},
+    },
+    "ControlPlaneVipData": {
+        "name": "control_virtual_ip",
+        "network": {"tags": ["192.168.24.0/24"]},
+        "fixed_ips": [{"ip_address": "192.168.24.5"}],
+        "subnets": [{"ip_version": 4, "cidr": "192.168.24.0/24"}],
+    },
+}
+
+# Parameters tripleoclient sets itself (as parameter_defaults) on every deploy; the identifiers are
+# fixed values here so that a plan is a function of its inputs.
+CLIENT_PARAMETERS: dict[str, Any] = {
+    "RootStackName": "overcloud",
+    "DeployIdentifier": "tripleo-sim",
+    "UpdateIdentifier": "",
+    "StackAction": "CREATE",
+}
+
+
+def _env_path(tree: TemplateTree, ref: str | os.PathLike[str]) -> Path:
+    p = Path(ref)
+    if not p.is_absolute():
+        inside = tree.root / p
+        p = inside if tree.exists(inside) else Path.cwd() / p
+    return Path(os.path.normpath(p))
+
+
+def load_environment(tree: TemplateTree, files: Iterable[str | os.PathLike[str]], *,
+                     use_default_registry: bool = True) -> Environment:
+    """Merge environment files in order; the tree's rendered resource registry comes first, as tripleoclient
+    passes it first. Paths are taken relative to the tree root when they exist there, else to the cwd."""
+    envs: list[tuple[str, Mapping[str, Any], Path | None]] = []
+    if use_default_registry:
+        envs.append((DEFAULT_REGISTRY, tree.load(tree.root / DEFAULT_REGISTRY), tree.root))
+        envs.append(("<tripleoclient generated>",
+                     {"parameter_defaults": {**CLIENT_PARAMETER_DEFAULTS, **CLIENT_PARAMETERS}}, None))
+    for path in (_env_path(tree, f) for f in files):
+        if path.parent != tree.root and tree.root not in path.parents and path.parent not in tree.extra_roots:
+            tree.extra_roots.append(path.parent)
+        envs.append((tree.display(path), tree.load(path), path.parent))
+    return merge_environment_dicts(envs)
+
+
+def evaluate_template(tree: TemplateTree, template: str, parameters: Mapping[str, Any] | None = None, *,
+                      environment_files: Iterable[str | os.PathLike[str]] = (),
+                      use_default_registry: bool = False,
+                      environment: Environment | None = None) -> dict[str, Any]:
+    """All resolved outputs of one template created as a root stack with ``parameters``."""
+    env = environment or load_environment(tree, environment_files, use_default_registry=use_default_registry)
+    ctx = EvalContext(tree, env)
+    path = tree.locate(template, None, referrer=template, key="")
+    stack = Stack(ctx, path, tree.load(path), {**env.parameters, **(parameters or {})}, name="overcloud",
+                  root=True)
+    return stack.outputs()
+
+
+def overcloud_stack(tree: TemplateTree, environment: Environment,
+                    parameters: Mapping[str, Any] | None = None) -> Stack:
+    ctx = EvalContext(tree, environment)
+    path = tree.root / "overcloud.yaml"
+    return Stack(ctx, path, tree.load(path), {**environment.parameters, **(parameters or {})},
+                 name="overcloud", root=True)
+
+
+def evaluate_overcloud(tree: TemplateTree, environment_files: Iterable[str | os.PathLike[str]] = (),
+                       outputs: Iterable[str] = ("RoleData",)) -> dict[str, Any]:
+    """The named outputs of the whole overcloud stack (lazily: only what they depend on is evaluated)."""
+    stack = overcloud_stack(tree, load_environment(tree, environment_files))
+    return {name: stack.output(name) for name in outputs}

@@ -1,0 +1,150 @@
+"""Where templates come from: a THT release fetched as an sdist from the package index (cached per version
+under the user's cache directory), or a local tree given with ``--templates PATH``.
+
+The wheel has no templates and ``pip download --no-binary :all:`` fails for old releases (their metadata no
+longer builds), so the sdist file itself is fetched through the simple repository API and its sha256 checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import TemplateSourceError
+
+__all__ = ["PROJECT", "cache_root", "configured_indexes", "fetch_release", "resolve_templates"]
+
+PROJECT = "tripleo-heat-templates"
+DEFAULT_INDEX = "https://pypi.org/simple/"
+_MARKER = ".tripleo-sim-sha256"
+
+
+def cache_root() -> Path:
+    """``$TRIPLEO_SIM_CACHE`` or the platform's user cache dir (``~/.cache/tripleo-sim`` on Linux)."""
+    env = os.environ.get("TRIPLEO_SIM_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("tripleo-sim"))
+
+
+def configured_indexes() -> list[str]:
+    """pip's configured index and extra indexes, in pip's order (env vars first, then ``pip config``)."""
+    index = os.environ.get("PIP_INDEX_URL")
+    extras = os.environ.get("PIP_EXTRA_INDEX_URL", "").split()
+    if index is None or not extras:
+        try:
+            out = subprocess.run(
+                [sys.executable, "-m", "pip", "config", "list"],
+                capture_output=True, text=True, timeout=30, check=False,
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            out = ""
+        for line in out.splitlines():
+            key, _, value = line.partition("=")
+            value = value.strip().strip("'\"")
+            if key.endswith(".index-url") and index is None:
+                index = value
+            elif key.endswith(".extra-index-url") and not extras:
+                extras = value.split()
+    return [index or DEFAULT_INDEX, *extras]
+
+
+def _sdist_links(index: str, version: str) -> list[tuple[str, str | None]]:
+    """(url, sha256) of the sdist of ``version`` on one index; [] if the index does not list it."""
+    from pypi_simple import PyPISimple, ProjectPage
+
+    if index.startswith("file://"):
+        page_file = Path(index[len("file://"):]) / PROJECT / "index.html"
+        if not page_file.is_file():
+            return []
+        page = ProjectPage.from_html(PROJECT, page_file.read_text(), base_url=page_file.as_uri())
+    else:
+        with PyPISimple(endpoint=index) as client:
+            page = client.get_project_page(PROJECT)
+    return [
+        (p.url, p.digests.get("sha256"))
+        for p in page.packages
+        if p.package_type == "sdist" and p.version == version
+    ]
+
+
+def _download(url: str) -> bytes:
+    if url.startswith("file://"):
+        return Path(urllib.request.url2pathname(url[len("file://"):].split("#")[0])).read_bytes()
+    with urllib.request.urlopen(url, timeout=120) as resp:  # noqa: S310 - index URLs only
+        return bytes(resp.read())
+
+
+def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[str], None] | None = None) -> Path:
+    """Return the unpacked tree of THT ``version``, downloading and verifying it on first use."""
+    say = progress or (lambda _msg: None)
+    target = cache_root() / "tht" / version
+    tree = target / f"{PROJECT}-{version}"
+    if not refresh and (target / _MARKER).is_file() and tree.is_dir():
+        return tree
+    errors: list[str] = []
+    links: list[tuple[str, str | None]] = []
+    for index in configured_indexes():
+        try:
+            links = _sdist_links(index, version)
+        except Exception as exc:  # network errors of any client library
+            errors.append(f"{index}: {type(exc).__name__}: {exc}")
+            continue
+        if links:
+            break
+        errors.append(f"{index}: no sdist of {PROJECT} {version}")
+    if not links:
+        raise TemplateSourceError(
+            f"cannot fetch {PROJECT} {version} and it is not cached in {target}: " + "; ".join(errors)
+            + ". Offline? Pass a local THT tree with --templates PATH."
+        )
+    url, sha256 = links[0]
+    say(f"downloading {url.rsplit('/', 1)[-1]}")
+    try:
+        data = _download(url)
+    except OSError as exc:
+        raise TemplateSourceError(
+            f"download of {url} failed ({exc}). Offline? Pass a local THT tree with --templates PATH."
+        ) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if sha256 and digest != sha256:
+        raise TemplateSourceError(f"sha256 mismatch for {url}: index says {sha256}, file is {digest}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            tar.extractall(tmp, filter="data")
+        (tmp / _MARKER).write_text(digest + "\n")
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    if not tree.is_dir():
+        raise TemplateSourceError(f"{url} did not unpack to {PROJECT}-{version}/")
+    return tree
+
+
+def resolve_templates(release: str | None, templates: str | os.PathLike[str] | None,
+                      progress: Callable[[str], None] | None = None) -> Path:
+    """The one place where ``--release`` and ``--templates`` become a tree path."""
+    if templates is not None:
+        root = Path(templates).expanduser().resolve()
+        if not (root / "overcloud.j2.yaml").is_file() and not (root / "overcloud.yaml").is_file():
+            raise TemplateSourceError(f"--templates {templates}: not a THT tree (no overcloud.j2.yaml in {root})")
+        return root
+    if release is None:
+        raise TemplateSourceError("give a release (e.g. --release 18.0.0) or a local tree (--templates PATH)")
+    return fetch_release(release, progress=progress)

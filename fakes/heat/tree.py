@@ -1,0 +1,139 @@
+"""A THT template tree: files on disk overlaid with the in-memory rendering of its ``*.j2.yaml`` files.
+
+All reads go through :meth:`TemplateTree.read_text`, which confines paths to the roots (the THT tree, plus
+the directories of the user's own environment files) and caches parsed YAML by path.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import FileOutsideRoot, TemplateNotFound, YamlSyntaxError
+from .render import Renderer, renderer_profile
+from .yamlio import load_yaml
+
+__all__ = ["TemplateTree"]
+
+
+class TemplateTree:
+    """One THT tree rendered for one roles_data and network_data."""
+
+    def __init__(self, root: Path, roles_data: list[dict[str, Any]], network_data: list[dict[str, Any]],
+                 roles_file: str = "roles_data.yaml"):
+        self.root = root.resolve()
+        self.roles_file = roles_file
+        self.roles_data = roles_data
+        self.network_data = network_data
+        self.renderer = Renderer(self.root, roles_data, network_data)
+        self.extra_roots: list[Path] = []
+        self._yaml: dict[str, Any] = {}
+        self.version = _read_version(self.root)
+
+    @classmethod
+    def from_path(cls, root: str | os.PathLike[str], roles_data: str | os.PathLike[str] | list[Any] | None = None,
+                  network_data: str | os.PathLike[str] | list[Any] | None = None) -> TemplateTree:
+        """``roles_data``/``network_data``: a path, an already-parsed list, or None for the tree's defaults."""
+        root = Path(root).resolve()
+        roles, roles_file = _load_list(root, roles_data, "roles_data.yaml", what="a list of roles")
+        _check_roles(roles, roles_file)
+        default_net = renderer_profile(root).default_network_data
+        nets, _ = _load_list(root, network_data, default_net, what="a list of networks", optional=True)
+        return cls(root, roles, nets, roles_file)
+
+    # ---- paths -------------------------------------------------------------------------------------
+    def display(self, path: Path | str) -> str:
+        """A path as users should read it: relative to the tree root when inside it."""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(p)
+
+    def locate(self, ref: str, base: Path | None, *, referrer: str, key: str) -> Path:
+        """Resolve ``ref`` (relative to the directory ``base``, or the root) and confine it to the roots."""
+        if ref.startswith("file://"):
+            ref = ref[len("file://"):]
+        start = base if base is not None else self.root
+        candidate = Path(posixpath.normpath((start / ref).as_posix()))
+        for allowed in (self.root, *self.extra_roots):
+            if candidate == allowed or allowed in candidate.parents:
+                return candidate
+        raise FileOutsideRoot(referrer, key, expected=f"a path inside the template root {self.root}",
+                              found=repr(ref))
+
+    def _rendered_key(self, path: Path) -> str | None:
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        return rel if rel in self.renderer.outputs else None
+
+    def exists(self, path: Path) -> bool:
+        return self._rendered_key(path) is not None or path.is_file()
+
+    def read_text(self, path: Path, *, referrer: str = "", key: str = "") -> str:
+        rendered = self._rendered_key(path)
+        if rendered is not None:
+            return self.renderer.render(rendered)
+        try:
+            real = path.resolve()
+        except OSError:
+            real = path
+        if real != path and not any(real == r or r in real.parents for r in (self.root, *self.extra_roots)):
+            raise FileOutsideRoot(referrer or self.display(path), key, expected="a file inside the template root",
+                                  found=f"a link to {real}")
+        try:
+            return path.read_text()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise TemplateNotFound(referrer or self.display(path), key, expected="an existing file",
+                                   found=repr(self.display(path))) from None
+
+    def load(self, path: Path, *, referrer: str = "", key: str = "") -> Any:
+        """Parsed YAML of a template or environment file (cached)."""
+        cache_key = str(path)
+        if cache_key not in self._yaml:
+            self._yaml[cache_key] = load_yaml(self.read_text(path, referrer=referrer, key=key), self.display(path))
+        return self._yaml[cache_key]
+
+
+def _read_version(root: Path) -> str:
+    for name in ("PKG-INFO",):
+        f = root / name
+        if f.is_file():
+            m = re.search(r"^Version:\s*(\S+)", f.read_text(errors="replace"), re.M)
+            if m:
+                return m.group(1)
+    return "local"
+
+
+def _load_list(root: Path, given: Any, default: str, *, what: str, optional: bool = False) -> tuple[list[Any], str]:
+    if isinstance(given, list):
+        return given, "<roles_data>"
+    path = Path(given) if given is not None else root / default
+    label = str(given) if given is not None else default
+    if not path.is_file():
+        if optional and given is None:
+            return [], label
+        raise TemplateNotFound(label, expected="an existing file", found="no such file")
+    data = load_yaml(path.read_text(), label, require_mapping=False)
+    if data is None and optional:
+        return [], label
+    if not isinstance(data, list):
+        raise YamlSyntaxError(label, expected=what, found=type(data).__name__)
+    return data, label
+
+
+def _check_roles(roles: list[Any], file: str) -> None:
+    seen: set[str] = set()
+    for i, role in enumerate(roles):
+        if not isinstance(role, dict) or not isinstance(role.get("name"), str) or not role["name"]:
+            raise YamlSyntaxError(file, f"[{i}].name", expected="a role mapping with a non-empty string name",
+                                  found=repr(role)[:80])
+        if role["name"] in seen:
+            raise YamlSyntaxError(file, f"[{i}].name", expected="unique role names",
+                                  found=f"{role['name']!r} twice")
+        seen.add(role["name"])

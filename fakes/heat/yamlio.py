@@ -1,0 +1,43 @@
+"""Safe YAML loading the way Heat reads templates: timestamps stay strings (``heat_template_version:
+2016-10-14`` is a version string, not a date), sizes are bounded, errors name the file and line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import YamlSyntaxError
+
+__all__ = ["MAX_TEMPLATE_BYTES", "load_yaml"]
+
+MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _HeatLoader(_Base):  # type: ignore[misc,valid-type]
+    pass
+
+
+def _as_str(loader: Any, node: Any) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_HeatLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_str)
+
+
+def load_yaml(text: str, file: str, *, require_mapping: bool = True) -> Any:
+    """Parse ``text`` (the content of ``file``) with a safe loader; never constructs Python objects."""
+    if len(text) > MAX_TEMPLATE_BYTES:
+        raise YamlSyntaxError(file, expected=f"at most {MAX_TEMPLATE_BYTES} bytes", found=f"{len(text)} bytes")
+    try:
+        data = yaml.load(text, Loader=_HeatLoader)  # noqa: S506 - _HeatLoader derives from SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise YamlSyntaxError(file, where, expected="valid YAML", found=str(problem)) from None
+    if require_mapping and not isinstance(data, dict):
+        raise YamlSyntaxError(file, expected="a mapping at the top level", found=type(data).__name__)
+    return data
