@@ -1,0 +1,250 @@
+"""Node inventory: TripleO's `nodes.yaml` / `instackenv.json`, and generated inventories.
+
+Each key of a node entry is read in one place (`_parse_node`); bad input raises `InventoryError` naming the
+file, the key path (``nodes[3].pm_type``), what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from random import Random
+
+import yaml
+
+from fakes.baremetal.errors import InventoryError
+
+__all__ = ["DRIVERS", "NodeSpec", "generate_nodes", "load_nodes", "parse_nodes"]
+
+#: TripleO `pm_type` values → the BMC protocol the simulator speaks to that node.
+DRIVERS: Mapping[str, str] = {
+    "ipmi": "ipmi",
+    "pxe_ipmitool": "ipmi",
+    "fake_pxe": "ipmi",
+    "redfish": "redfish",
+}
+
+_MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+@dataclass(frozen=True)
+class NodeSpec:
+    """One bare metal node as TripleO enrolls it."""
+
+    name: str
+    driver: str  # "redfish" | "ipmi"
+    pm_type: str
+    pm_addr: str
+    pm_port: int | None
+    pm_user: str
+    pm_password: str
+    system_id: str | None  # Redfish system identity (uuid or /redfish/v1/Systems/<id>)
+    macs: tuple[str, ...]
+    capabilities: tuple[tuple[str, str], ...]
+    cpu: int
+    memory_mb: int
+    disk_gb: int
+    arch: str = "x86_64"
+
+    @property
+    def profile(self) -> str | None:
+        return dict(self.capabilities).get("profile")
+
+    @property
+    def node_hint(self) -> str | None:
+        """The `node:<role>-<index>` scheduler hint, if any."""
+        return dict(self.capabilities).get("node")
+
+
+def load_nodes(path: str | Path) -> tuple[NodeSpec, ...]:
+    """Read `nodes.yaml` or `instackenv.json` (both accepted by TripleO's `openstack overcloud node import`)."""
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise InventoryError(str(p), "<document>", "valid JSON/YAML", str(exc).splitlines()[0]) from exc
+    return parse_nodes(data, source=str(p))
+
+
+def parse_nodes(data: object, *, source: str = "<inventory>") -> tuple[NodeSpec, ...]:
+    """Validate a loaded document (`{"nodes": [...]}` or a bare list) into node specs."""
+    if isinstance(data, Mapping):
+        if "nodes" not in data:
+            raise InventoryError(source, "nodes", "a top-level 'nodes' list", sorted(data))
+        entries, prefix = data["nodes"], "nodes"
+    else:
+        entries, prefix = data, "nodes"
+    if not isinstance(entries, list) or not entries:
+        raise InventoryError(source, prefix, "a non-empty list of nodes", entries)
+    nodes = tuple(_parse_node(entry, source, f"{prefix}[{i}]", i) for i, entry in enumerate(entries))
+    seen: dict[str, int] = {}
+    for i, node in enumerate(nodes):
+        if node.name in seen:
+            raise InventoryError(source, f"{prefix}[{i}].name", f"a unique name (nodes[{seen[node.name]}] has it)",
+                                 node.name)
+        seen[node.name] = i
+    return nodes
+
+
+def _parse_node(entry: object, source: str, path: str, index: int) -> NodeSpec:
+    if not isinstance(entry, Mapping):
+        raise InventoryError(source, path, "a mapping", entry)
+
+    def text(key: str, default: str | None = None) -> str:
+        value = entry.get(key, default)
+        if not isinstance(value, str) or not value:
+            raise InventoryError(source, f"{path}.{key}", "a non-empty string", value)
+        return value
+
+    def integer(key: str, default: int | None) -> int:
+        value = entry.get(key, default)
+        if isinstance(value, bool) or value is None:
+            raise InventoryError(source, f"{path}.{key}", "a positive integer", value)
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise InventoryError(source, f"{path}.{key}", "a positive integer", value) from None
+        if number <= 0 or (isinstance(value, float) and value != number):
+            raise InventoryError(source, f"{path}.{key}", "a positive integer", value)
+        return number
+
+    pm_type = text("pm_type")
+    if pm_type not in DRIVERS:
+        raise InventoryError(source, f"{path}.pm_type", f"one of {sorted(DRIVERS)}", pm_type)
+    driver = DRIVERS[pm_type]
+    port = None
+    if entry.get("pm_port") is not None:
+        port = integer("pm_port", None)
+        if port > 65535:
+            raise InventoryError(source, f"{path}.pm_port", "a port number 1..65535", entry["pm_port"])
+    system_id = entry.get("pm_system_id", entry.get("redfish_system_id"))
+    if system_id is not None and (not isinstance(system_id, str) or not system_id):
+        raise InventoryError(source, f"{path}.pm_system_id", "a non-empty string", system_id)
+    if driver == "redfish" and system_id is None:
+        raise InventoryError(source, f"{path}.pm_system_id", "a Redfish system id for pm_type redfish", None)
+    return NodeSpec(
+        name=text("name", f"node-{index}"),
+        driver=driver,
+        pm_type=pm_type,
+        pm_addr=text("pm_addr"),
+        pm_port=port,
+        pm_user=text("pm_user"),
+        pm_password=text("pm_password"),
+        system_id=system_id,
+        macs=_parse_macs(entry, source, path),
+        capabilities=_parse_capabilities(entry.get("capabilities"), source, f"{path}.capabilities"),
+        cpu=integer("cpu", 1),
+        memory_mb=integer("memory", 1024),
+        disk_gb=integer("disk", 10),
+        arch=text("arch", "x86_64"),
+    )
+
+
+def _parse_macs(entry: Mapping[str, object], source: str, path: str) -> tuple[str, ...]:
+    if "ports" in entry:
+        ports = entry["ports"]
+        if not isinstance(ports, list) or not ports:
+            raise InventoryError(source, f"{path}.ports", "a non-empty list of {address: <mac>}", ports)
+        macs = []
+        for i, port in enumerate(ports):
+            address = port.get("address") if isinstance(port, Mapping) else None
+            macs.append(_mac(address, source, f"{path}.ports[{i}].address"))
+        return tuple(macs)
+    raw = entry.get("mac")
+    if not isinstance(raw, list) or not raw:
+        raise InventoryError(source, f"{path}.mac", "a non-empty list of MAC addresses (or 'ports')", raw)
+    return tuple(_mac(mac, source, f"{path}.mac[{i}]") for i, mac in enumerate(raw))
+
+
+def _mac(value: object, source: str, path: str) -> str:
+    if not isinstance(value, str) or not _MAC.match(value.lower()):
+        raise InventoryError(source, path, "a MAC address like 52:54:00:aa:bb:cc", value)
+    return value.lower()
+
+
+def _parse_capabilities(raw: object, source: str, path: str) -> tuple[tuple[str, str], ...]:
+    """`"profile:control,boot_option:local,node:controller-0"` (or a mapping) → sorted pairs."""
+    if raw is None or raw == "":
+        return ()
+    if isinstance(raw, Mapping):
+        pairs = [(str(k), str(v)) for k, v in raw.items()]
+    elif isinstance(raw, str):
+        pairs = []
+        for i, item in enumerate(raw.split(",")):
+            key, sep, value = item.strip().partition(":")
+            if not sep or not key or not value:
+                raise InventoryError(source, f"{path}[{i}]", "'key:value'", item)
+            pairs.append((key, value))
+    else:
+        raise InventoryError(source, path, "a 'key:value,...' string or a mapping", raw)
+    keys = [k for k, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise InventoryError(source, f"{path}.{key}", "each capability once", raw)
+    return tuple(sorted(pairs))
+
+
+def generate_nodes(
+    roles: Mapping[str, int] | Sequence[tuple[str, int]],
+    *,
+    rng: Random,
+    driver: str = "redfish",
+    pm_addr: str = "192.168.24.1",
+    pm_port: int | None = None,
+    pm_user: str = "admin",
+    pm_password: str = "password",
+    profiles: Mapping[str, str] | None = None,
+    hints: bool = False,
+) -> tuple[NodeSpec, ...]:
+    """Generate an inventory for a scenario: `{"Controller": 3, "Compute": 2}` → 5 nodes.
+
+    MACs, system UUIDs and hardware sizes come from `rng`, so the same seed gives the same inventory.
+    Each node carries `profile:<profile>`; with `hints=True` also `node:<role>-<index>`.
+    """
+    if driver not in ("redfish", "ipmi"):
+        raise InventoryError("<generated>", "driver", "'redfish' or 'ipmi'", driver)
+    items = list(roles.items()) if isinstance(roles, Mapping) else list(roles)
+    profile_of = dict(DEFAULT_PROFILES, **(profiles or {}))
+    nodes = []
+    for role, count in items:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InventoryError("<generated>", f"roles.{role}", "a count >= 0", count)
+        prefix = role.lower()
+        for index in range(count):
+            caps = [("profile", profile_of.get(role, prefix))]
+            if hints:
+                caps.append(("node", f"{prefix}-{index}"))
+            mac = "52:54:00:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(3))
+            uuid = "%08x-%04x-4%03x-8%03x-%012x" % (
+                rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(12),
+                rng.getrandbits(48))
+            nodes.append(
+                NodeSpec(
+                    name=f"{prefix}-{index}",
+                    driver=driver,
+                    pm_type=driver,
+                    pm_addr=pm_addr,
+                    pm_port=pm_port,
+                    pm_user=pm_user,
+                    pm_password=pm_password,
+                    system_id=uuid if driver == "redfish" else None,
+                    macs=(mac,),
+                    capabilities=tuple(sorted(caps)),
+                    cpu=rng.choice((4, 8, 16)),
+                    memory_mb=rng.choice((8192, 16384, 32768)),
+                    disk_gb=rng.choice((40, 80, 120)),
+                )
+            )
+    return tuple(nodes)
+
+
+#: TripleO's default flavor profiles per role (the `overcloud-*` flavors).
+DEFAULT_PROFILES: Mapping[str, str] = {
+    "Controller": "control",
+    "Compute": "compute",
+    "CephStorage": "ceph-storage",
+    "ObjectStorage": "swift-storage",
+    "BlockStorage": "block-storage",
+}
