@@ -89,26 +89,49 @@ class NoneResource(_Resource):
     pass
 
 
+_CTLPLANE = {"cidr": "192.168.24.0/24", "ip_version": 4, "gateway_ip": "192.168.24.1", "name": "ctlplane-subnet",
+             "host_routes": [], "dns_nameservers": []}
+
+
+def _placeholder_attributes(rtype: str, seed: str) -> dict[str, Any]:
+    """Plausible attributes of objects on the undercloud's ctlplane network (the undercloud tags that
+    network with its subnets' CIDRs), derived deterministically from the resource's name."""
+    n = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
+    ip = f"192.168.24.{10 + n % 200}"
+    if rtype == "OS::Neutron::Port":
+        return {"fixed_ips": [{"ip_address": ip, "subnet_id": "ctlplane-subnet"}], "ip_address": ip,
+                "network": {"name": "ctlplane", "mtu": 1500, "tags": [_CTLPLANE["cidr"]]},
+                "subnets": [dict(_CTLPLANE)], "mac_address": "52:54:00:%02x:%02x:%02x" % (n % 256, n // 256 % 256,
+                                                                                         n // 65536 % 256),
+                "name": seed.rsplit("/", 1)[-1]}
+    if rtype == "OS::Neutron::Net":
+        return {"name": "ctlplane", "mtu": 1500, "tags": [_CTLPLANE["cidr"]]}
+    if rtype == "OS::Neutron::Subnet":
+        return dict(_CTLPLANE)
+    if rtype == "OS::Heat::RandomString":
+        return {"value": hashlib.sha256(seed.encode()).hexdigest()[:32]}
+    return {}
+
+
 class Placeholder(_Resource):
     """A resource that would create a real cloud object; its attributes are stand-ins."""
 
     def _attribute(self, attribute: Any, path: list[Any]) -> Any:
-        if attribute is None or path:
-            return None
-        if self.rtype == "OS::Heat::RandomString" and attribute == "value":
-            return hashlib.sha256(f"{self.stack.name}/{self.name}".encode()).hexdigest()[:32]
-        return f"<{self.name}.{attribute}>"
+        attrs = _placeholder_attributes(self.rtype, f"{self.stack.name}/{self.name}")
+        if attribute is None:
+            return attrs
+        if attribute in attrs:
+            return _select(attrs[attribute], path)
+        return None if path else f"<{self.name}.{attribute}>"
 
 
 class ValueResource(_Resource):
     def _attribute(self, attribute: Any, path: list[Any]) -> Any:
-        from .stack import _convert
-
         props = self.properties()
         value = props.get("value")
         vtype = props.get("type")
         if vtype is not None and value is not None:
-            value = _convert(value, str(vtype), self.stack.file, f"{self.where}.properties.value")
+            value = _property_value(value, str(vtype), self.stack.file, f"{self.where}.properties.value")
         if attribute is None:
             return {"value": value}
         if attribute != "value":
@@ -129,7 +152,9 @@ class TemplateResource(_Resource):
     def nested(self) -> Any:
         if self._nested is None:
             props = self._given if self._given is not None else self.properties()
-            params = {k: v for k, v in props.items() if v is not None}
+            key = f"{self.where}.type"
+            schemas = self.stack.ctx.tree.load(self.template, referrer=self.stack.file, key=key).get("parameters")
+            params = _child_params(props, schemas if isinstance(schemas, Mapping) else {})
             self._nested = self.stack.ctx.stack(
                 self.template, params, name=f"{self.stack.name}-{self.name}", ancestry=self.stack.ancestry,
                 referrer=self.stack.file, key=f"{self.where}.type",
@@ -148,6 +173,41 @@ class TemplateResource(_Resource):
         if attribute not in nested.output_names():
             raise EvalError("get_attr", f"an output of {nested.file}", repr(attribute))
         return _select(nested.output(attribute), path)
+
+
+def _property_value(value: Any, vtype: str, file: str, where: str) -> Any:
+    """A value checked against a property schema of a parameter type (OS::Heat::Value's ``type``)."""
+    if vtype == "comma_delimited_list":
+        return [] if value == "" else value.split(",") if isinstance(value, str) else value
+    if vtype == "json":
+        if isinstance(value, str):
+            from .stack import _convert
+
+            return _convert(value, "json", file, where)
+        return value
+    from .stack import _convert
+
+    return _convert(value, vtype, file, where)
+
+
+def _child_params(props: Mapping[str, Any], schemas: Mapping[str, Any]) -> dict[str, Any]:
+    """Heat's TemplateResource.child_params: null properties are not passed; a list for a
+    comma_delimited_list parameter is joined with commas (lists of maps as ``.member.N.key=value``)."""
+    params: dict[str, Any] = {}
+    for name, value in props.items():
+        if value is None:
+            continue
+        schema = schemas.get(name)
+        ptype = str(schema.get("type", "")).lower() if isinstance(schema, Mapping) else ""
+        if ptype == "comma_delimited_list" and isinstance(value, list):
+            if not value:
+                value = ""
+            elif isinstance(value[0], dict):
+                value = ",".join(f".member.{i}.{k}={v}" for i, item in enumerate(value) for k, v in item.items())
+            else:
+                value = ",".join("" if x is None else str(x) for x in value)
+        params[name] = value
+    return params
 
 
 class _Members(_Resource):

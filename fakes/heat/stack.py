@@ -310,7 +310,7 @@ class Stack:
 
 
 _IMAGE_PARAM = re.compile(r"^Container(\w+)Image$")
-_SECRET_PARAM = re.compile(r"(Password|Passphrase|Key|Kek|FSID|Secret|Authkey|Credential\d|FernetKeys|Keys)$")
+_SECRET_PARAM = re.compile(r"(Password|Passphrase|Key\d*|Kek|FSID|Secret|Authkey|Credential\d*|Keys)$")
 
 
 def _client_generated(name: str, schema: Mapping[str, Any]) -> Any:

@@ -1,0 +1,221 @@
+"""The frozen plan: per role, its services, nodes and lifecycle tasks split into steps.
+
+Value objects only (no I/O); :mod:`simulator.planning` builds them from a THT tree through the fake Heat.
+The step split is tripleo-common config-download's: the regex ``\\(?step(?:\\|int)?\\)?==(\\d+)`` over the task's
+``when`` text with blanks removed; a task that names no step runs at every step of its playbook's loop; a task
+whose steps all lie outside the loop never runs (kept, and reported in :attr:`Role.never_runs`). Ocata/Pike
+upgrade tasks are split by ``tags: stepN`` instead (``common``/``always`` run at every step, untagged never).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "STEP_RE",
+    "NeverRun",
+    "Node",
+    "Phase",
+    "Plan",
+    "Role",
+    "Task",
+    "split_steps",
+    "task_steps",
+]
+
+STEP_RE = re.compile(r"\(?step(?:\|int)?\)?==(\d+)")
+_BLANKS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A role_data key run by a playbook loop over ``steps``; ``steps`` is None for a key run once."""
+
+    key: str
+    steps: tuple[int, ...] | None
+    by_tags: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    index: int  # position in the role's list for this key
+    body: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
+
+    @property
+    def module(self) -> str:
+        for key in self.body:
+            if key not in _TASK_KEYWORDS:
+                return key
+        return "block" if "block" in self.body else "?"
+
+
+_TASK_KEYWORDS = frozenset({
+    "name", "when", "tags", "become", "become_user", "register", "loop", "with_items", "with_dict",
+    "with_sequence", "loop_control", "vars", "ignore_errors", "failed_when", "changed_when", "until", "retries",
+    "delay", "delegate_to", "run_once", "no_log", "environment", "args", "notify", "check_mode", "any_errors_fatal",
+    "block", "rescue", "always", "async", "poll", "debugger", "diff", "timeout", "throttle", "connection",
+    "collections", "module_defaults", "ignore_unreachable", "local_action", "delegate_facts", "listen",
+})
+
+
+@dataclass(frozen=True)
+class NeverRun:
+    key: str
+    step: int | str
+    task: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    role: str
+    index: int
+    bootstrap: bool
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    count: int
+    hostname_format: str
+    services: tuple[str, ...]
+    disabled_services: tuple[str, ...]
+    nodes: tuple[Node, ...]
+    tags: tuple[str, ...]
+    networks: tuple[str, ...]
+    update_serial: int | str
+    tasks: Mapping[str, Mapping[str, tuple[Task, ...]]]  # key -> step ("0".."5" or "all") -> tasks
+    never_runs: tuple[NeverRun, ...]
+    containers: Mapping[str, tuple[str, ...]]  # docker_config step -> container names
+    role_data_keys: tuple[str, ...]
+
+    @property
+    def bootstrap_node(self) -> Node | None:
+        return self.nodes[0] if self.nodes else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    release: str
+    templates: str
+    roles: tuple[Role, ...]
+    phases: tuple[Phase, ...]
+    environment_files: tuple[str, ...]
+
+    def role(self, name: str) -> Role:
+        for role in self.roles:
+            if role.name == name:
+                return role
+        raise KeyError(f"no role {name!r} in the plan (roles: {', '.join(r.name for r in self.roles)})")
+
+    def inventory(self) -> dict[str, tuple[str, ...]]:
+        """Groups as tripleo-ansible-inventory makes them: one per role, one per service_name, and
+        ``excluded_overcloud`` (empty unless nodes are blacklisted), ``overcloud`` for all."""
+        groups: dict[str, list[str]] = {"overcloud": [], "excluded_overcloud": []}
+        for role in self.roles:
+            names = [n.name for n in role.nodes]
+            groups[role.name] = names
+            groups["overcloud"] += names
+            for service in role.services:
+                groups.setdefault(service, []).extend(names)
+        return {k: tuple(v) for k, v in groups.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented, stable JSON of ``tripleo-sim plan --json`` (schema version 1)."""
+        return {
+            "schema": 1,
+            "release": self.release,
+            "templates": self.templates,
+            "environment_files": list(self.environment_files),
+            "phases": {p.key: (list(p.steps) if p.steps is not None else None) for p in self.phases},
+            "roles": [
+                {
+                    "name": r.name,
+                    "count": r.count,
+                    "hostname_format": r.hostname_format,
+                    "nodes": [{"name": n.name, "bootstrap": n.bootstrap} for n in r.nodes],
+                    "services": list(r.services),
+                    "disabled_services": list(r.disabled_services),
+                    "tags": list(r.tags),
+                    "networks": list(r.networks),
+                    "update_serial": r.update_serial,
+                    "tasks": {key: {step: [t.name for t in tasks] for step, tasks in steps.items()}
+                              for key, steps in r.tasks.items()},
+                    "never_runs": [{"phase": n.key, "step": n.step, "task": n.task, "reason": n.reason}
+                                   for n in r.never_runs],
+                    "containers": {step: list(names) for step, names in r.containers.items()},
+                }
+                for r in self.roles
+            ],
+            "inventory": {k: list(v) for k, v in self.inventory().items()},
+        }
+
+
+def task_steps(task: Mapping[str, Any]) -> set[int] | None:
+    """The steps a task's ``when`` names (config-download's regex), or None when it names none."""
+    when = task.get("when")
+    if when is None:
+        return None
+    if not isinstance(when, list):
+        when = [when]
+    flat = "".join(_BLANKS.sub("", w) for w in when if isinstance(w, str))
+    found = STEP_RE.findall(flat)
+    return {int(s) for s in found} if found else None
+
+
+def _tag_steps(task: Mapping[str, Any]) -> set[int] | None | bool:
+    """Ocata: steps from ``stepN`` tags; None (every step) for common/always; False for untagged."""
+    tags = task.get("tags")
+    if tags is None:
+        return False
+    names = [t.strip() for t in (tags.split(",") if isinstance(tags, str) else tags) if isinstance(t, str)]
+    if "always" in names or "common" in names:
+        return None
+    steps = {int(t[4:]) for t in names if t.startswith("step") and t[4:].isdigit()}
+    return steps or False
+
+
+def _task_name(task: Any, index: int) -> str:
+    if isinstance(task, Mapping) and isinstance(task.get("name"), str):
+        return task["name"]
+    if isinstance(task, Mapping):
+        for key in task:
+            if key not in _TASK_KEYWORDS:
+                return f"<unnamed {key} #{index}>"
+    return f"<unnamed #{index}>"
+
+
+def split_steps(key: str, tasks: list[Any], phase: Phase) -> tuple[dict[str, tuple[Task, ...]], list[NeverRun]]:
+    """Split one role_data task list into steps of its playbook loop."""
+    objs = [Task(_task_name(t, i), i, t if isinstance(t, Mapping) else {"raw": t}) for i, t in enumerate(tasks)]
+    if phase.steps is None:
+        return {"all": tuple(objs)}, []
+    loop = phase.steps
+    per: dict[str, list[Task]] = {str(s): [] for s in loop}
+    never: list[NeverRun] = []
+    for obj in objs:
+        if phase.by_tags:
+            tagged = _tag_steps(obj.body)
+            if tagged is False:
+                never.append(NeverRun(key, "-", obj.name, "no stepN/common tag: `--tags stepN` never selects it"))
+                continue
+            steps = tagged
+        else:
+            steps = task_steps(obj.body)
+        if steps is None:
+            for s in loop:
+                per[str(s)].append(obj)
+            continue
+        inside = [s for s in sorted(steps) if s in loop]
+        for s in inside:
+            per[str(s)].append(obj)
+        for s in sorted(steps):
+            if s not in loop:
+                never.append(NeverRun(key, s, obj.name,
+                                      f"step {s} is outside the playbook loop {loop[0]}..{loop[-1]}"))
+    return {k: tuple(v) for k, v in per.items()}, never

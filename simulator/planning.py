@@ -1,0 +1,155 @@
+"""Build a :class:`~simulator.plan.Plan` from a THT tree through the fake Heat.
+
+The overcloud stack's ``RoleData`` output gives each role's merged role_data (as config-download reads it);
+counts, hostname formats and service lists come from the stack's own parameters, so environments that change
+them change the plan exactly as they would change the deployment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from fakes.heat import TemplateTree, load_environment, overcloud_stack
+from fakes.heat.errors import TemplateError
+from fakes.heat.functions import EvalError
+
+from .plan import Node, Phase, Plan, Role, split_steps
+
+__all__ = ["PHASE_LOOPS", "build_plan", "client_environment_files", "phases_for"]
+
+# role_data key -> (the deploy-steps.j2 variable bounding its loop, first step, default bound)
+PHASE_LOOPS: dict[str, tuple[str, int, int]] = {
+    "deploy_steps_tasks": ("deploy_steps_max", 1, 6),
+    "external_deploy_tasks": ("deploy_steps_max", 0, 6),
+    "upgrade_tasks": ("upgrade_steps_max", 0, 6),
+    "update_tasks": ("update_steps_max", 0, 6),
+    "post_update_tasks": ("post_update_steps_max", 0, 4),
+    "post_upgrade_tasks": ("post_upgrade_steps_max", 0, 4),
+    "external_upgrade_tasks": ("external_upgrade_steps_max", 0, 3),
+    "external_update_tasks": ("external_update_steps_max", 0, 2),
+    "pre_upgrade_rolling_tasks": ("pre_upgrade_rolling_steps_max", 0, 1),
+    "scale_tasks": ("scale_steps_max", 1, 1),
+}
+_SET_MAX = re.compile(r"{%-?\s*set\s+(\w+_steps_max)\s*=\s*(\d+)\s*-?%}")
+
+
+def phases_for(tree: TemplateTree) -> dict[str, Phase]:
+    """Step loops of each role_data key, read from the release's playbook templates."""
+    steps_file = tree.root / "common" / "deploy-steps.j2"
+    if steps_file.is_file():
+        maxes = {k: int(v) for k, v in _SET_MAX.findall(steps_file.read_text())}
+        out = {}
+        for key, (var, start, default) in PHASE_LOOPS.items():
+            bound = maxes.get(var, default)
+            last = bound if key == "scale_tasks" else bound - 1
+            out[key] = Phase(key, tuple(range(start, last + 1)))
+        return out
+    # Ocata/Pike: Heat runs upgrade_tasks per step with `--tags common,stepN` (puppet/major_upgrade_steps)
+    upgrade = tree.root / "puppet" / "major_upgrade_steps.j2.yaml"
+    maxes = {k: int(v) for k, v in _SET_MAX.findall(upgrade.read_text())} if upgrade.is_file() else {}
+    return {
+        "upgrade_tasks": Phase("upgrade_tasks", tuple(range(maxes.get("upgrade_steps_max", 6))), by_tags=True),
+        "upgrade_batch_tasks": Phase("upgrade_batch_tasks", tuple(range(maxes.get("batch_upgrade_steps_max", 3))),
+                                     by_tags=True),
+    }
+
+
+def client_environment_files(tree: TemplateTree) -> list[str]:
+    """Environment files tripleoclient adds on its own. From release 17 on it provisions networks before the
+    stack and passes the deployed network environment; the tree's sample of that file stands in for it."""
+    sample = "environments/deployed-network-environment.yaml"
+    major = tree.version.split(".")[0]
+    if major.isdigit() and int(major) >= 17 and tree.exists(tree.root / sample):
+        return [sample]
+    return []
+
+
+def _param(stack: Any, name: str, default: Any) -> Any:
+    try:
+        return stack.param(name)
+    except EvalError:
+        return default
+
+
+def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, network_data: Any = None,
+               environment_files: Iterable[str | os.PathLike[str]] = (),
+               parameters: Mapping[str, Any] | None = None, tree: TemplateTree | None = None) -> Plan:
+    tree = tree or TemplateTree.from_path(templates, roles_data=roles_data, network_data=network_data)
+    files = [*client_environment_files(tree), *environment_files]
+    env = load_environment(tree, files)
+    if parameters:
+        env.parameter_defaults.update(parameters)
+    stack = overcloud_stack(tree, env)
+    role_data = stack.output("RoleData") or {}
+    phases = phases_for(tree)
+    roles = []
+    for rd in tree.roles_data:
+        name = rd["name"]
+        data = role_data.get(name)
+        if not isinstance(data, Mapping):
+            raise TemplateError(tree.display(tree.root / "overcloud.yaml"), f"outputs.RoleData.{name}",
+                                expected="the role's role_data", found=repr(data)[:80])
+        roles.append(_role(tree, stack, env, rd, data, phases))
+    return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
+                phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files))
+
+
+def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data: Mapping[str, Any],
+          phases: Mapping[str, Phase]) -> Role:
+    name = rd["name"]
+    count = int(_param(stack, f"{name}Count", rd.get("CountDefault", 0)) or 0)
+    fmt = _param(stack, f"{name}HostnameFormat", rd.get("HostnameFormatDefault",
+                                                         f"%stackname%-{name.lower()}-%index%"))
+    nodes = tuple(
+        Node(fmt.replace("%stackname%", "overcloud").replace("%index%", str(i)), name, i, i == 0)
+        for i in range(count)
+    )
+    declared = _param(stack, f"{name}Services", rd.get("ServicesDefault") or [])
+    disabled = []
+    for svc in declared:
+        try:
+            resolved = env.registry.resolve(svc, None, native=stack.ctx.native, referrer=tree.roles_file,
+                                            key=f"{name}.ServicesDefault")
+        except TemplateError:
+            raise
+        if resolved.native == "OS::Heat::None":
+            disabled.append(svc)
+    tasks: dict[str, dict[str, tuple[Any, ...]]] = {}
+    never = []
+    for key, value in data.items():
+        if not key.endswith("_tasks") or not isinstance(value, list):
+            continue
+        phase = phases.get(key, Phase(key, None))
+        per_step, nr = split_steps(key, value, phase)
+        tasks[key] = per_step
+        never += nr
+    containers: dict[str, tuple[str, ...]] = {}
+    docker = data.get("docker_config")
+    if isinstance(docker, Mapping):
+        for step in sorted(docker, key=str):
+            value = docker[step]
+            containers[str(step).replace("step_", "")] = tuple(sorted(value)) if isinstance(value, Mapping) else ()
+    return Role(
+        name=name, count=count, hostname_format=fmt,
+        services=tuple(s for s in (data.get("service_names") or []) if isinstance(s, str)),
+        disabled_services=tuple(disabled), nodes=nodes,
+        tags=tuple(rd.get("tags") or ()), networks=tuple(_networks(rd.get("networks"))),
+        update_serial=rd.get("update_serial", 1), tasks=tasks, never_runs=tuple(never),
+        containers=containers, role_data_keys=tuple(sorted(data)),
+    )
+
+
+def _networks(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [str(k) for k in value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def default_roles_file(root: Path) -> Path:
+    return root / "roles_data.yaml"
