@@ -150,15 +150,19 @@ class Conductor:
         """Request a power action and wait for the target state (`power_state_change_timeout`)."""
         target = "off" if action == "off" else "on"
         yield from self._bmc(node, f"power {action}", lambda: node.bmc.set_power(action))
+        # Ironic's node_wait_for_power_state: BackOffLoopingCall(initial_delay=1), the delay doubling with
+        # jitter, until power_state_change_timeout.
         deadline = self.env.now + self.timing.power_timeout
+        delay = self.timing.poll_interval
         while True:
+            yield self.env.timeout(max(0.0, min(delay, deadline - self.env.now)))
+            delay *= 2 * node.rng.uniform(0.9, 1.1)
             state = yield from self._bmc(node, "get power state", node.bmc.power_state)
             if state == target:
                 return
             if self.env.now >= deadline:
                 raise PowerStateTimeout(node.name, f"power {action}",
                                         f"still {state} after {self.timing.power_timeout:g}s")
-            yield self.env.timeout(self.timing.poll_interval)
 
     def _boot(self, node: IronicNode, device: str, persistent: bool = False) -> Proc:
         yield from self._bmc(node, f"set boot device {device}",

@@ -1,6 +1,7 @@
 """Redfish BMCs: sushy-tools' fake driver served in-process, driven through the `sushy` client library.
 
-In-process mode runs the sushy-emulator Flask app (`sushy_tools.emulator.main.app`) through its test client:
+In-process mode calls the sushy-emulator Flask app (`sushy_tools.emulator.main.app`) as a WSGI application
+(what Flask's test client does, without its request-builder overhead):
 `InProcessRedfish` installs, per simulated world, a fake systems driver whose power and boot state live in
 `Hardware` objects (simulator clock + seeded `random.Random`, not wall time and global random), and an
 in-memory store instead of sushy-tools' sqlite `PersistentDict`. `sushy.Sushy` reaches it through a
@@ -10,10 +11,12 @@ The fidelity mode (a real `sushy-emulator` process) lives in `fakes.baremetal.em
 
 from __future__ import annotations
 
+import io
 import logging
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 import requests
 import sushy
@@ -124,12 +127,56 @@ class _FlaskTransport(BaseAdapter):
             return _response(request, 401, b'{"error": {"message": "simulated credential rejection"}}')
         app = emulator_main.app
         app._cache = world._cache  # the app's memoized drivers belong to this world
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        result = world._client.open(path, method=request.method, data=request.body, headers=headers)
-        return _response(request, result.status_code, result.get_data(), dict(result.headers))
+        return _call_wsgi(app, request)
 
     def close(self) -> None:
         return None
+
+
+def _call_wsgi(app: Any, request: requests.PreparedRequest) -> requests.Response:
+    """One WSGI call of the emulator app, as werkzeug's test client makes it, minus its builder overhead."""
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    path, _, query = request.path_url.partition("?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method or "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(path),
+        "QUERY_STRING": query,
+        "SERVER_NAME": "redfish.sim",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for key, value in request.headers.items():
+        name = key.upper().replace("-", "_")
+        if name == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif name != "CONTENT_LENGTH":
+            environ["HTTP_" + name] = value
+    status: list[str] = []
+    headers: list[tuple[str, str]] = []
+
+    def start_response(status_line: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        status[:] = [status_line]
+        headers[:] = response_headers
+
+    chunks = app(environ, start_response)
+    try:
+        content = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return _response(request, int(status[0].split(" ", 1)[0]), content, dict(headers))
 
 
 def _response(request: requests.PreparedRequest, status: int, body: bytes,
@@ -174,7 +221,6 @@ class InProcessRedfish:
                 (frozenset(), frozenset()): _NoDownloadVmedia(app.config, app.logger)
             },
         }
-        self._client = app.test_client()
         self.transport = _FlaskTransport(self)
 
     def node_for_path(self, path: str) -> str | None:
@@ -185,6 +231,7 @@ class InProcessRedfish:
 
     def root(self, user: str, password: str) -> sushy.Sushy:
         connector = Connector(SIM_BASE_URL, verify=True)
+        connector._session.trust_env = False  # no proxy/netrc lookups from the environment per request
         connector._session.mount(SIM_BASE_URL, self.transport)
         return sushy_root(SIM_BASE_URL, user, password, connector=connector)
 

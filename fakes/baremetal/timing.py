@@ -80,7 +80,7 @@ class TimingModel:
     cleaning: Dist = _d("triangular", 60, 600, 180)
     image_write: Dist = _d("triangular", 120, 900, 300)
     os_boot: Dist = _d("triangular", 60, 300, 120)
-    poll_interval: float = 1.0  # power state polling while waiting for a transition
+    poll_interval: float = 1.0  # first power state poll; later polls back off (doubling), as in Ironic
     power_timeout: float = 60.0  # [conductor] power_state_change_timeout
     bmc_attempts: int = 5  # [redfish] connection_attempts
     bmc_retry_interval: float = 4.0  # [redfish] connection_retry_interval
