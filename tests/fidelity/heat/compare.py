@@ -43,6 +43,7 @@ class Report:
     release: str
     results: list[TemplateResult] = field(default_factory=list)
     oracle_failures: dict[str, str] = field(default_factory=dict)  # template -> real Heat's reason
+    notes: list[str] = field(default_factory=list)
 
     @property
     def differ(self) -> int:
@@ -81,6 +82,7 @@ class Report:
                 for r in self.results
             },
             "oracle_failures": self.oracle_failures,
+            "notes": self.notes,
         }
 
 

@@ -167,7 +167,7 @@ log_file = {workdir}/heat.log
 debug = false
 
 [database]
-connection = sqlite:///{workdir}/heat.sqlite?timeout=60
+connection = sqlite:///{workdir}/heat.sqlite
 
 [yaql]
 # the limits tripleoclient's ephemeral heat used: THT's ServiceChain expressions need them
@@ -184,7 +184,30 @@ def configure(workdir: str) -> None:
     cfg.CONF([], project="heat", default_config_files=[conf_file], default_config_dirs=[])
     logging.setup(cfg.CONF, "heat-oracle")
     messaging.setup()
-    models.BASE.metadata.create_all(db_api.get_engine())
+    engine = db_api.get_engine()
+    serialize_sqlite_transactions(engine)
+    models.BASE.metadata.create_all(engine)
+
+
+def serialize_sqlite_transactions(engine) -> None:
+    """Make every transaction `BEGIN IMMEDIATE`, waiting up to 60 s for the write lock.
+
+    The engine's threads (a stack and its nested stacks) write concurrently. With pysqlite's deferred
+    transactions a reader that later writes fails at once with "database is locked" (sqlite cannot wait
+    there without risking a deadlock): this is what stopped the whole overcloud stack after 22 s.
+    Taking the write lock at BEGIN serializes the transactions instead, and the busy timeout makes them wait.
+    """
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout = 60000")
+
+    # oslo.db already turns pysqlite's own BEGIN off and emits a plain (deferred) "BEGIN" from a "begin"
+    # hook of its own: make that statement take the write lock.
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _immediate(_conn, _cursor, statement, parameters, _context, _executemany):
+        return ("BEGIN IMMEDIATE" if statement.strip().upper() == "BEGIN" else statement), parameters
 
 
 def bypass_service_catalogue() -> None:
@@ -270,8 +293,12 @@ def run(job: dict) -> int:
             result = create_one(engine, ctx, root, env_paths, job.get("parameter_defaults", {}),
                                 item["template"], f"oracle-{index}", float(job.get("timeout", 600)))
         except Exception as exc:  # a template Heat rejects is a result, not a crash of the batch
-            result = {"status": "ERROR", "reason": f"{type(exc).__name__}: {exc}",
-                      "traceback": traceback.format_exc(), "outputs": {}, "output_errors": {}}
+            # the engine's RPC wrapper hides the real error inside ExpectedException.exc_info
+            inner = getattr(exc, "exc_info", None)
+            cause = inner[1] if inner and inner[1] is not None else exc
+            result = {"status": "ERROR", "reason": f"{type(cause).__name__}: {cause}",
+                      "traceback": "".join(traceback.format_exception(cause)), "outputs": {},
+                      "output_errors": {}}
         if result["status"] != "CREATE_COMPLETE":
             failures += 1
         os.makedirs(os.path.dirname(item["output"]), exist_ok=True)

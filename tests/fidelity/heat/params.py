@@ -42,8 +42,11 @@ CLOUD_ENDPOINTS = {
     "internal_api": "overcloud.internalapi.localdomain",
     "external": "overcloud.localdomain",
 }
-# parameters overcloud.yaml computes per role: never placeholders
-COMPUTED = {"RoleName", "RoleParameters", "ServiceData", "ServiceNetMap", "EndpointMap"}
+# what tripleoclient sets as parameter_defaults on every deploy (its DeployIdentifier is a timestamp: fixed here)
+CLIENT = {"RootStackName": "overcloud", "DeployIdentifier": "tripleo-sim", "UpdateIdentifier": "",
+          "StackAction": "CREATE"}
+# parameters overcloud.yaml computes per role, or the client sets: never placeholders
+COMPUTED = {"RoleName", "RoleParameters", "ServiceData", "ServiceNetMap", "EndpointMap", *CLIENT}
 REGISTRY = "overcloud-resource-registry-puppet.yaml"
 
 Oracle = Callable[[list[str], dict[str, Any]], dict[str, dict[str, Any]]]
@@ -88,7 +91,7 @@ def _placeholder(name: str, schema: dict[str, Any]) -> Any:
         return []
     if kind == "boolean":
         return False
-    value = f"{name}-placeholder"
+    value = _image(name) or f"{name}-placeholder"
     for c in constraints:
         if "length" in c:
             low, high = c["length"].get("min", 0), c["length"].get("max", len(value))
@@ -103,6 +106,29 @@ def _placeholder(name: str, schema: dict[str, Any]) -> Any:
     return value
 
 
+def _image(name: str) -> str | None:
+    """Container image parameters get a name of the shape container-image-prepare gives them (its
+    templates parse registry, namespace and tag out of it)."""
+    match = re.fullmatch(r"Container(\w+)Image|(\w+)ContainerImage", name)
+    if not match:
+        return None
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", match.group(1) or match.group(2))
+    return f"quay.io/tripleomaster/openstack-{'-'.join(w.lower() for w in words)}:current-tripleo"
+
+
+def _satisfies(value: Any, constraints: list[dict[str, Any]]) -> bool:
+    for c in constraints:
+        if "allowed_pattern" in c and not (isinstance(value, str) and re.match(c["allowed_pattern"], value)):
+            return False
+        if "allowed_values" in c and value not in c["allowed_values"]:
+            return False
+        if "length" in c and isinstance(value, str | list | dict):
+            low, high = c["length"].get("min"), c["length"].get("max")
+            if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+                return False
+    return True
+
+
 def placeholders(root: Path) -> dict[str, Any]:
     """A value for every parameter that has no default in some template of the rendered tree."""
     values: dict[str, Any] = {}
@@ -113,7 +139,10 @@ def placeholders(root: Path) -> dict[str, Any]:
         if not isinstance(tmpl, dict) or "heat_template_version" not in tmpl:
             continue
         for name, schema in (tmpl.get("parameters") or {}).items():
-            if isinstance(schema, dict) and "default" not in schema and name not in COMPUTED:
+            if not isinstance(schema, dict) or name in COMPUTED:
+                continue
+            # a default that breaks its own constraints is rejected by Heat: a deployment must supply a value
+            if "default" not in schema or not _satisfies(schema["default"], schema.get("constraints") or []):
                 values.setdefault(name, _placeholder(name, schema))
     return dict(sorted(values.items()))
 
@@ -155,6 +184,7 @@ def build(root: Path, oracle: Oracle) -> dict[str, Any]:
     }
     service_data = {k: available[k] for k in service_data_keys(root) if available.get(k) is not None}
     params = placeholders(root)
+    params.update(CLIENT)
     params.update({"RoleName": ROLE, "RoleParameters": {}, "ServiceData": service_data,
                    "ServiceNetMap": service_net_map, "EndpointMap": endpoint_map})
     return params

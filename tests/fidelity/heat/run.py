@@ -35,8 +35,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[2]))  # the working tree's fakes/, not a copy installed in the venv
 
 import compare  # noqa: E402
+from fake import Fake  # noqa: E402
 import params as params_mod  # noqa: E402
 import subset  # noqa: E402
 
@@ -58,16 +60,15 @@ def tree_for(release: str, templates: str | None) -> Path:
     base = os.environ.get("TRIPLEO_SIM_FIDELITY_THT")
     if base and (Path(base) / f"tripleo-heat-templates-{release}").is_dir():
         return (Path(base) / f"tripleo-heat-templates-{release}").resolve()
-    proc = subprocess.run([sys.executable, "-m", "simulator.cli", "templates", "fetch", release],
-                          capture_output=True, text=True)
-    path = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
-    if proc.returncode != 0 or not Path(path).is_dir():
+    from fakes.heat import TemplateSourceError, fetch_release
+
+    try:
+        return fetch_release(release).resolve()
+    except TemplateSourceError as exc:
         raise SystemExit(
-            f"fidelity-heat: cannot get THT {release} through `tripleo-sim templates fetch` "
-            f"({(proc.stderr.strip().splitlines() or ['no output'])[-1]}); pass --templates PATH or set "
+            f"fidelity-heat: cannot fetch THT {release}: {exc}; pass --templates PATH or set "
             f"TRIPLEO_SIM_FIDELITY_THT to a folder holding tripleo-heat-templates-{release}/"
-        )
-    return Path(path).resolve()
+        ) from exc
 
 
 def render(oracle_python: str, tree: Path, out: Path) -> Path:
@@ -96,6 +97,14 @@ def service_templates(root: Path) -> list[str]:
     return found
 
 
+def _complete(path: Path) -> bool:
+    """Only created stacks are reused from the cache; a failure is retried on the next run."""
+    try:
+        return bool(json.loads(path.read_text())["status"] == "CREATE_COMPLETE")
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 class Oracle:
     """Runs oracle.py in the oracle venv over batches of templates, with the per-user result cache."""
 
@@ -112,7 +121,7 @@ class Oracle:
                 environment: list[str] = ENVIRONMENT) -> dict[str, dict[str, Any]]:
         folder = self.cache / self.release / self.key(parameter_defaults, environment)
         paths = {t: folder / (t + ".json") for t in templates}
-        todo = [t for t in templates if self.refresh or not paths[t].is_file()]
+        todo = [t for t in templates if self.refresh or not _complete(paths[t])]
         if todo:
             log(f"real Heat: creating {len(todo)} stacks ({len(templates) - len(todo)} cached) in {folder}")
             with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -145,27 +154,18 @@ def load_params(release: str, root: Path, oracle: Oracle, write: bool) -> dict[s
     return built
 
 
-def evaluate_fake(tree: Path, template: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    from fakes.heat import TemplateTree, evaluate_template
-
-    outputs = evaluate_template(TemplateTree.from_path(tree), template, parameters=parameters,
-                                environment_files=[], use_default_registry=True)
-    return dict(outputs)
-
-
-def compare_release(release: str, tree: Path, parameters: dict[str, Any],
-                    results: dict[str, dict[str, Any]]) -> compare.Report:
+def compare_release(release: str, fake: Fake, results: dict[str, dict[str, Any]]) -> compare.Report:
     report = compare.Report(release)
     for template, result in sorted(results.items()):
         if result["status"] != "CREATE_COMPLETE":
             report.oracle_failures[template] = f"{result['status']}: {result.get('reason')}"
             continue
         try:
-            fake = evaluate_fake(tree, template, parameters)
+            outputs = fake.outputs(template)
         except Exception as exc:
             report.results.append(compare.TemplateResult(template, error=f"{type(exc).__name__}: {exc}"))
             continue
-        report.results.append(compare.compare_outputs(template, result["outputs"], fake))
+        report.results.append(compare.compare_outputs(template, result["outputs"], outputs))
     return report
 
 
@@ -231,7 +231,11 @@ def main(argv: list[str] | None = None) -> int:
                 write_subset(results, release)
             if args.oracle_only or args.write_subset:
                 continue
-            report = compare_release(release, tree, parameters, results)
+            fake = Fake(tree, parameters, workdir)
+            report = compare_release(release, fake, results)
+            if fake.environment_bug:
+                log(f"fidelity-heat {release}: {fake.environment_bug}")
+                report.notes.append(fake.environment_bug)
             for line in report.lines():
                 log(line)
             reports.append(report.to_json())

@@ -1,0 +1,97 @@
+"""The fake Heat against real Heat's committed outputs, for the CI subset of THT 18.0.0 service templates.
+
+Real Heat is not needed here: its outputs were produced by the oracle (`tests/fidelity/heat/oracle.py`) and
+committed under `tests/fidelity/heat/data/18.0.0/subset/`; regenerate them with
+`nox -s fidelity-heat -- --write-subset`, never by hand. The full comparison is `nox -s fidelity-heat`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent / "fidelity" / "heat"
+
+
+def _module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"heat_fidelity_{name}", HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+compare = _module("compare")
+subset = _module("subset")
+fake_driver = _module("fake")
+DATA = HERE / "data" / subset.RELEASE
+
+
+# --- the comparison itself, on hand-made values -------------------------------------------------------------
+
+
+def test_diff_reports_each_difference_as_a_key_path_with_both_values() -> None:
+    oracle = {"role_data": {"service_name": "nova_api", "upgrade_tasks": [{"when": "step|int == 1"}, {"a": 1}],
+                            "config_settings": {"x": True, "y": "1", "only_real": 0}}}
+    fake = {"role_data": {"service_name": "nova_api", "upgrade_tasks": [{"when": "step|int == 2"}],
+                          "config_settings": {"x": 1, "y": 1, "only_fake": None}}}
+    result = compare.compare_outputs("t.yaml", oracle, fake)
+    got = {d.path: (d.oracle, d.fake) for d in result.differences}
+    assert got == {
+        "t.yaml: outputs.role_data.upgrade_tasks[0].when": ("step|int == 1", "step|int == 2"),
+        "t.yaml: outputs.role_data.upgrade_tasks[1]": ({"a": 1}, compare.MISSING),
+        "t.yaml: outputs.role_data.config_settings.x": (True, 1),
+        "t.yaml: outputs.role_data.config_settings.y": ("1", 1),
+        "t.yaml: outputs.role_data.config_settings.only_real": (0, compare.MISSING),
+        "t.yaml: outputs.role_data.config_settings.only_fake": (compare.MISSING, None),
+    }
+    assert not result.identical
+
+
+def test_identical_values_and_numbers_compare_equal() -> None:
+    value = {"a": [1, {"b": None, "c": [True, "x"]}], "n": 2}
+    assert compare.compare_outputs("t.yaml", value, json.loads(json.dumps(value))).identical
+    assert compare.compare_outputs("t.yaml", {"n": 2}, {"n": 2.0}).identical
+    assert not compare.compare_outputs("t.yaml", {"n": None}, {}).identical
+
+
+def test_summary_line() -> None:
+    report = compare.Report("18.0.0", [compare.TemplateResult("a.yaml"),
+                                       compare.compare_outputs("b.yaml", {"x": 1}, {"x": 2})])
+    assert report.summary == "fidelity-heat 18.0.0: 2 compared, 1 identical, 1 differ"
+    assert "b.yaml: outputs.x: real Heat 1 != fake 2" in list(report.lines())
+
+
+# --- the fake against real Heat's committed outputs ---------------------------------------------------------
+
+
+def test_every_subset_template_has_committed_oracle_outputs() -> None:
+    missing = [t for t in subset.TEMPLATES if not (DATA / "subset" / f"{t}.json").is_file()]
+    assert not missing, f"run `nox -s fidelity-heat -- --write-subset` to produce {missing}"
+    assert len(subset.TEMPLATES) >= 10
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from fakes.heat import fetch_release
+
+    tree = fetch_release(subset.RELEASE)  # cached per user after the first download
+    parameters = json.loads((DATA / "params.json").read_text())
+    return fake_driver.Fake(tree, parameters, tmp_path_factory.mktemp("fidelity-heat"))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("template", subset.TEMPLATES)
+def test_fake_heat_matches_real_heat(fake: Any, template: str) -> None:
+    committed = json.loads((DATA / "subset" / f"{template}.json").read_text())
+    result = compare.compare_outputs(template, committed["outputs"], fake.outputs(template))
+    shown = [d.render() for d in result.differences[:25]]
+    more = len(result.differences) - len(shown)
+    assert result.identical, "\n".join(shown + ([f"... {more} more"] if more > 0 else []))
