@@ -1,1 +1,1 @@
-__all__: list[str] = []
+"""Shipped scenario files (data only)."""

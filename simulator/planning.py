@@ -42,8 +42,13 @@ def phases_for(tree: TemplateTree) -> dict[str, Phase]:
     steps_file = tree.root / "common" / "deploy-steps.j2"
     if steps_file.is_file():
         maxes = {k: int(v) for k, v in _SET_MAX.findall(steps_file.read_text())}
+        # The step-0 play includes each role's deploy_steps_tasks_step0.yaml through a common file
+        step0 = any("deploy_steps_tasks_step0" in f.read_text(errors="replace")
+                    for f in (tree.root / "common").glob("deploy-steps-tasks-step-0*.yaml"))
         out = {}
         for key, (var, start, default) in PHASE_LOOPS.items():
+            if key == "deploy_steps_tasks" and step0:
+                start = 0
             bound = maxes.get(var, default)
             last = bound if key == "scale_tasks" else bound - 1
             out[key] = Phase(key, tuple(range(start, last + 1)))

@@ -1,0 +1,170 @@
+"""The ``tripleo-sim`` command. Thin: parses arguments, calls the library, prints.
+
+Exit codes: 0 success; 1 bad input (a typed error naming file, key path, expected and found); 2 a simulated
+run that failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fakes.heat import TemplateTree, fetch_release, resolve_templates
+from fakes.heat.errors import TemplateError, TemplateSourceError
+
+from .plan import Plan
+from .planning import build_plan
+from .scenario import DEFAULT_SCENARIO, Scenario, Source, load_scenario
+
+__all__ = ["main"]
+
+
+def _progress(msg: str) -> None:
+    print(f"... {msg}", file=sys.stderr, flush=True)
+
+
+def _add_source_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--release", help="THT release from the package index, e.g. 18.0.0 (default: 18.0.0)")
+    g.add_argument("--templates", metavar="PATH", help="a local tripleo-heat-templates tree instead of a release")
+    p.add_argument("-r", "--roles-data", metavar="FILE", help="roles_data.yaml (default: the tree's own)")
+    p.add_argument("-n", "--network-data", metavar="FILE", help="network data (default: process-templates')")
+    p.add_argument("-e", "--environment", metavar="FILE", action="append", default=[],
+                   help="environment file, in order (relative to the templates root or the cwd)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tripleo-sim", description=__doc__.splitlines()[0] if __doc__ else "")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("templates", help="fetch and cache THT releases")
+    tsub = t.add_subparsers(dest="templates_command", required=True)
+    tf = tsub.add_parser("fetch", help="download a release's sdist (sha256-checked) into the user cache")
+    tf.add_argument("version")
+    tf.add_argument("--refresh", action="store_true", help="download again even if cached")
+
+    p = sub.add_parser("plan", help="evaluate templates and print per-role services and tasks per step")
+    _add_source_args(p)
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the plan as JSON (- = stdout)")
+
+    for kind in ("upgrade",):
+        u = sub.add_parser(kind, help=f"run a {kind} scenario (default: {DEFAULT_SCENARIO})")
+        u.add_argument("scenario", nargs="?", default=None, help="scenario file or shipped scenario name")
+        u.add_argument("--seed", type=int, default=None)
+        u.add_argument("--json", metavar="FILE", help="write the result as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "templates":
+            path = fetch_release(args.version, refresh=args.refresh, progress=_progress)
+            print(path)
+            return 0
+        if args.command == "plan":
+            return _cmd_plan(args)
+        if args.command == "upgrade":
+            return _cmd_upgrade(args)
+    except (TemplateError, TemplateSourceError) as exc:
+        print(f"tripleo-sim: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    release = args.release or (None if args.templates else "18.0.0")
+    root = resolve_templates(release, args.templates, progress=_progress)
+    _progress(f"evaluating {root}")
+    tree = TemplateTree.from_path(root, roles_data=args.roles_data, network_data=args.network_data)
+    plan = build_plan(root, environment_files=args.environment, tree=tree)
+    if args.json:
+        text = json.dumps(plan.to_json(), indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+            _progress(f"wrote {args.json}")
+        return 0
+    print(render_plan(plan))
+    return 0
+
+
+def _plan_for(source: Source, scenario: Scenario) -> Plan:
+    root = resolve_templates(source.release, source.templates, progress=_progress)
+    _progress(f"evaluating {source.describe()} ({root})")
+    tree = TemplateTree.from_path(root, roles_data=scenario.roles_data, network_data=scenario.network_data)
+    return build_plan(root, environment_files=scenario.environments, tree=tree,
+                      parameters=scenario.node_parameters())
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    if scenario.kind != "upgrade" or scenario.target is None:
+        print(f"tripleo-sim: error: {scenario.file}: kind: expected upgrade, found {scenario.kind}",
+              file=sys.stderr)
+        return 1
+    source = _plan_for(scenario.source, scenario)
+    target = _plan_for(scenario.target, scenario)
+    print(f"scenario {scenario.name}: {scenario.description}")
+    print(f"upgrade {source.release} -> {target.release}, seed {args.seed if args.seed is not None else scenario.seed}")
+    print()
+    print(f"== source plan ({source.release})")
+    print(render_plan(source, keys=("update_tasks", "deploy_steps_tasks")))
+    print(f"== target plan ({target.release})")
+    print(render_plan(target, keys=("upgrade_tasks", "deploy_steps_tasks", "post_upgrade_tasks",
+                                    "external_upgrade_tasks")))
+    print("NOTE: the upgrade simulation (virtual-time run of these plans) is not implemented yet;"
+          " this prints the plans it will execute.")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"scenario": scenario.name, "source": source.to_json(),
+                                               "target": target.to_json(), "simulated": False}, indent=2) + "\n")
+    return 0
+
+
+def render_plan(plan: Plan, keys: Sequence[str] | None = None) -> str:
+    lines = [f"release {plan.release}  templates {plan.templates}"]
+    for role in plan.roles:
+        lines.append("")
+        nodes = ", ".join(n.name + (" (bootstrap)" if n.bootstrap else "") for n in role.nodes) or "none"
+        lines.append(f"{role.name}: {role.count} node(s): {nodes}")
+        lines.append(f"  services ({len(role.services)} enabled, {len(role.disabled_services)} disabled): "
+                     + _wrap(", ".join(role.services), 100, "    "))
+        shown = [k for k in (keys or sorted(role.tasks)) if k in role.tasks]
+        steps = sorted({s for k in shown for s in role.tasks[k]}, key=_step_key)
+        if shown:
+            width = max(len(k) for k in shown)
+            lines.append("  " + "tasks per step".ljust(width) + " " + " ".join(s.rjust(4) for s in steps))
+            for k in shown:
+                row = " ".join(
+                    (str(len(role.tasks[k][s])) if s in role.tasks[k] else "-").rjust(4) for s in steps)
+                lines.append("  " + k.ljust(width) + " " + row)
+        for nr in role.never_runs:
+            if keys is None or nr.key in keys:
+                lines.append(f"  NEVER RUNS: {nr.key} step {nr.step}: {nr.task!r} ({nr.reason})")
+    return "\n".join(lines)
+
+
+def _step_key(s: str) -> tuple[int, Any]:
+    return (0, int(s)) if s.isdigit() else (1, s)
+
+
+def _wrap(text: str, width: int, indent: str) -> str:
+    out, line = [], ""
+    for word in text.split(" "):
+        if len(line) + len(word) + 1 > width and line:
+            out.append(line)
+            line = indent
+        line += word + " "
+    out.append(line.rstrip())
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Scenario files (``scenarios/*.yaml``): what to simulate, validated on load.
+
+```yaml
+name: train-to-wallaby
+kind: upgrade                 # deploy | update | upgrade
+source: {release: "11.6.0"}   # or {templates: path/to/tht}
+target: {release: "14.3.0"}   # upgrades only
+roles_data: null              # null: the release's roles_data.yaml; else a path (relative to this file)
+nodes: {Controller: 3, Compute: 2}
+environments: []              # -e files, relative to the templates root (or to this file)
+seed: 1
+```
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fakes.heat.errors import TemplateError, YamlSyntaxError
+from fakes.heat.yamlio import load_yaml
+
+__all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario"]
+
+DEFAULT_SCENARIO = "train-to-wallaby"
+_KINDS = ("deploy", "update", "upgrade")
+_KEYS = {"name", "description", "kind", "source", "target", "roles_data", "network_data", "nodes",
+         "environments", "seed"}
+
+
+class ScenarioError(TemplateError):
+    """A scenario file is malformed."""
+
+
+@dataclass(frozen=True)
+class Source:
+    release: str | None = None
+    templates: str | None = None
+
+    def describe(self) -> str:
+        return self.release if self.release else f"templates at {self.templates}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: str
+    source: Source
+    file: str
+    target: Source | None = None
+    description: str = ""
+    roles_data: str | None = None
+    network_data: str | None = None
+    nodes: Mapping[str, int] = field(default_factory=dict)
+    environments: tuple[str, ...] = ()
+    seed: int = 0
+
+    def node_parameters(self) -> dict[str, int]:
+        return {f"{role}Count": count for role, count in self.nodes.items()}
+
+
+def _source(data: Any, file: str, key: str, base: Path) -> Source:
+    if not isinstance(data, Mapping) or not (("release" in data) ^ ("templates" in data)):
+        raise ScenarioError(file, key, expected="a mapping with exactly one of release or templates",
+                            found=repr(data)[:80])
+    if "release" in data:
+        return Source(release=str(data["release"]))
+    return Source(templates=str((base / str(data["templates"])).resolve()))
+
+
+def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
+    """A scenario by path, or by the name of a shipped one (default: ``train-to-wallaby``)."""
+    ref = ref or DEFAULT_SCENARIO
+    path = Path(ref)
+    if path.is_file():
+        text, file, base = path.read_text(), str(path), path.resolve().parent
+    else:
+        shipped = resources.files("scenarios").joinpath(f"{ref}.yaml")
+        if not shipped.is_file():
+            names = sorted(p.name[:-5] for p in resources.files("scenarios").iterdir() if p.name.endswith(".yaml"))
+            raise ScenarioError(str(ref), expected="a scenario file or one of: " + ", ".join(names),
+                                found="no such file or shipped scenario")
+        text, file, base = shipped.read_text(), f"scenarios/{ref}.yaml", Path.cwd()
+    data = load_yaml(text, file)
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ScenarioError(file, sorted(unknown)[0], expected="one of " + ", ".join(sorted(_KEYS)),
+                            found=repr(sorted(unknown)[0]))
+    kind = data.get("kind", "upgrade")
+    if kind not in _KINDS:
+        raise ScenarioError(file, "kind", expected=" | ".join(_KINDS), found=repr(kind))
+    if "source" not in data:
+        raise ScenarioError(file, "source", expected="{release: X} or {templates: PATH}", found="nothing")
+    target = _source(data["target"], file, "target", base) if data.get("target") is not None else None
+    if kind == "upgrade" and target is None:
+        raise ScenarioError(file, "target", expected="a target release for an upgrade", found="nothing")
+    nodes = data.get("nodes") or {}
+    if not isinstance(nodes, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in nodes.items()):
+        raise ScenarioError(file, "nodes", expected="a mapping of role name to a node count >= 0",
+                            found=repr(nodes)[:80])
+    envs = data.get("environments") or []
+    if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
+        raise ScenarioError(file, "environments", expected="a list of environment file paths", found=repr(envs))
+    seed = data.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
+
+    def rel(value: Any, key: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise YamlSyntaxError(file, key, expected="a path", found=repr(value))
+        return str((base / value).resolve())
+
+    return Scenario(
+        name=str(data.get("name", Path(file).stem)), kind=kind, file=file,
+        source=_source(data["source"], file, "source", base), target=target,
+        description=str(data.get("description", "")),
+        roles_data=rel(data.get("roles_data"), "roles_data"), network_data=rel(data.get("network_data"),
+                                                                                 "network_data"),
+        nodes=dict(nodes), environments=tuple(envs), seed=seed,
+    )
