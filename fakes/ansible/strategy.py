@@ -176,12 +176,15 @@ class _PlayRun:
     def _node(self, node: Node, hosts: list[str], scope: Scope, origin: str | None) -> Steps:
         if isinstance(node, Task):
             return (yield from self._task(node, hosts, scope, origin))
-        inner = scope.enter(node, rescuable=scope.rescuable or bool(node.rescue) or bool(node.always))
+        block_scope = scope.enter(node)
+        has_rescue = self._runnable(node.rescue, block_scope)
+        has_always = self._runnable(node.always, block_scope)
+        inner = scope.enter(node, rescuable=scope.rescuable or has_rescue or has_always)
         failed = yield from self._seq(node.block, hosts, inner, origin)
-        if node.rescue and failed and not self.break_play:
-            rescue_scope = scope.enter(node, rescuable=scope.rescuable or bool(node.always))
+        if has_rescue and failed and not self.break_play:
+            rescue_scope = scope.enter(node, rescuable=scope.rescuable or has_always)
             failed = yield from self._seq(node.rescue, failed, rescue_scope, origin)
-        if node.always and not self.break_play:
+        if has_always and not self.break_play:
             entered = [h for h in hosts if not self.r.hosts[h].ended]
             always_failed = yield from self._seq(node.always, entered, scope.enter(node), origin)
             failed = [h for h in hosts if h in failed or h in always_failed]
@@ -189,14 +192,30 @@ class _PlayRun:
             self._fail(failed)
         return failed
 
+    def _runnable(self, nodes: Sequence[Node], scope: Scope) -> bool:
+        """Whether a section keeps any task after tag filtering (Ansible drops empty rescue/always)."""
+        for node in nodes:
+            if isinstance(node, Block):
+                inner = scope.enter(node)
+                if any(self._runnable(part, inner) for part in (node.block, node.rescue, node.always)):
+                    return True
+            elif node.include is not None and node.include.static:
+                try:
+                    _, imported, role_scope = self._resolve(node, dict(self.r.extra_vars))
+                except AnsibleSimError:
+                    return True
+                if self._runnable(imported, scope.enter(node)):
+                    return True
+            elif self.r.tags.should_run(scope.tags | frozenset(node.tags)):
+                return True
+        return False
+
     def _task(self, task: Task, hosts: list[str], scope: Scope, origin: str | None) -> Steps:
-        tscope = scope.enter(task, inherit_when=False)
-        if task.include is None or task.include.static:
-            pass
-        if not self.r.tags.should_run(tscope.tags):
-            return []
         if task.include is not None and task.include.static:
             return (yield from self._static_include(task, hosts, scope, origin))
+        tscope = scope.enter(task, inherit_when=False)
+        if not self.r.tags.should_run(tscope.tags):
+            return []
         run_once = bool(tscope.options.get("run_once"))
         targets = hosts[:1] if run_once else hosts
         wave = self.r.next_wave()

@@ -20,6 +20,7 @@ An undefined variable raises :class:`~fakes.ansible.errors.UndefinedVariable` na
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice
@@ -101,6 +102,30 @@ def _load_plugins(env: jinja2.Environment) -> None:
         env.filters.update(filters.FilterModule().filters())
     for tests in (test_core, test_files, test_math, test_uri):
         env.tests.update(tests.TestModule().tests())
+    # ansible-core 2.19 recognises its own undefined markers; with jinja2's Undefined the classic jinja2
+    # implementations have the same meaning (ansible's `default` "only coalesces classic undefined objects").
+    env.filters["default"] = env.filters["d"] = jinja2.filters.do_default
+    env.tests["defined"] = jinja2.tests.test_defined
+    env.tests["undefined"] = jinja2.tests.test_undefined
+    keep = {jinja2.filters.do_default, jinja2.tests.test_defined, jinja2.tests.test_undefined}
+    for table in (env.filters, env.tests):
+        for name, plugin in list(table.items()):
+            if plugin not in keep and not getattr(plugin, "accept_args_markers", False):
+                table[name] = _propagate_undefined(plugin)
+
+
+def _propagate_undefined(plugin: Any) -> Any:
+    """ansible-core 2.19: a plugin that does not accept markers is not called when an argument is undefined;
+    the undefined value becomes its result (so ``x | int is defined`` is false and using it fails)."""
+
+    @functools.wraps(plugin)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for value in chain(args, kwargs.values()):
+            if isinstance(value, jinja2.Undefined):
+                return value
+        return plugin(*args, **kwargs)
+
+    return wrapper
 
 
 class Templar:

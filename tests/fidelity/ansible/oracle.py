@@ -1,0 +1,168 @@
+"""Differential oracle: run real ``ansible-playbook`` on N local-connection hosts with modules replaced by
+recording no-ops, and return the executed (host, task, status) sequence in callback order.
+
+The no-op action plugin returns :func:`fakes.ansible.results.canned_result`, the interpreter's default effect,
+so both sides see the same module results; built-in actions with semantics (``set_fact``, ``debug``,
+``fail``, ``assert``, ``meta``, includes) stay real.
+
+Used by ``tests/fidelity/ansible/run_oracle.py`` (the ``fidelity-ansible`` nox session) and by
+``tests/ansible/record_oracle.py``, which regenerates the recorded cases the default test run replays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+NOOP_MODULES = (
+    "command", "shell", "stat", "file", "copy", "systemd", "service", "package", "dnf", "yum",
+    "lineinfile", "pacemaker_resource", "podman_container", "podman_image", "wait_for", "ping",
+)
+
+_ACTION = '''
+from ansible.plugins.action import ActionBase
+from fakes.ansible.results import ModuleCall, canned_result
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        action = self._task.action.rsplit(".", 1)[-1]
+        host = task_vars.get("inventory_hostname", "?")
+        call = ModuleCall(host, host, action, self._task.action, dict(self._task.args), "", self._task.get_name())
+        result.update(canned_result(call))
+        return result
+'''
+
+_CALLBACK = '''
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "sim_recorder"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._out = open(os.environ["SIM_RECORD_FILE"], "a", encoding="utf-8")
+
+    def _write(self, result, status, ignored=False):
+        self._out.write(json.dumps([result._host.get_name(), result._task.get_name(), status, ignored]) + "\\n")
+        self._out.flush()
+
+    def v2_runner_on_ok(self, result):
+        self._write(result, "changed" if result._result.get("changed") else "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._write(result, "failed", bool(ignore_errors))
+
+    def v2_runner_on_skipped(self, result):
+        self._write(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._write(result, "unreachable")
+'''
+
+
+def ansible_playbook_path() -> str:
+    """The ``ansible-playbook`` next to this interpreter (the oracle's venv), else on PATH."""
+    local = Path(sys.executable).with_name("ansible-playbook")
+    if local.exists():
+        return str(local)
+    found = shutil.which("ansible-playbook")
+    if not found:
+        raise RuntimeError("ansible-playbook not found: install ansible-core in this environment")
+    return found
+
+
+def write_plugins(directory: Path) -> None:
+    (directory / "action").mkdir(parents=True, exist_ok=True)
+    (directory / "callback").mkdir(parents=True, exist_ok=True)
+    for module in NOOP_MODULES:
+        (directory / "action" / f"{module}.py").write_text(_ACTION)
+    (directory / "callback" / "sim_recorder.py").write_text(_CALLBACK)
+
+
+def run_ansible(
+    playbook: Sequence[Mapping[str, Any]],
+    groups: Mapping[str, Sequence[str]],
+    *,
+    files: Mapping[str, Any] | None = None,
+    group_vars: Mapping[str, Mapping[str, Any]] | None = None,
+    limit: str | None = None,
+    tags: Sequence[str] | None = None,
+    skip_tags: Sequence[str] | None = None,
+    forks: int = 1,
+    plugins: Path | None = None,
+) -> list[tuple[str, str, str, bool]]:
+    """Run ``ansible-playbook`` and return [(host, task name, status, ignored)] in callback order."""
+    with tempfile.TemporaryDirectory(prefix="sim-oracle-") as tmp:
+        root = Path(tmp)
+        if plugins is None:
+            plugins = root / "plugins"
+            write_plugins(plugins)
+        inventory: dict[str, Any] = {"all": {"vars": {"ansible_connection": "local",
+                                                     "ansible_python_interpreter": sys.executable,
+                                                     **dict((group_vars or {}).get("all", {}))},
+                                            "children": {}}}
+        for group, members in groups.items():
+            inventory["all"]["children"][group] = {"hosts": {h: None for h in members},
+                                                   "vars": dict((group_vars or {}).get(group, {}))}
+        (root / "inventory.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+        (root / "playbook.yml").write_text(yaml.safe_dump(list(playbook), sort_keys=False))
+        for name, content in (files or {}).items():
+            (root / name).write_text(yaml.safe_dump(content, sort_keys=False))
+        record = root / "record.jsonl"
+        record.touch()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")},
+            "ANSIBLE_ACTION_PLUGINS": str(plugins / "action"),
+            "ANSIBLE_CALLBACK_PLUGINS": str(plugins / "callback"),
+            "ANSIBLE_CALLBACKS_ENABLED": "sim_recorder",
+            "ANSIBLE_STDOUT_CALLBACK": "minimal",
+            "ANSIBLE_GATHERING": "explicit",
+            "ANSIBLE_RETRY_FILES_ENABLED": "False",
+            "ANSIBLE_HOST_KEY_CHECKING": "False",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORKS": str(forks),
+            "ANSIBLE_HOME": str(root / "home"),
+            "ANSIBLE_LOCAL_TEMP": str(root / "tmp"),
+            "ANSIBLE_REMOTE_TEMP": str(root / "rtmp"),
+            "ANSIBLE_DEPRECATION_WARNINGS": "False",
+            "ANSIBLE_SYSTEM_WARNINGS": "False",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+            "SIM_RECORD_FILE": str(record),
+            "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[3]), os.environ.get("PYTHONPATH", "")]),
+        }
+        cmd = [ansible_playbook_path(), "-i", str(root / "inventory.yml"), str(root / "playbook.yml")]
+        if limit:
+            cmd += ["--limit", limit]
+        if tags:
+            cmd += ["--tags", ",".join(tags)]
+        if skip_tags:
+            cmd += ["--skip-tags", ",".join(skip_tags)]
+        proc = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, check=False)
+        if proc.returncode == 1 and "leaves us with no hosts to target" in proc.stderr:
+            return []
+        if proc.returncode not in (0, 2, 4):
+            raise RuntimeError(f"ansible-playbook exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        rows = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+        return [(h, n, s, bool(i)) for h, n, s, i in rows]

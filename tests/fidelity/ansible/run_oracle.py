@@ -1,0 +1,89 @@
+"""``nox -s fidelity-ansible``: compare the interpreter with real ansible-playbook on generated playbooks
+and on the hand-written THT-style cases; exit non-zero on any disagreement.
+
+    python tests/fidelity/ansible/run_oracle.py [--examples 500] [--jobs 2] [--out disagreements.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from oracle import run_ansible, write_plugins  # noqa: E402
+from playbooks import canonical, cases, run_interpreter  # noqa: E402
+
+HANDWRITTEN = Path(__file__).resolve().parents[2] / "ansible" / "data" / "tht_style_cases.json"
+
+
+def generate(n: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    @settings(max_examples=n, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(cases())
+    def collect(case: dict[str, Any]) -> None:
+        out.append(json.loads(json.dumps(case)))
+
+    collect()
+    return out
+
+
+_PLUGINS: Path | None = None
+
+
+def oracle(case: dict[str, Any]) -> list[list[Any]]:
+    global _PLUGINS
+    if _PLUGINS is None:
+        _PLUGINS = Path(tempfile.mkdtemp(prefix="sim-plugins-"))
+        write_plugins(_PLUGINS)
+    rows = run_ansible(case["playbook"], case["groups"], files=case.get("files"), group_vars=case.get("group_vars"),
+                       limit=case.get("limit"), tags=case.get("tags"), skip_tags=case.get("skip_tags"),
+                       plugins=_PLUGINS)
+    return [list(r) for r in rows]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--examples", type=int, default=500)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", default="fidelity-ansible-disagreements.json")
+    args = parser.parse_args()
+    generated = generate(args.examples)
+    handwritten = json.loads(HANDWRITTEN.read_text())["cases"] if HANDWRITTEN.exists() else []
+    all_cases = [("generated", c) for c in generated] + [("tht-style", c) for c in handwritten]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        expected = list(pool.map(oracle, [c for _, c in all_cases], chunksize=4))
+    disagreements = []
+    counts: dict[str, list[int]] = {}
+    host_tasks = 0
+    for (kind, case), want in zip(all_cases, expected, strict=True):
+        got = [list(r) for r in run_interpreter(case)]
+        host_tasks += len(want)
+        ok = canonical(case, [tuple(r) for r in got]) == canonical(case, [tuple(r) for r in want])
+        counts.setdefault(kind, [0, 0])[0 if ok else 1] += 1
+        if not ok:
+            disagreements.append({"kind": kind, "case": case, "ansible": want, "interpreter": got})
+    for kind, (agree, disagree) in counts.items():
+        print(f"{kind}: {agree} agree, {disagree} disagree")
+    print(f"host-task records compared: {host_tasks}")
+    Path(args.out).write_text(json.dumps(disagreements, indent=1))
+    if disagreements:
+        print(f"disagreements written to {args.out}")
+    total_agree = sum(a for a, _ in counts.values())
+    total_disagree = sum(d for _, d in counts.values())
+    print(f"{total_agree} passed, {total_disagree} failed")
+    return 1 if disagreements else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
