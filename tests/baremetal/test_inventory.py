@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from random import Random
+
+import pytest
+
+from fakes.baremetal.errors import InventoryError
+from fakes.baremetal.inventory import generate_nodes, load_nodes, parse_nodes
+
+NODES_YAML = """\
+nodes:
+  - name: controller-0
+    pm_type: redfish
+    pm_addr: 192.168.24.1
+    pm_port: 8000
+    pm_user: admin
+    pm_password: password
+    pm_system_id: /redfish/v1/Systems/0b4b9a1c-1a6f-4d4b-9d52-3a7b86d1e001
+    ports:
+      - address: "52:54:00:AA:00:01"
+        physical_network: ctlplane
+    capabilities: "profile:control,boot_option:local,node:controller-0"
+    cpu: 4
+    memory: 16384
+    disk: 60
+    arch: x86_64
+  - name: compute-0
+    pm_type: ipmi
+    pm_addr: 192.168.24.10
+    pm_user: admin
+    pm_password: password
+    mac: ["52:54:00:aa:00:02"]
+    capabilities: "profile:compute"
+"""
+
+INSTACKENV = {
+    "nodes": [
+        {
+            "name": "ceph-0",
+            "pm_type": "pxe_ipmitool",
+            "pm_addr": "10.0.0.8",
+            "pm_port": "6230",
+            "pm_user": "root",
+            "pm_password": "calvin",
+            "mac": ["52:54:00:aa:00:03"],
+            "cpu": "8",
+            "memory": "32768",
+            "disk": "100",
+            "capabilities": "profile:ceph-storage,boot_option:local",
+        }
+    ]
+}
+
+
+def test_nodes_yaml_is_read_key_by_key(tmp_path: Path) -> None:
+    path = tmp_path / "nodes.yaml"
+    path.write_text(NODES_YAML)
+    controller, compute = load_nodes(path)
+    assert controller.driver == "redfish" and controller.pm_port == 8000
+    assert controller.system_id == "/redfish/v1/Systems/0b4b9a1c-1a6f-4d4b-9d52-3a7b86d1e001"
+    assert controller.macs == ("52:54:00:aa:00:01",)
+    assert controller.profile == "control" and controller.node_hint == "controller-0"
+    assert (controller.cpu, controller.memory_mb, controller.disk_gb) == (4, 16384, 60)
+    assert compute.driver == "ipmi" and compute.pm_port is None and compute.profile == "compute"
+
+
+def test_instackenv_json_with_legacy_pxe_ipmitool_and_string_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "instackenv.json"
+    path.write_text(json.dumps(INSTACKENV))
+    (node,) = load_nodes(path)
+    assert (node.driver, node.pm_type, node.pm_port, node.cpu, node.memory_mb) == ("ipmi", "pxe_ipmitool", 6230, 8,
+                                                                                    32768)
+    assert node.profile == "ceph-storage"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "expected"),
+    [
+        (lambda n: n.update(pm_type="idrac-wsman"), "nodes[3].pm_type", "one of"),
+        (lambda n: n.pop("pm_addr"), "nodes[3].pm_addr", "a non-empty string"),
+        (lambda n: n.update(pm_port=70000), "nodes[3].pm_port", "a port number"),
+        (lambda n: n.update(mac=["zz:00"]), "nodes[3].mac[0]", "a MAC address"),
+        (lambda n: n.update(memory="lots"), "nodes[3].memory", "a positive integer"),
+        (lambda n: n.update(capabilities="profile"), "nodes[3].capabilities[0]", "'key:value'"),
+    ],
+)
+def test_bad_entries_name_file_key_path_expected_and_found(tmp_path: Path, mutate, path: str, expected: str) -> None:
+    doc = {"nodes": [dict(INSTACKENV["nodes"][0], name=f"n{i}") for i in range(4)]}
+    mutate(doc["nodes"][3])
+    file = tmp_path / "instackenv.json"
+    file.write_text(json.dumps(doc))
+    with pytest.raises(InventoryError) as info:
+        load_nodes(file)
+    message = str(info.value)
+    assert message.startswith(f"{file}: {path}: expected ")
+    assert expected in message
+    assert info.value.path == path
+
+
+def test_redfish_node_needs_a_system_id() -> None:
+    entry = {"pm_type": "redfish", "pm_addr": "a", "pm_user": "u", "pm_password": "p", "mac": ["52:54:00:00:00:01"]}
+    with pytest.raises(InventoryError, match=r"nodes\[0\]\.pm_system_id"):
+        parse_nodes({"nodes": [entry]}, source="nodes.yaml")
+
+
+def test_duplicate_names_and_missing_nodes_key() -> None:
+    entry = {"name": "x", "pm_type": "ipmi", "pm_addr": "a", "pm_user": "u", "pm_password": "p",
+             "mac": ["52:54:00:00:00:01"]}
+    with pytest.raises(InventoryError, match=r"nodes\[1\]\.name: expected a unique name"):
+        parse_nodes({"nodes": [entry, entry]})
+    with pytest.raises(InventoryError, match="top-level 'nodes' list"):
+        parse_nodes({"node": []})
+
+
+def test_unparseable_file_is_an_inventory_error(tmp_path: Path) -> None:
+    path = tmp_path / "instackenv.json"
+    path.write_text("{not json")
+    with pytest.raises(InventoryError, match="instackenv.json: <document>"):
+        load_nodes(path)
+
+
+def test_generated_inventory_is_a_function_of_the_seed() -> None:
+    a = generate_nodes({"Controller": 3, "Compute": 2}, rng=Random(1), hints=True)
+    b = generate_nodes({"Controller": 3, "Compute": 2}, rng=Random(1), hints=True)
+    c = generate_nodes({"Controller": 3, "Compute": 2}, rng=Random(2), hints=True)
+    assert a == b
+    assert [n.macs for n in a] != [n.macs for n in c]
+    assert [n.name for n in a] == ["controller-0", "controller-1", "controller-2", "compute-0", "compute-1"]
+    assert a[0].profile == "control" and a[0].node_hint == "controller-0" and a[3].profile == "compute"
+    assert len({n.system_id for n in a}) == 5
