@@ -240,7 +240,7 @@ class _PlayRun:
                 for h in ended:
                     self.r.hosts[h].ended = True
         if task.include is not None:
-            more = yield from self._dynamic_include(task, outcomes, tscope, origin)
+            more = yield from self._dynamic_include(task, outcomes, scope, origin)
             failed += [h for h in more if h not in failed]
         any_failed = [h for h, o in outcomes.items() if o.status == "failed"]
         if tscope.options.get("any_errors_fatal") and any_failed:
@@ -289,7 +289,8 @@ class _PlayRun:
         return (yield from self._seq(nodes, hosts, inner, path))
 
     def _dynamic_include(self, task: Task, outcomes: Mapping[str, Outcome], scope: Scope, origin: str | None) -> Steps:
-        """``include_tasks``/``include_role``: grouped like Ansible's IncludedFile (file, vars), in host order."""
+        """``include_tasks``/``include_role``: grouped like Ansible's IncludedFile (file, vars), in host order.
+        ``scope`` is the scope around the include task."""
         groups: list[tuple[tuple[str, tuple[Node, ...], Scope | None], Mapping[str, Any], list[str]]] = []
         failed: list[str] = []
         for host, outcome in outcomes.items():
@@ -314,11 +315,13 @@ class _PlayRun:
             members = [h for h in members if h not in failed and h not in self.r.dead]
             if not members or self.break_play:
                 continue
-            inner = Scope(vars=(*scope.vars, dict(task.vars), dict(local)), rescuable=scope.rescuable,
-                          options={k: v for k, v in scope.options.items() if k == "any_errors_fatal"})
+            # Included tasks inherit from the blocks around the include, not from the include task itself
+            # (ansible-core: a non-static parent defers to the grandparent); its vars and loop var apply.
+            inner = Scope(scope.when, scope.tags, (*scope.vars, dict(task.vars), dict(local)), scope.options,
+                          scope.rescuable, scope.role)
             if role_scope is not None:
-                inner = Scope(vars=(*role_scope.vars, *inner.vars), rescuable=inner.rescuable,
-                              options=inner.options, role=role_scope.role)
+                inner = Scope(inner.when, inner.tags, (*role_scope.vars, *inner.vars), inner.options,
+                              inner.rescuable, role_scope.role)
             newly = yield from self._seq(nodes, members, inner, origin)
             failed += [h for h in newly if h not in failed]
         return failed
