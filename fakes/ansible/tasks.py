@@ -8,7 +8,6 @@ and module arguments stay raw until a host runs the task.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,10 +189,7 @@ def _split_free_form(text: str, action: str, path: str) -> dict[str, Any]:
     if action in _FREE_FORM:
         return {"_raw_params": text}
     args: dict[str, Any] = {}
-    try:
-        words = shlex.split(text, posix=False)
-    except ValueError as exc:
-        raise TaskParseError(path, "key=value arguments", text) from exc
+    words = _split_words(text, path)
     raw: list[str] = []
     for word in words:
         key, sep, value = word.partition("=")
@@ -206,6 +202,42 @@ def _split_free_form(text: str, action: str, path: str) -> dict[str, Any]:
     if raw:
         args["_raw_params"] = " ".join(raw)
     return args
+
+
+def _split_words(text: str, path: str) -> list[str]:
+    """Split on whitespace outside quotes and outside ``{{ }}``/``{% %}`` (like Ansible's ``parse_kv``)."""
+    words: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    depth = 0
+    i = 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        char = text[i]
+        if quote is None and pair in ("{{", "{%"):
+            depth += 1
+            current.append(pair)
+            i += 2
+            continue
+        if quote is None and depth and pair in ("}}", "%}"):
+            depth -= 1
+            current.append(pair)
+            i += 2
+            continue
+        if char in "'\"" and (quote is None or quote == char):
+            quote = None if quote == char else char
+        if char.isspace() and quote is None and depth == 0:
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+        i += 1
+    if quote is not None or depth:
+        raise TaskParseError(path, "balanced quotes and {{ }} in key=value arguments", text)
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def _parse_task(data: Mapping[str, Any], path: str) -> Task:

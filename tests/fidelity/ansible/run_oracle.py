@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from oracle import run_ansible, write_plugins  # noqa: E402
 from playbooks import canonical, cases, run_interpreter  # noqa: E402
-
-HANDWRITTEN = Path(__file__).resolve().parents[2] / "ansible" / "data" / "tht_style_cases.json"
+from tht_style import cases as tht_cases  # noqa: E402
 
 
 def generate(n: int) -> list[dict[str, Any]]:
@@ -59,7 +58,7 @@ def main() -> int:
     parser.add_argument("--out", default="fidelity-ansible-disagreements.json")
     args = parser.parse_args()
     generated = generate(args.examples)
-    handwritten = json.loads(HANDWRITTEN.read_text())["cases"] if HANDWRITTEN.exists() else []
+    handwritten = tht_cases()
     all_cases = [("generated", c) for c in generated] + [("tht-style", c) for c in handwritten]
     with ProcessPoolExecutor(args.jobs) as pool:
         expected = list(pool.map(oracle, [c for _, c in all_cases], chunksize=4))
