@@ -1,0 +1,43 @@
+"""Shared fixtures. THT releases are fetched from the package index once and cached under the user cache dir
+(``TRIPLEO_SIM_CACHE`` overrides it), so CI runs after the first reuse them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fakes.heat import fetch_release
+
+
+@pytest.fixture(scope="session")
+def tht() -> Callable[[str], Path]:
+    """``tht("18.0.0")`` -> the unpacked release tree (fetched on first use)."""
+    cache: dict[str, Path] = {}
+
+    def get(version: str) -> Path:
+        if version not in cache:
+            cache[version] = fetch_release(version)
+        return cache[version]
+
+    return get
+
+
+@pytest.fixture
+def mini_tree(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small THT-format tree: ``mini_tree({"a.yaml": {...}, "b.txt": "text"})`` -> its root."""
+
+    def make(files: dict[str, Any]) -> Path:
+        root = tmp_path / "tht"
+        root.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False))
+        (root / "roles_data.yaml").write_text(yaml.safe_dump([{"name": "Controller"}]))
+        return root
+
+    return make

@@ -1,0 +1,202 @@
+"""Nested stacks, resource kinds, the registry, environments and typed input errors of the fake Heat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fakes.heat import (
+    CyclicStackError,
+    FileOutsideRoot,
+    MissingParameter,
+    TemplateNotFound,
+    TemplateTree,
+    UnknownResourceType,
+    YamlSyntaxError,
+    evaluate_template,
+)
+from fakes.heat.environment import merge_environment_dicts
+
+SERVICE = {
+    "heat_template_version": "wallaby",
+    "parameters": {"RoleName": {"type": "string", "default": ""},
+                   "Extra": {"type": "json", "default": {}}},
+    "outputs": {"role_data": {"value": {"service_name": {"get_param": "RoleName"},
+                                        "extra": {"get_param": "Extra"}}}},
+}
+
+
+def chain_template(types: list[str]) -> dict[str, Any]:
+    return {
+        "heat_template_version": "wallaby",
+        "resources": {
+            "Chain": {"type": "OS::Heat::ResourceChain",
+                      "properties": {"resources": types, "resource_properties": {"RoleName": "ctl"}}},
+            "Group": {"type": "OS::Heat::ResourceGroup",
+                      "properties": {"count": 2, "resource_def": {
+                          "type": "svc.yaml", "properties": {"RoleName": "node-%index%"}}}},
+            "Val": {"type": "OS::Heat::Value", "properties": {"type": "comma_delimited_list", "value": "a,b"}},
+        },
+        "outputs": {
+            "names": {"value": {"get_attr": ["Chain", "role_data", "service_name"]}},
+            "first": {"value": {"get_attr": ["Chain", "resource.0", "role_data"]}},
+            "group": {"value": {"get_attr": ["Group", "role_data", "service_name"]}},
+            "refs": {"value": {"get_attr": ["Group", "refs"]}},
+            "val": {"value": {"get_attr": ["Val", "value"]}},
+        },
+    }
+
+
+def test_resource_chain_and_group_attributes(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": chain_template(["OS::A", "OS::B"]), "svc.yaml": SERVICE,
+                      "env.yaml": {"resource_registry": {"OS::A": "svc.yaml", "OS::B": "OS::Heat::None"}}})
+    tree = TemplateTree.from_path(root)
+    out = evaluate_template(tree, "t.yaml", environment_files=["env.yaml"])
+    assert out["names"] == ["ctl", None]  # OS::Heat::None members give null
+    assert out["first"] == {"service_name": "ctl", "extra": {}}
+    assert out["group"] == ["node-0", "node-1"]
+    assert len(out["refs"]) == 2
+    assert out["val"] == ["a", "b"]
+
+
+def test_nested_stack_evaluated_once_per_parameter_set(mini_tree: Any) -> None:
+    from fakes.heat import EvalContext, Stack, load_environment
+
+    root = mini_tree({"t.yaml": chain_template(["OS::A", "OS::A", "OS::A"]), "svc.yaml": SERVICE,
+                      "env.yaml": {"resource_registry": {"OS::A": "svc.yaml"}}})
+    tree = TemplateTree.from_path(root)
+    ctx = EvalContext(tree, load_environment(tree, ["env.yaml"], use_default_registry=False))
+    stack = Stack(ctx, root / "t.yaml", tree.load(root / "t.yaml"), {}, name="s", root=True)
+    assert stack.output("names") == ["ctl", "ctl", "ctl"]
+    assert ctx.evaluations == 1
+    stack.output("group")  # two more parameter sets (node-0, node-1)
+    assert ctx.evaluations == 3
+
+
+def test_registry_ranking_and_wildcards(mini_tree: Any) -> None:
+    env = merge_environment_dicts([("e1", {"resource_registry": {
+        "OS::TripleO::Foo::*": "OS::Heat::None",           # trailing wildcard: a real glob
+        "OS::TripleO::Tasks::*PreConfig": "OS::Heat::None",  # a '*' inside is a literal key in Heat
+        "OS::Alias": "OS::Other", "OS::Other": "x.yaml",
+        "resources": {"special": {"OS::Alias": "OS::Heat::Value"}},
+    }}, None)])
+    native = frozenset({"OS::Heat::None", "OS::Heat::Value"})
+    assert env.registry.resolve("OS::TripleO::Foo::Bar", None, native=native).native == "OS::Heat::None"
+    with pytest.raises(UnknownResourceType):
+        env.registry.resolve("OS::TripleO::Tasks::ControllerPreConfig", None, native=native)
+    assert env.registry.resolve("OS::Alias", None, native=native).template == Path("x.yaml")
+    assert env.registry.resolve("OS::Alias", "special", native=native).native == "OS::Heat::Value"
+
+
+def test_registry_null_deletes_only_in_the_first_environment() -> None:
+    env = merge_environment_dicts([
+        ("e1", {"resource_registry": {"OS::A": "a.yaml", "OS::B": None}}, None),
+        ("e2", {"resource_registry": {"OS::A": None}}, None),
+    ])
+    assert "OS::A" in env.registry.types  # Heat's merge_map skips nulls from later files
+
+
+def test_parameter_merge_strategies() -> None:
+    # Heat records a key's strategy the first time it is seen (overwrite when unstated), so files that
+    # merge a key must all say so.
+    env = merge_environment_dicts([
+        ("e1", {"parameter_merge_strategies": {"default": "merge", "O": "overwrite"},
+                "parameter_defaults": {"M": {"a": 1}, "L": [1], "S": "x", "O": {"k": 1}}}, None),
+        ("e2", {"parameter_merge_strategies": {"M": "merge", "L": "merge", "S": "merge"},
+                "parameter_defaults": {"M": {"b": 2}, "L": [2], "S": "y", "O": {"j": 2}}}, None),
+    ])
+    assert env.parameter_defaults == {"M": {"a": 1, "b": 2}, "L": [1, 2], "S": "xy", "O": {"j": 2}}
+
+
+def test_conflicting_merge_strategy_is_an_error() -> None:
+    from fakes.heat import TemplateError
+
+    with pytest.raises(TemplateError, match="parameter_merge_strategies.M"):
+        merge_environment_dicts([
+            ("e1", {"parameter_defaults": {"M": {"a": 1}}}, None),  # implicitly overwrite
+            ("e2", {"parameter_merge_strategies": {"M": "merge"}, "parameter_defaults": {"M": {"b": 1}}}, None),
+        ])
+
+
+def test_parameter_defaults_reach_nested_stacks_but_properties_win(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": chain_template(["OS::A"]), "svc.yaml": SERVICE,
+                      "env.yaml": {"resource_registry": {"OS::A": "svc.yaml"},
+                                   "parameter_defaults": {"Extra": {"from": "defaults"}, "RoleName": "ignored"}}})
+    out = evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["env.yaml"])
+    assert out["first"] == {"service_name": "ctl", "extra": {"from": "defaults"}}
+
+
+def test_environment_relative_paths(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": chain_template(["OS::A"]), "deployment/svc.yaml": SERVICE,
+                      "svc.yaml": SERVICE,
+                      "environments/env.yaml": {"resource_registry": {"OS::A": "../deployment/svc.yaml"}}})
+    out = evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["environments/env.yaml"])
+    assert out["names"] == ["ctl"]
+
+
+# ---- typed errors ---------------------------------------------------------------------------------------
+def test_broken_yaml(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": "heat_template_version: wallaby\noutputs: [unclosed\n"})
+    with pytest.raises(YamlSyntaxError) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml")
+    assert info.value.file == "t.yaml" and "line" in info.value.path
+
+
+def test_unknown_resource_type(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": chain_template(["OS::TripleO::Services::Nope"]), "svc.yaml": SERVICE})
+    with pytest.raises(UnknownResourceType) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml")
+    assert info.value.path == "resources.Chain.properties.resources[0]"
+    assert "OS::TripleO::Services::Nope" in info.value.found
+
+
+def test_missing_nested_file(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": {"heat_template_version": "wallaby",
+                                 "resources": {"N": {"type": "nested/missing.yaml"}},
+                                 "outputs": {"o": {"value": {"get_attr": ["N", "x"]}}}}})
+    with pytest.raises(TemplateNotFound) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml")
+    assert info.value.file == "t.yaml" and info.value.path == "resources.N.type"
+
+
+def test_cyclic_nested_stack(mini_tree: Any) -> None:
+    loop = {"heat_template_version": "wallaby", "resources": {"Again": {"type": "a.yaml"}},
+            "outputs": {"o": {"value": {"get_attr": ["Again", "o"]}}}}
+    root = mini_tree({"a.yaml": loop})
+    with pytest.raises(CyclicStackError, match="a.yaml -> a.yaml"):
+        evaluate_template(TemplateTree.from_path(root), "a.yaml")
+
+
+def test_get_file_outside_root(mini_tree: Any, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("no")
+    root = mini_tree({"t.yaml": {"heat_template_version": "wallaby",
+                                 "outputs": {"o": {"value": {"get_file": "../secret.txt"}}}}})
+    with pytest.raises(FileOutsideRoot) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml")
+    assert info.value.file == "t.yaml" and "../secret.txt" in info.value.found
+
+
+def test_missing_root_parameter(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": {"heat_template_version": "wallaby", "parameters": {"X": {"type": "number"}}}})
+    with pytest.raises(MissingParameter, match="parameters.X"):
+        evaluate_template(TemplateTree.from_path(root), "t.yaml")
+
+
+def test_unknown_template_version_and_section(mini_tree: Any) -> None:
+    root = mini_tree({"t.yaml": {"heat_template_version": "2099-01-01"},
+                      "u.yaml": {"heat_template_version": "wallaby", "resource": {}}})
+    tree = TemplateTree.from_path(root)
+    with pytest.raises(YamlSyntaxError, match="heat_template_version"):
+        evaluate_template(tree, "t.yaml")
+    with pytest.raises(YamlSyntaxError, match="HOT section"):
+        evaluate_template(tree, "u.yaml")
+
+
+def test_roles_data_errors(mini_tree: Any) -> None:
+    root = mini_tree({})
+    (root / "roles_data.yaml").write_text(yaml.safe_dump([{"name": "A"}, {"name": "A"}]))
+    with pytest.raises(YamlSyntaxError, match=r"roles_data.yaml: \[1\].name"):
+        TemplateTree.from_path(root)
