@@ -10,7 +10,7 @@ A difference names the template, the key path inside its outputs in the project'
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ class TemplateResult:
     template: str
     differences: list[Difference] = field(default_factory=list)
     error: str | None = None  # the fake raised; the oracle's outputs are then not compared
+    agreed_error: str | None = None  # real Heat could not resolve an output and the fake raised: they agree
 
     @property
     def identical(self) -> bool:
@@ -135,3 +136,23 @@ def compare_outputs(
         oracle_outputs = {k: v for k, v in oracle_outputs.items() if k in wanted}
         fake_outputs = {k: v for k, v in fake_outputs.items() if k in wanted}
     return TemplateResult(template, list(diff(oracle_outputs, fake_outputs, f"{template}: outputs")))
+
+
+def compare_template(template: str, oracle_result: dict[str, Any],
+                     fake_outputs: Callable[[], dict[str, Any]]) -> TemplateResult:
+    """Compare real Heat's result for a created stack (oracle.py's JSON) with the fake's outputs.
+
+    Real Heat creates a stack whose output cannot be resolved and reports that output's error; the fake
+    raises instead. Both failing is agreement; one failing alone is a difference.
+    """
+    errors = oracle_result.get("output_errors") or {}
+    try:
+        outputs = fake_outputs()
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        if errors:
+            return TemplateResult(template, agreed_error=f"real Heat: {errors}; fake: {message}")
+        return TemplateResult(template, error=message)
+    real = dict(oracle_result.get("outputs") or {})
+    real.update({key: {"<real Heat output error>": message} for key, message in errors.items()})
+    return compare_outputs(template, real, outputs)

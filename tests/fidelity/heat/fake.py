@@ -12,7 +12,8 @@ class Fake:
     gets it: as the `parameter_defaults` of the last environment file, after the rendered resource registry
     (so nested stacks see the same values as under real Heat)."""
 
-    def __init__(self, tree: Path, parameters: dict[str, Any], workdir: Path) -> None:
+    def __init__(self, tree: Path, parameters: dict[str, Any], workdir: Path,
+                 environment_files: list[str] | None = None) -> None:
         from fakes.heat import TemplateTree, load_environment
 
         from fakes.heat import TemplateError
@@ -22,7 +23,8 @@ class Fake:
         self.tree = TemplateTree.from_path(tree)
         self.environment_bug: str | None = None
         try:
-            self.environment = load_environment(self.tree, [env_file], use_default_registry=True)
+            self.environment = load_environment(self.tree, [*(environment_files or []), env_file],
+                                                use_default_registry=True)
         except TemplateError as exc:
             if "parameter_merge_strategies" not in str(exc):
                 raise
@@ -37,9 +39,16 @@ class Fake:
             env_file = workdir / "oracle-parameters-with-strategies.json"
             env_file.write_text(json.dumps({"parameter_defaults": parameters,
                                             "parameter_merge_strategies": strategies}))
-            self.environment = load_environment(self.tree, [env_file], use_default_registry=True)
+            self.environment = load_environment(self.tree, [*(environment_files or []), env_file],
+                                                use_default_registry=True)
 
     def outputs(self, template: str) -> dict[str, Any]:
         from fakes.heat import evaluate_template
 
         return dict(evaluate_template(self.tree, template, environment=self.environment))
+
+    def overcloud(self, outputs: list[str]) -> dict[str, Any]:
+        from fakes.heat import overcloud_stack
+
+        stack = overcloud_stack(self.tree, self.environment)
+        return {name: stack.output(name) for name in outputs}

@@ -86,7 +86,8 @@ def _placeholder(name: str, schema: dict[str, Any]) -> Any:
         low = next((c["range"].get("min") for c in constraints if "range" in c), None)
         return low if low is not None else 1
     if kind == "json":
-        return {}
+        low = next((c["length"].get("min", 0) for c in constraints if "length" in c), 0)
+        return {f"placeholder{i}": "placeholder" for i in range(low)}
     if kind == "comma_delimited_list":
         return []
     if kind == "boolean":
@@ -142,7 +143,8 @@ def placeholders(root: Path) -> dict[str, Any]:
             if not isinstance(schema, dict) or name in COMPUTED:
                 continue
             # a default that breaks its own constraints is rejected by Heat: a deployment must supply a value
-            if "default" not in schema or not _satisfies(schema["default"], schema.get("constraints") or []):
+            # (a null default is no default for Heat)
+            if schema.get("default") is None or not _satisfies(schema["default"], schema.get("constraints") or []):
                 values.setdefault(name, _placeholder(name, schema))
     return dict(sorted(values.items()))
 
@@ -194,3 +196,28 @@ def _outputs(result: dict[str, Any], template: str) -> dict[str, Any]:
     if result.get("status") != "CREATE_COMPLETE":
         raise RuntimeError(f"{template}: real Heat did not create it: {result.get('status')}: {result.get('reason')}")
     return result["outputs"]
+
+
+# the small layout of the whole-stack comparison: 1 controller, 1 compute, deployed servers
+OVERCLOUD_COUNTS = {"Controller": 1, "Compute": 1}
+
+
+def overcloud(root: Path) -> dict[str, Any]:
+    """Parameters for the whole rendered overcloud.yaml: the placeholders, what tripleoclient sets (its
+    ctlplane attributes as it reads them from the undercloud's network), one node per counted role."""
+    cidr, vip = NETWORKS["ctlplane"]
+    params = placeholders(root)
+    params.update(CLIENT)
+    params.update({
+        "CtlplaneNetworkAttributes": {
+            "network": {"dns_domain": "ctlplane.localdomain.", "mtu": 1500, "name": "ctlplane", "tags": [cidr]},
+            "subnets": {"ctlplane-subnet": {"cidr": cidr, "dns_nameservers": [], "gateway_ip": "192.168.24.1",
+                                            "host_routes": [], "ip_version": 4, "name": "ctlplane-subnet"}},
+        },
+        "ControlPlaneVipData": {"name": "control_virtual_ip", "network": {"tags": [cidr]},
+                                "fixed_ips": [{"ip_address": vip}],
+                                "subnets": [{"ip_version": 4, "cidr": cidr}]},
+    })
+    for role in yaml.safe_load((root / "roles_data.yaml").read_text()) or []:
+        params[f"{role['name']}Count"] = OVERCLOUD_COUNTS.get(role["name"], 0)
+    return params

@@ -72,10 +72,19 @@ def tree_for(release: str, templates: str | None) -> Path:
 
 
 def render(oracle_python: str, tree: Path, out: Path) -> Path:
-    """Render the tree with its own tools/process-templates.py (defaults for roles and network data)."""
+    """Render the tree with its own tools/process-templates.py (defaults for roles and network data).
+
+    It renders a copy in place, as the script is used in a plan: Ocata's `-o` mode cannot find the
+    `{% include %}`d *.j2 files, and the result is the same for the releases whose `-o` works.
+    """
     started = time.monotonic()
-    proc = subprocess.run([oracle_python, "tools/process-templates.py", "-o", str(out)], cwd=tree,
-                          capture_output=True, text=True)
+    shutil.copytree(tree, out, symlinks=True)
+    for folder, _dirs, files in os.walk(out):  # the source may be read-only; the script writes beside it
+        for name in (".", *files):
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode | 0o200)
+    proc = subprocess.run([oracle_python, "tools/process-templates.py"], cwd=out, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{tree}/tools/process-templates.py failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     log(f"rendered {tree.name} with its own process-templates.py in {time.monotonic() - started:.1f} s")
@@ -103,6 +112,21 @@ def _complete(path: Path) -> bool:
         return bool(json.loads(path.read_text())["status"] == "CREATE_COMPLETE")
     except (OSError, ValueError, KeyError):
         return False
+
+
+def role_service_templates(root: Path, roles: list[str]) -> list[str]:
+    """The service templates the default registry enables for these roles of the tree's roles_data.yaml."""
+    roles_data = params_mod._load(root / "roles_data.yaml") or []
+    registry = (params_mod._load(root / params_mod.REGISTRY) or {}).get("resource_registry") or {}
+    found: list[str] = []
+    for role in roles_data:
+        if role.get("name") not in roles:
+            continue
+        for service in role.get("ServicesDefault") or []:
+            path = registry.get(service)
+            if isinstance(path, str) and path.endswith(".yaml") and path not in found:
+                found.append(path)
+    return sorted(found)
 
 
 class Oracle:
@@ -160,12 +184,7 @@ def compare_release(release: str, fake: Fake, results: dict[str, dict[str, Any]]
         if result["status"] != "CREATE_COMPLETE":
             report.oracle_failures[template] = f"{result['status']}: {result.get('reason')}"
             continue
-        try:
-            outputs = fake.outputs(template)
-        except Exception as exc:
-            report.results.append(compare.TemplateResult(template, error=f"{type(exc).__name__}: {exc}"))
-            continue
-        report.results.append(compare.compare_outputs(template, result["outputs"], outputs))
+        report.results.append(compare.compare_template(template, result, lambda t=template: fake.outputs(t)))
     return report
 
 
@@ -183,6 +202,42 @@ def write_subset(results: dict[str, dict[str, Any]], release: str) -> None:
     log(f"wrote {len(subset.TEMPLATES)} oracle outputs under {folder.relative_to(HERE.parents[2])}")
 
 
+def overcloud_environment(release: str) -> list[str]:
+    """What tripleoclient passes after the registry: from release 17 on it provisions the networks first and
+    passes the deployed network environment (the tree's sample stands in for it, as in simulator/planning)."""
+    major = release.split(".")[0]
+    return [*ENVIRONMENT, "environments/deployed-network-environment.yaml"] if major.isdigit() and int(major) >= 17 \
+        else list(ENVIRONMENT)
+
+
+def compare_overcloud(release: str, tree: Path, root: Path, oracle: Oracle, workdir: Path) -> compare.Report:
+    """The whole overcloud.yaml stack (1 controller, 1 compute, deployed servers): RoleData per role."""
+    path = DATA / release / "overcloud-params.json"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(params_mod.overcloud(root), indent=1, sort_keys=True) + "\n")
+    parameters = json.loads(path.read_text())
+    environment = overcloud_environment(release)
+    result = oracle.results(["overcloud.yaml"], parameters, environment)["overcloud.yaml"]
+    report = compare.Report(f"{release} overcloud.yaml")
+    log(f"real Heat {release}: overcloud.yaml: {result['status']} in {result.get('seconds', 0):.0f} s")
+    if result["status"] != "CREATE_COMPLETE":
+        report.oracle_failures["overcloud.yaml"] = f"{result['status']}: {result.get('reason')}"
+        return report
+    try:
+        fake = Fake(tree, parameters, workdir, environment_files=environment[1:])
+        outputs = fake.overcloud(["RoleData"])
+    except Exception as exc:
+        report.results.append(compare.TemplateResult("overcloud.yaml", error=f"{type(exc).__name__}: {exc}"))
+        return report
+    real = result["outputs"].get("RoleData") or {}
+    for role in sorted(set(real) | set(outputs["RoleData"] or {})):
+        report.results.append(compare.compare_outputs(
+            f"overcloud.yaml RoleData.{role}", {role: real.get(role, compare.MISSING)},
+            {role: (outputs["RoleData"] or {}).get(role, compare.MISSING)}))
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fidelity-heat", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--release", action="append", help="THT release(s); default 18.0.0")
     ap.add_argument("--templates", help="a local THT tree instead of the fetched release (one release)")
     ap.add_argument("--only", action="append", default=[], help="template relpath(s) instead of all")
+    ap.add_argument("--roles", help="only the service templates the registry enables for these roles "
+                    "(comma-separated, e.g. Controller,Compute: the default upgrade scenario)")
+    ap.add_argument("--overcloud", action="store_true",
+                    help="also create the whole overcloud.yaml (1 controller, 1 compute) and compare RoleData")
     ap.add_argument("--refresh", action="store_true", help="recompute cached oracle results")
     ap.add_argument("--write-params", action="store_true", help="recompute data/<release>/params.json")
     ap.add_argument("--write-subset", action="store_true", help="regenerate the CI subset's oracle outputs")
@@ -216,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             root = render(args.oracle_python, tree, workdir / "rendered")
             oracle = Oracle(args.oracle_python, root, release, cache, args.refresh, args.timeout)
             parameters = load_params(release, root, oracle, args.write_params)
-            templates = args.only or service_templates(root)
+            templates = args.only or (role_service_templates(root, args.roles.split(",")) if args.roles
+                                      else service_templates(root))
             log(f"{release}: {len(templates)} service templates with a role_data output")
             results = oracle.results(templates, parameters)
             created = sum(r["status"] == "CREATE_COMPLETE" for r in results.values())
@@ -229,6 +289,11 @@ def main(argv: list[str] | None = None) -> int:
                     log(f"real Heat {release}: {t}: {r['status']}: {r.get('reason')}")
             if args.write_subset:
                 write_subset(results, release)
+            if args.overcloud:
+                overcloud_report = compare_overcloud(release, tree, root, oracle, workdir)
+                for line in overcloud_report.lines():
+                    log(line)
+                reports.append(overcloud_report.to_json())
             if args.oracle_only or args.write_subset:
                 continue
             fake = Fake(tree, parameters, workdir)
