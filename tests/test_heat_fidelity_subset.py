@@ -69,29 +69,53 @@ def test_summary_line() -> None:
     assert "b.yaml: outputs.x: real Heat 1 != fake 2" in list(report.lines())
 
 
+def test_an_output_real_heat_cannot_resolve_must_fail_in_the_fake_too() -> None:
+    real = {"status": "CREATE_COMPLETE", "outputs": {}, "output_errors": {"role_data": "The Parameter (X) was not provided."}}
+
+    def fails() -> dict[str, Any]:
+        raise ValueError("X undeclared")
+
+    assert compare.compare_template("t.yaml", real, fails).identical
+    differs = compare.compare_template("t.yaml", real, lambda: {"role_data": {}})
+    assert [d.path for d in differs.differences] == ["t.yaml: outputs.role_data"]
+    fake_only = compare.compare_template("t.yaml", {"outputs": {"role_data": 1}}, fails)
+    assert fake_only.error == "ValueError: X undeclared" and not fake_only.identical
+
+
 # --- the fake against real Heat's committed outputs ---------------------------------------------------------
 
 
 def test_every_subset_template_has_committed_oracle_outputs() -> None:
-    missing = [t for t in subset.TEMPLATES if not (DATA / "subset" / f"{t}.json").is_file()]
+    missing = [t for t in [*subset.TEMPLATES, *subset.ROLE_CHAINS] if not (DATA / "subset" / f"{t}.json").is_file()]
     assert not missing, f"run `nox -s fidelity-heat -- --write-subset` to produce {missing}"
     assert len(subset.TEMPLATES) >= 10
 
 
 @pytest.fixture(scope="module")
-def fake(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def fakes_by_parameters(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A Fake per distinct parameter set (the service templates share one; a role chain adds its services)."""
     from fakes.heat import fetch_release
 
     tree = fetch_release(subset.RELEASE)  # cached per user after the first download
     parameters = json.loads((DATA / "params.json").read_text())
-    return fake_driver.Fake(tree, parameters, tmp_path_factory.mktemp("fidelity-heat"))
+    made: dict[str, Any] = {}
+
+    def get(extra: dict[str, Any]) -> Any:
+        key = json.dumps(extra, sort_keys=True)
+        if key not in made:
+            made[key] = fake_driver.Fake(tree, {**parameters, **extra}, tmp_path_factory.mktemp("fidelity-heat"))
+        return made[key]
+
+    return get
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("template", subset.TEMPLATES)
-def test_fake_heat_matches_real_heat(fake: Any, template: str) -> None:
+@pytest.mark.parametrize("template", [*subset.TEMPLATES, *subset.ROLE_CHAINS])
+def test_fake_heat_matches_real_heat(fakes_by_parameters: Any, template: str) -> None:
     committed = json.loads((DATA / "subset" / f"{template}.json").read_text())
-    result = compare.compare_outputs(template, committed["outputs"], fake.outputs(template))
+    fake = fakes_by_parameters(committed["extra_parameters"])
+    result = compare.compare_template(template, {"status": "CREATE_COMPLETE", **committed},
+                                      lambda: fake.outputs(template))
     shown = [d.render() for d in result.differences[:25]]
     more = len(result.differences) - len(shown)
     assert result.identical, "\n".join(shown + ([f"... {more} more"] if more > 0 else []))

@@ -110,10 +110,10 @@ _MODULES: dict[str, Callable[[ModuleCall], list[Effect]]] = {
     "blockinfile": _file, "stat": _noop, "debug": _noop, "set_fact": _noop, "fail": _noop, "assert": _noop,
     "wait_for": _noop, "wait_for_connection": _noop, "ping": _noop, "meta": _noop, "slurp": _noop,
     "include_tasks": _noop, "import_tasks": _noop, "include_role": _noop, "import_role": _noop,
-    "tripleo_role.tripleo_container_tag": _role("image", "tagged"),
-    "tripleo_role.tripleo_container_rm": _role("container", "removed"),
-    "tripleo_role.tripleo_container_stop": _role("container", "stopped"),
-    "tripleo_role.tripleo_upgrade_hiera": _role("hiera", "set"),
+    "sim_tripleo_container_tag": _role("image", "tagged"),
+    "sim_tripleo_container_rm": _role("container", "removed"),
+    "sim_tripleo_container_stop": _role("container", "stopped"),
+    "sim_tripleo_upgrade_hiera": _role("hiera", "set"),
 }
 
 # (regex on the command line, effect kind, state, group index of the target or a constant target)

@@ -1,9 +1,9 @@
 """Catalogue of tripleo-ansible roles called by THT lifecycle tasks, modelled by their effect.
 
 Each role entry point (``tasks_from``) is a short task list in Ansible's format calling a pseudo-module
-``tripleo_role.<role>`` whose arguments are the role's inputs after its defaults (read from tripleo-ansible 6.0.0,
+``sim_<role>`` whose arguments are the role's inputs after its defaults (read from tripleo-ansible 6.0.0,
 ``roles/<name>/defaults/main.yml`` and ``tasks/*.yml``); :mod:`.effects` maps the pseudo-modules to effects.
-A role that is not catalogued runs as one opaque ``tripleo_role.opaque`` task, so it is counted, not hidden.
+A role that is not catalogued runs as one opaque ``sim_opaque`` task, so it is counted, not hidden.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class RoleModel:
 
 
 def _call(role: str, name: str, **args: Any) -> Mapping[str, Any]:
-    return {"name": name, f"tripleo_role.{role}": dict(args)}
+    return {"name": name, f"sim_{role}": dict(args)}
 
 
 ROLE_CATALOGUE: dict[str, RoleModel] = {

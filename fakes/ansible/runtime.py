@@ -69,13 +69,13 @@ class PlayContext:
     extra_vars: Mapping[str, Any]
     facts_shared: dict[str, Any] = field(default_factory=dict)
 
-    def variables(self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]) -> ChainMap:
+    def variables(self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]) -> Mapping[str, Any]:
         layers: list[Mapping[str, Any]] = [self.extra_vars, local, host.facts]
         if task is not None and task.vars:
             layers.append(task.vars)
         layers += reversed(scope.vars)
         layers += [self.play_vars, host.inventory_vars, self._host_magic(host), self.magic]
-        return ChainMap(*layers)  # type: ignore[arg-type]
+        return _LazyVars(ChainMap(*layers), self.templar, (local, host.facts))  # type: ignore[arg-type]
 
     def _host_magic(self, host: HostState) -> Mapping[str, Any]:
         return {
@@ -85,6 +85,60 @@ class PlayContext:
             "group_names": [g for g, m in self.magic["groups"].items() if host.name in m and g != "all"],
             "ansible_facts": host.facts.get("ansible_facts", {}),
         }
+
+
+class _LazyVars(Mapping[str, Any]):
+    """Variables whose values are templated when read, as Ansible does (``a: "{{ b }}"`` reads as b's value).
+
+    Values from ``set_fact``/``register`` and loop items are already rendered and are returned as they are.
+    """
+
+    __slots__ = ("_chain", "_rendered", "_resolving", "_templar")
+
+    def __init__(self, chain: ChainMap, templar: Templar, rendered: tuple[Mapping[str, Any], ...]) -> None:
+        self._chain = chain
+        self._templar = templar
+        self._rendered = rendered
+        self._resolving: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        for layer in self._chain.maps:
+            if key in layer:
+                value = layer[key]
+                break
+        else:
+            raise KeyError(key)
+        if any(layer is r for r in self._rendered) or not _has_template(value):
+            return value
+        if key in self._resolving:
+            raise TemplateFailure(key, str(value), f"recursive loop detected in the value of {key!r}")
+        self._resolving.add(key)
+        try:
+            return self._templar.render(value, self, f"vars.{key}")
+        finally:
+            self._resolving.discard(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._chain
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._chain)
+
+    def __len__(self) -> int:
+        return len(self._chain)
+
+    def new_child(self, layer: dict[str, Any]) -> _LazyVars:
+        return _LazyVars(self._chain.new_child(layer), self._templar, (*self._rendered, layer))
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, list | tuple):
+        return any(_has_template(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_has_template(v) for v in value.values())
+    return False
 
 
 class _HostVars(Mapping[str, Any]):
@@ -239,7 +293,7 @@ def _run_with_retries(task: Task, host: HostState, scope: Scope, ctx: PlayContex
         retries += 3
     calls: list[ModuleCall] = []
     register_layer: dict[str, Any] = {}
-    variables = ChainMap(register_layer, variables)  # type: ignore[arg-type]
+    variables = variables.new_child(register_layer)  # type: ignore[attr-defined]
     result: dict[str, Any] = {}
     for attempt in range(1, retries + 1):
         result = _action(task, host, scope, ctx, variables, attempt, calls)

@@ -57,6 +57,7 @@ class EvalContext:
 
     def stack(self, path: Path, params: Mapping[str, Any], *, name: str, ancestry: tuple[Path, ...],
               referrer: str, key: str, facade: Mapping[str, Any] | None = None) -> Stack:
+        path = self.tree.confine(path, referrer=referrer, key=key)
         if path in ancestry:
             chain = " -> ".join(self.tree.display(p) for p in (*ancestry, path))
             raise CyclicStackError(referrer, key, expected="nested stacks without cycles", found=chain)

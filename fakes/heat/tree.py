@@ -65,6 +65,13 @@ class TemplateTree:
         raise FileOutsideRoot(referrer, key, expected=f"a path inside the template root {self.root}",
                               found=repr(ref))
 
+    def confine(self, path: Path, *, referrer: str, key: str) -> Path:
+        """``path`` itself if it lies inside the roots; a typed error otherwise."""
+        if any(path == r or r in path.parents for r in (self.root, *self.extra_roots)):
+            return path
+        raise FileOutsideRoot(referrer, key, expected=f"a template inside the template root {self.root}",
+                              found=str(path))
+
     def _rendered_key(self, path: Path) -> str | None:
         try:
             rel = path.relative_to(self.root).as_posix()

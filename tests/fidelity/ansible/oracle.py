@@ -23,9 +23,12 @@ from typing import Any
 
 import yaml
 
+from fakes.ansible import ROLE_CATALOGUE
+
 NOOP_MODULES = (
     "command", "shell", "stat", "file", "copy", "systemd", "service", "package", "dnf", "yum",
     "lineinfile", "pacemaker_resource", "podman_container", "podman_image", "wait_for", "ping",
+    *(f"sim_{role}" for role in ROLE_CATALOGUE), "sim_opaque",
 )
 
 _ACTION = '''
@@ -99,6 +102,13 @@ def write_plugins(directory: Path) -> None:
     for module in NOOP_MODULES:
         (directory / "action" / f"{module}.py").write_text(_ACTION)
     (directory / "callback" / "sim_recorder.py").write_text(_CALLBACK)
+    for role, model in ROLE_CATALOGUE.items():
+        (directory / "roles" / role / "tasks").mkdir(parents=True, exist_ok=True)
+        (directory / "roles" / role / "defaults").mkdir(parents=True, exist_ok=True)
+        (directory / "roles" / role / "defaults" / "main.yml").write_text(yaml.safe_dump(dict(model.defaults)))
+        for entry, tasks in model.entry_points.items():
+            text = yaml.safe_dump([dict(t) for t in tasks], sort_keys=False)
+            (directory / "roles" / role / "tasks" / f"{entry}.yml").write_text(text)
 
 
 def run_ansible(
@@ -137,6 +147,7 @@ def run_ansible(
             "ANSIBLE_ACTION_PLUGINS": str(plugins / "action"),
             "ANSIBLE_CALLBACK_PLUGINS": str(plugins / "callback"),
             "ANSIBLE_CALLBACKS_ENABLED": "sim_recorder",
+            "ANSIBLE_ROLES_PATH": str(plugins / "roles"),
             "ANSIBLE_STDOUT_CALLBACK": "minimal",
             "ANSIBLE_GATHERING": "explicit",
             "ANSIBLE_RETRY_FILES_ENABLED": "False",

@@ -36,6 +36,13 @@ CONDITIONS = (
 )
 LOOP_CONDITIONS = ("item == 2", "item != 1", "item|int > 1")
 LOOPS = ([1, 2, 3], [], [2], "{{ groups['Controller'] }}", "{{ [1, 2] | union([3]) }}")
+ROLE_CALLS = (("tripleo_container_tag", "main"), ("tripleo_container_rm", "main"),
+              ("tripleo_container_stop", "main"), ("tripleo_upgrade_hiera", "set.yml"),
+              ("tripleo_upgrade_hiera", "remove"))
+ROLE_VARS = ({"container_image": "img:1", "container_image_latest": "img:pcmklatest", "pull_image": False},
+             {"container_image": ""}, {"containers_to_rm": ["a", "b"]},
+             {"tripleo_containers_to_stop": ["c"], "tripleo_delegate_to": "{{ groups['Controller'] }}"},
+             {"tripleo_upgrade_key": "k", "tripleo_upgrade_value": "{{ inventory_hostname }}"}, {})
 FAIL_WHEN = ("inventory_hostname == 'controller-0'", "reg.rc == 0", "false", "reg is changed")
 
 
@@ -58,8 +65,8 @@ class _Names:
 
 @st.composite
 def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[str, Any]:
-    kind = draw(st.sampled_from(("command", "shell", "stat", "debug", "set_fact", "fail", "include", "import")
-                                if files else ("command", "shell", "stat", "debug", "set_fact", "fail")))
+    kinds = ("command", "shell", "stat", "debug", "set_fact", "fail", "systemd", "role")
+    kind = draw(st.sampled_from((*kinds, "include", "import") if files else kinds))
     task: dict[str, Any] = {"name": names()}
     if kind in ("command", "shell"):
         task[kind] = "echo {{ inventory_hostname }}"
@@ -74,6 +81,14 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
         task["fail"] = {"msg": "boom"}
         task["when"] = draw(st.sampled_from(("inventory_hostname == 'controller-1'", "inventory_hostname == 'compute-0'",
                                              "step|int == 2")))
+    elif kind == "systemd":
+        task["systemd"] = {"name": "tripleo_{{ inventory_hostname_short }}", "state": "stopped"}
+    elif kind == "role":
+        how = draw(st.sampled_from(("include_role", "import_role")))
+        role, entry = draw(st.sampled_from(ROLE_CALLS))
+        task[how] = {"name": role, **({"tasks_from": entry} if entry != "main" else {})}
+        task["vars"] = draw(st.sampled_from(ROLE_VARS))
+        kind = "import" if how == "import_role" else "include"
     elif kind == "include":
         task["include_tasks"] = draw(st.sampled_from(files))
     else:

@@ -154,5 +154,5 @@ def compare_template(template: str, oracle_result: dict[str, Any],
             return TemplateResult(template, agreed_error=f"real Heat: {errors}; fake: {message}")
         return TemplateResult(template, error=message)
     real = dict(oracle_result.get("outputs") or {})
-    real.update({key: {"<real Heat output error>": message} for key, message in errors.items()})
+    real.update({key: f"<real Heat output error: {message}>" for key, message in errors.items()})
     return compare_outputs(template, real, outputs)

@@ -221,3 +221,12 @@ def overcloud(root: Path) -> dict[str, Any]:
     for role in yaml.safe_load((root / "roles_data.yaml").read_text()) or []:
         params[f"{role['name']}Count"] = OVERCLOUD_COUNTS.get(role["name"], 0)
     return params
+
+
+def role_chain(root: Path, role: str) -> dict[str, Any]:
+    """What overcloud.yaml passes a role's ServiceChain on top of the common set: its services from
+    roles_data.yaml (the ResourceChain's members, by registry name) and its name."""
+    for entry in yaml.safe_load((root / "roles_data.yaml").read_text()) or []:
+        if entry.get("name") == role:
+            return {"Services": list(entry.get("ServicesDefault") or []), "RoleName": role}
+    raise KeyError(f"{root / 'roles_data.yaml'}: no role named {role!r}")

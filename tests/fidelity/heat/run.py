@@ -188,18 +188,45 @@ def compare_release(release: str, fake: Fake, results: dict[str, dict[str, Any]]
     return report
 
 
-def write_subset(results: dict[str, dict[str, Any]], release: str) -> None:
+def role_chain_results(root: Path, oracle: Oracle, parameters: dict[str, Any],
+                       chains: dict[str, str]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """template -> (its parameter set, real Heat's result) for role service chains."""
+    out = {}
+    for template, role in chains.items():
+        chain_params = {**parameters, **params_mod.role_chain(root, role)}
+        out[template] = (chain_params, oracle.results([template], chain_params)[template])
+    return out
+
+
+def compare_role_chains(release: str, tree: Path, workdir: Path,
+                        chains: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> compare.Report:
+    report = compare.Report(f"{release} role chains")
+    for index, (template, (chain_params, result)) in enumerate(sorted(chains.items())):
+        if result["status"] != "CREATE_COMPLETE":
+            report.oracle_failures[template] = f"{result['status']}: {result.get('reason')}"
+            continue
+        sub = workdir / f"chain-{index}"
+        sub.mkdir()
+        fake = Fake(tree, chain_params, sub)
+        report.results.append(compare.compare_template(template, result, lambda t=template: fake.outputs(t)))
+    return report
+
+
+def write_subset(results: dict[str, dict[str, Any]], release: str, extra: dict[str, dict[str, Any]]) -> None:
     folder = DATA / release / "subset"
-    for template in subset.TEMPLATES:
+    for template in [*subset.TEMPLATES, *subset.ROLE_CHAINS]:
         result = results[template]
         if result["status"] != "CREATE_COMPLETE":
             raise SystemExit(f"{template}: real Heat did not create it, cannot be in the subset: {result['reason']}")
         path = folder / (template + ".json")
         path.parent.mkdir(parents=True, exist_ok=True)
         committed = {"generated_by": "nox -s fidelity-heat -- --write-subset", "oracle": ORACLE_VERSION,
-                     "release": release, "template": template, "outputs": result["outputs"]}
+                     "release": release, "template": template, "outputs": result["outputs"],
+                     "output_errors": result.get("output_errors") or {},
+                     # on top of data/<release>/params.json (a role chain's services and name)
+                     "extra_parameters": extra.get(template, {})}
         path.write_text(json.dumps(committed, indent=1, sort_keys=True) + "\n")
-    log(f"wrote {len(subset.TEMPLATES)} oracle outputs under {folder.relative_to(HERE.parents[2])}")
+    log(f"wrote {len(subset.TEMPLATES) + len(subset.ROLE_CHAINS)} oracle outputs under {folder.relative_to(HERE.parents[2])}")
 
 
 def overcloud_environment(release: str) -> list[str]:
@@ -249,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(comma-separated, e.g. Controller,Compute: the default upgrade scenario)")
     ap.add_argument("--overcloud", action="store_true",
                     help="also create the whole overcloud.yaml (1 controller, 1 compute) and compare RoleData")
+    ap.add_argument("--role-chains", action="store_true",
+                    help="also create the Controller and Compute service chains (common/services/<role>-role.yaml)")
     ap.add_argument("--refresh", action="store_true", help="recompute cached oracle results")
     ap.add_argument("--write-params", action="store_true", help="recompute data/<release>/params.json")
     ap.add_argument("--write-subset", action="store_true", help="regenerate the CI subset's oracle outputs")
@@ -287,8 +316,16 @@ def main(argv: list[str] | None = None) -> int:
             for t, r in sorted(results.items()):
                 if r["status"] != "CREATE_COMPLETE":
                     log(f"real Heat {release}: {t}: {r['status']}: {r.get('reason')}")
+            chains: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+            if args.role_chains or args.write_subset:
+                wanted = dict(subset.ROLE_CHAINS) if args.write_subset else {
+                    f"common/services/{role.lower()}-role.yaml": role for role in ("Controller", "Compute")}
+                chains = role_chain_results(root, oracle, parameters, wanted)
+                for template, (_p, r) in sorted(chains.items()):
+                    log(f"real Heat {release}: {template}: {r['status']} in {r.get('seconds', 0):.0f} s")
             if args.write_subset:
-                write_subset(results, release)
+                write_subset({**results, **{t: r for t, (_p, r) in chains.items()}}, release,
+                             {t: params_mod.role_chain(root, role) for t, role in subset.ROLE_CHAINS.items()})
             if args.overcloud:
                 overcloud_report = compare_overcloud(release, tree, root, oracle, workdir)
                 for line in overcloud_report.lines():
@@ -298,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             fake = Fake(tree, parameters, workdir)
             report = compare_release(release, fake, results)
+            if chains:
+                chain_report = compare_role_chains(release, tree, workdir, chains)
+                for line in chain_report.lines():
+                    log(line)
+                reports.append(chain_report.to_json())
             if fake.environment_bug:
                 log(f"fidelity-heat {release}: {fake.environment_bug}")
                 report.notes.append(fake.environment_bug)

@@ -24,3 +24,7 @@ COVERS = {
     "deployment/keystone/keystone-container-puppet.yaml": "str_replace, map_merge, large role_data",
 }
 TEMPLATES = list(COVERS)
+
+# role service chains (common/services/<role>-role.yaml, the OS::Heat::ResourceChain of ServiceChain + yaql
+# merges), created with the role's default services from roles_data.yaml: template -> role
+ROLE_CHAINS = {"common/services/compute-role.yaml": "Compute"}
