@@ -20,6 +20,7 @@ from urllib import parse as urlparse
 
 import yaql
 from yaql.language import exceptions as yaql_exceptions
+from yaql.language import utils as yaql_utils
 
 __all__ = ["CONDITION_TABLES", "EvalError", "FUNCTION_TABLES", "KNOWN_VERSIONS", "version_key"]
 
@@ -391,7 +392,9 @@ def contains(stack: Any, args: Any) -> Any:
 
 # ---- yaql ---------------------------------------------------------------------------------------------
 # TripleO's Heat raises yaql's limits from Heat's defaults (200 iterations) so role-wide expressions fit.
-_YAQL_OPTIONS = {"yaql.limitIterators": 9000, "yaql.memoryQuota": 900000}
+# Input conversion is done here, with yaql's own converter, memoised per object: the same service role_data
+# reaches dozens of role-level expressions, and converting it again each time dominated evaluation.
+_YAQL_OPTIONS = {"yaql.limitIterators": 9000, "yaql.memoryQuota": 900000, "yaql.convertInputData": False}
 _yaql_parser: Any = None
 _yaql_context: Any = None
 _yaql_cache: dict[str, Any] = {}
@@ -419,8 +422,18 @@ def yaql_(stack: Any, args: Any) -> Any:
     except yaql_exceptions.YaqlException as exc:
         raise EvalError("yaql", "a valid yaql expression", str(exc)) from None
     data = _arg(stack, args.get("data", {}))
+    memo = stack.ctx.yaql_memo
+
+    def convert(obj: Any, rec: Any) -> Any:
+        if isinstance(obj, (dict, list)):
+            hit = memo.get(id(obj))
+            if hit is None or hit[0] is not obj:
+                hit = memo[id(obj)] = (obj, yaql_utils.convert_input_data(obj, convert))
+            return hit[1]
+        return yaql_utils.convert_input_data(obj, convert)
+
     try:
-        return statement.evaluate({"data": data}, _yaql_context.create_child_context())
+        return statement.evaluate(convert({"data": data}, convert), _yaql_context.create_child_context())
     except yaql_exceptions.YaqlException as exc:
         raise EvalError("yaql", "an expression that evaluates", f"{type(exc).__name__}: {exc}") from None
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:

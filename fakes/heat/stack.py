@@ -38,6 +38,7 @@ class EvalContext:
         self.native = NATIVE_TYPES
         self._stacks: dict[tuple[str, str], Stack] = {}
         self._fp_memo: dict[int, tuple[Any, str]] = {}
+        self.yaql_memo: dict[int, tuple[Any, Any]] = {}
         self.evaluations = 0
 
     def fingerprint(self, params: Mapping[str, Any]) -> str:
