@@ -1,0 +1,55 @@
+"""The tripleo-sim command: plan JSON schema, typed errors instead of tracebacks, offline fetch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+
+
+@pytest.mark.integration
+def test_plan_json_schema(tht: Callable[[str], Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--templates", str(tht("18.0.0")), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["release"] == "18.0.0"
+    role = data["roles"][0]
+    assert {"name", "services", "disabled_services", "tasks", "never_runs"} <= set(role)
+    assert role["name"] == "Controller"
+    assert set(role["tasks"]["upgrade_tasks"]) == {"0", "1", "2", "3", "4", "5"}
+    assert all(isinstance(n, str) for n in role["tasks"]["upgrade_tasks"]["0"])
+    for never in role["never_runs"]:
+        assert {"phase", "step", "task"} <= set(never)
+
+
+def test_bad_templates_path_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--templates", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "not a THT tree" in err and "Traceback" not in err
+
+
+def test_offline_fetch_names_templates_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TRIPLEO_SIM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")  # nothing listens on the discard port
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "file:///nonexistent/simple")
+    assert main(["templates", "fetch", "18.0.0"]) == 1
+    err = capsys.readouterr().err
+    assert "--templates PATH" in err and "not cached" in err
+
+
+def test_malformed_roles_data(tht: Callable[[str], Path], tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    roles = tmp_path / "roles.yaml"
+    roles.write_text("- name: Controller\n  ServicesDefault: [\n")
+    assert main(["plan", "--templates", str(tht("18.0.0")), "-r", str(roles)]) == 1
+    err = capsys.readouterr().err
+    assert str(roles) in err and "valid YAML" in err
+
+
+def test_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["upgrade", "no-such-scenario"]) == 1
+    assert "train-to-wallaby" in capsys.readouterr().err
