@@ -27,7 +27,7 @@ def main() -> int:
     recorded = [{"case": case, "ansible": oracle(case)} for case in cases]
     out = HERE / "data" / "oracle_recorded.json"
     out.write_text(json.dumps({"generated_by": "python tests/ansible/record_oracle.py", "cases": recorded},
-                              indent=0, sort_keys=True) + "\n")
+                              indent=0) + "\n")
     print(f"recorded {len(recorded)} cases into {out}")
     return 0
 
