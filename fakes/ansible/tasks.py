@@ -241,7 +241,7 @@ def _split_words(text: str, path: str) -> list[str]:
 
 
 def _parse_task(data: Mapping[str, Any], path: str) -> Task:
-    action_keys = [k for k in data if k not in _COMMON and k not in _TASK_ONLY and k not in _LOOKUP_LOOPS]
+    action_keys = [k for k in data if k not in _COMMON and k not in _TASK_ONLY and not k.startswith("with_")]
     if "action" in data or "local_action" in data:
         raise TaskParseError(f"{path}.action", "the module as a key (`command: ...`), not `action:`", dict(data))
     if len(action_keys) != 1:
@@ -264,7 +264,7 @@ def _parse_task(data: Mapping[str, Any], path: str) -> Task:
         raise TaskParseError(f"{path}.{fqcn}", "module arguments as a mapping or string", raw_args)
     if isinstance(data.get("args"), Mapping):
         args = {**data["args"], **args}
-    loops = [k for k in ("loop", *_LOOKUP_LOOPS) if k in data]
+    loops = [k for k in data if k == "loop" or k.startswith("with_")]
     if len(loops) > 1:
         raise TaskParseError(f"{path}.{loops[1]}", "one of loop/with_*", loops)
     loop_kind = loops[0] if loops else None

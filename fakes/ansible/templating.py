@@ -35,6 +35,7 @@ from .errors import BrokenConditional, TemplateFailure, UndefinedVariable
 __all__ = ["Templar", "is_template"]
 
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 _ALL_TEMPLATE = re.compile(r"^\s*\{\{.*\}\}\s*$", re.DOTALL)
 
 
@@ -107,11 +108,37 @@ def _load_plugins(env: jinja2.Environment) -> None:
     env.filters["default"] = env.filters["d"] = jinja2.filters.do_default
     env.tests["defined"] = jinja2.tests.test_defined
     env.tests["undefined"] = jinja2.tests.test_undefined
+    for name in _SET_FILTERS:
+        env.filters[name] = _input_ordered(env.filters[name])
     keep = {jinja2.filters.do_default, jinja2.tests.test_defined, jinja2.tests.test_undefined}
     for table in (env.filters, env.tests):
         for name, plugin in list(table.items()):
             if plugin not in keep and not getattr(plugin, "accept_args_markers", False):
                 table[name] = _propagate_undefined(plugin)
+
+
+_SET_FILTERS = ("intersect", "difference", "symmetric_difference", "union")
+
+
+def _input_ordered(plugin: Any) -> Any:
+    """ansible-core's set filters return items in ``set`` order, which varies with PYTHONHASHSEED; keep their
+    result but order it by first appearance in the inputs, so a run is a function of its inputs."""
+
+    @functools.wraps(plugin)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = plugin(*args, **kwargs)
+        if not isinstance(result, list):
+            return result
+        inputs = [x for a in args if isinstance(a, list | tuple) for x in a]
+        order: dict[Any, int] = {}
+        try:
+            for index, item in enumerate(inputs):
+                order.setdefault(item, index)
+            return sorted(result, key=lambda item: order.get(item, len(order)))
+        except TypeError:  # unhashable items: ansible-core already kept input order
+            return result
+
+    return wrapper
 
 
 def _propagate_undefined(plugin: Any) -> Any:
@@ -218,8 +245,9 @@ class Templar:
             return result
         except _UndefinedError as exc:
             raise UndefinedVariable(where, source, exc.name, str(exc)) from None
-        except jinja2.UndefinedError as exc:  # pragma: no cover - jinja2 internals raising directly
-            raise UndefinedVariable(where, source, '?', str(exc)) from None
+        except jinja2.UndefinedError as exc:  # operators of jinja2.Undefined raise this directly
+            match = _UNDEFINED_NAME.search(str(exc))
+            raise UndefinedVariable(where, source, (match.group(1) or match.group(2)) if match else "?", str(exc)) from None
         except jinja2.exceptions.SecurityError as exc:
             raise TemplateFailure(where, source, f"refused by the sandbox: {exc}") from None
         except TemplateFailure:
