@@ -168,16 +168,16 @@ def task_steps(task: Mapping[str, Any]) -> set[int] | None:
     return {int(s) for s in found} if found else None
 
 
-def _tag_steps(task: Mapping[str, Any]) -> set[int] | None | bool:
-    """Ocata: steps from ``stepN`` tags; None (every step) for common/always; False for untagged."""
+def _tag_steps(task: Mapping[str, Any]) -> tuple[bool, set[int] | None]:
+    """Ocata: (selected by `--tags common,stepN` at all, its steps or None for every step)."""
     tags = task.get("tags")
     if tags is None:
-        return False
+        return False, set()
     names = [t.strip() for t in (tags.split(",") if isinstance(tags, str) else tags) if isinstance(t, str)]
     if "always" in names or "common" in names:
-        return None
+        return True, None
     steps = {int(t[4:]) for t in names if t.startswith("step") and t[4:].isdigit()}
-    return steps or False
+    return bool(steps), steps
 
 
 def _task_name(task: Any, index: int) -> str:
@@ -199,12 +199,12 @@ def split_steps(key: str, tasks: list[Any], phase: Phase) -> tuple[dict[str, tup
     per: dict[str, list[Task]] = {str(s): [] for s in loop}
     never: list[NeverRun] = []
     for obj in objs:
+        steps: set[int] | None
         if phase.by_tags:
-            tagged = _tag_steps(obj.body)
-            if tagged is False:
+            selected, steps = _tag_steps(obj.body)
+            if not selected:
                 never.append(NeverRun(key, "-", obj.name, "no stepN/common tag: `--tags stepN` never selects it"))
                 continue
-            steps = tagged
         else:
             steps = task_steps(obj.body)
         if steps is None:

@@ -11,7 +11,8 @@ from .environment import Environment, merge_environment_dicts
 from .stack import EvalContext, Stack
 from .tree import TemplateTree
 
-__all__ = ["CLIENT_PARAMETERS", "DEFAULT_REGISTRY", "evaluate_overcloud", "evaluate_template", "load_environment", "overcloud_stack"]
+__all__ = ["CLIENT_PARAMETERS", "DEFAULT_REGISTRY", "evaluate_overcloud", "evaluate_template", "load_environment",
+           "overcloud_stack"]
 
 DEFAULT_REGISTRY = "overcloud-resource-registry-puppet.yaml"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import CyclicStackError, TemplateError, UnknownResourceType, YamlSyntaxError
 
-__all__ = ["Environment", "RegistryEntry", "ResourceRegistry", "Resolved", "merge_environment_dicts"]
+__all__ = ["Environment", "RegistryEntry", "Resolved", "ResourceRegistry", "merge_environment_dicts"]
 
 SECTIONS = ("parameters", "parameter_defaults", "resource_registry", "parameter_merge_strategies",
             "event_sinks", "encrypted_param_names")

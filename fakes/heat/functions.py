@@ -22,7 +22,7 @@ import yaql
 from yaql.language import exceptions as yaql_exceptions
 from yaql.language import utils as yaql_utils
 
-__all__ = ["CONDITION_TABLES", "EvalError", "FUNCTION_TABLES", "KNOWN_VERSIONS", "version_key"]
+__all__ = ["CONDITION_TABLES", "FUNCTION_TABLES", "KNOWN_VERSIONS", "EvalError", "version_key"]
 
 
 class EvalError(Exception):

@@ -90,9 +90,10 @@ class Renderer:
         self.net_map: dict[str, dict[str, Any]] = {}
         for net in self.networks:
             if net.get("enabled") is not False:
-                self.net_map[net.get("name")] = net
+                name = str(net.get("name"))
+                self.net_map[name] = net
                 if not net.get("name_lower"):
-                    net["name_lower"] = net.get("name").lower()
+                    net["name_lower"] = name.lower()
         self._env = SandboxedEnvironment(loader=_TreeLoader(root))
         self.outputs: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {}
         self._cache: dict[str, str] = {}
@@ -107,8 +108,8 @@ class Renderer:
 
     def _index(self) -> None:
         excludes = self._excludes()
-        role_names = [r.get("name") for r in self.roles]
-        r_map = {r.get("name"): r for r in self.roles}
+        role_names = [str(r.get("name")) for r in self.roles]
+        r_map = {str(r.get("name")): r for r in self.roles}
         for subdir, dirs, files in os.walk(self.root):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             rel_dir = os.path.relpath(subdir, self.root)
@@ -134,13 +135,13 @@ class Renderer:
                         word = "port" if rel_dir.endswith("ports") else "network"
                         out = os.path.join(rel_dir, name.replace(word, net["name_lower"]))
                         if os.path.normpath(out) not in excludes:
-                            self.outputs[out] = (src, lambda net=net: {"network": net})
+                            self.outputs[out] = (src, _const({"network": net}))
                 elif f.endswith(".j2.yaml"):
                     out = os.path.join(rel_dir, f.replace(".j2.yaml", ".yaml"))
                     data: dict[str, Any] = {"roles": self.roles}
                     if self.profile.network_templates:
                         data["networks"] = self.networks
-                    self.outputs[out] = (src, lambda data=data: data)
+                    self.outputs[out] = (src, _const(data))
 
     def _role_data(self, src: str, role: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         def make() -> dict[str, Any]:
@@ -171,6 +172,10 @@ class Renderer:
                 raise TemplateError(src, f"line {line}" if line else "", expected="a renderable jinja2 template",
                                     found=f"{type(exc).__name__}: {exc}") from None
         return self._cache[out]
+
+
+def _const(data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    return lambda: data
 
 
 class _TreeLoader(jinja2.FileSystemLoader):

@@ -34,7 +34,7 @@ def _select(value: Any, path: list[Any]) -> Any:
     def step(coll: Any, key: Any) -> Any:
         if not isinstance(coll, (Mapping, list, tuple)) or not isinstance(key, (str, int)):
             raise TypeError
-        return coll[key]
+        return coll[key]  # type: ignore[index]  # a str index into a list: TypeError, which Heat makes null
 
     try:
         return reduce(step, path, value)
@@ -101,8 +101,8 @@ def _placeholder_attributes(rtype: str, seed: str) -> dict[str, Any]:
     if rtype == "OS::Neutron::Port":
         return {"fixed_ips": [{"ip_address": ip, "subnet_id": "ctlplane-subnet"}], "ip_address": ip,
                 "network": {"name": "ctlplane", "mtu": 1500, "tags": [_CTLPLANE["cidr"]]},
-                "subnets": [dict(_CTLPLANE)], "mac_address": "52:54:00:%02x:%02x:%02x" % (n % 256, n // 256 % 256,
-                                                                                         n // 65536 % 256),
+                "subnets": [dict(_CTLPLANE)],
+                "mac_address": f"52:54:00:{n % 256:02x}:{n // 256 % 256:02x}:{n // 65536 % 256:02x}",
                 "name": seed.rsplit("/", 1)[-1]}
     if rtype == "OS::Neutron::Net":
         return {"name": "ctlplane", "mtu": 1500, "tags": [_CTLPLANE["cidr"]]}

@@ -62,7 +62,7 @@ def configured_indexes() -> list[str]:
 
 def _sdist_links(index: str, version: str) -> list[tuple[str, str | None]]:
     """(url, sha256) of the sdist of ``version`` on one index; [] if the index does not list it."""
-    from pypi_simple import PyPISimple, ProjectPage
+    from pypi_simple import ProjectPage, PyPISimple
 
     if index.startswith("file://"):
         page_file = Path(index[len("file://"):]) / PROJECT / "index.html"
@@ -82,7 +82,7 @@ def _sdist_links(index: str, version: str) -> list[tuple[str, str | None]]:
 def _download(url: str) -> bytes:
     if url.startswith("file://"):
         return Path(urllib.request.url2pathname(url[len("file://"):].split("#")[0])).read_bytes()
-    with urllib.request.urlopen(url, timeout=120) as resp:  # noqa: S310 - index URLs only
+    with urllib.request.urlopen(url, timeout=120) as resp:
         return bytes(resp.read())
 
 

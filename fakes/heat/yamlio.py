@@ -16,7 +16,7 @@ MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _HeatLoader(_Base):  # type: ignore[misc,valid-type]
+class _HeatLoader(_Base):
     pass
 
 
@@ -32,7 +32,7 @@ def load_yaml(text: str, file: str, *, require_mapping: bool = True) -> Any:
     if len(text) > MAX_TEMPLATE_BYTES:
         raise YamlSyntaxError(file, expected=f"at most {MAX_TEMPLATE_BYTES} bytes", found=f"{len(text)} bytes")
     try:
-        data = yaml.load(text, Loader=_HeatLoader)  # noqa: S506 - _HeatLoader derives from SafeLoader
+        data = yaml.load(text, Loader=_HeatLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

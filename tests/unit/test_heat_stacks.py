@@ -114,7 +114,7 @@ def test_parameter_merge_strategies() -> None:
 def test_conflicting_merge_strategy_is_an_error() -> None:
     from fakes.heat import TemplateError
 
-    with pytest.raises(TemplateError, match="parameter_merge_strategies.M"):
+    with pytest.raises(TemplateError, match=r"parameter_merge_strategies\.M"):
         merge_environment_dicts([
             ("e1", {"parameter_defaults": {"M": {"a": 1}}}, None),  # implicitly overwrite
             ("e2", {"parameter_merge_strategies": {"M": "merge"}, "parameter_defaults": {"M": {"b": 1}}}, None),
@@ -166,7 +166,7 @@ def test_cyclic_nested_stack(mini_tree: Any) -> None:
     loop = {"heat_template_version": "wallaby", "resources": {"Again": {"type": "a.yaml"}},
             "outputs": {"o": {"value": {"get_attr": ["Again", "o"]}}}}
     root = mini_tree({"a.yaml": loop})
-    with pytest.raises(CyclicStackError, match="a.yaml -> a.yaml"):
+    with pytest.raises(CyclicStackError, match=r"a\.yaml -> a\.yaml"):
         evaluate_template(TemplateTree.from_path(root), "a.yaml")
 
 
@@ -181,7 +181,7 @@ def test_get_file_outside_root(mini_tree: Any, tmp_path: Path) -> None:
 
 def test_missing_root_parameter(mini_tree: Any) -> None:
     root = mini_tree({"t.yaml": {"heat_template_version": "wallaby", "parameters": {"X": {"type": "number"}}}})
-    with pytest.raises(MissingParameter, match="parameters.X"):
+    with pytest.raises(MissingParameter, match=r"parameters\.X"):
         evaluate_template(TemplateTree.from_path(root), "t.yaml")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fakes.heat import TemplateTree
-from fakes.heat.render import RenderProfile, Renderer
+from fakes.heat.render import Renderer, RenderProfile
 from simulator.plan import Phase, split_steps, task_steps
 
 SCRIPT_MODERN = """
@@ -63,7 +63,7 @@ def test_sandbox_blocks_escapes(mini_tree: Any) -> None:
 
     tree = _tree(mini_tree, {"bad.j2.yaml": "x: {{ ''.__class__.__mro__[1].__subclasses__() }}\n"},
                  [{"name": "Controller"}], [])
-    with pytest.raises(TemplateError, match="bad.j2.yaml"):
+    with pytest.raises(TemplateError, match=r"bad\.j2\.yaml"):
         tree.load(tree.root / "bad.yaml")
 
 
