@@ -79,7 +79,12 @@ class IncludeError(AnsibleSimError):
 
 
 class InventoryError(AnsibleSimError):
-    """A host pattern, ``--limit`` or ``serial`` value is invalid."""
+    """A host pattern, ``--limit``, group or ``serial`` value is invalid."""
+
+    def __init__(self, where: str, expected: str, found: object) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(where, f"expected {expected}, found {_short(found)}")
 
 
 def _short(value: object, limit: int = 80) -> str:

@@ -23,8 +23,8 @@ class RoleModel:
     summary: str = ""
 
 
-def _call(role: str, name: str, **args: Any) -> Mapping[str, Any]:
-    return {"name": name, f"sim_{role}": dict(args)}
+def _call(module: str, name: str, **args: Any) -> Mapping[str, Any]:
+    return {"name": name, f"sim_{module}": dict(args)}
 
 
 ROLE_CATALOGUE: dict[str, RoleModel] = {

@@ -77,14 +77,16 @@ class PlayContext:
         layers += [self.play_vars, host.inventory_vars, self._host_magic(host), self.magic]
         return _LazyVars(ChainMap(*layers), self.templar, (local, host.facts))  # type: ignore[arg-type]
 
-    def _host_magic(self, host: HostState) -> Mapping[str, Any]:
-        return {
+    def _host_magic(self, host: HostState, hostvars: bool = True) -> Mapping[str, Any]:
+        magic = {
             "inventory_hostname": host.name,
             "inventory_hostname_short": host.name.split(".")[0],
-            "hostvars": _HostVars(self),
             "group_names": [g for g, m in self.magic["groups"].items() if host.name in m and g != "all"],
             "ansible_facts": host.facts.get("ansible_facts", {}),
         }
+        if hostvars:
+            magic["hostvars"] = _HostVars(self)
+        return magic
 
 
 class _LazyVars(Mapping[str, Any]):
@@ -149,7 +151,13 @@ class _HostVars(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         host = self._ctx.hosts[name]
-        return dict(ChainMap(host.facts, self._ctx.play_vars, host.inventory_vars, self._ctx._host_magic(host)))
+        return dict(ChainMap(host.facts, self._ctx.play_vars, host.inventory_vars,
+                             self._ctx._host_magic(host, hostvars=False)))
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ctx.hosts)

@@ -201,7 +201,7 @@ class _PlayRun:
                     return True
             elif node.include is not None and node.include.static:
                 try:
-                    _, imported, role_scope = self._resolve(node, dict(self.r.extra_vars))
+                    _, imported, role_scope = self._resolve(node, dict(self.r.extra_vars), None)
                 except AnsibleSimError:
                     return True
                 if self._runnable(imported, scope.enter(node)):
@@ -260,13 +260,14 @@ class _PlayRun:
             self.break_play = True
 
     # -- includes ------------------------------------------------------------------------------------------
-    def _resolve(self, task: Task, variables: Mapping[str, Any]) -> tuple[str, tuple[Node, ...], Scope | None]:
+    def _resolve(self, task: Task, variables: Mapping[str, Any], origin: str | None = None
+                 ) -> tuple[str, tuple[Node, ...], Scope | None]:
         include = task.include
         assert include is not None
         where = f"{task.path}.{task.fqcn}"
         target = self.r.templar.render(include.target, variables, where)
         if include.kind == "tasks":
-            path, nodes = self.r.load(str(target), None, where)
+            path, nodes = self.r.load(str(target), origin, where)
             return path, nodes, None
         raw, defaults, _ = role_tasks(str(target), self.r.templar.render(include.tasks_from, variables, where))
         key = (f"role:{target}:{include.tasks_from}", "role")
@@ -279,7 +280,7 @@ class _PlayRun:
         """``import_tasks``/``import_role``: resolved once, the import's when/tags/vars apply to every task."""
         variables = self.ctx.variables(self.r.hosts[hosts[0]], scope, task, {})
         try:
-            path, nodes, role_scope = self._resolve(task, variables)
+            path, nodes, role_scope = self._resolve(task, variables, origin)
         except AnsibleSimError as exc:
             raise IncludeError(task.path, f"cannot import: {exc}") from exc
         inner = scope.enter(task)
@@ -299,7 +300,7 @@ class _PlayRun:
             for local in outcome.includes:
                 variables = self.ctx.variables(self.r.hosts[host], scope, task, local)
                 try:
-                    resolved = self._resolve(task, variables)
+                    resolved = self._resolve(task, variables, origin)
                 except AnsibleSimError as exc:
                     self.r.records.append(Record(host, task.display_name, task.path, task.action, "failed",
                                                  False, str(exc)))
@@ -311,7 +312,7 @@ class _PlayRun:
                         break
                 else:
                     groups.append((resolved, local, [host]))
-        for (_, nodes, role_scope), local, members in groups:
+        for (path, nodes, role_scope), local, members in groups:
             members = [h for h in members if h not in failed and h not in self.r.dead]
             if not members or self.break_play:
                 continue
@@ -322,6 +323,6 @@ class _PlayRun:
             if role_scope is not None:
                 inner = Scope(inner.when, inner.tags, (*role_scope.vars, *inner.vars), inner.options,
                               inner.rescuable, role_scope.role)
-            newly = yield from self._seq(nodes, members, inner, origin)
+            newly = yield from self._seq(nodes, members, inner, path if role_scope is None else origin)
             failed += [h for h in newly if h not in failed]
         return failed
