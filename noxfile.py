@@ -54,3 +54,16 @@ def fidelity_heat(session: nox.Session) -> None:
         "python", "tests/fidelity/heat/run.py", "--oracle-python", f"{oracle_venv}/bin/python",
         *session.posargs,
     )
+
+
+@nox.session(name="fidelity-ansible", python=PYTHON)
+def fidelity_ansible(session: nox.Session) -> None:
+    """fakes/ansible against real ansible-playbook (ansible-core from the project's dependencies, run as a
+    program with recording no-op modules) on >= 500 generated playbooks and the THT-style cases.
+
+    `nox -s fidelity-ansible -- --examples 1000 --jobs 4`; disagreements go to
+    fidelity-ansible-disagreements.json and fail the session.  `python tests/ansible/record_oracle.py`
+    regenerates the recorded subset that the default `tests` session replays.
+    """
+    session.install(".[test]")
+    session.run("python", "tests/fidelity/ansible/run_oracle.py", *(session.posargs or ["--examples", "500"]))
