@@ -151,12 +151,14 @@ class IpmiBmc:
                                                      port=self._port, keepalive=False)
             return fn(self._command)
         except pyghmi_exc.IpmiException as exc:
-            self.close()
             text = str(exc)
             if "password" in text.lower() or "unauthorized" in text.lower() or "RAKP" in text:
+                self._command = None  # the login failed: there is no session to close
                 raise BmcAuthError(self.node, operation, text) from exc
             if "timeout" in text.lower() or "no longer connected" in text.lower():
+                self._command = None
                 raise BmcUnreachable(self.node, operation, text) from exc
+            # a completion code: the session is healthy, keep it (logging it out stalls pyghmi's shared loop)
             raise BmcServerError(self.node, operation, text) from exc
 
     def close(self) -> None:
