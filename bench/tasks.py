@@ -27,24 +27,51 @@ from fakes.ansible import Inventory, MappingLoader, Runner, parse_playbook  # no
 
 def workload(n_hosts: int) -> tuple[dict[str, list[str]], dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     controllers = max(1, n_hosts // 3)
-    groups = {"Controller": [f"controller-{i}" for i in range(controllers)],
-              "Compute": [f"compute-{i}" for i in range(n_hosts - controllers)]}
-    group_vars = {"all": {"container_cli": "podman", "enabled_services": ["rabbitmq", "mysql", "haproxy"],
-                          "rabbitmq_short_bootstrap_node_name": "controller-0", "cluster_recreate": False}}
+    groups = {
+        "Controller": [f"controller-{i}" for i in range(controllers)],
+        "Compute": [f"compute-{i}" for i in range(n_hosts - controllers)],
+    }
+    group_vars = {
+        "all": {
+            "container_cli": "podman",
+            "enabled_services": ["rabbitmq", "mysql", "haproxy"],
+            "rabbitmq_short_bootstrap_node_name": "controller-0",
+            "cluster_recreate": False,
+        }
+    }
     extra = [
-        {"name": "loop over services", "command": "systemctl is-active {{ item }}", "loop": "{{ enabled_services }}",
-         "register": "active", "changed_when": False},
-        {"name": "guarded block", "when": "step|int >= 1", "block": [
-            {"name": "stop unit", "systemd": {"name": "tripleo_{{ item }}", "state": "stopped"},
-             "loop": "{{ enabled_services | difference(['haproxy']) }}"},
-            {"name": "maybe fail", "fail": {"msg": "x"}, "when": "inventory_hostname == 'nonexistent'"},
-        ], "rescue": [{"name": "rescue", "debug": {"msg": "r"}}]},
+        {
+            "name": "loop over services",
+            "command": "systemctl is-active {{ item }}",
+            "loop": "{{ enabled_services }}",
+            "register": "active",
+            "changed_when": False,
+        },
+        {
+            "name": "guarded block",
+            "when": "step|int >= 1",
+            "block": [
+                {
+                    "name": "stop unit",
+                    "systemd": {"name": "tripleo_{{ item }}", "state": "stopped"},
+                    "loop": "{{ enabled_services | difference(['haproxy']) }}",
+                },
+                {"name": "maybe fail", "fail": {"msg": "x"}, "when": "inventory_hostname == 'nonexistent'"},
+            ],
+            "rescue": [{"name": "rescue", "debug": {"msg": "r"}}],
+        },
         {"name": "per-step include", "include_tasks": "common.yml"},
     ]
-    files = {"common.yml": [{"name": "common fact", "set_fact": {"last_step": "{{ step }}"}},
-                            {"name": "common stat", "stat": {"path": "/etc/hosts"}, "register": "st"}]}
-    playbook = [{"hosts": "all", "gather_facts": False, "vars": {"step": step},
-                 "tasks": _upgrade_tasks() + extra} for step in range(4)]
+    files = {
+        "common.yml": [
+            {"name": "common fact", "set_fact": {"last_step": "{{ step }}"}},
+            {"name": "common stat", "stat": {"path": "/etc/hosts"}, "register": "st"},
+        ]
+    }
+    playbook = [
+        {"hosts": "all", "gather_facts": False, "vars": {"step": step}, "tasks": _upgrade_tasks() + extra}
+        for step in range(4)
+    ]
     return groups, group_vars, playbook, files
 
 
@@ -73,8 +100,10 @@ def main() -> int:
     same = per_run == len(rows)
     ansible_rate = len(rows) / ansible_seconds
     interp_rate = records / interp_seconds
-    print(f"workload: {len(playbook)} plays, {args.hosts} hosts, {per_run} host-tasks per run "
-          f"(ansible-playbook recorded {len(rows)}; {'same' if same else 'DIFFERENT'} count)")
+    print(
+        f"workload: {len(playbook)} plays, {args.hosts} hosts, {per_run} host-tasks per run "
+        f"(ansible-playbook recorded {len(rows)}; {'same' if same else 'DIFFERENT'} count)"
+    )
     print(f"ansible-playbook (forks={args.forks}): {ansible_seconds:8.2f} s  {ansible_rate:10.0f} host-tasks/s")
     print(f"fakes.ansible ({args.repeat} runs):   {interp_seconds:8.2f} s  {interp_rate:10.0f} host-tasks/s")
     print(f"speed-up: {interp_rate / ansible_rate:.0f}x (target >= 100x)")

@@ -44,8 +44,15 @@ def _service(call: ModuleCall) -> list[Effect]:
     name = str(call.args.get("name", "?"))
     out = []
     if "state" in call.args:
-        out.append(Effect(call.target, "service", name, _SYSTEMD_STATE.get(str(call.args["state"]), str(call.args["state"])),
-                          call.action))
+        out.append(
+            Effect(
+                call.target,
+                "service",
+                name,
+                _SYSTEMD_STATE.get(str(call.args["state"]), str(call.args["state"])),
+                call.action,
+            )
+        )
     if "enabled" in call.args:
         enabled = str(call.args["enabled"]).lower() in ("true", "yes", "1")
         out.append(Effect(call.target, "service", name, "enabled" if enabled else "disabled", call.action))
@@ -60,13 +67,23 @@ def _package(call: ModuleCall) -> list[Effect]:
 
 
 def _pacemaker(call: ModuleCall) -> list[Effect]:
-    return [Effect(call.target, "pacemaker", str(call.args.get("resource", "?")), str(call.args.get("state", "?")),
-                   call.action)]
+    return [
+        Effect(
+            call.target, "pacemaker", str(call.args.get("resource", "?")), str(call.args.get("state", "?")), call.action
+        )
+    ]
 
 
 def _container(call: ModuleCall) -> list[Effect]:
-    return [Effect(call.target, "container", str(call.args.get("name", "?")), str(call.args.get("state", "present")),
-                   call.action)]
+    return [
+        Effect(
+            call.target,
+            "container",
+            str(call.args.get("name", "?")),
+            str(call.args.get("state", "present")),
+            call.action,
+        )
+    ]
 
 
 def _image(call: ModuleCall) -> list[Effect]:
@@ -93,23 +110,58 @@ def _role(kind: str, state: str) -> Callable[[ModuleCall], list[Effect]]:
             names = names if isinstance(names, list) else [names]
             return [Effect(call.target, kind, str(n), state, call.action) for n in names]
         if kind == "image":
-            return [Effect(call.target, kind, f"{call.args.get('image')}->{call.args.get('latest')}", state, call.action)]
-        return [Effect(call.target, kind, str(call.args.get("key", call.args.get("file", "?"))),
-                       str(call.args.get("op", state)), call.action)]
+            return [
+                Effect(call.target, kind, f"{call.args.get('image')}->{call.args.get('latest')}", state, call.action)
+            ]
+        return [
+            Effect(
+                call.target,
+                kind,
+                str(call.args.get("key", call.args.get("file", "?"))),
+                str(call.args.get("op", state)),
+                call.action,
+            )
+        ]
 
     return effect
 
 
 _MODULES: dict[str, Callable[[ModuleCall], list[Effect]]] = {
-    "systemd": _service, "systemd_service": _service, "service": _service,
-    "package": _package, "dnf": _package, "yum": _package, "apt": _package,
-    "pacemaker_resource": _pacemaker, "pacemaker_cluster": _pacemaker,
-    "podman_container": _container, "docker_container": _container, "podman_image": _image,
-    "docker_image": _image, "reboot": _reboot,
-    "file": _file, "copy": _file, "template": _file, "lineinfile": _file, "ini_file": _file, "replace": _file,
-    "blockinfile": _file, "stat": _noop, "debug": _noop, "set_fact": _noop, "fail": _noop, "assert": _noop,
-    "wait_for": _noop, "wait_for_connection": _noop, "ping": _noop, "meta": _noop, "slurp": _noop,
-    "include_tasks": _noop, "import_tasks": _noop, "include_role": _noop, "import_role": _noop,
+    "systemd": _service,
+    "systemd_service": _service,
+    "service": _service,
+    "package": _package,
+    "dnf": _package,
+    "yum": _package,
+    "apt": _package,
+    "pacemaker_resource": _pacemaker,
+    "pacemaker_cluster": _pacemaker,
+    "podman_container": _container,
+    "docker_container": _container,
+    "podman_image": _image,
+    "docker_image": _image,
+    "reboot": _reboot,
+    "file": _file,
+    "copy": _file,
+    "template": _file,
+    "lineinfile": _file,
+    "ini_file": _file,
+    "replace": _file,
+    "blockinfile": _file,
+    "stat": _noop,
+    "debug": _noop,
+    "set_fact": _noop,
+    "fail": _noop,
+    "assert": _noop,
+    "wait_for": _noop,
+    "wait_for_connection": _noop,
+    "ping": _noop,
+    "meta": _noop,
+    "slurp": _noop,
+    "include_tasks": _noop,
+    "import_tasks": _noop,
+    "include_role": _noop,
+    "import_role": _noop,
     "sim_tripleo_container_tag": _role("image", "tagged"),
     "sim_tripleo_container_rm": _role("container", "removed"),
     "sim_tripleo_container_stop": _role("container", "stopped"),
@@ -130,8 +182,12 @@ _COMMANDS: tuple[tuple[re.Pattern[str], str, str, int | str], ...] = (
     (re.compile(r"\bpcs\s+resource\s+(bundle\s+update)\s+([^\s;&|]+)"), "pacemaker", "bundle-updated", 2),
     (re.compile(r"\bpcs\s+(cluster\s+stop)\b"), "pacemaker", "cluster-stopped", "cluster"),
     (re.compile(r"\bpcs\s+(cluster\s+start)\b"), "pacemaker", "cluster-started", "cluster"),
-    (re.compile(r"\bpcs\s+(resource\s+(?:config|show|status)|status|property\s+show|constraint)\b"), "noop",
-     "query", "pacemaker"),
+    (
+        re.compile(r"\bpcs\s+(resource\s+(?:config|show|status)|status|property\s+show|constraint)\b"),
+        "noop",
+        "query",
+        "pacemaker",
+    ),
     (re.compile(r"\b(podman|docker)\s+(?:stop|kill)\s+([^\s;&|]+)"), "container", "stopped", 2),
     (re.compile(r"\b(podman|docker)\s+rm\s+(?:-f\s+|--force\s+)?([^\s;&|]+)"), "container", "removed", 2),
     (re.compile(r"\b(podman|docker)\s+(?:start|restart)\s+([^\s;&|]+)"), "container", "started", 2),
@@ -143,8 +199,12 @@ _COMMANDS: tuple[tuple[re.Pattern[str], str, str, int | str], ...] = (
     (re.compile(r"\b(yum|dnf)\s+(?:-\S+\s+)*(?:remove|erase)\s+([^\s;&|]+)"), "package", "absent", 2),
     (re.compile(r"\b(yum|dnf)\s+(?:-\S+\s+)*module\s+(?:reset|enable|disable)\s+([^\s;&|]+)"), "package", "module", 2),
     (re.compile(r"\brpm\s+-q"), "noop", "query", "rpm"),
-    (re.compile(r"\b([a-z]+)-manage\s+(?:--\S+\s+)*(?:api_)?db(?:\s+|_)(?:sync|online_data_migrations)"), "db_schema",
-     "migrated", 1),
+    (
+        re.compile(r"\b([a-z]+)-manage\s+(?:--\S+\s+)*(?:api_)?db(?:\s+|_)(?:sync|online_data_migrations)"),
+        "db_schema",
+        "migrated",
+        1,
+    ),
     (re.compile(r"\b(reboot|shutdown\s+-r)\b"), "reboot", "rebooted", "host"),
 )
 

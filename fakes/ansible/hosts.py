@@ -48,7 +48,9 @@ class Inventory:
         for name in groups:
             if name in ("all", "ungrouped") or name in order:
                 raise InventoryError(f"groups.{name}", "a group name distinct from hosts and 'all'", name)
-        return cls(tuple(order), {g: tuple(m) for g, m in groups.items()}, dict(host_vars or {}), dict(group_vars or {}))
+        return cls(
+            tuple(order), {g: tuple(m) for g, m in groups.items()}, dict(host_vars or {}), dict(group_vars or {})
+        )
 
     def groups_var(self) -> dict[str, list[str]]:
         """The ``groups`` magic variable."""
@@ -79,8 +81,11 @@ class Inventory:
                 regex = re.compile(pattern[1:])
             except re.error as exc:
                 raise InventoryError("limit", "a valid regular expression after '~'", pattern) from exc
-            test = regex.match
+
+            def test(name: str) -> bool:
+                return regex.match(name) is not None
         elif any(c in pattern for c in "*?["):
+
             def test(name: str) -> bool:
                 return fnmatch.fnmatchcase(name, pattern)
         else:

@@ -13,9 +13,28 @@ __all__ = ["STRATEGIES", "Play", "parse_playbook"]
 
 STRATEGIES = {"linear": "linear", "tripleo_linear": "linear", "free": "free", "tripleo_free": "free"}
 _PLAY_KEYS = {
-    "name", "hosts", "tasks", "vars", "serial", "strategy", "any_errors_fatal", "max_fail_percentage",
-    "gather_facts", "tags", "become", "become_user", "ignore_errors", "order", "pre_tasks", "post_tasks",
-    "environment", "collections", "connection", "module_defaults", "no_log", "remote_user",
+    "name",
+    "hosts",
+    "tasks",
+    "vars",
+    "serial",
+    "strategy",
+    "any_errors_fatal",
+    "max_fail_percentage",
+    "gather_facts",
+    "tags",
+    "become",
+    "become_user",
+    "ignore_errors",
+    "order",
+    "pre_tasks",
+    "post_tasks",
+    "environment",
+    "collections",
+    "connection",
+    "module_defaults",
+    "no_log",
+    "remote_user",
 }
 
 

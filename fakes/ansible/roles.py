@@ -36,13 +36,23 @@ ROLE_CATALOGUE: dict[str, RoleModel] = {
             "tripleo_container_image_latest": "{{ container_image_latest | default('latest') }}",
             "tripleo_container_image": "{{ container_image | default('') }}",
         },
-        entry_points={"main": (
-            {"name": "Fail if container image is undefined", "fail": {"msg": "tripleo_container_image is empty"},
-             "when": ["not tripleo_container_image"]},
-            _call("tripleo_container_tag", "Pull and tag image", cli="{{ tripleo_container_cli }}",
-                  image="{{ tripleo_container_image }}", latest="{{ tripleo_container_image_latest }}",
-                  pull="{{ tripleo_container_pull_image | bool }}"),
-        )},
+        entry_points={
+            "main": (
+                {
+                    "name": "Fail if container image is undefined",
+                    "fail": {"msg": "tripleo_container_image is empty"},
+                    "when": ["not tripleo_container_image"],
+                },
+                _call(
+                    "tripleo_container_tag",
+                    "Pull and tag image",
+                    cli="{{ tripleo_container_cli }}",
+                    image="{{ tripleo_container_image }}",
+                    latest="{{ tripleo_container_image_latest }}",
+                    pull="{{ tripleo_container_pull_image | bool }}",
+                ),
+            )
+        },
         summary="pull (optionally) and tag an image as the pcmklatest/latest name",
     ),
     "tripleo_container_rm": RoleModel(
@@ -51,34 +61,69 @@ ROLE_CATALOGUE: dict[str, RoleModel] = {
             "tripleo_container_cli": "{{ container_cli | default('podman') }}",
             "tripleo_containers_to_rm": "{{ containers_to_rm | default([]) }}",
         },
-        entry_points={"main": (
-            _call("tripleo_container_rm", "Remove containers and their systemd units",
-                  cli="{{ tripleo_container_cli }}", containers="{{ tripleo_containers_to_rm }}"),
-        )},
+        entry_points={
+            "main": (
+                _call(
+                    "tripleo_container_rm",
+                    "Remove containers and their systemd units",
+                    cli="{{ tripleo_container_cli }}",
+                    containers="{{ tripleo_containers_to_rm }}",
+                ),
+            )
+        },
         summary="stop/disable tripleo_<c>(_healthcheck) units, remove unit files and the containers",
     ),
     "tripleo_container_stop": RoleModel(
         "tripleo_container_stop",
         defaults={"tripleo_containers_to_stop": [], "tripleo_delegate_to": ["localhost"]},
-        entry_points={"main": (
-            {"name": "Fail if tripleo_delegate_to is undefined", "fail": {"msg": "tripleo_delegate_to is mandatory"},
-             "when": ["not ((tripleo_delegate_to is defined) and (tripleo_delegate_to | length > 0))"]},
-            _call("tripleo_container_stop", "Stop containers", containers="{{ tripleo_containers_to_stop }}",
-                  delegate_to="{{ tripleo_delegate_to }}"),
-        )},
+        entry_points={
+            "main": (
+                {
+                    "name": "Fail if tripleo_delegate_to is undefined",
+                    "fail": {"msg": "tripleo_delegate_to is mandatory"},
+                    "when": ["not ((tripleo_delegate_to is defined) and (tripleo_delegate_to | length > 0))"],
+                },
+                _call(
+                    "tripleo_container_stop",
+                    "Stop containers",
+                    containers="{{ tripleo_containers_to_stop }}",
+                    delegate_to="{{ tripleo_delegate_to }}",
+                ),
+            )
+        },
         summary="stop the named containers (systemctl stop, podman kill, docker stop) on the delegate hosts",
     ),
     "tripleo_upgrade_hiera": RoleModel(
         "tripleo_upgrade_hiera",
         defaults={"tripleo_upgrade_hiera_file": "/etc/puppet/hieradata/upgrade.json"},
         entry_points={
-            "set": (_call("tripleo_upgrade_hiera", "Set upgrade hiera key", op="set",
-                          file="{{ tripleo_upgrade_hiera_file }}", key="{{ tripleo_upgrade_key }}",
-                          value="{{ tripleo_upgrade_value }}"),),
-            "remove": (_call("tripleo_upgrade_hiera", "Remove upgrade hiera key", op="remove",
-                             file="{{ tripleo_upgrade_hiera_file }}", key="{{ tripleo_upgrade_key }}"),),
-            "remove-all": (_call("tripleo_upgrade_hiera", "Remove upgrade hiera file", op="remove-all",
-                                 file="{{ tripleo_upgrade_hiera_file }}"),),
+            "set": (
+                _call(
+                    "tripleo_upgrade_hiera",
+                    "Set upgrade hiera key",
+                    op="set",
+                    file="{{ tripleo_upgrade_hiera_file }}",
+                    key="{{ tripleo_upgrade_key }}",
+                    value="{{ tripleo_upgrade_value }}",
+                ),
+            ),
+            "remove": (
+                _call(
+                    "tripleo_upgrade_hiera",
+                    "Remove upgrade hiera key",
+                    op="remove",
+                    file="{{ tripleo_upgrade_hiera_file }}",
+                    key="{{ tripleo_upgrade_key }}",
+                ),
+            ),
+            "remove-all": (
+                _call(
+                    "tripleo_upgrade_hiera",
+                    "Remove upgrade hiera file",
+                    op="remove-all",
+                    file="{{ tripleo_upgrade_hiera_file }}",
+                ),
+            ),
             "main": (),
         },
         summary="set/remove keys of the upgrade hiera JSON file used to scale clustered services stepwise",

@@ -69,7 +69,9 @@ class PlayContext:
     extra_vars: Mapping[str, Any]
     facts_shared: dict[str, Any] = field(default_factory=dict)
 
-    def variables(self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]) -> Mapping[str, Any]:
+    def variables(
+        self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
         layers: list[Mapping[str, Any]] = [self.extra_vars, local, host.facts]
         if task is not None and task.vars:
             layers.append(task.vars)
@@ -151,8 +153,8 @@ class _HostVars(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         host = self._ctx.hosts[name]
-        return dict(ChainMap(host.facts, self._ctx.play_vars, host.inventory_vars,
-                             self._ctx._host_magic(host, hostvars=False)))
+        layers = (host.facts, self._ctx.play_vars, host.inventory_vars, self._ctx._host_magic(host, hostvars=False))
+        return dict(ChainMap(*layers))  # type: ignore[arg-type]
 
     def __eq__(self, other: object) -> bool:
         return self is other
@@ -179,7 +181,9 @@ class Outcome:
     end: str | None = None  # meta end_host / end_play
 
 
-def execute(task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: Mapping[str, Any] | None = None) -> Outcome:
+def execute(
+    task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: Mapping[str, Any] | None = None
+) -> Outcome:
     """Run ``task`` on ``host`` and apply ``register``/``set_fact``.  Errors become a failed outcome."""
     local = dict(local or {})
     variables = ctx.variables(host, scope, task, local)
@@ -191,8 +195,9 @@ def execute(task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: 
         if items is None:
             outcome = _one(task, host, scope, ctx, variables, loop_error)
         elif not items:
-            outcome = Outcome("skipped", {"changed": False, "skipped": True,
-                                          "skipped_reason": "No items in the list", "results": []})
+            outcome = Outcome(
+                "skipped", {"changed": False, "skipped": True, "skipped_reason": "No items in the list", "results": []}
+            )
         else:
             outcome = _loop(task, host, scope, ctx, local, items)
     except AnsibleSimError as exc:
@@ -230,7 +235,9 @@ def _loop_items(task: Task, variables: Mapping[str, Any], templar: Templar) -> t
     return list(value), None
 
 
-def _loop(task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: dict[str, Any], items: list[Any]) -> Outcome:
+def _loop(
+    task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: dict[str, Any], items: list[Any]
+) -> Outcome:
     results: list[dict[str, Any]] = []
     calls: list[ModuleCall] = []
     includes: list[Mapping[str, Any]] = []
@@ -263,7 +270,9 @@ def _loop(task: Task, host: HostState, scope: Scope, ctx: PlayContext, local: di
     return Outcome(status, result, calls=calls, includes=includes)
 
 
-def _one(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any], pending: Any) -> Outcome:
+def _one(
+    task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any], pending: Any
+) -> Outcome:
     templar = ctx.templar
     for condition, where in scope.when:
         if not templar.condition(condition, variables, where):
@@ -281,8 +290,15 @@ def _one(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables:
 
 
 def _skip(condition: Any) -> Outcome:
-    return Outcome("skipped", {"changed": False, "skipped": True, "false_condition": condition,
-                               "skip_reason": "Conditional result was False"})
+    return Outcome(
+        "skipped",
+        {
+            "changed": False,
+            "skipped": True,
+            "false_condition": condition,
+            "skip_reason": "Conditional result was False",
+        },
+    )
 
 
 def _meta(task: Task) -> Outcome:
@@ -292,7 +308,9 @@ def _meta(task: Task) -> Outcome:
     return Outcome("ok", {"changed": False})
 
 
-def _run_with_retries(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any]) -> Outcome:
+def _run_with_retries(
+    task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any]
+) -> Outcome:
     templar = ctx.templar
     retries = 1
     if task.retries is not None:
@@ -341,8 +359,15 @@ def _run_with_retries(task: Task, host: HostState, scope: Scope, ctx: PlayContex
     return Outcome(status, result, calls=calls)
 
 
-def _action(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variables: Mapping[str, Any],
-            attempt: int, calls: list[ModuleCall]) -> dict[str, Any]:
+def _action(
+    task: Task,
+    host: HostState,
+    scope: Scope,
+    ctx: PlayContext,
+    variables: Mapping[str, Any],
+    attempt: int,
+    calls: list[ModuleCall],
+) -> dict[str, Any]:
     templar = ctx.templar
     action = task.action
     where = f"{task.path}.{task.fqcn}"
@@ -351,8 +376,8 @@ def _action(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variabl
         if not facts:
             raise TemplateFailure(where, "set_fact", "set_fact needs at least one variable")
         targets = ctx.hosts.values() if scope.options.get("run_once") else [host]
-        for target in targets:
-            target.facts.update(facts)
+        for state in targets:
+            state.facts.update(facts)
         return {"changed": False, "ansible_facts": facts}
     if action == "fail":
         msg = templar.render(task.args.get("msg", "Failed as requested from task"), variables, where)
@@ -363,8 +388,12 @@ def _action(task: Task, host: HostState, scope: Scope, ctx: PlayContext, variabl
         for index, condition in enumerate(conditions):
             if not templar.condition(condition, variables, f"{where}.that[{index}]"):
                 msg = task.args.get("fail_msg", task.args.get("msg", "Assertion failed"))
-                return {"failed": True, "changed": False, "assertion": condition,
-                        "msg": templar.render(msg, variables, where)}
+                return {
+                    "failed": True,
+                    "changed": False,
+                    "assertion": condition,
+                    "msg": templar.render(msg, variables, where),
+                }
         return {"changed": False, "msg": "All assertions passed"}
     if action == "debug":
         if "var" in task.args:

@@ -34,7 +34,7 @@ class RunResult:
     failed_hosts: tuple[str, ...]
     facts: Mapping[str, Mapping[str, Any]] = field(repr=False)
 
-    def keys(self) -> list[tuple[str, str, str]]:
+    def sequence(self) -> list[tuple[str, str, str]]:
         return [r.key() for r in self.records]
 
 
@@ -131,8 +131,9 @@ class _PlayRun:
         if magic["ansible_limit"] is None:
             del magic["ansible_limit"]
         self.ctx = PlayContext(runner.templar, runner.effects, runner.hosts, play.vars, magic, runner.extra_vars)
-        self.scope = Scope(tags=frozenset(play.tags), options={"any_errors_fatal": play.any_errors_fatal,
-                                                               **play.options})
+        self.scope = Scope(
+            tags=frozenset(play.tags), options={"any_errors_fatal": play.any_errors_fatal, **play.options}
+        )
 
     def execute(self) -> Generator[HostTask, None, None]:
         live = [h for h in self.batch if h not in self.r.dead]
@@ -201,7 +202,7 @@ class _PlayRun:
                     return True
             elif node.include is not None and node.include.static:
                 try:
-                    _, imported, role_scope = self._resolve(node, dict(self.r.extra_vars), None)
+                    _, imported, _ = self._resolve(node, dict(self.r.extra_vars), None)
                 except AnsibleSimError:
                     return True
                 if self._runnable(imported, scope.enter(node)):
@@ -225,9 +226,19 @@ class _PlayRun:
             yield HostTask(host, name, task.path, task.action, wave, self.index)
             outcome = execute(task, self.r.hosts[host], tscope, self.ctx)
             outcomes[host] = outcome
-            self.r.records.append(Record(host, name, task.path, task.action, outcome.status, outcome.ignored,
-                                         str(outcome.error) if outcome.error else None, tuple(outcome.calls),
-                                         outcome.result))
+            self.r.records.append(
+                Record(
+                    host,
+                    name,
+                    task.path,
+                    task.action,
+                    outcome.status,
+                    outcome.ignored,
+                    str(outcome.error) if outcome.error else None,
+                    tuple(outcome.calls),
+                    outcome.result,
+                )
+            )
         if run_once and task.register:
             for host in hosts[1:]:
                 self.r.hosts[host].facts[task.register] = outcomes[targets[0]].result
@@ -260,8 +271,9 @@ class _PlayRun:
             self.break_play = True
 
     # -- includes ------------------------------------------------------------------------------------------
-    def _resolve(self, task: Task, variables: Mapping[str, Any], origin: str | None = None
-                 ) -> tuple[str, tuple[Node, ...], Scope | None]:
+    def _resolve(
+        self, task: Task, variables: Mapping[str, Any], origin: str | None = None
+    ) -> tuple[str, tuple[Node, ...], Scope | None]:
         include = task.include
         assert include is not None
         where = f"{task.path}.{task.fqcn}"
@@ -285,8 +297,9 @@ class _PlayRun:
             raise IncludeError(task.path, f"cannot import: {exc}") from exc
         inner = scope.enter(task)
         if role_scope is not None:
-            inner = Scope(inner.when, inner.tags, (*role_scope.vars, *inner.vars), inner.options, inner.rescuable,
-                          role_scope.role)
+            inner = Scope(
+                inner.when, inner.tags, (*role_scope.vars, *inner.vars), inner.options, inner.rescuable, role_scope.role
+            )
         return (yield from self._seq(nodes, hosts, inner, path))
 
     def _dynamic_include(self, task: Task, outcomes: Mapping[str, Outcome], scope: Scope, origin: str | None) -> Steps:
@@ -302,8 +315,9 @@ class _PlayRun:
                 try:
                     resolved = self._resolve(task, variables, origin)
                 except AnsibleSimError as exc:
-                    self.r.records.append(Record(host, task.display_name, task.path, task.action, "failed",
-                                                 False, str(exc)))
+                    self.r.records.append(
+                        Record(host, task.display_name, task.path, task.action, "failed", False, str(exc))
+                    )
                     failed.append(host)
                     break
                 for key, loc, members in groups:
@@ -318,11 +332,23 @@ class _PlayRun:
                 continue
             # Included tasks inherit from the blocks around the include, not from the include task itself
             # (ansible-core: a non-static parent defers to the grandparent); its vars and loop var apply.
-            inner = Scope(scope.when, scope.tags, (*scope.vars, dict(task.vars), dict(local)), scope.options,
-                          scope.rescuable, scope.role)
+            inner = Scope(
+                scope.when,
+                scope.tags,
+                (*scope.vars, dict(task.vars), dict(local)),
+                scope.options,
+                scope.rescuable,
+                scope.role,
+            )
             if role_scope is not None:
-                inner = Scope(inner.when, inner.tags, (*role_scope.vars, *inner.vars), inner.options,
-                              inner.rescuable, role_scope.role)
+                inner = Scope(
+                    inner.when,
+                    inner.tags,
+                    (*role_scope.vars, *inner.vars),
+                    inner.options,
+                    inner.rescuable,
+                    role_scope.role,
+                )
             newly = yield from self._seq(nodes, members, inner, path if role_scope is None else origin)
             failed += [h for h in newly if h not in failed]
         return failed

@@ -19,18 +19,52 @@ __all__ = ["Block", "Include", "Node", "Task", "parse_tasks", "short_action"]
 # Keywords shared by tasks and blocks that children inherit (when: AND, tags: union, vars: merge, rest: nearest).
 _INHERITED = ("become", "become_user", "delegate_to", "run_once", "ignore_errors", "any_errors_fatal")
 _COMMON = {
-    "name", "when", "tags", "vars", "environment", "no_log", "check_mode", "diff", "collections",
-    "module_defaults", "become_method", "become_flags", "connection", "remote_user", "port", "throttle",
-    "timeout", "debugger", "ignore_unreachable", "delegate_facts", *_INHERITED,
+    "name",
+    "when",
+    "tags",
+    "vars",
+    "environment",
+    "no_log",
+    "check_mode",
+    "diff",
+    "collections",
+    "module_defaults",
+    "become_method",
+    "become_flags",
+    "connection",
+    "remote_user",
+    "port",
+    "throttle",
+    "timeout",
+    "debugger",
+    "ignore_unreachable",
+    "delegate_facts",
+    *_INHERITED,
 }
 _TASK_ONLY = {
-    "loop", "loop_control", "register", "failed_when", "changed_when", "until", "retries", "delay",
-    "notify", "listen", "async", "poll", "args", "action", "local_action",
+    "loop",
+    "loop_control",
+    "register",
+    "failed_when",
+    "changed_when",
+    "until",
+    "retries",
+    "delay",
+    "notify",
+    "listen",
+    "async",
+    "poll",
+    "args",
+    "action",
+    "local_action",
 }
 _LOOKUP_LOOPS = ("with_items", "with_list", "with_dict", "with_indexed_items", "with_sequence", "with_together")
 _BLOCK_KEYS = {"block", "rescue", "always"}
 INCLUDES = {
-    "include_tasks": "tasks", "import_tasks": "tasks", "include_role": "role", "import_role": "role",
+    "include_tasks": "tasks",
+    "import_tasks": "tasks",
+    "include_role": "role",
+    "import_role": "role",
     "include": "tasks",
 }
 _STATIC = {"import_tasks", "import_role"}
@@ -212,7 +246,7 @@ def _split_words(text: str, path: str) -> list[str]:
     depth = 0
     i = 0
     while i < len(text):
-        pair = text[i:i + 2]
+        pair = text[i : i + 2]
         char = text[i]
         if quote is None and pair in ("{{", "{%"):
             depth += 1

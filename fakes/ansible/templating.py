@@ -60,8 +60,8 @@ class _Undefined(jinja2.StrictUndefined):
 
     # StrictUndefined already fails on __iter__, __str__, __len__, __eq__, __bool__, ...; attribute access
     # on an undefined value fails too (jinja2 raises through _fail_with_undefined_error).
-    __iter__ = __str__ = __len__ = __bool__ = __hash__ = __contains__ = _fail_with_undefined_error  # type: ignore[assignment]
-    __eq__ = __ne__ = _fail_with_undefined_error  # type: ignore[assignment]
+    __iter__ = __str__ = __len__ = __bool__ = __hash__ = __contains__ = _fail_with_undefined_error
+    __eq__ = __ne__ = _fail_with_undefined_error
 
 
 def _concat(values: Iterable[Any]) -> Any:
@@ -87,7 +87,7 @@ class _CodeGenerator(NativeCodeGenerator):
 
 class _Environment(SandboxedEnvironment):
     code_generator_class = _CodeGenerator
-    concat = staticmethod(_concat)  # type: ignore[assignment]
+    concat = staticmethod(_concat)
 
 
 def _load_plugins(env: jinja2.Environment) -> None:
@@ -238,8 +238,8 @@ class Templar:
 
     def _run(self, template: jinja2.Template, source: str, variables: Mapping[str, Any], where: str) -> Any:
         try:
-            context = template.new_context(_Vars(variables, self._env.globals), shared=True)
-            result = self._env.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+            context = template.new_context(_Vars(variables, self._env.globals), shared=True)  # type: ignore[arg-type]
+            result = self._env.concat(template.root_render_func(context))
             if isinstance(result, jinja2.Undefined):
                 result._fail_with_undefined_error()
             return result
@@ -247,7 +247,9 @@ class Templar:
             raise UndefinedVariable(where, source, exc.name, str(exc)) from None
         except jinja2.UndefinedError as exc:  # operators of jinja2.Undefined raise this directly
             match = _UNDEFINED_NAME.search(str(exc))
-            raise UndefinedVariable(where, source, (match.group(1) or match.group(2)) if match else "?", str(exc)) from None
+            raise UndefinedVariable(
+                where, source, (match.group(1) or match.group(2)) if match else "?", str(exc)
+            ) from None
         except jinja2.exceptions.SecurityError as exc:
             raise TemplateFailure(where, source, f"refused by the sandbox: {exc}") from None
         except TemplateFailure:

@@ -26,8 +26,9 @@ def main() -> int:
     cases = generate(args.examples) + tht_cases()
     recorded = [{"case": case, "ansible": oracle(case)} for case in cases]
     out = HERE / "data" / "oracle_recorded.json"
-    out.write_text(json.dumps({"generated_by": "python tests/ansible/record_oracle.py", "cases": recorded},
-                              indent=0) + "\n")
+    out.write_text(
+        json.dumps({"generated_by": "python tests/ansible/record_oracle.py", "cases": recorded}, indent=0) + "\n"
+    )
     print(f"recorded {len(recorded)} cases into {out}")
     return 0
 

@@ -36,7 +36,14 @@ def test_interpreter_matches_recorded_ansible(index: int) -> None:
 @pytest.mark.parametrize("index", [0, 3, 4])
 def test_live_ansible_playbook_agrees_on_tht_style_cases(index: int) -> None:
     case = tht_cases()[index]
-    want = run_ansible(case["playbook"], case["groups"], files=case["files"], group_vars=case["group_vars"],
-                       limit=case["limit"], tags=case["tags"], skip_tags=case["skip_tags"])
+    want = run_ansible(
+        case["playbook"],
+        case["groups"],
+        files=case["files"],
+        group_vars=case["group_vars"],
+        limit=case["limit"],
+        tags=case["tags"],
+        skip_tags=case["skip_tags"],
+    )
     assert want, "the oracle recorded nothing: the recording callback is not wired"
     assert run_interpreter(case) == want

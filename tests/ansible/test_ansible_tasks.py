@@ -10,12 +10,31 @@ from fakes.ansible import Block, Task, TaskParseError, parse_playbook, parse_tas
 
 
 def test_parse_block_and_task_fields() -> None:
-    nodes = parse_tasks([
-        {"name": "b", "when": "step|int == 1", "tags": "a,b", "block": [
-            {"name": "t", "ansible.builtin.command": "echo hi", "register": "r", "until": "r.rc == 0",
-             "retries": 2, "delay": 0, "loop": [1], "loop_control": {"loop_var": "x"}, "become": True},
-        ], "rescue": [{"debug": {"msg": "m"}}], "always": [{"set_fact": "a=1 b='{{ x | default(2) }}'"}]},
-    ], "upgrade_tasks")
+    nodes = parse_tasks(
+        [
+            {
+                "name": "b",
+                "when": "step|int == 1",
+                "tags": "a,b",
+                "block": [
+                    {
+                        "name": "t",
+                        "ansible.builtin.command": "echo hi",
+                        "register": "r",
+                        "until": "r.rc == 0",
+                        "retries": 2,
+                        "delay": 0,
+                        "loop": [1],
+                        "loop_control": {"loop_var": "x"},
+                        "become": True,
+                    },
+                ],
+                "rescue": [{"debug": {"msg": "m"}}],
+                "always": [{"set_fact": "a=1 b='{{ x | default(2) }}'"}],
+            },
+        ],
+        "upgrade_tasks",
+    )
     block = nodes[0]
     assert isinstance(block, Block)
     assert block.when == ("step|int == 1",) and block.tags == ("a", "b")

@@ -26,12 +26,27 @@ import yaml
 from fakes.ansible import ROLE_CATALOGUE
 
 NOOP_MODULES = (
-    "command", "shell", "stat", "file", "copy", "systemd", "service", "package", "dnf", "yum",
-    "lineinfile", "pacemaker_resource", "podman_container", "podman_image", "wait_for", "ping",
-    *(f"sim_{role}" for role in ROLE_CATALOGUE), "sim_opaque",
+    "command",
+    "shell",
+    "stat",
+    "file",
+    "copy",
+    "systemd",
+    "service",
+    "package",
+    "dnf",
+    "yum",
+    "lineinfile",
+    "pacemaker_resource",
+    "podman_container",
+    "podman_image",
+    "wait_for",
+    "ping",
+    *(f"sim_{role}" for role in ROLE_CATALOGUE),
+    "sim_opaque",
 )
 
-_ACTION = '''
+_ACTION = """
 from ansible.plugins.action import ActionBase
 from fakes.ansible.results import ModuleCall, canned_result
 
@@ -48,9 +63,9 @@ class ActionModule(ActionBase):
         call = ModuleCall(host, host, action, self._task.action, dict(self._task.args), "", self._task.get_name())
         result.update(canned_result(call))
         return result
-'''
+"""
 
-_CALLBACK = '''
+_CALLBACK = """
 import json
 import os
 
@@ -82,7 +97,7 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_unreachable(self, result):
         self._write(result, "unreachable")
-'''
+"""
 
 
 def ansible_playbook_path() -> str:
@@ -129,13 +144,21 @@ def run_ansible(
         if plugins is None:
             plugins = root / "plugins"
             write_plugins(plugins)
-        inventory: dict[str, Any] = {"all": {"vars": {"ansible_connection": "local",
-                                                     "ansible_python_interpreter": sys.executable,
-                                                     **dict((group_vars or {}).get("all", {}))},
-                                            "children": {}}}
+        inventory: dict[str, Any] = {
+            "all": {
+                "vars": {
+                    "ansible_connection": "local",
+                    "ansible_python_interpreter": sys.executable,
+                    **dict((group_vars or {}).get("all", {})),
+                },
+                "children": {},
+            }
+        }
         for group, members in groups.items():
-            inventory["all"]["children"][group] = {"hosts": {h: None for h in members},
-                                                   "vars": dict((group_vars or {}).get(group, {}))}
+            inventory["all"]["children"][group] = {
+                "hosts": {h: None for h in members},
+                "vars": dict((group_vars or {}).get(group, {})),
+            }
         (root / "inventory.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
         (root / "playbook.yml").write_text(yaml.safe_dump(list(playbook), sort_keys=False))
         for name, content in (files or {}).items():
@@ -174,6 +197,8 @@ def run_ansible(
         if proc.returncode == 1 and "leaves us with no hosts to target" in proc.stderr:
             return []
         if proc.returncode not in (0, 2, 4):
-            raise RuntimeError(f"ansible-playbook exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+            raise RuntimeError(
+                f"ansible-playbook exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
         rows = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
         return [(h, n, s, bool(i)) for h, n, s, i in rows]

@@ -36,13 +36,21 @@ CONDITIONS = (
 )
 LOOP_CONDITIONS = ("item == 2", "item != 1", "item|int > 1")
 LOOPS = ([1, 2, 3], [], [2], "{{ groups['Controller'] }}", "{{ [1, 2] | union([3]) }}")
-ROLE_CALLS = (("tripleo_container_tag", "main"), ("tripleo_container_rm", "main"),
-              ("tripleo_container_stop", "main"), ("tripleo_upgrade_hiera", "set.yml"),
-              ("tripleo_upgrade_hiera", "remove"))
-ROLE_VARS = ({"container_image": "img:1", "container_image_latest": "img:pcmklatest", "pull_image": False},
-             {"container_image": ""}, {"containers_to_rm": ["a", "b"]},
-             {"tripleo_containers_to_stop": ["c"], "tripleo_delegate_to": "{{ groups['Controller'] }}"},
-             {"tripleo_upgrade_key": "k", "tripleo_upgrade_value": "{{ inventory_hostname }}"}, {})
+ROLE_CALLS = (
+    ("tripleo_container_tag", "main"),
+    ("tripleo_container_rm", "main"),
+    ("tripleo_container_stop", "main"),
+    ("tripleo_upgrade_hiera", "set.yml"),
+    ("tripleo_upgrade_hiera", "remove"),
+)
+ROLE_VARS = (
+    {"container_image": "img:1", "container_image_latest": "img:pcmklatest", "pull_image": False},
+    {"container_image": ""},
+    {"containers_to_rm": ["a", "b"]},
+    {"tripleo_containers_to_stop": ["c"], "tripleo_delegate_to": "{{ groups['Controller'] }}"},
+    {"tripleo_upgrade_key": "k", "tripleo_upgrade_value": "{{ inventory_hostname }}"},
+    {},
+)
 FAIL_WHEN = ("inventory_hostname == 'controller-0'", "reg.rc == 0", "false", "reg is changed")
 
 
@@ -73,14 +81,18 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
     elif kind == "stat":
         task["stat"] = {"path": "/etc/hosts"}
     elif kind == "debug":
-        task["debug"] = {"msg": draw(st.sampled_from(("hello", "{{ step }}", "{{ marker | default('none') }}",
-                                                      "{{ missing_var }}")))}
+        task["debug"] = {
+            "msg": draw(st.sampled_from(("hello", "{{ step }}", "{{ marker | default('none') }}", "{{ missing_var }}")))
+        }
     elif kind == "set_fact":
         task["set_fact"] = {"marker": draw(st.sampled_from((True, "x", "{{ inventory_hostname }}")))}
     elif kind == "fail":
         task["fail"] = {"msg": "boom"}
-        task["when"] = draw(st.sampled_from(("inventory_hostname == 'controller-1'", "inventory_hostname == 'compute-0'",
-                                             "step|int == 2")))
+        task["when"] = draw(
+            st.sampled_from(
+                ("inventory_hostname == 'controller-1'", "inventory_hostname == 'compute-0'", "step|int == 2")
+            )
+        )
     elif kind == "systemd":
         task["systemd"] = {"name": "tripleo_{{ inventory_hostname_short }}", "state": "stopped"}
     elif kind == "role":
@@ -107,8 +119,7 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
         if draw(st.integers(0, 6)) == 0:
             task["changed_when"] = draw(st.sampled_from((False, True, "inventory_hostname == 'controller-2'")))
         if draw(st.integers(0, 8)) == 0 and not in_loop:
-            task.update(register="reg", until="reg.attempts|default(0) >= 2", retries=draw(st.integers(0, 3)),
-                        delay=0)
+            task.update(register="reg", until="reg.attempts|default(0) >= 2", retries=draw(st.integers(0, 3)), delay=0)
         if draw(st.integers(0, 8)) == 0:
             task["delegate_to"] = "{{ groups['all'][0] }}"
     if kind not in ("import", "include") and draw(st.integers(0, 5)) == 0:
@@ -116,8 +127,9 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
     if kind not in ("import", "include") and draw(st.integers(0, 8)) == 0:
         task["run_once"] = True
     if draw(st.integers(0, 4)) == 0:
-        task["tags"] = draw(st.lists(st.sampled_from(("t1", "t2", "never", "always", "step1")), min_size=1, max_size=2,
-                                     unique=True))
+        task["tags"] = draw(
+            st.lists(st.sampled_from(("t1", "t2", "never", "always", "step1")), min_size=1, max_size=2, unique=True)
+        )
     return task
 
 
@@ -171,11 +183,16 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
         plays.append(play)
     return {
         "groups": groups,
-        "group_vars": {"all": {"step": draw(st.sampled_from((1, "1", 2))), "flag": draw(st.sampled_from(("yes", False, "true")))}},
+        "group_vars": {
+            "all": {"step": draw(st.sampled_from((1, "1", 2))), "flag": draw(st.sampled_from(("yes", False, "true")))}
+        },
         "files": files,
         "playbook": plays,
-        "limit": draw(st.sampled_from((None, None, "Controller", "controller-0:compute-0", "all:!controller-1",
-                                        "Controller:&controller-1"))),
+        "limit": draw(
+            st.sampled_from(
+                (None, None, "Controller", "controller-0:compute-0", "all:!controller-1", "Controller:&controller-1")
+            )
+        ),
         "tags": draw(st.sampled_from((None, None, None, ["t1"], ["never"], ["t1", "t2"], ["step1"]))),
         "skip_tags": draw(st.sampled_from((None, None, None, ["t1"], ["always"]))),
     }

@@ -17,18 +17,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-
-from oracle import run_ansible, write_plugins  # noqa: E402
-from playbooks import canonical, cases, run_interpreter  # noqa: E402
-from tht_style import cases as tht_cases  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from oracle import run_ansible, write_plugins
+from playbooks import canonical, cases, run_interpreter
+from tht_style import cases as tht_cases
 
 
 def generate(n: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
-    @settings(max_examples=n, database=None, derandomize=True, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=n, database=None, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
     @given(cases())
     def collect(case: dict[str, Any]) -> None:
         out.append(json.loads(json.dumps(case)))
@@ -45,9 +43,16 @@ def oracle(case: dict[str, Any]) -> list[list[Any]]:
     if _PLUGINS is None:
         _PLUGINS = Path(tempfile.mkdtemp(prefix="sim-plugins-"))
         write_plugins(_PLUGINS)
-    rows = run_ansible(case["playbook"], case["groups"], files=case.get("files"), group_vars=case.get("group_vars"),
-                       limit=case.get("limit"), tags=case.get("tags"), skip_tags=case.get("skip_tags"),
-                       plugins=_PLUGINS)
+    rows = run_ansible(
+        case["playbook"],
+        case["groups"],
+        files=case.get("files"),
+        group_vars=case.get("group_vars"),
+        limit=case.get("limit"),
+        tags=case.get("tags"),
+        skip_tags=case.get("skip_tags"),
+        plugins=_PLUGINS,
+    )
     return [list(r) for r in rows]
 
 
