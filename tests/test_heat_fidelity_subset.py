@@ -70,7 +70,8 @@ def test_summary_line() -> None:
 
 
 def test_an_output_real_heat_cannot_resolve_must_fail_in_the_fake_too() -> None:
-    real = {"status": "CREATE_COMPLETE", "outputs": {}, "output_errors": {"role_data": "The Parameter (X) was not provided."}}
+    real = {"status": "CREATE_COMPLETE", "outputs": {},
+            "output_errors": {"role_data": "The Parameter (X) was not provided."}}
 
     def fails() -> dict[str, Any]:
         raise ValueError("X undeclared")
@@ -89,6 +90,41 @@ def test_every_subset_template_has_committed_oracle_outputs() -> None:
     missing = [t for t in [*subset.TEMPLATES, *subset.ROLE_CHAINS] if not (DATA / "subset" / f"{t}.json").is_file()]
     assert not missing, f"run `nox -s fidelity-heat -- --write-subset` to produce {missing}"
     assert len(subset.TEMPLATES) >= 10
+
+
+def _constructs(node: Any, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("yaql", "map_merge", "list_concat", "repeat", "get_file", "map_replace"):
+                found.add(key)
+            if key == "if" and isinstance(value, list):
+                found.add(f"if/{len(value)}")
+            if key == "type" and isinstance(value, str):
+                found.add("nested by path" if value.endswith(".yaml") else
+                          "ResourceChain" if value == "OS::Heat::ResourceChain" else
+                          "nested by registry type" if value.startswith("OS::TripleO::") else "other type")
+            _constructs(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _constructs(item, found)
+    return found
+
+
+@pytest.mark.integration
+def test_the_subset_covers_the_constructs_it_is_meant_to() -> None:
+    import yaml
+
+    from fakes.heat import fetch_release
+
+    tree = fetch_release(subset.RELEASE)
+    sources = [*subset.TEMPLATES, "common/services/role.role.j2.yaml"]  # the role chains' j2 source
+    found: set[str] = set()
+    for relpath in sources:
+        text = (tree / relpath).read_text()
+        _constructs(yaml.safe_load(text if not relpath.endswith(".j2.yaml") else
+                                   "\n".join(line for line in text.splitlines() if "{%" not in line)), found)
+    wanted = {"yaql", "map_merge", "if/2", "if/3", "nested by path", "nested by registry type", "ResourceChain"}
+    assert wanted <= found, f"the subset no longer covers {sorted(wanted - found)}"
 
 
 @pytest.fixture(scope="module")

@@ -121,9 +121,7 @@ def diff(oracle: Any, fake: Any, path: str = "") -> Iterator[Difference]:
                 yield Difference(sub, MISSING, fake[index])
             else:
                 yield from diff(oracle[index], fake[index], sub)
-    elif isinstance(oracle, dict | list) or isinstance(fake, dict | list):
-        yield Difference(path, oracle, fake)
-    elif not _same_scalar(oracle, fake):
+    elif isinstance(oracle, dict | list) or isinstance(fake, dict | list) or not _same_scalar(oracle, fake):
         yield Difference(path, oracle, fake)
 
 

@@ -14,9 +14,7 @@ class Fake:
 
     def __init__(self, tree: Path, parameters: dict[str, Any], workdir: Path,
                  environment_files: list[str] | None = None) -> None:
-        from fakes.heat import TemplateTree, load_environment
-
-        from fakes.heat import TemplateError
+        from fakes.heat import TemplateError, TemplateTree, load_environment
 
         env_file = workdir / "oracle-parameters.json"
         env_file.write_text(json.dumps({"parameter_defaults": parameters}))

@@ -36,22 +36,23 @@ import warnings
 warnings.filterwarnings("ignore", message="(?s).*Eventlet is deprecated")
 
 # Heat 27 uses oslo.service's threading backend (heat/cmd/engine.py does this before anything else).
-from oslo_service import backend  # isort: skip
+from oslo_service import backend  # noqa: E402  # isort: skip
 
 backend.init_backend(backend.BackendType.THREADING)
 
-from oslo_config import cfg  # noqa: E402
-from oslo_log import log as logging  # noqa: E402
-
 from heat.common import config as heat_config  # noqa: E402, F401  (registers heat's options)
 from heat.common import context as heat_context  # noqa: E402
-from heat.common import environment_format  # noqa: E402
-from heat.common import messaging  # noqa: E402
-from heat.common import template_format  # noqa: E402
+from heat.common import (  # noqa: E402
+    environment_format,
+    messaging,
+    template_format,
+)
 from heat.db import api as db_api  # noqa: E402
 from heat.db import models  # noqa: E402
 from heat.engine import resource as heat_resource  # noqa: E402
 from heat.rpc import api as rpc_api  # noqa: E402
+from oslo_config import cfg  # noqa: E402
+from oslo_log import log as logging  # noqa: E402
 
 TEMPLATE_SUFFIXES = (".yaml", ".template")
 RESOURCE_CHAIN = "OS::Heat::ResourceChain"

@@ -38,9 +38,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[2]))  # the working tree's fakes/, not a copy installed in the venv
 
 import compare  # noqa: E402
-from fake import Fake  # noqa: E402
 import params as params_mod  # noqa: E402
 import subset  # noqa: E402
+from fake import Fake  # noqa: E402
 
 ORACLE = HERE / "oracle.py"
 DATA = HERE / "data"
@@ -184,7 +184,8 @@ def compare_release(release: str, fake: Fake, results: dict[str, dict[str, Any]]
         if result["status"] != "CREATE_COMPLETE":
             report.oracle_failures[template] = f"{result['status']}: {result.get('reason')}"
             continue
-        report.results.append(compare.compare_template(template, result, lambda t=template: fake.outputs(t)))
+        report.results.append(compare.compare_template(template, result,
+                                                        lambda t=template, f=fake: f.outputs(t)))
     return report
 
 
@@ -208,7 +209,8 @@ def compare_role_chains(release: str, tree: Path, workdir: Path,
         sub = workdir / f"chain-{index}"
         sub.mkdir()
         fake = Fake(tree, chain_params, sub)
-        report.results.append(compare.compare_template(template, result, lambda t=template: fake.outputs(t)))
+        report.results.append(compare.compare_template(template, result,
+                                                        lambda t=template, f=fake: f.outputs(t)))
     return report
 
 
@@ -226,7 +228,8 @@ def write_subset(results: dict[str, dict[str, Any]], release: str, extra: dict[s
                      # on top of data/<release>/params.json (a role chain's services and name)
                      "extra_parameters": extra.get(template, {})}
         path.write_text(json.dumps(committed, indent=1, sort_keys=True) + "\n")
-    log(f"wrote {len(subset.TEMPLATES) + len(subset.ROLE_CHAINS)} oracle outputs under {folder.relative_to(HERE.parents[2])}")
+    count = len(subset.TEMPLATES) + len(subset.ROLE_CHAINS)
+    log(f"wrote {count} oracle outputs under {folder.relative_to(HERE.parents[2])}")
 
 
 def overcloud_environment(release: str) -> list[str]:
