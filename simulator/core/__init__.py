@@ -1,1 +1,8 @@
-__all__: list[str] = []
+"""The discrete-event core: virtual time on simpy, one seeded RNG tree, the event trace, fault scheduling.
+It knows nothing of TripleO; domain behaviour plugs in through processes, trace records and fault handlers."""
+
+from .faults import Fault, FaultScheduler
+from .rng import RngTree
+from .trace import Event, Trace
+
+__all__ = ["Event", "Fault", "FaultScheduler", "RngTree", "Trace"]

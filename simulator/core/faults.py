@@ -1,0 +1,60 @@
+"""Fault schedules: at a simulated time, something happens to a named target for a while. The scheduler only
+fires callbacks; what a fault means is up to the domain code that registered a handler for its kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from .trace import Trace
+
+__all__ = ["Fault", "FaultScheduler"]
+
+
+@dataclass(frozen=True, order=True)
+class Fault:
+    at: float
+    target: str
+    kind: str
+    duration: float | None = None  # None: permanent
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.at < 0:
+            raise ValueError(f"fault {self.kind} on {self.target}: 'at' must be >= 0 (got {self.at})")
+        if self.duration is not None and self.duration <= 0:
+            raise ValueError(f"fault {self.kind} on {self.target}: 'duration' must be > 0 (got {self.duration})")
+
+
+Handler = Callable[[Fault, bool], None]  # (fault, active): active False when it ends
+
+
+class FaultScheduler:
+    def __init__(self, env: simpy.Environment, trace: Trace, faults: Iterable[Fault] = ()):
+        self.env = env
+        self.trace = trace
+        self.faults = sorted(faults)
+        self._handlers: dict[str, Handler] = {}
+
+    def on(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    def start(self) -> None:
+        unknown = sorted({f.kind for f in self.faults} - set(self._handlers))
+        if unknown:
+            raise ValueError(f"no handler for fault kind(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(sorted(self._handlers)) or 'none'})")
+        for fault in self.faults:
+            self.env.process(self._run(fault))
+
+    def _run(self, fault: Fault) -> Any:
+        yield self.env.timeout(fault.at)
+        self.trace.record(self.env.now, "fault.start", fault.target, kind=fault.kind, **dict(fault.params))
+        self._handlers[fault.kind](fault, True)
+        if fault.duration is not None:
+            yield self.env.timeout(fault.duration)
+            self.trace.record(self.env.now, "fault.end", fault.target, kind=fault.kind)
+            self._handlers[fault.kind](fault, False)
