@@ -67,7 +67,8 @@ def redfish_fleet(
                                 faults=faults)
             hw[system_uuid(spec)] = hardware
             fleet.hardware[spec.name] = hardware
-        endpoint = InProcessRedfish(hw, names={system_uuid(s): s.name for s in specs}, clock=clock, faults=faults)
+        endpoint = InProcessRedfish(hw, names={system_uuid(s): s.name for s in specs}, clock=clock, faults=faults,
+                                    credentials={s.name: (s.pm_user, s.pm_password) for s in specs})
         fleet.endpoints[key] = endpoint
         roots: dict[tuple[str, str], sushy.Sushy] = {}
         for spec in specs:

@@ -4,23 +4,25 @@ In-process mode calls the sushy-emulator Flask app (`sushy_tools.emulator.main.a
 (what Flask's test client does, without its request-builder overhead):
 `InProcessRedfish` installs, per simulated world, a fake systems driver whose power and boot state live in
 `Hardware` objects (simulator clock + seeded `random.Random`, not wall time and global random), and an
-in-memory store instead of sushy-tools' sqlite `PersistentDict`. `sushy.Sushy` reaches it through a
-requests transport adapter mounted on a sushy `Connector`, so every call is a real Redfish HTTP exchange.
+in-memory store instead of sushy-tools' sqlite `PersistentDict`. `sushy.Sushy` reaches it through a sushy
+`Connector` whose HTTP session hands each request to the app, so every call is a Redfish HTTP exchange
+(method, path, headers, JSON body, status) without a socket.
 The fidelity mode (a real `sushy-emulator` process) lives in `fakes.baremetal.emulator`.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json as _json
 import logging
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import requests
 import sushy
-from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from sushy import auth as sushy_auth
 from sushy import exceptions as sushy_exc
@@ -106,41 +108,39 @@ class _NoDownloadVmedia(emulator_vmedia.StaticDriver):
         return name, f"/sim/vmedia/{name}"
 
 
-class _FlaskTransport(BaseAdapter):
-    """requests transport that hands each request to the emulator app's Flask test client."""
+class _InProcessSession:
+    """Stands in for the `requests.Session` of a sushy `Connector`: each request becomes one WSGI call of
+    the emulator app (what Flask's test client does, minus its request-builder and requests' session
+    overhead, which dominate at 1,000 nodes). Basic auth is checked against the node's credentials."""
 
     def __init__(self, world: InProcessRedfish) -> None:
-        super().__init__()
         self._world = world
+        self.headers: dict[str, str] = {}
+        self.auth: tuple[str, str] | None = None
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        world = self._world
-        path = request.path_url
-        node = world.node_for_path(path)
-        active = world.faults.active(node, world.clock()) if node else frozenset()
-        world.requests += 1
-        if "unreachable" in active:
-            raise SimUnreachable(f"simulated BMC of {node} unreachable", request=request)
-        if "http_5xx" in active:
-            return _response(request, 503, b'{"error": {"message": "simulated BMC fault"}}')
-        if "wrong_credentials" in active:
-            return _response(request, 401, b'{"error": {"message": "simulated credential rejection"}}')
-        app = emulator_main.app
-        app._cache = world._cache  # the app's memoized drivers belong to this world
-        return _call_wsgi(app, request)
+    def request(self, method: str, url: str, json: Any = None, headers: Mapping[str, str] | None = None,
+                **kwargs: Any) -> requests.Response:
+        all_headers = dict(self.headers)
+        all_headers.update(headers or {})
+        body = b""
+        if json is not None:
+            body = _json.dumps(json).encode()
+            all_headers.setdefault("Content-Type", "application/json")
+        parts = urlsplit(url)
+        return self._world.handle(method, url, parts.path, parts.query, all_headers, body, self.auth)
+
+    def mount(self, prefix: str, adapter: object) -> None:
+        return None
 
     def close(self) -> None:
         return None
 
 
-def _call_wsgi(app: Any, request: requests.PreparedRequest) -> requests.Response:
-    """One WSGI call of the emulator app, as werkzeug's test client makes it, minus its builder overhead."""
-    body = request.body or b""
-    if isinstance(body, str):
-        body = body.encode()
-    path, _, query = request.path_url.partition("?")
+def _call_wsgi(app: Any, method: str, path: str, query: str, headers: Mapping[str, str],
+               body: bytes) -> tuple[int, bytes, dict[str, str]]:
+    """One WSGI call of the emulator app."""
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method or "GET",
+        "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
         "PATH_INFO": unquote(path),
         "QUERY_STRING": query,
@@ -157,7 +157,7 @@ def _call_wsgi(app: Any, request: requests.PreparedRequest) -> requests.Response
         "wsgi.run_once": False,
         "CONTENT_LENGTH": str(len(body)),
     }
-    for key, value in request.headers.items():
+    for key, value in headers.items():
         name = key.upper().replace("-", "_")
         if name == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = value
@@ -176,17 +176,15 @@ def _call_wsgi(app: Any, request: requests.PreparedRequest) -> requests.Response
     finally:
         if hasattr(chunks, "close"):
             chunks.close()
-    return _response(request, int(status[0].split(" ", 1)[0]), content, dict(headers))
+    return int(status[0].split(" ", 1)[0]), content, dict(headers)
 
 
-def _response(request: requests.PreparedRequest, status: int, body: bytes,
-              headers: Mapping[str, str] | None = None) -> requests.Response:
+def _response(url: str, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> requests.Response:
     response = requests.Response()
     response.status_code = status
     response._content = body
     response.headers = CaseInsensitiveDict(headers or {"Content-Type": "application/json"})
-    response.url = request.url or ""
-    response.request = request
+    response.url = url
     response.encoding = "utf-8"
     return response
 
@@ -201,13 +199,16 @@ class InProcessRedfish:
         names: Mapping[str, str],
         clock: Callable[[], float],
         faults: FaultSchedule | None = None,
+        credentials: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
-        """`hardware` maps system UUID → Hardware; `names` maps system UUID → node name."""
+        """`hardware` maps system UUID → Hardware; `names` maps system UUID → node name; `credentials` maps
+        node name → (user, password) accepted by that node's BMC (any, if not given)."""
         _install_in_memory_state()
         self.clock = clock
         self.faults = faults or FaultSchedule()
         self.requests = 0
         self._names = dict(names)
+        self._credentials = {name: _basic(*creds) for name, creds in (credentials or {}).items()}
         config: dict[str, Any] = {"SUSHY_EMULATOR_FAKE_DRIVER": True}
         systems = [
             {"uuid": uuid, "name": names[uuid], "power_state": "Off", "external_notifier": False, "nics": []}
@@ -221,7 +222,6 @@ class InProcessRedfish:
                 (frozenset(), frozenset()): _NoDownloadVmedia(app.config, app.logger)
             },
         }
-        self.transport = _FlaskTransport(self)
 
     def node_for_path(self, path: str) -> str | None:
         if path.startswith(_SYSTEMS) or path.startswith("/redfish/v1/Managers/"):
@@ -229,11 +229,32 @@ class InProcessRedfish:
             return self._names.get(ident)
         return None
 
+    def handle(self, method: str, url: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
+               auth: tuple[str, str] | None) -> requests.Response:
+        """Serve one request: BMC faults first, then basic auth, then the emulator app."""
+        node = self.node_for_path(path)
+        active = self.faults.active(node, self.clock()) if node else frozenset()
+        self.requests += 1
+        if "unreachable" in active:
+            raise SimUnreachable(f"simulated BMC of {node} unreachable")
+        if "http_5xx" in active:
+            return _response(url, 503, b'{"error": {"message": "simulated BMC fault"}}')
+        expected = self._credentials.get(node) if node else None
+        if "wrong_credentials" in active or (expected is not None and (auth is None or _basic(*auth) != expected)):
+            return _response(url, 401, b'{"error": {"message": "simulated BMC rejected the credentials"}}')
+        app = emulator_main.app
+        app._cache = self._cache  # the app's memoized drivers belong to this world
+        return _response(url, *_call_wsgi(app, method, path, query, headers, body))
+
     def root(self, user: str, password: str) -> sushy.Sushy:
         connector = Connector(SIM_BASE_URL, verify=True)
-        connector._session.trust_env = False  # no proxy/netrc lookups from the environment per request
-        connector._session.mount(SIM_BASE_URL, self.transport)
+        connector._session.close()
+        connector._session = _InProcessSession(self)  # type: ignore[assignment]
         return sushy_root(SIM_BASE_URL, user, password, connector=connector)
+
+
+def _basic(user: str, password: str) -> str:
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _memoized(prop: property) -> Callable[..., Any]:
