@@ -52,9 +52,9 @@ class FaultScheduler:
 
     def _run(self, fault: Fault) -> Any:
         yield self.env.timeout(fault.at)
-        self.trace.record(self.env.now, "fault.start", fault.target, kind=fault.kind, **dict(fault.params))
+        self.trace.record(self.env.now, "fault.start", fault.target, fault=fault.kind, **dict(fault.params))
         self._handlers[fault.kind](fault, True)
         if fault.duration is not None:
             yield self.env.timeout(fault.duration)
-            self.trace.record(self.env.now, "fault.end", fault.target, kind=fault.kind)
+            self.trace.record(self.env.now, "fault.end", fault.target, fault=fault.kind)
             self._handlers[fault.kind](fault, False)
