@@ -17,13 +17,13 @@ import simpy.rt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fakes.baremetal.emulator import SushyEmulatorProcess  # noqa: E402
-from fakes.baremetal.fleet import redfish_fleet, remote_redfish_clients  # noqa: E402
-from fakes.baremetal.inventory import generate_nodes  # noqa: E402
-from fakes.baremetal.ironic import trace_digest  # noqa: E402
-from fakes.baremetal.provisioning import start_provisioning  # noqa: E402
-from fakes.baremetal.roles import RoleDemand  # noqa: E402
-from fakes.baremetal.timing import Dist, TimingModel  # noqa: E402
+from fakes.baremetal.emulator import SushyEmulatorProcess
+from fakes.baremetal.fleet import redfish_fleet, remote_redfish_clients
+from fakes.baremetal.inventory import generate_nodes
+from fakes.baremetal.ironic import trace_digest
+from fakes.baremetal.provisioning import start_provisioning
+from fakes.baremetal.roles import RoleDemand
+from fakes.baremetal.timing import Dist, TimingModel
 
 
 def layout(total: int) -> tuple[dict[str, int], list[RoleDemand]]:

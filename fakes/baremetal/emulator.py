@@ -13,6 +13,7 @@ simulator's virtual seconds and the emulator's seconds agree.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import bcrypt
 import requests
@@ -122,7 +124,7 @@ class SushyEmulatorProcess:
                                          auth_file=str(auth_file), systems=systems,
                                          time_scale=float(self.time_scale), seed=self.seed), encoding="utf-8")
         log = open(self.state_dir / "emulator.log", "wb")  # noqa: SIM115 - closed in stop()
-        self._log = log
+        self._log: BinaryIO | None = log
         env = dict(os.environ, SUSHY_EMULATOR_CONFIG=str(config))
         env.pop("PYTHONWARNINGS", None)
         self.process = subprocess.Popen(
@@ -155,10 +157,8 @@ class SushyEmulatorProcess:
     def kill(self) -> None:
         """Kill the emulator's process group now (a BMC fault: the emulator dies mid-run)."""
         if self.process is not None and self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -173,12 +173,11 @@ class SushyEmulatorProcess:
                     process.wait(timeout=5)
                 except ProcessLookupError:
                     pass
-            try:  # stragglers in the group (none expected)
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # stragglers in the group
                 os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        if getattr(self, "_log", None) is not None:
-            self._log.close()
+        log = getattr(self, "_log", None)
+        if log is not None:
+            log.close()
             self._log = None
         if self.state_dir is not None:
             shutil.rmtree(self.state_dir, ignore_errors=True)

@@ -217,9 +217,9 @@ def generate_nodes(
             if hints:
                 caps.append(("node", f"{prefix}-{index}"))
             mac = "52:54:00:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(3))
-            uuid = "%08x-%04x-4%03x-8%03x-%012x" % (
-                rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(12),
-                rng.getrandbits(48))
+            parts = (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(12),
+                     rng.getrandbits(48))
+            uuid = "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}".format(*parts)
             nodes.append(
                 NodeSpec(
                     name=f"{prefix}-{index}",

@@ -8,6 +8,7 @@ always hands pyghmi `bytes`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,10 +112,8 @@ class IpmiFleetProcess:
             process.wait(timeout=5)
         except (subprocess.TimeoutExpired, BrokenPipeError, OSError):
             pass
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         process.wait(timeout=5)
         if process.stdout is not None:
             process.stdout.close()
@@ -164,10 +163,8 @@ class IpmiBmc:
     def close(self) -> None:
         command, self._command = self._command, None
         if command is not None:
-            try:
+            with contextlib.suppress(Exception):
                 command.ipmi_session.logout()
-            except Exception:  # noqa: BLE001 - a dead session may fail to log out; nothing to clean up then
-                pass
 
     def power_state(self) -> str:
         return str(self._call("get power state", lambda c: c.get_power()["powerstate"]))

@@ -50,7 +50,7 @@ class _Sha1OnlySession(serversession.ServerSession):
         if auth_algorithm != _HMAC_SHA1 or integrity_algorithm not in (0, _HMAC_SHA1):
             self.clientsessionid = data[4:8]
             return bytearray([data[0], NO_CIPHER_SUITE_MATCH, 0, 0]) + data[4:8]
-        return super().create_open_session_response(request)  # type: ignore[no-any-return]
+        return super().create_open_session_response(request)
 
 
 class _Credentials:

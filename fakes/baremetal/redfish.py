@@ -52,7 +52,7 @@ _BOOT_FROM_REDFISH = {"Pxe": "pxe", "Hdd": "disk", "Cd": "cdrom", "None": "none"
 _RESET = {"on": sushy.RESET_ON, "off": sushy.RESET_FORCE_OFF, "reboot": sushy.RESET_FORCE_RESTART}
 
 
-class _MemoryDict(dict):  # type: ignore[type-arg]
+class _MemoryDict(dict):
     """Stands in for sushy-tools' sqlite-backed `PersistentDict`: no state outside the process."""
 
     def make_permanent(self, dbpath: object, dbfile: object) -> None:
@@ -60,7 +60,7 @@ class _MemoryDict(dict):  # type: ignore[type-arg]
 
 
 def _install_in_memory_state() -> None:
-    memoize.PersistentDict = _MemoryDict  # type: ignore[misc,assignment]
+    memoize.PersistentDict = _MemoryDict
 
 
 class SimUnreachable(requests.exceptions.RequestException):
@@ -164,11 +164,11 @@ def _call_wsgi(app: Any, method: str, path: str, query: str, headers: Mapping[st
         elif name != "CONTENT_LENGTH":
             environ["HTTP_" + name] = value
     status: list[str] = []
-    headers: list[tuple[str, str]] = []
+    response_headers: list[tuple[str, str]] = []
 
-    def start_response(status_line: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+    def start_response(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         status[:] = [status_line]
-        headers[:] = response_headers
+        response_headers[:] = headers
 
     chunks = app(environ, start_response)
     try:
@@ -176,7 +176,7 @@ def _call_wsgi(app: Any, method: str, path: str, query: str, headers: Mapping[st
     finally:
         if hasattr(chunks, "close"):
             chunks.close()
-    return int(status[0].split(" ", 1)[0]), content, dict(headers)
+    return int(status[0].split(" ", 1)[0]), content, dict(response_headers)
 
 
 def _response(url: str, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> requests.Response:
@@ -249,7 +249,7 @@ class InProcessRedfish:
     def root(self, user: str, password: str) -> sushy.Sushy:
         connector = Connector(SIM_BASE_URL, verify=True)
         connector._session.close()
-        connector._session = _InProcessSession(self)  # type: ignore[assignment]
+        connector._session = _InProcessSession(self)
         return sushy_root(SIM_BASE_URL, user, password, connector=connector)
 
 
@@ -330,4 +330,4 @@ class RedfishBmc:
             vm.refresh()
             return vm.image if vm.inserted else None
 
-        return self._call("get virtual media", read)  # type: ignore[no-any-return]
+        return self._call("get virtual media", read)

@@ -47,9 +47,10 @@ def match_roles(nodes: Sequence[NodeSpec], demands: Sequence[RoleDemand]) -> Map
         if hint is None:
             continue
         prefix, _, index_text = hint.rpartition("-")
-        demand = prefixes.get(prefix)
-        if demand is None or not index_text.isdigit():
+        hinted = prefixes.get(prefix)
+        if hinted is None or not index_text.isdigit():
             continue
+        demand = hinted
         index = int(index_text)
         if index >= demand.count:
             raise RoleFillError(

@@ -65,21 +65,26 @@ class Dist:
         return rng.triangular(self.a, self.b, self.mode)
 
 
-def _d(kind: str, a: float, b: float = 0.0, mode: float = 0.0) -> Dist:
-    return Dist(kind, a, b, mode)
+# defaults (Dist is frozen, so one instance can be every model's default)
+_POWER = Dist("uniform", 1, 11)  # same range as sushy-tools' fake driver
+_BMC_LATENCY = Dist("uniform", 0.05, 0.3)
+_RAMDISK_BOOT = Dist("triangular", 60, 240, 120)  # PXE + IPA up to the call-back
+_CLEANING = Dist("triangular", 60, 600, 180)
+_IMAGE_WRITE = Dist("triangular", 120, 900, 300)
+_OS_BOOT = Dist("triangular", 60, 300, 120)
 
 
 @dataclass(frozen=True)
 class TimingModel:
     """How long hardware and Ironic steps take, and how Ironic retries (its config defaults)."""
 
-    power_on: Dist = _d("uniform", 1, 11)  # same range as sushy-tools' fake driver
-    power_off: Dist = _d("uniform", 1, 11)
-    bmc_latency: Dist = _d("uniform", 0.05, 0.3)
-    ramdisk_boot: Dist = _d("triangular", 60, 240, 120)  # PXE + IPA up to the call-back
-    cleaning: Dist = _d("triangular", 60, 600, 180)
-    image_write: Dist = _d("triangular", 120, 900, 300)
-    os_boot: Dist = _d("triangular", 60, 300, 120)
+    power_on: Dist = _POWER
+    power_off: Dist = _POWER
+    bmc_latency: Dist = _BMC_LATENCY
+    ramdisk_boot: Dist = _RAMDISK_BOOT
+    cleaning: Dist = _CLEANING
+    image_write: Dist = _IMAGE_WRITE
+    os_boot: Dist = _OS_BOOT
     poll_interval: float = 1.0  # first power state poll; later polls back off (doubling), as in Ironic
     power_timeout: float = 60.0  # [conductor] power_state_change_timeout
     bmc_attempts: int = 5  # [redfish] connection_attempts

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from random import Random
 
 from fakes.baremetal.roles import RoleDemand
 
@@ -57,3 +56,22 @@ def listening_addresses(port: int, table: str = "tcp") -> set[str]:
 
 
 LOOPBACK_V4 = "0100007F"
+
+
+def child_processes() -> dict[int, str]:
+    """Live processes whose parent is this process: pid -> command line."""
+    found = {}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(") ", 1)[-1].split()
+            if int(fields[1]) != me or fields[0] == "Z":
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                found[int(entry)] = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found

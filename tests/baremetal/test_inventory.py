@@ -117,7 +117,7 @@ def test_duplicate_names_and_missing_nodes_key() -> None:
 def test_unparseable_file_is_an_inventory_error(tmp_path: Path) -> None:
     path = tmp_path / "instackenv.json"
     path.write_text("{not json")
-    with pytest.raises(InventoryError, match="instackenv.json: <document>"):
+    with pytest.raises(InventoryError, match=r"instackenv\.json: <document>"):
         load_nodes(path)
 
 

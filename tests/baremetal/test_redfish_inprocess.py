@@ -6,17 +6,17 @@ from random import Random
 
 import pytest
 import simpy
+from bm_helpers import DEMANDS, LAYOUT
 
-from fakes.baremetal.errors import RoleFillError
+from fakes.baremetal.errors import BmcAuthError, RoleFillError
 from fakes.baremetal.faults import FaultSchedule
 from fakes.baremetal.fleet import redfish_fleet
 from fakes.baremetal.inventory import generate_nodes
 from fakes.baremetal.ironic import trace_digest
 from fakes.baremetal.provisioning import start_provisioning
+from fakes.baremetal.redfish import RedfishBmc
 from fakes.baremetal.roles import RoleDemand
 from fakes.baremetal.timing import Dist, TimingModel
-
-from bm_helpers import DEMANDS, LAYOUT
 
 
 def run(seed: int, *, faults: list[dict] | None = None, timing: TimingModel | None = None, nodes=None):
@@ -31,7 +31,7 @@ def run(seed: int, *, faults: list[dict] | None = None, timing: TimingModel | No
 
 
 def test_three_controllers_two_computes_end_to_end_read_back_over_redfish() -> None:
-    env, fleet, conductor = run(1)
+    _env, fleet, conductor = run(1)
     assert {r.node: r.provision_state for r in conductor.results.values()} == {
         "controller-0": "active", "controller-1": "active", "controller-2": "active",
         "compute-0": "active", "compute-1": "active"}
@@ -46,7 +46,7 @@ def test_three_controllers_two_computes_end_to_end_read_back_over_redfish() -> N
 
 
 def test_cleaning_and_virtual_media_through_the_emulator() -> None:
-    env, fleet, conductor = run(2, timing=TimingModel(automated_clean=True))
+    _env, fleet, conductor = run(2, timing=TimingModel(automated_clean=True))
     states = [e.detail for e in conductor.trace if e.node == "controller-1" and e.kind == "state"]
     assert states[3:7] == ["cleaning", "clean wait", "cleaning", "available"]
     client = fleet.clients["controller-1"]
@@ -76,7 +76,7 @@ def failed(conductor, node: str):
 
 
 def test_unreachable_bmc_is_retried_then_reported_as_a_deploy_failure() -> None:
-    env, fleet, conductor = run(3, faults=[{"node": "compute-1", "kind": "unreachable", "start": 0}])
+    _env, _fleet, conductor = run(3, faults=[{"node": "compute-1", "kind": "unreachable", "start": 0}])
     result = failed(conductor, "compute-1")
     assert result.provision_state == "enroll"  # verification of the BMC failed
     assert "unreachable" in str(result.last_error)
@@ -86,26 +86,26 @@ def test_unreachable_bmc_is_retried_then_reported_as_a_deploy_failure() -> None:
 
 
 def test_unreachable_mid_deploy_ends_in_deploy_failed() -> None:
-    env, fleet, conductor = run(3, faults=[{"node": "controller-0", "kind": "unreachable", "start": 5}])
+    _env, _fleet, conductor = run(3, faults=[{"node": "controller-0", "kind": "unreachable", "start": 5}])
     result = failed(conductor, "controller-0")
     assert result.provision_state in ("deploy failed",)
     assert result.finished_at < 5 + TimingModel().power_timeout + 60
 
 
 def test_transient_5xx_is_retried_and_succeeds() -> None:
-    env, fleet, conductor = run(4, faults=[{"node": "compute-0", "kind": "http_5xx", "start": 0, "duration": 5}])
+    _env, _fleet, conductor = run(4, faults=[{"node": "compute-0", "kind": "http_5xx", "start": 0, "duration": 5}])
     assert conductor.results["compute-0"].provision_state == "active"
     retries = [e.detail for e in conductor.trace if e.node == "compute-0" and e.kind == "retry"]
     assert retries and "HTTP 503" in retries[0]
 
 
 def test_persistent_5xx_fails_the_node() -> None:
-    env, fleet, conductor = run(4, faults=[{"node": "compute-0", "kind": "http_5xx", "start": 0}])
+    _env, _fleet, conductor = run(4, faults=[{"node": "compute-0", "kind": "http_5xx", "start": 0}])
     assert "HTTP 503" in str(failed(conductor, "compute-0").last_error)
 
 
 def test_power_stuck_times_out_like_power_state_change_timeout() -> None:
-    env, fleet, conductor = run(5, faults=[{"node": "controller-2", "kind": "power_stuck", "start": 0}])
+    _env, fleet, conductor = run(5, faults=[{"node": "controller-2", "kind": "power_stuck", "start": 0}])
     result = failed(conductor, "controller-2")
     assert result.provision_state == "deploy failed"
     assert "still off after 60s" in str(result.last_error)
@@ -113,7 +113,7 @@ def test_power_stuck_times_out_like_power_state_change_timeout() -> None:
 
 
 def test_wrong_credentials_fail_without_retrying() -> None:
-    env, fleet, conductor = run(6, faults=[{"node": "compute-1", "kind": "wrong_credentials", "start": 0}])
+    _env, _fleet, conductor = run(6, faults=[{"node": "compute-1", "kind": "wrong_credentials", "start": 0}])
     result = failed(conductor, "compute-1")
     assert "credentials rejected" in str(result.last_error)
     assert not [e for e in conductor.trace if e.node == "compute-1" and e.kind == "retry"]
@@ -144,7 +144,17 @@ def test_slow_transitions_delay_but_do_not_fail() -> None:
 
 
 def test_clean_failure_puts_the_node_in_maintenance() -> None:
-    env, fleet, conductor = run(8, timing=TimingModel(automated_clean=True),
+    _env, _fleet, conductor = run(8, timing=TimingModel(automated_clean=True),
                                 faults=[{"node": "compute-0", "kind": "power_stuck", "start": 0}])
     result = failed(conductor, "compute-0")
     assert result.provision_state == "clean failed" and result.maintenance
+
+
+def test_wrong_inventory_password_is_rejected_by_the_in_process_bmc() -> None:
+    env = simpy.Environment()
+    nodes = generate_nodes(LAYOUT, rng=Random(7))
+    fleet = redfish_fleet(env, nodes, rng=Random(1))
+    endpoint = next(iter(fleet.endpoints.values()))
+    bad = RedfishBmc("compute-0", lambda: endpoint.root("admin", "not-the-password"), nodes[3].system_id or "")
+    with pytest.raises(BmcAuthError, match="HTTP 401"):
+        bad.power_state()
