@@ -154,9 +154,10 @@ class IpmiBmc:
             if "password" in text.lower() or "unauthorized" in text.lower() or "RAKP" in text:
                 self._command = None  # the login failed: there is no session to close
                 raise BmcAuthError(self.node, operation, text) from exc
-            if "timeout" in text.lower() or "no longer connected" in text.lower():
-                self._command = None
-                raise BmcUnreachable(self.node, operation, text) from exc
+            if text in ("", "None") or "timeout" in text.lower() or "no longer connected" in text.lower():
+                self._command = None  # pyghmi's login timeout carries no message
+                raise BmcUnreachable(self.node, operation, f"no answer from {self._host}:{self._port} "
+                                     f"({text if text not in ('', 'None') else 'IPMI session timed out'})") from exc
             # a completion code: the session is healthy, keep it (logging it out stalls pyghmi's shared loop)
             raise BmcServerError(self.node, operation, text) from exc
 

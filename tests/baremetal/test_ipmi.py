@@ -18,6 +18,7 @@ from fakes.baremetal.faults import FaultSchedule
 from fakes.baremetal.ipmi import IpmiBmc, IpmiFleetProcess, as_bytes
 from fakes.baremetal.ipmi_server import NO_CIPHER_SUITE_MATCH
 from fakes.baremetal.provisioning import start_provisioning
+from fakes.baremetal.roles import RoleDemand
 from fakes.baremetal.timing import Dist, TimingModel
 
 FAST = TimingModel(ramdisk_boot=Dist("const", 5), image_write=Dist("const", 5))
@@ -171,3 +172,17 @@ def test_ipmi_faults_end_in_reported_failures(fleet_factory, ipmi_nodes) -> None
         "active", "active"]
     for client in clients.values():
         client.close()
+
+
+def test_unreachable_ipmi_bmc_times_out_into_a_reported_failure(fleet_factory, ipmi_nodes) -> None:
+    fleet = fleet_factory(ipmi_nodes[:1], faults=[{"node": "controller-0", "kind": "unreachable", "start": 0}])
+    env = simpy.Environment()
+    spec = ipmi_nodes[0]
+    clients = {spec.name: fleet.client(spec, lambda: env.now)}
+    timing = TimingModel(bmc_attempts=1)  # pyghmi waits ~5 wall-clock seconds per login attempt
+    conductor, done = start_provisioning(env, [spec], [RoleDemand.tripleo("Controller", 1)],
+                                         clients, rng=Random(1), timing=timing)
+    env.run(until=done)
+    result = conductor.results["controller-0"]
+    assert result.provision_state == "enroll"
+    assert "no answer from 127.0.0.1" in str(result.last_error)
