@@ -18,7 +18,8 @@ from fakes.heat.errors import TemplateError, TemplateSourceError
 
 from .plan import Plan
 from .planning import build_plan
-from .scenario import DEFAULT_SCENARIO, Scenario, Source, load_scenario
+from .run import plan_for, run_scenario
+from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 __all__ = ["main"]
 
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("scenario", nargs="?", default=None, help="scenario file or shipped scenario name")
         u.add_argument("--seed", type=int, default=None)
         u.add_argument("--json", metavar="FILE", help="write the result as JSON")
+        u.add_argument("--simulate", action="store_true",
+                       help="EXPERIMENTAL: run the partial virtual-time simulation and print its summary")
     return parser
 
 
@@ -96,22 +99,16 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_for(source: Source, scenario: Scenario) -> Plan:
-    root = resolve_templates(source.release, source.templates, progress=_progress)
-    _progress(f"evaluating {source.describe()} ({root})")
-    tree = TemplateTree.from_path(root, roles_data=scenario.roles_data, network_data=scenario.network_data)
-    return build_plan(root, environment_files=scenario.environments, tree=tree,
-                      parameters=scenario.node_parameters())
-
-
 def _cmd_upgrade(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if scenario.kind != "upgrade" or scenario.target is None:
         print(f"tripleo-sim: error: {scenario.file}: kind: expected upgrade, found {scenario.kind}",
               file=sys.stderr)
         return 1
-    source = _plan_for(scenario.source, scenario)
-    target = _plan_for(scenario.target, scenario)
+    if args.simulate:
+        return _simulate(scenario, args)
+    source = plan_for(scenario.source, scenario, _progress)
+    target = plan_for(scenario.target, scenario, _progress)
     print(f"scenario {scenario.name}: {scenario.description}")
     print(f"upgrade {source.release} -> {target.release}, seed {args.seed if args.seed is not None else scenario.seed}")
     print()
@@ -126,6 +123,29 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps({"scenario": scenario.name, "source": source.to_json(),
                                                "target": target.to_json(), "simulated": False}, indent=2) + "\n")
     return 0
+
+
+def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
+    result = run_scenario(scenario, seed=args.seed, progress=_progress)
+    s = result.summary()
+    print(f"scenario {s['scenario']} seed {s['seed']}: upgrade {s['source_release']} -> {s['target_release']}"
+          " (EXPERIMENTAL partial model, see README)")
+    for p in s["phases"]:
+        print(f"  {p['name']:<70} {p['duration']:>9.0f} s  (from t={p['start']:.0f})")
+    print(f"  simulated time {s['simulated_seconds']:.0f} s, {s['host_tasks']} host-tasks,"
+          f" trace {s['trace_hash'][:16]}")
+    print("  API downtime: " + (", ".join(f"{k} {v:.0f}s" for k, v in s["api_downtime_seconds"].items() if v)
+                                or "none"))
+    for q in s["quorum_events"]:
+        print(f"  quorum {q['event']} ({q['cluster']}) at t={q['time']:.0f}")
+    for f in s["failures"]:
+        print(f"  FAILED at t={f['time']:.0f} on {f['host']}, {f['phase']} step {f['step']}: {f['task']!r}")
+        print(f"    {f['error']}")
+    print(f"result: {s['result']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_json(), indent=1) + "\n")
+        _progress(f"wrote {args.json}")
+    return 2 if result.failed else 0
 
 
 def render_plan(plan: Plan, keys: Sequence[str] | None = None) -> str:

@@ -1,0 +1,75 @@
+"""The Ansible inventory and variables config-download gives a plan's hosts: one group per role and per
+service, ``overcloud``/``allovercloud``, ``excluded_overcloud``, role group vars (``tripleo_role_name``), the
+global vars of deploy-steps.j2 (``container_cli``, ``enabled_services``, ``deploy_steps_max``, …), the
+per-service node lists tripleo-ansible's ``tripleo_all_nodes_data`` computes (``<service>_short_node_names``,
+``<service>_short_bootstrap_node_name``, ``<service>_enabled``, …) and gathered facts of each host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakes.ansible import Inventory
+
+from .plan import Plan
+
+__all__ = ["DOMAIN", "build_inventory"]
+
+DOMAIN = "localdomain"
+
+
+def _os_major(release: str) -> str:
+    """The RHEL/CentOS major a THT release deploys on: 6.x-10.x (Ocata-Stein) 7, Train/Wallaby 8, 17+ 9."""
+    major = release.split(".")[0]
+    if not major.isdigit():
+        return "9"
+    return "9" if int(major) >= 17 else "8" if int(major) >= 11 else "7"
+
+
+def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None) -> Inventory:
+    groups = {k: tuple(v) for k, v in plan.inventory().items()}
+    groups["allovercloud"] = groups["overcloud"]
+    hosts = groups["overcloud"]
+    services = sorted({s for r in plan.roles for s in r.services})
+    primary = next((r.name for r in plan.roles if "primary" in r.tags), plan.roles[0].name if plan.roles else "")
+    global_vars: dict[str, Any] = {
+        "container_cli": "podman",
+        "deploy_steps_max": 6,
+        "enabled_services": services,
+        "primary_role_name": primary,
+        "deploy_identifier": "tripleo-sim",
+        "stack_action": "UPDATE",
+        "stack_update_type": "UPGRADE",
+        "enable_debug": False,
+        "container_log_stdout_path": "/var/log/containers/stdouts",
+        "container_healthcheck_disabled": False,
+        "tripleo_minor_update": False,
+        "cloud_domain": DOMAIN,
+    }
+    for service in services:
+        members = [h for h in groups.get(service, ())]
+        global_vars[f"{service}_enabled"] = True
+        global_vars[f"{service}_short_node_names"] = members
+        global_vars[f"{service}_node_names"] = [f"{h}.{DOMAIN}" for h in members]
+        if members:
+            global_vars[f"{service}_short_bootstrap_node_name"] = members[0]
+            global_vars[f"{service}_bootstrap_node_name"] = f"{members[0]}.{DOMAIN}"
+    global_vars.update(extra_global or {})
+    group_vars: dict[str, dict[str, Any]] = {"all": global_vars}
+    host_vars: dict[str, dict[str, Any]] = {}
+    major = _os_major(plan.release)
+    for role in plan.roles:
+        group_vars[role.name] = {"tripleo_role_name": role.name, "tripleo_role_networks": list(role.networks),
+                                 "serial": role.update_serial}
+        bootstrap = role.bootstrap_node.name if role.bootstrap_node else ""
+        for node in role.nodes:
+            host_vars[node.name] = {
+                "ansible_hostname": node.name,
+                "ansible_fqdn": f"{node.name}.{DOMAIN}",
+                "bootstrap_server_id": bootstrap,
+                "ansible_facts": {
+                    "hostname": node.name, "fqdn": f"{node.name}.{DOMAIN}", "os_family": "RedHat",
+                    "distribution": "RedHat", "distribution_major_version": major,
+                    "distribution_version": f"{major}.2", "architecture": "x86_64",
+                },
+            }
+    return Inventory(hosts=hosts, groups=groups, host_vars=host_vars, group_vars=group_vars)

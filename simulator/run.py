@@ -1,0 +1,87 @@
+"""Run a scenario and read its result: the Python API behind ``tripleo-sim upgrade``.
+
+    from simulator.run import run_scenario
+    result = run_scenario("train-to-wallaby", seed=3)
+    result.trace_hash, result.failed, result.summary()
+    [e for e in result.simulation.trace.select("api.down")]
+    result.simulation.world.snapshot()          # the world at the end of the run
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fakes.heat import TemplateTree, resolve_templates
+
+from .plan import Plan
+from .planning import build_plan
+from .scenario import Scenario, Source, load_scenario
+from .timing import load_timing
+from .workflows import UpgradeSimulation
+
+__all__ = ["ScenarioResult", "plan_for", "run_scenario"]
+
+
+def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None] | None = None) -> Plan:
+    root = resolve_templates(source.release, source.templates, progress=progress)
+    if progress:
+        progress(f"evaluating {source.describe()} ({root})")
+    tree = TemplateTree.from_path(root, roles_data=scenario.roles_data, network_data=scenario.network_data)
+    return build_plan(root, environment_files=scenario.environments, tree=tree,
+                      parameters=scenario.node_parameters())
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    seed: int
+    source: Plan
+    target: Plan
+    simulation: UpgradeSimulation
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.simulation.failures)
+
+    @property
+    def trace_hash(self) -> str:
+        return self.simulation.trace.hash
+
+    def summary(self) -> dict[str, Any]:
+        sim = self.simulation
+        return {
+            "scenario": self.scenario.name, "seed": self.seed,
+            "source_release": self.source.release, "target_release": self.target.release,
+            "result": "failed" if self.failed else "succeeded",
+            "simulated_seconds": round(sim.env.now, 3),
+            "host_tasks": sim.task_count,
+            "phases": [{"name": p.name, "start": round(p.start, 3), "duration": round(p.end - p.start, 3)}
+                       for p in sim.phases],
+            "api_downtime_seconds": {k: round(v, 3) for k, v in sim.world.downtime.items()},
+            "quorum_events": [{"time": round(t, 3), "cluster": c, "event": e} for t, c, e in sim.world.quorum_events],
+            "failures": [{"time": round(f.time, 3), "host": f.host, "phase": f.phase, "step": f.step,
+                          "task": f.task, "error": f.error} for f in sim.failures],
+            "trace_hash": self.trace_hash,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.summary(), "trace": self.simulation.trace.to_json(),
+                "final_state": self.simulation.world.snapshot()}
+
+
+def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: int | None = None,
+                 progress: Callable[[str], None] | None = None) -> ScenarioResult:
+    scenario = ref if isinstance(ref, Scenario) else load_scenario(ref)
+    if scenario.target is None:
+        raise ValueError(f"{scenario.file}: an upgrade scenario needs a target")
+    source = plan_for(scenario.source, scenario, progress)
+    target = plan_for(scenario.target, scenario, progress)
+    run_seed = scenario.seed if seed is None else seed
+    sim = UpgradeSimulation(source, target, timing=load_timing(), seed=run_seed)
+    if progress:
+        progress(f"simulating {scenario.name} (seed {run_seed})")
+    sim.run()
+    return ScenarioResult(scenario, run_seed, source, target, sim)

@@ -1,0 +1,85 @@
+"""Timing profiles (``scenarios/timing/*.yaml``): distributions of virtual durations, sampled from the run's
+seeded RNG. Validated on load: a bad distribution is a typed error naming the key, before any run starts."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from random import Random
+from typing import Any
+
+from fakes.heat.yamlio import load_yaml
+
+from .scenario import ScenarioError
+
+__all__ = ["Duration", "TimingProfile", "load_timing"]
+
+_KINDS = ("uniform", "normal", "lognormal")
+
+
+@dataclass(frozen=True)
+class Duration:
+    kind: str  # fixed | uniform | normal | lognormal
+    a: float
+    b: float = 0.0
+
+    def sample(self, rng: Random) -> float:
+        if self.kind == "fixed":
+            return self.a
+        if self.kind == "uniform":
+            return rng.uniform(self.a, self.b)
+        if self.kind == "normal":
+            return max(0.0, rng.gauss(self.a, self.b))
+        return rng.lognormvariate(self.a, self.b)
+
+
+def _duration(value: Any, file: str, key: str) -> Duration:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return Duration("fixed", float(value))
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((kind, args),) = value.items()
+        if (kind in _KINDS and isinstance(args, list) and len(args) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in args)
+                and (kind != "uniform" or 0 <= args[0] <= args[1]) and args[1] >= 0):
+            return Duration(kind, float(args[0]), float(args[1]))
+    raise ScenarioError(file, key, expected="seconds >= 0 or {uniform|normal|lognormal: [a, b]}",
+                        found=repr(value)[:80])
+
+
+@dataclass(frozen=True)
+class TimingProfile:
+    task_default: Duration
+    skipped: Duration
+    effects: Mapping[str, Duration]
+    phases: Mapping[str, Duration]
+
+    def effect(self, kind: str) -> Duration:
+        return self.effects.get(kind, self.task_default)
+
+    def phase(self, name: str) -> Duration:
+        return self.phases.get(name, Duration("fixed", 0.0))
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), dict) and \
+            not set(v) <= set(_KINDS) else v
+    return out
+
+
+def load_timing(overrides: Mapping[str, Any] | None = None, file: str = "timing") -> TimingProfile:
+    """The shipped default profile with a scenario's ``timing:`` overrides applied."""
+    text = resources.files("scenarios").joinpath("timing/default.yaml").read_text()
+    data = _merge(load_yaml(text, "scenarios/timing/default.yaml"), overrides or {})
+    for key in ("effects", "phases"):
+        if not isinstance(data.get(key), Mapping):
+            raise ScenarioError(file, key, expected="a mapping of name to duration", found=repr(data.get(key)))
+    return TimingProfile(
+        task_default=_duration(data.get("task_default", 1.0), file, "task_default"),
+        skipped=_duration(data.get("skipped", 0.0), file, "skipped"),
+        effects={k: _duration(v, file, f"effects.{k}") for k, v in data["effects"].items()},
+        phases={k: _duration(v, file, f"phases.{k}") for k, v in data["phases"].items()},
+    )

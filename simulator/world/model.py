@@ -1,0 +1,177 @@
+"""State of the simulated overcloud, changed by effects of executed tasks, watched by monitors.
+
+Per node: up/down, the release of its packages, containers (running or stopped, image release). Across
+nodes: the pacemaker cluster (members online, resources enabled or disabled), database schema release per
+service. Derived: the availability of each API (its container running on some up node, behind a running
+haproxy, with galera and the message bus up where it needs them) and cluster quorum. Every change is recorded
+in the trace; downtime and quorum intervals are integrated as they happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.core import Trace
+
+__all__ = ["API_SERVICES", "PACEMAKER_BUNDLES", "NodeState", "World"]
+
+# API endpoints the summary reports, by TripleO service_name, with the container that serves them
+API_SERVICES: dict[str, str] = {
+    "keystone": "keystone", "nova_api": "nova_api", "neutron_api": "neutron_api", "glance_api": "glance_api",
+    "cinder_api": "cinder_api", "heat_api": "heat_api", "placement": "placement_api",
+    "swift_proxy": "swift_proxy", "horizon": "horizon",
+}
+# pacemaker bundles by the service that runs them (TripleO's *-pacemaker-puppet templates)
+PACEMAKER_BUNDLES: dict[str, str] = {
+    "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "haproxy": "haproxy-bundle",
+    "ovn_dbs": "ovn-dbs-bundle", "redis": "redis-bundle", "cinder_volume": "openstack-cinder-volume",
+}
+
+
+@dataclass
+class NodeState:
+    name: str
+    role: str
+    services: tuple[str, ...]
+    release: str
+    up: bool = True
+    containers: dict[str, bool] = field(default_factory=dict)  # name -> running
+    images: dict[str, str] = field(default_factory=dict)  # container -> release of its image
+
+
+class World:
+    def __init__(self, trace: Trace, nodes: Iterable[NodeState], *, pacemaker_nodes: Iterable[str] = (),
+                 bundles: Iterable[str] = ()):
+        self.trace = trace
+        self.nodes = {n.name: n for n in nodes}
+        self.pcs_members = set(pacemaker_nodes)
+        self.pcs_all = tuple(sorted(self.pcs_members))
+        self.pcs_resources = {b: True for b in bundles}  # enabled?
+        self.schema: dict[str, str] = {}
+        self.now = 0.0
+        self._api_up: dict[str, bool] = {}
+        self._api_down_since: dict[str, float] = {}
+        self.downtime: dict[str, float] = {}
+        self.quorum_events: list[tuple[float, str, str]] = []
+        self._quorum = self.has_quorum()
+        for api in self.apis():
+            self._api_up[api] = self.api_available(api)
+            self.downtime[api] = 0.0
+
+    # ---- derived state -------------------------------------------------------------------------------
+    def apis(self) -> list[str]:
+        present = {s for n in self.nodes.values() for s in n.services}
+        return [a for a in API_SERVICES if a in present]
+
+    def has_quorum(self) -> bool:
+        if not self.pcs_all:
+            return True
+        online = [m for m in self.pcs_members if self.nodes[m].up]
+        return len(online) * 2 > len(self.pcs_all)
+
+    def bundle_running(self, bundle: str) -> bool:
+        if bundle not in self.pcs_resources:
+            return True  # not pacemaker-managed in this layout
+        return self.pcs_resources[bundle] and self.has_quorum()
+
+    def api_available(self, api: str) -> bool:
+        container = API_SERVICES[api]
+        served = any(n.up and n.containers.get(container, False) and api in n.services for n in self.nodes.values())
+        return (served and self.bundle_running("haproxy-bundle") and self.bundle_running("galera-bundle")
+                and (api in ("keystone", "horizon", "swift_proxy", "placement")
+                     or self.bundle_running("rabbitmq-bundle")))
+
+    # ---- changes -------------------------------------------------------------------------------------
+    def _observe(self, now: float) -> None:
+        self.now = now
+        quorum = self.has_quorum()
+        if quorum != self._quorum:
+            self._quorum = quorum
+            state = "regained" if quorum else "lost"
+            self.quorum_events.append((now, "pacemaker", state))
+            self.trace.record(now, f"quorum.{state}", "pacemaker",
+                              online=sorted(m for m in self.pcs_members if self.nodes[m].up))
+        for api in self._api_up:
+            up = self.api_available(api)
+            if up != self._api_up[api]:
+                self._api_up[api] = up
+                if up:
+                    self.downtime[api] += now - self._api_down_since.pop(api, now)
+                    self.trace.record(now, "api.up", api)
+                else:
+                    self._api_down_since[api] = now
+                    self.trace.record(now, "api.down", api)
+
+    def finish(self, now: float) -> None:
+        """Close open downtime intervals at the end of the run."""
+        for api, since in list(self._api_down_since.items()):
+            self.downtime[api] += now - since
+            self._api_down_since[api] = now
+
+    def set_node_up(self, node: str, up: bool, now: float, reason: str) -> None:
+        state = self.nodes[node]
+        if state.up != up:
+            state.up = up
+            self.trace.record(now, "node.up" if up else "node.down", node, reason=reason)
+            self._observe(now)
+
+    def start_containers(self, node: str, names: Iterable[str], release: str, now: float) -> None:
+        state = self.nodes[node]
+        changed = [c for c in names if not state.containers.get(c) or state.images.get(c) != release]
+        for c in changed:
+            state.containers[c] = True
+            state.images[c] = release
+        if changed:
+            self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
+            self._observe(now)
+
+    def apply(self, effect: Any, now: float) -> None:
+        """Apply one effect of the Ansible effect catalogue (kind, target, state) on ``effect.host``."""
+        node = self.nodes.get(effect.host)
+        kind, target, state = effect.kind, str(effect.target), str(effect.state)
+        if node is None or kind in ("noop", "file", "opaque", "hiera"):
+            return
+        if kind == "service" or kind == "container":
+            name = _container_name(target)
+            if state in ("stopped", "removed", "absent", "disabled") and node.containers.get(name, False):
+                node.containers[name] = False
+            elif state in ("started", "restarted", "present") and name in node.containers:
+                node.containers[name] = True
+            else:
+                return
+        elif kind == "pacemaker":
+            if state == "cluster-stopped":
+                self.pcs_members.discard(node.name)
+            elif state == "cluster-started" and node.name in self.pcs_all:
+                self.pcs_members.add(node.name)
+            elif target in self.pcs_resources and state in ("disabled", "disable", "stopped", "stop"):
+                self.pcs_resources[target] = False
+            elif target in self.pcs_resources and state in ("enabled", "enable", "started", "start"):
+                self.pcs_resources[target] = True
+            else:
+                return
+        elif kind == "package" and state in ("latest",):
+            node.release = "target"
+        elif kind == "db_schema":
+            self.schema[target] = "migrated"
+        else:
+            return
+        self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)
+        self._observe(now)
+
+    def snapshot(self) -> Mapping[str, Any]:
+        return {
+            "nodes": {n.name: {"up": n.up, "release": n.release,
+                               "stopped": sorted(c for c, r in n.containers.items() if not r)}
+                      for n in self.nodes.values()},
+            "pacemaker": {"online": sorted(self.pcs_members), "resources": dict(self.pcs_resources),
+                          "quorum": self.has_quorum()},
+            "apis": {a: self._api_up[a] for a in self._api_up},
+        }
+
+
+def _container_name(unit: str) -> str:
+    name = unit.removesuffix(".service")
+    return name.removeprefix("tripleo_")

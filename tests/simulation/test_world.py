@@ -1,0 +1,48 @@
+"""The world model: effects change node and cluster state; API availability and quorum are derived and their
+intervals integrated; every change is in the trace."""
+
+from __future__ import annotations
+
+from fakes.ansible.effects import Effect
+from simulator.core import Trace
+from simulator.world import NodeState, World
+
+
+def make_world() -> World:
+    ctl = ("keystone", "nova_api", "mysql", "haproxy", "oslo_messaging_rpc", "pacemaker")
+    nodes = [NodeState(f"ctl-{i}", "Controller", ctl, "source", containers={"keystone": True, "nova_api": True})
+             for i in range(3)]
+    return World(Trace(), nodes, pacemaker_nodes=[n.name for n in nodes],
+                 bundles=["galera-bundle", "haproxy-bundle", "rabbitmq-bundle"])
+
+
+def test_api_down_only_when_no_node_serves_it() -> None:
+    w = make_world()
+    for i, t in enumerate((10.0, 20.0)):
+        w.apply(Effect(f"ctl-{i}", "service", "tripleo_nova_api.service", "stopped", "systemd"), t)
+    assert w.snapshot()["apis"]["nova_api"] is True
+    w.apply(Effect("ctl-2", "container", "nova_api", "stopped", "podman_container"), 30.0)
+    assert w.snapshot()["apis"]["nova_api"] is False
+    w.start_containers("ctl-0", ["nova_api"], "target", 75.0)
+    assert w.snapshot()["apis"]["nova_api"] is True
+    assert w.downtime["nova_api"] == 45.0 and w.downtime["keystone"] == 0.0
+    assert [e.kind for e in w.trace.select("api")] == ["api.down", "api.up"]
+
+
+def test_pacemaker_stop_on_majority_loses_quorum_and_every_api() -> None:
+    w = make_world()
+    w.apply(Effect("ctl-0", "pacemaker", "cluster", "cluster-stopped", "shell"), 5.0)
+    assert w.has_quorum()
+    w.apply(Effect("ctl-1", "pacemaker", "cluster", "cluster-stopped", "shell"), 6.0)
+    assert not w.has_quorum()
+    assert not any(w.snapshot()["apis"].values())
+    w.apply(Effect("ctl-1", "pacemaker", "cluster", "cluster-started", "shell"), 16.0)
+    w.finish(20.0)
+    assert w.quorum_events == [(6.0, "pacemaker", "lost"), (16.0, "pacemaker", "regained")]
+    assert w.downtime["keystone"] == 10.0
+
+
+def test_disabling_galera_takes_down_apis_that_need_the_database() -> None:
+    w = make_world()
+    w.apply(Effect("ctl-0", "pacemaker", "galera-bundle", "disabled", "pacemaker_resource"), 1.0)
+    assert w.snapshot()["apis"] == {"keystone": False, "nova_api": False}
