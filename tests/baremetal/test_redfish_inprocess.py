@@ -158,3 +158,39 @@ def test_wrong_inventory_password_is_rejected_by_the_in_process_bmc() -> None:
     bad = RedfishBmc("compute-0", lambda: endpoint.root("admin", "not-the-password"), nodes[3].system_id or "")
     with pytest.raises(BmcAuthError, match="HTTP 401"):
         bad.power_state()
+
+
+def test_in_process_emulator_never_reads_wall_time_or_global_random(monkeypatch) -> None:
+    from sushy_tools.emulator.resources.systems import fakedriver
+
+    class Forbidden:
+        def __getattr__(self, name: str):
+            raise AssertionError(f"the fake driver used {name} from the wall clock / global random")
+
+    monkeypatch.setattr(fakedriver, "time", Forbidden())
+    monkeypatch.setattr(fakedriver, "random", Forbidden())
+    _, _, conductor = run(9)
+    assert {r.provision_state for r in conductor.results.values()} == {"active"}
+
+
+_DIGEST = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_redfish_inprocess import run
+from fakes.baremetal.ironic import trace_digest
+print(trace_digest(run(11)[2].trace))
+"""
+
+
+@pytest.mark.parametrize("hash_seed", ["0", "12345"])
+def test_trace_is_the_same_in_a_fresh_process_with_another_hash_seed(hash_seed: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+    out = subprocess.run([sys.executable, "-c", _DIGEST.format(tests=str(here))], capture_output=True, text=True,
+                         env=env, cwd=here.parents[1], timeout=120, check=True)
+    assert out.stdout.strip() == trace_digest(run(11)[2].trace)
