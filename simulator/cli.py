@@ -15,6 +15,7 @@ from typing import Any
 
 from fakes.heat import TemplateTree, fetch_release, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
+from reports import junit_xml
 
 from .plan import Plan
 from .planning import build_plan
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("scenario", nargs="?", default=None, help="scenario file or shipped scenario name")
         u.add_argument("--seed", type=int, default=None)
         u.add_argument("--json", metavar="FILE", help="write the result as JSON")
+        u.add_argument("--junit", metavar="FILE", help="with --simulate: write JUnit XML")
         u.add_argument("--simulate", action="store_true",
                        help="EXPERIMENTAL: run the partial virtual-time simulation and print its summary")
     return parser
@@ -145,6 +147,9 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_json(), indent=1) + "\n")
         _progress(f"wrote {args.json}")
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(s) + "\n")
+        _progress(f"wrote {args.junit}")
     return 2 if result.failed else 0
 
 

@@ -44,6 +44,13 @@ def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None) -
         "container_healthcheck_disabled": False,
         "tripleo_minor_update": False,
         "cloud_domain": DOMAIN,
+        # Ansible's magic variables for a normal (not --check, not --diff) config-download run
+        "ansible_check_mode": False,
+        "ansible_diff_mode": False,
+        "ansible_run_tags": ["all"],
+        "ansible_skip_tags": [],
+        "playbook_dir": "/home/stack/overcloud-deploy/overcloud/config-download/overcloud",
+        "ansible_version": {"full": "2.9.27", "major": 2, "minor": 9, "revision": 27, "string": "2.9.27"},
     }
     for service in services:
         members = [h for h in groups.get(service, ())]

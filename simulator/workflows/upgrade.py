@@ -22,7 +22,7 @@ from typing import Any
 
 import simpy
 
-from fakes.ansible import AnsibleSimError, ModuleCall, Runner, Templar, canned_result, parse_playbook
+from fakes.ansible import AnsibleSimError, ModuleCall, Runner, canned_result, parse_playbook, tripleo_plugins
 from fakes.ansible.effects import classify
 from simulator.core import Fault, RngTree, Trace
 from simulator.inventory import build_inventory
@@ -61,7 +61,8 @@ class UpgradeSimulation:
         self.faults = tuple(faults)
         self.world = self._initial_world()
         self.inventory = build_inventory(target)
-        self.templar = Templar()
+        # TripleO releases up to 18.0.0 ran ansible-core < 2.19: non-boolean conditionals count by truthiness
+        self.templar = tripleo_plugins.install(tripleo_plugins.LegacyConditionalTemplar())
         self.order = [list(b) for b in order] if order else self._default_order()
         self.phases: list[PhaseSpan] = []
         self.failures: list[Failure] = []

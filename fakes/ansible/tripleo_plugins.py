@@ -1,0 +1,61 @@
+"""Filters from tripleo-ansible that THT lifecycle tasks use (``tripleo_ansible/ansible_plugins/filter``),
+written from their documented behaviour. THT 14.3.0 and 18.0.0 upgrade/update/deploy tasks use two:
+``container_exec_cmd`` and ``recursive_get_key_from_dict``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import BrokenConditional
+from .templating import Templar
+
+__all__ = ["TRIPLEO_FILTERS", "LegacyConditionalTemplar", "container_exec_cmd", "install",
+           "recursive_get_key_from_dict"]
+
+
+def container_exec_cmd(data: Mapping[str, Any], cli: str = "podman") -> list[str]:
+    """The argv of ``<cli> exec`` for a container exec description: ``--user`` (default root), optional
+    ``--privileged``, ``--env`` from a mapping (``K=V``, or ``K`` when empty) or a list, then ``command``."""
+    argv = [cli, "exec", f"--user={data.get('user', 'root')}"]
+    if "privileged" in data:
+        argv.append(f"--privileged={str(data['privileged']).lower()}")
+    env = data.get("environment")
+    if isinstance(env, Mapping):
+        for key in sorted(env):
+            argv.append(f"--env={key}={env[key]}" if env[key] else f"--env={key}")
+    elif isinstance(env, list):
+        argv.extend(f"--env={item}" for item in env)
+    argv.extend(data["command"])
+    return argv
+
+
+def recursive_get_key_from_dict(data: Mapping[str, Any], key: str) -> list[Any]:
+    """Every value stored under ``key`` at any depth of nested mappings, outermost first."""
+    found = [data[key]] if key in data else []
+    for value in data.values():
+        if isinstance(value, Mapping):
+            found.extend(recursive_get_key_from_dict(value, key))
+    return found
+
+
+TRIPLEO_FILTERS = {"container_exec_cmd": container_exec_cmd,
+                   "recursive_get_key_from_dict": recursive_get_key_from_dict}
+
+
+def install(templar: Templar) -> Templar:
+    """Make tripleo-ansible's filters available to ``templar`` (as tripleo-ansible's plugin path does)."""
+    templar._env.filters.update(TRIPLEO_FILTERS)
+    return templar
+
+
+class LegacyConditionalTemplar(Templar):
+    """Conditionals as ansible-core evaluated them before 2.19 (the Ansible that TripleO releases up to 18.0.0
+    ran with): a non-boolean result counts by its truthiness (``''``, ``[]``, ``0`` false) instead of failing.
+    ansible-core 2.19 keeps this behind ``ALLOW_BROKEN_CONDITIONALS``."""
+
+    def condition(self, conditional: Any, variables: Mapping[str, Any], where: str) -> bool:
+        try:
+            return super().condition(conditional, variables, where)
+        except BrokenConditional as exc:
+            return bool(exc.result)
