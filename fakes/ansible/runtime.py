@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AnsibleSimError, TemplateFailure
+from .errors import AnsibleSimError, TemplateFailure, UndefinedVariable
 from .results import Effects, ModuleCall
 from .tasks import Block, Task
 from .templating import Templar
@@ -215,7 +215,7 @@ def _loop_items(task: Task, variables: Mapping[str, Any], templar: Templar) -> t
     where = f"{task.path}.{task.loop_kind}"
     try:
         value = templar.render(task.loop, variables, where)
-    except TemplateFailure as exc:
+    except UndefinedVariable as exc:  # ansible-core defers only this error until `when` has been evaluated
         return None, exc
     if task.loop_kind == "with_dict":
         if not isinstance(value, Mapping):

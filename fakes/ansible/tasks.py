@@ -116,8 +116,12 @@ class Task:
 
     @property
     def display_name(self) -> str:
-        """The name Ansible's callbacks show: the task name, else the action."""
-        return self.name if self.name else self.action
+        """The name Ansible's callbacks show: the task name, else the action (``include_role : <role>``)."""
+        if self.name:
+            return self.name
+        if self.include is not None and self.include.kind == "role" and not self.include.static:
+            return f"{self.action} : {self.include.target}"
+        return self.action
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,14 @@ def _load_plugins(env: jinja2.Environment) -> None:
                 table[name] = _propagate_undefined(plugin)
 
 
+class LookupUnavailable(Exception):
+    """Lookup plugins read the controller's files and environment: not part of the simulated world."""
+
+
+def _lookup_unavailable(name: str, *args: Any, **kwargs: Any) -> Any:
+    raise LookupUnavailable(f"lookup plugin {name!r} is not modelled (it reads controller files or state)")
+
+
 _SET_FILTERS = ("intersect", "difference", "symmetric_difference", "union")
 
 
@@ -165,6 +173,8 @@ class Templar:
         env = _Environment(undefined=_Undefined, extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
         _load_plugins(env)
         env.globals["omit"] = "__omit_place_holder__"
+        for name in ("lookup", "query", "q"):
+            env.globals[name] = _lookup_unavailable
         self._env = env
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, jinja2.Template] = {}

@@ -10,8 +10,13 @@ from typing import Any
 from .errors import BrokenConditional
 from .templating import Templar
 
-__all__ = ["TRIPLEO_FILTERS", "LegacyConditionalTemplar", "container_exec_cmd", "install",
-           "recursive_get_key_from_dict"]
+__all__ = [
+    "TRIPLEO_FILTERS",
+    "LegacyConditionalTemplar",
+    "container_exec_cmd",
+    "install",
+    "recursive_get_key_from_dict",
+]
 
 
 def container_exec_cmd(data: Mapping[str, Any], cli: str = "podman") -> list[str]:
@@ -39,8 +44,7 @@ def recursive_get_key_from_dict(data: Mapping[str, Any], key: str) -> list[Any]:
     return found
 
 
-TRIPLEO_FILTERS = {"container_exec_cmd": container_exec_cmd,
-                   "recursive_get_key_from_dict": recursive_get_key_from_dict}
+TRIPLEO_FILTERS = {"container_exec_cmd": container_exec_cmd, "recursive_get_key_from_dict": recursive_get_key_from_dict}
 
 
 def install(templar: Templar) -> Templar:

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,25 @@ NOOP_MODULES = (
     "sim_opaque",
 )
 
+# Actions whose semantics the interpreter implements: always the real ones.
+REAL_ACTIONS = frozenset(
+    {
+        "set_fact",
+        "debug",
+        "fail",
+        "assert",
+        "meta",
+        "include_tasks",
+        "import_tasks",
+        "include_role",
+        "import_role",
+        "include_vars",
+        "set_stats",
+        "add_host",
+        "group_by",
+    }
+)
+
 _ACTION = """
 from ansible.plugins.action import ActionBase
 from fakes.ansible.results import ModuleCall, canned_result
@@ -54,8 +73,11 @@ from fakes.ansible.results import ModuleCall, canned_result
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
+    _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
+        # async/poll are durations for the simulator; both sides run the task synchronously
+        self._task.async_val = 0
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         action = self._task.action.rsplit(".", 1)[-1]
@@ -111,11 +133,31 @@ def ansible_playbook_path() -> str:
     return found
 
 
-def write_plugins(directory: Path) -> None:
+def write_plugins(directory: Path, modules: Iterable[str] = (), roles: Iterable[tuple[str, str]] = ()) -> None:
+    """No-op action plugins for ``NOOP_MODULES`` + ``modules`` (FQCNs outside ``ansible.*`` become stub
+    collections), the recorder callback, the catalogued roles, and opaque stub roles for other ``roles``."""
     (directory / "action").mkdir(parents=True, exist_ok=True)
     (directory / "callback").mkdir(parents=True, exist_ok=True)
-    for module in NOOP_MODULES:
-        (directory / "action" / f"{module}.py").write_text(_ACTION)
+    for module in (*NOOP_MODULES, *modules):
+        if module.startswith("ansible."):
+            module = module.rsplit(".", 1)[-1]
+        if module in REAL_ACTIONS:
+            continue
+        if "." in module:
+            namespace, collection, name = module.split(".", 2)
+            target = directory / "collections" / "ansible_collections" / namespace / collection / "plugins" / "action"
+            target.mkdir(parents=True, exist_ok=True)
+            (target / f"{name}.py").write_text(_ACTION)
+        else:
+            (directory / "action" / f"{module}.py").write_text(_ACTION)
+    for role, tasks_from in roles:
+        if role in ROLE_CATALOGUE:
+            continue
+        entry = tasks_from.rsplit("/", 1)[-1].removesuffix(".yml").removesuffix(".yaml")
+        file_name = tasks_from if tasks_from.endswith((".yml", ".yaml")) else f"{tasks_from}.yml"
+        stub = [{"name": "opaque role", "sim_opaque": {"role": role, "tasks_from": entry}}]
+        (directory / "roles" / role / "tasks").mkdir(parents=True, exist_ok=True)
+        (directory / "roles" / role / "tasks" / file_name).write_text(yaml.safe_dump(stub, sort_keys=False))
     (directory / "callback" / "sim_recorder.py").write_text(_CALLBACK)
     for role, model in ROLE_CATALOGUE.items():
         (directory / "roles" / role / "tasks").mkdir(parents=True, exist_ok=True)
@@ -171,6 +213,7 @@ def run_ansible(
             "ANSIBLE_CALLBACK_PLUGINS": str(plugins / "callback"),
             "ANSIBLE_CALLBACKS_ENABLED": "sim_recorder",
             "ANSIBLE_ROLES_PATH": str(plugins / "roles"),
+            "ANSIBLE_COLLECTIONS_PATH": str(plugins / "collections"),
             "ANSIBLE_STDOUT_CALLBACK": "minimal",
             "ANSIBLE_GATHERING": "explicit",
             "ANSIBLE_RETRY_FILES_ENABLED": "False",

@@ -20,7 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from hypothesis import HealthCheck, given, settings
 from oracle import run_ansible, write_plugins
 from playbooks import canonical, cases, run_interpreter
+from tht_real import real_cases
 from tht_style import cases as tht_cases
+
+
+def tht_tree(path: str | None) -> Path:
+    if path:
+        return Path(path)
+    from fakes.heat import fetch_release
+
+    return fetch_release("18.0.0")
 
 
 def generate(n: int) -> list[dict[str, Any]]:
@@ -35,14 +44,11 @@ def generate(n: int) -> list[dict[str, Any]]:
     return out
 
 
-_PLUGINS: Path | None = None
-
-
-def oracle(case: dict[str, Any]) -> list[list[Any]]:
-    global _PLUGINS
-    if _PLUGINS is None:
-        _PLUGINS = Path(tempfile.mkdtemp(prefix="sim-plugins-"))
-        write_plugins(_PLUGINS)
+def oracle(case: dict[str, Any], plugins: Path | None = None) -> list[list[Any]]:
+    if plugins is None:
+        with tempfile.TemporaryDirectory(prefix="sim-plugins-") as tmp:
+            write_plugins(Path(tmp), case.get("modules", ()), [tuple(r) for r in case.get("roles", ())])
+            return oracle(case, Path(tmp))
     rows = run_ansible(
         case["playbook"],
         case["groups"],
@@ -51,7 +57,7 @@ def oracle(case: dict[str, Any]) -> list[list[Any]]:
         limit=case.get("limit"),
         tags=case.get("tags"),
         skip_tags=case.get("skip_tags"),
-        plugins=_PLUGINS,
+        plugins=plugins,
     )
     return [list(r) for r in rows]
 
@@ -61,12 +67,22 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=500)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default="fidelity-ansible-disagreements.json")
+    parser.add_argument("--tht", help="THT tree for the real task lists (default: fetch 18.0.0 and cache it)")
+    parser.add_argument("--no-tht", action="store_true", help="skip the real THT task lists")
     args = parser.parse_args()
     generated = generate(args.examples)
     handwritten = tht_cases()
     all_cases = [("generated", c) for c in generated] + [("tht-style", c) for c in handwritten]
+    if not args.no_tht:
+        all_cases += [("tht-18.0.0-real", c) for c in real_cases(tht_tree(args.tht))]
+    plugins = Path(tempfile.mkdtemp(prefix="sim-plugins-"))
+    write_plugins(
+        plugins,
+        {m for _, c in all_cases for m in c.get("modules", ())},
+        {tuple(r) for _, c in all_cases for r in c.get("roles", ())},
+    )
     with ProcessPoolExecutor(args.jobs) as pool:
-        expected = list(pool.map(oracle, [c for _, c in all_cases], chunksize=4))
+        expected = list(pool.map(oracle, [c for _, c in all_cases], [plugins] * len(all_cases), chunksize=4))
     disagreements = []
     counts: dict[str, list[int]] = {}
     host_tasks = 0
@@ -76,7 +92,9 @@ def main() -> int:
         ok = canonical(case, [tuple(r) for r in got]) == canonical(case, [tuple(r) for r in want])
         counts.setdefault(kind, [0, 0])[0 if ok else 1] += 1
         if not ok:
-            disagreements.append({"kind": kind, "case": case, "ansible": want, "interpreter": got})
+            disagreements.append(
+                {"kind": kind, "name": case.get("name"), "case": case, "ansible": want, "interpreter": got}
+            )
     for kind, (agree, disagree) in counts.items():
         print(f"{kind}: {agree} agree, {disagree} disagree")
     print(f"host-task records compared: {host_tasks}")
