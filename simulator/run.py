@@ -80,7 +80,8 @@ def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: 
     source = plan_for(scenario.source, scenario, progress)
     target = plan_for(scenario.target, scenario, progress)
     run_seed = scenario.seed if seed is None else seed
-    sim = UpgradeSimulation(source, target, timing=load_timing(), seed=run_seed)
+    sim = UpgradeSimulation(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
+                            order=scenario.order or None)
     if progress:
         progress(f"simulating {scenario.name} (seed {run_seed})")
     sim.run()

@@ -9,6 +9,8 @@ roles_data: null              # null: the release's roles_data.yaml; else a path
 nodes: {Controller: 3, Compute: 2}
 environments: []              # -e files, relative to the templates root (or to this file)
 seed: 1
+faults: [{at: 3000, target: overcloud-controller-1, kind: node_crash, duration: 600}]
+order: [[overcloud-controller-0, overcloud-controller-1, overcloud-controller-2], [overcloud-novacompute-0]]
 ```
 """
 
@@ -23,13 +25,15 @@ from typing import Any
 
 from fakes.heat.errors import TemplateError, YamlSyntaxError
 from fakes.heat.yamlio import load_yaml
+from simulator.core import Fault
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario"]
 
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "network_data", "nodes",
-         "environments", "seed"}
+         "environments", "seed", "faults", "order"}
+FAULT_KINDS = ("node_crash",)
 
 
 class ScenarioError(TemplateError):
@@ -58,6 +62,8 @@ class Scenario:
     nodes: Mapping[str, int] = field(default_factory=dict)
     environments: tuple[str, ...] = ()
     seed: int = 0
+    faults: tuple[Fault, ...] = ()
+    order: tuple[tuple[str, ...], ...] = ()  # operator --limit batches; empty: the documented default
 
     def node_parameters(self) -> dict[str, int]:
         return {f"{role}Count": count for role, count in self.nodes.items()}
@@ -107,6 +113,12 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     envs = data.get("environments") or []
     if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
         raise ScenarioError(file, "environments", expected="a list of environment file paths", found=repr(envs))
+    faults = tuple(_fault(f, file, f"faults[{i}]") for i, f in enumerate(data.get("faults") or []))
+    order = data.get("order") or []
+    if not isinstance(order, list) or not all(
+            isinstance(b, list) and b and all(isinstance(h, str) for h in b) for b in order):
+        raise ScenarioError(file, "order", expected="a list of --limit batches, each a list of node names",
+                            found=repr(order)[:80])
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
@@ -124,5 +136,22 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         description=str(data.get("description", "")),
         roles_data=rel(data.get("roles_data"), "roles_data"), network_data=rel(data.get("network_data"),
                                                                                  "network_data"),
-        nodes=dict(nodes), environments=tuple(envs), seed=seed,
+        nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults,
+        order=tuple(tuple(b) for b in order),
     )
+
+
+def _fault(data: Any, file: str, key: str) -> Fault:
+    if not isinstance(data, Mapping) or set(data) - {"at", "target", "kind", "duration"}:
+        raise ScenarioError(file, key, expected="{at, target, kind, duration?}", found=repr(data)[:80])
+    if data.get("kind") not in FAULT_KINDS:
+        raise ScenarioError(file, f"{key}.kind", expected=" | ".join(FAULT_KINDS), found=repr(data.get("kind")))
+    at, duration = data.get("at"), data.get("duration")
+    if not isinstance(at, (int, float)) or isinstance(at, bool) or at < 0:
+        raise ScenarioError(file, f"{key}.at", expected="simulated seconds >= 0", found=repr(at))
+    if duration is not None and (not isinstance(duration, (int, float)) or duration <= 0):
+        raise ScenarioError(file, f"{key}.duration", expected="seconds > 0 or absent (permanent)",
+                            found=repr(duration))
+    if not isinstance(data.get("target"), str):
+        raise ScenarioError(file, f"{key}.target", expected="a node name", found=repr(data.get("target")))
+    return Fault(float(at), data["target"], data["kind"], None if duration is None else float(duration))

@@ -24,7 +24,7 @@ import simpy
 
 from fakes.ansible import AnsibleSimError, ModuleCall, Runner, canned_result, parse_playbook, tripleo_plugins
 from fakes.ansible.effects import classify
-from simulator.core import Fault, RngTree, Trace
+from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import build_inventory
 from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
@@ -92,6 +92,15 @@ class UpgradeSimulation:
 
     # ---- running -----------------------------------------------------------------------------------------
     def run(self) -> None:
+        known = set(self.world.nodes)
+        for fault in self.faults:
+            if fault.target not in known:
+                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no node {fault.target!r} "
+                                 f"(nodes: {', '.join(sorted(known))})")
+        scheduler = FaultScheduler(self.env, self.trace, self.faults)
+        scheduler.on("node_crash", lambda f, active: self.world.set_node_up(f.target, not active, self.env.now,
+                                                                          "crash" if active else "recovered"))
+        scheduler.start()
         self.env.process(self._workflow())
         self.env.run()
         self.world.finish(self.env.now)
@@ -212,13 +221,14 @@ class UpgradeSimulation:
         self.task_count += 1
         data = {"task": record.task_name, "phase": label, "step": step, "status": record.status,
                 "start": round(start, 6)}
-        if record.error and record.status == "failed":
-            data["error"] = record.error
+        error = record.error or str(record.result.get("msg", "")) or "failed"
+        if record.status == "failed":
+            data["error"] = error
         self.trace.record(end, "task", record.host, **data)
         for effect in effects:
             self.world.apply(effect, end)
         if record.status == "failed" and not record.ignored:
-            self.failures.append(Failure(end, record.host, label, step, record.task_name, record.error or "failed"))
+            self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
 
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now

@@ -142,9 +142,13 @@ class World:
             else:
                 return
         elif kind == "pacemaker":
-            if state == "cluster-stopped":
+            if state in ("cluster-stopped", "offline") and target in ("cluster", "?"):
+                if node.name not in self.pcs_members:
+                    return
                 self.pcs_members.discard(node.name)
-            elif state == "cluster-started" and node.name in self.pcs_all:
+            elif state in ("cluster-started", "online") and target in ("cluster", "?") and node.name in self.pcs_all:
+                if node.name in self.pcs_members:
+                    return
                 self.pcs_members.add(node.name)
             elif target in self.pcs_resources and state in ("disabled", "disable", "stopped", "stop"):
                 self.pcs_resources[target] = False
