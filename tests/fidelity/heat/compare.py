@@ -45,6 +45,8 @@ class Report:
     results: list[TemplateResult] = field(default_factory=list)
     oracle_failures: dict[str, str] = field(default_factory=dict)  # template -> real Heat's reason
     notes: list[str] = field(default_factory=list)
+    # template real Heat did not create -> what the fake does with it (Heat validates eagerly, the fake lazily)
+    fake_on_oracle_failures: dict[str, str] = field(default_factory=dict)
 
     @property
     def differ(self) -> int:
@@ -68,6 +70,8 @@ class Report:
                 yield f"{result.template}: ... {len(result.differences) - max_per_template} more differences"
         for template, reason in sorted(self.oracle_failures.items()):
             yield f"{template}: real Heat did not create it: {reason}"
+            if template in self.fake_on_oracle_failures:
+                yield f"{template}: {self.fake_on_oracle_failures[template]}"
         yield self.summary
 
     def to_json(self) -> dict[str, Any]:
@@ -84,6 +88,7 @@ class Report:
             },
             "oracle_failures": self.oracle_failures,
             "notes": self.notes,
+            "fake_on_oracle_failures": self.fake_on_oracle_failures,
         }
 
 

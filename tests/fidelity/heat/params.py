@@ -117,6 +117,17 @@ def _image(name: str) -> str | None:
     return f"quay.io/tripleomaster/openstack-{'-'.join(w.lower() for w in words)}:current-tripleo"
 
 
+SECRET = re.compile(r"(Password|Secret|Kek|Cookie|HashSuffix|EncryptionKey|FernetKey\d*|Credential\d*|Token|FSID)$")
+
+
+def _generated_secret(name: str, schema: dict[str, Any]) -> bool:
+    """A hidden, empty-by-default secret that tripleo-common generates for every plan (passwords, keys,
+    cookies, ...): a deployment never has it empty (Train's heat-engine, for one, fails on an empty
+    HeatAuthEncryptionKey). TLS material stays empty: a deployment without TLS leaves it so."""
+    return (schema.get("hidden") is True and schema.get("default") == "" and bool(SECRET.search(name))
+            and not name.startswith(("SSL", "Tls", "TLS")))
+
+
 def _satisfies(value: Any, constraints: list[dict[str, Any]]) -> bool:
     for c in constraints:
         if "allowed_pattern" in c and not (isinstance(value, str) and re.match(c["allowed_pattern"], value)):
@@ -144,7 +155,8 @@ def placeholders(root: Path) -> dict[str, Any]:
                 continue
             # a default that breaks its own constraints is rejected by Heat: a deployment must supply a value
             # (a null default is no default for Heat)
-            if schema.get("default") is None or not _satisfies(schema["default"], schema.get("constraints") or []):
+            if (schema.get("default") is None or not _satisfies(schema["default"], schema.get("constraints") or [])
+                    or _generated_secret(name, schema)):
                 values.setdefault(name, _placeholder(name, schema))
     return dict(sorted(values.items()))
 

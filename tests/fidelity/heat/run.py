@@ -183,6 +183,11 @@ def compare_release(release: str, fake: Fake, results: dict[str, dict[str, Any]]
     for template, result in sorted(results.items()):
         if result["status"] != "CREATE_COMPLETE":
             report.oracle_failures[template] = f"{result['status']}: {result.get('reason')}"
+            try:
+                fake.outputs(template)
+                report.fake_on_oracle_failures[template] = "the fake evaluates it"
+            except Exception as exc:
+                report.fake_on_oracle_failures[template] = f"the fake rejects it too: {type(exc).__name__}: {exc}"
             continue
         report.results.append(compare.compare_template(template, result,
                                                         lambda t=template, f=fake: f.outputs(t)))
