@@ -96,7 +96,8 @@ def _role_leaves(role: Role):  # type: ignore[no-untyped-def]
                     continue
                 seen.add((key, task.index))
                 for leaf in leaves(task):
-                    yield key, step, leaf
+                    if not leaf.on_request_only:
+                        yield key, step, leaf
 
 
 def _pacemaker_colocation(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:

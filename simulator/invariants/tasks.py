@@ -4,6 +4,7 @@ variables read.  Nothing is executed; templated targets (``{{ item }}``) stay un
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from fakes.ansible.results import ModuleCall
 
 from ..plan import _TASK_KEYWORDS, Task
 
-__all__ = ["Leaf", "bootstrap_guarded", "db_sync_service", "leaves", "when_variables"]
+__all__ = ["Leaf", "bootstrap_guarded", "db_sync_service", "leaves", "tests_definedness", "when_variables"]
 
 _RAW_MODULES = frozenset({"command", "shell", "raw", "script"})
 _BOOTSTRAP_MARKS = ("bootstrap_node", "bootstrap_host", "short_bootstrap_node_name", "bootstrap_nodeid")
@@ -38,6 +39,13 @@ class Leaf:
     run_once: bool
     throttle: int | None
     body: Mapping[str, Any]
+    tags: frozenset[str] = frozenset()  # inherited from enclosing blocks
+
+    @property
+    def on_request_only(self) -> bool:
+        """Tagged ``never``: runs only when the operator asks for its tags (e.g. ``upgrade run --tags
+        system_upgrade --limit <one node>``), never in the plain phase run."""
+        return "never" in self.tags
 
     @property
     def effects(self) -> tuple[Effect, ...]:
@@ -106,12 +114,22 @@ def leaves(task: Task) -> tuple[Leaf, ...]:
 
 @lru_cache(maxsize=65536)
 def _leaves(task: Task) -> tuple[Leaf, ...]:
-    return tuple(_walk(task, task.body, (), (), False, None))
+    return tuple(_walk(task, task.body, (), (), False, None, frozenset()))
+
+
+def _tags(body: Mapping[str, Any]) -> frozenset[str]:
+    tags = body.get("tags")
+    if isinstance(tags, str):
+        return frozenset(t.strip() for t in tags.split(","))
+    if isinstance(tags, list):
+        return frozenset(str(t) for t in tags)
+    return frozenset()
 
 
 def _walk(task: Task, body: Mapping[str, Any], path: tuple[int, ...], when: tuple[str, ...], run_once: bool,
-          throttle: int | None) -> Iterator[Leaf]:
+          throttle: int | None, tags: frozenset[str]) -> Iterator[Leaf]:
     when = when + _whens(body)
+    tags = tags | _tags(body)
     run_once = run_once or str(body.get("run_once", "")).lower() in ("true", "yes", "1")
     t = body.get("throttle")
     throttle = t if isinstance(t, int) and not isinstance(t, bool) else throttle
@@ -122,13 +140,13 @@ def _walk(task: Task, body: Mapping[str, Any], path: tuple[int, ...], when: tupl
             if isinstance(items, list):
                 for i, sub in enumerate(items):
                     if isinstance(sub, Mapping):
-                        yield from _walk(task, sub, (*path, offset + i), when, run_once, throttle)
+                        yield from _walk(task, sub, (*path, offset + i), when, run_once, throttle, tags)
         return
     module = _module_of(body)
     if module is None:
         return
     yield Leaf(task, path, str(name), module.rsplit(".", 1)[-1], _args(module, body.get(module), body.get("args")),
-               when, run_once, throttle, body)
+               when, run_once, throttle, body, tags)
 
 
 def _effects(leaf: Leaf) -> tuple[Effect, ...]:
@@ -168,3 +186,11 @@ def db_sync_service(leaf: Leaf) -> str | None:
         if name.endswith("_db_sync"):
             return name[: -len("_db_sync")].split("_")[0]
     return None
+
+
+def tests_definedness(expr: str, var: str) -> bool:
+    """Whether ``expr`` only guards on ``var`` existing (``var is [not] defined``, ``var|default(...)``): such a
+    read before the set is the "run once" idiom, not a use of an unset fact."""
+    v = re.escape(var)
+    return bool(re.search(rf"\b{v}\b[\w.\[\]'\"]*\s+is\s+(?:not\s+)?defined", expr)
+                or re.search(rf"\b{v}\b[\w.\[\]'\"]*\s*\|\s*default\b", expr))

@@ -1,0 +1,33 @@
+"""Placement and ordering invariants over a :class:`~simulator.plan.Plan`.
+
+    from simulator.invariants import check_plan, context_for
+    report = check_plan(plan, context_for(tree))
+    report.failures        # violations not covered by the documented allow-list
+    report.allowed         # known findings in upstream releases (KNOWN_FINDINGS), still reported
+
+Each :class:`Invariant` has a name, a one-line rationale and returns :class:`Violation` objects carrying a
+causal trace (the roles, phases, steps and tasks that led to it) and what to fix.
+"""
+
+from .context import KNOWN_FINDINGS, CheckContext, context_for
+from .model import Allowed, Invariant, InvariantError, TraceEntry, Violation
+from .ordering import ORDERING
+from .placement import PLACEMENT
+from .report import ALL, Report, check_plan, invariant_named
+
+__all__ = [
+    "ALL",
+    "KNOWN_FINDINGS",
+    "ORDERING",
+    "PLACEMENT",
+    "Allowed",
+    "CheckContext",
+    "Invariant",
+    "InvariantError",
+    "Report",
+    "TraceEntry",
+    "Violation",
+    "check_plan",
+    "context_for",
+    "invariant_named",
+]
