@@ -1,5 +1,6 @@
 """Workflows that drive the simulated cloud through TripleO lifecycle operations."""
 
-from .upgrade import Failure, PhaseSpan, UpgradeSimulation
+from .base import Failure, PhaseSpan, Simulation
+from .upgrade import UpgradeSimulation
 
-__all__ = ["Failure", "PhaseSpan", "UpgradeSimulation"]
+__all__ = ["Failure", "PhaseSpan", "Simulation", "UpgradeSimulation"]

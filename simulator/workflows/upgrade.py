@@ -8,112 +8,21 @@
    batch's hosts of each role, ``tripleo_free``, ``any_errors_fatal``, with ``step`` set;
 4. ``external-upgrade run --tags online_upgrade``; 5. ``upgrade converge``.
 
-Tasks are interpreted by :mod:`fakes.ansible` against the target release's plan; each executed host-task takes
-a virtual duration sampled from the timing profile by its effects, and its effects change the world at the
-moment it ends. Host-tasks of one play are laid out per host (hosts run in parallel under the free strategy)
-and then replayed in time order, so the trace is in simulated-time order.
+The tasks are the target release's plan; the world starts as the source release's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Sequence
 from typing import Any
 
-import simpy
+from .base import Simulation
 
-from fakes.ansible import AnsibleSimError, ModuleCall, Runner, canned_result, parse_playbook, tripleo_plugins
-from fakes.ansible.effects import classify
-from simulator.core import Fault, FaultScheduler, RngTree, Trace
-from simulator.inventory import build_inventory
-from simulator.plan import Plan, Role
-from simulator.timing import TimingProfile
-from simulator.world import PACEMAKER_BUNDLES, NodeState, World
-
-__all__ = ["Failure", "PhaseSpan", "UpgradeSimulation"]
+__all__ = ["UpgradeSimulation"]
 
 
-@dataclass(frozen=True)
-class PhaseSpan:
-    name: str
-    start: float
-    end: float
-
-
-@dataclass(frozen=True)
-class Failure:
-    time: float
-    host: str
-    phase: str
-    step: str
-    task: str
-    error: str
-
-
-class UpgradeSimulation:
-    def __init__(self, source: Plan, target: Plan, *, timing: TimingProfile, seed: int,
-                 order: Sequence[Sequence[str]] | None = None, faults: Sequence[Fault] = ()):
-        self.source, self.target, self.timing = source, target, timing
-        self.env = simpy.Environment()
-        self.trace = Trace()
-        self.rng_tree = RngTree(seed)
-        self._rng = self.rng_tree.child("durations").random()
-        self.faults = tuple(faults)
-        self.world = self._initial_world()
-        self.inventory = build_inventory(target)
-        # TripleO releases up to 18.0.0 ran ansible-core < 2.19: non-boolean conditionals count by truthiness
-        self.templar = tripleo_plugins.install(tripleo_plugins.LegacyConditionalTemplar())
-        self.order = [list(b) for b in order] if order else self._default_order()
-        self.phases: list[PhaseSpan] = []
-        self.failures: list[Failure] = []
-        self.task_count = 0
-        self._task_start = 0.0
-
-    # ---- set-up ----------------------------------------------------------------------------------------
-    def _initial_world(self) -> World:
-        nodes = []
-        pcs_nodes: list[str] = []
-        bundles: set[str] = set()
-        for role in self.source.roles:
-            containers = sorted({c for names in role.containers.values() for c in names})
-            for node in role.nodes:
-                nodes.append(NodeState(node.name, role.name, role.services, "source",
-                                       containers=dict.fromkeys(containers, True),
-                                       images=dict.fromkeys(containers, "source")))
-                if "pacemaker" in role.services:
-                    pcs_nodes.append(node.name)
-            bundles |= {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services and "pacemaker" in role.services}
-        return World(self.trace, nodes, pacemaker_nodes=pcs_nodes, bundles=sorted(bundles))
-
-    def _default_order(self) -> list[list[str]]:
-        """The documented operator order: the roles that run pacemaker first, then each other role."""
-        roles = sorted(self.target.roles, key=lambda r: "pacemaker" not in r.services)
-        return [[n.name for n in r.nodes] for r in roles if r.nodes]
-
-    # ---- running -----------------------------------------------------------------------------------------
-    def run(self) -> None:
-        known = set(self.world.nodes)
-        for fault in self.faults:
-            if fault.target not in known:
-                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no node {fault.target!r} "
-                                 f"(nodes: {', '.join(sorted(known))})")
-        scheduler = FaultScheduler(self.env, self.trace, self.faults)
-        scheduler.on("node_crash", lambda f, active: self.world.set_node_up(f.target, not active, self.env.now,
-                                                                          "crash" if active else "recovered"))
-        scheduler.start()
-        self.env.process(self._workflow())
-        self.env.run()
-        self.world.finish(self.env.now)
-
-    def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
-        start = self.env.now
-        self.trace.record(start, "phase.start", name)
-        yield from body
-        self.trace.record(self.env.now, "phase.end", name, failed=bool(self.failures))
-        self.phases.append(PhaseSpan(name, start, self.env.now))
-
-    def _wait(self, duration: str) -> Generator[Any, Any, None]:
-        yield self.env.timeout(self.timing.phase(duration).sample(self._rng))
+class UpgradeSimulation(Simulation):
+    kind = "upgrade"
 
     def _workflow(self) -> Generator[Any, Any, None]:
         yield from self._phase("upgrade prepare", self._wait("upgrade_prepare"))
@@ -126,127 +35,11 @@ class UpgradeSimulation:
         yield from self._phase("external-upgrade run --tags online_upgrade", self._wait("online_upgrade"))
         yield from self._phase("upgrade converge", self._wait("converge"))
 
-    def _roles_in(self, batch: Sequence[str]) -> list[tuple[Role, list[str]]]:
-        out = []
-        for role in self.target.roles:
-            hosts = [n.name for n in role.nodes if n.name in batch]
-            if hosts:
-                out.append((role, hosts))
-        return out
+    def _default_order(self) -> list[list[str]]:
+        """The documented operator order: the roles that run pacemaker first, then each other role."""
+        roles = sorted(self.target.roles, key=lambda r: "pacemaker" not in r.services)
+        return [[n.name for n in r.nodes] for r in roles if r.nodes]
 
     def _upgrade_run(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
-        limit = ":".join(batch)
-        runner = Runner(self.inventory, effects=self._effects, limit=list(batch), templar=self.templar,
-                        extra_vars={"ansible_limit": limit})
-        roles = self._roles_in(batch)
-        plan = [("upgrade_tasks", "upgrade_tasks"), ("host_prep_tasks", "host_prep_tasks"),
-                ("deploy_steps_tasks", "deploy_steps_tasks"), ("post_upgrade_tasks", "post_upgrade_tasks")]
-        for key, label in plan:
-            steps = sorted({s for role, _ in roles for s in role.tasks.get(key, {})}, key=_step_order)
-            for step in steps:
-                plays = []
-                for role, _hosts in roles:
-                    tasks = [t.body for t in role.tasks.get(key, {}).get(step, ())]
-                    if tasks:
-                        play: dict[str, Any] = {"hosts": role.name, "name": f"{label} step {step}",
-                                                "strategy": "free", "any_errors_fatal": True, "tasks": tasks}
-                        if step != "all":
-                            play["vars"] = {"step": int(step)}
-                        plays.append(play)
-                if plays:
-                    yield from self._run_plays(runner, plays, label, step)
-                if key == "deploy_steps_tasks" and not self.failures:
-                    yield from self._start_containers(roles, step)
-                if self.failures:
-                    return
-
-    def _effects(self, call: ModuleCall) -> Mapping[str, Any]:
-        fault = self._node_fault(call.target, self._task_start)
-        if fault is not None:
-            return {"failed": True, "unreachable": True, "rc": 255,
-                    "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
-        return canned_result(call)
-
-    def _node_fault(self, host: str, at: float) -> Fault | None:
-        for f in self.faults:
-            if f.target == host and f.kind == "node_crash" and f.at <= at and (
-                    f.duration is None or at < f.at + f.duration):
-                return f
-        return None
-
-    def _run_plays(self, runner: Runner, plays: list[dict[str, Any]], label: str,
-                   step: str) -> Generator[Any, Any, None]:
-        t0 = self.env.now
-        host_t: dict[str, float] = {}
-        laid: list[tuple[float, int, Any]] = []
-        pending: list[tuple[str, float]] = []
-        first = len(runner.records)
-
-        def pair() -> None:  # every record appended since the last call belongs to the oldest pending host-task
-            while len(laid) < len(runner.records) - first:
-                host, start = pending[len(laid)]
-                record = runner.records[first + len(laid)]
-                duration, effects = self._cost(record)
-                host_t[host] = start + duration
-                laid.append((start + duration, len(laid), (record, start, start + duration, effects)))
-
-        self._task_start = t0
-        try:
-            for ht in runner.steps(parse_playbook(plays, where=f"{label} step {step}")):
-                pair()
-                start = host_t.get(ht.host, t0)
-                self._task_start = start
-                pending.append((ht.host, start))
-        except AnsibleSimError as exc:
-            self.failures.append(Failure(self.env.now, "-", label, step, "-", f"{type(exc).__name__}: {exc}"))
-        pair()
-        for time, _, payload in sorted(laid, key=lambda e: (e[0], e[1])):
-            if time > self.env.now:
-                yield self.env.timeout(time - self.env.now)
-            self._emit(payload, label, step)
-        end = max(host_t.values(), default=t0)
-        if end > self.env.now:
-            yield self.env.timeout(end - self.env.now)
-
-    def _cost(self, record: Any) -> tuple[float, list[Any]]:
-        if record.status == "skipped":
-            return self.timing.skipped.sample(self._rng), []
-        effects = [e for call in record.calls for e in classify(call)]
-        if not effects:
-            return self.timing.task_default.sample(self._rng), []
-        return sum(self.timing.effect(e.kind).sample(self._rng) for e in effects), effects
-
-    def _emit(self, payload: Any, label: str, step: str) -> None:
-        record, start, end, effects = payload
-        self.task_count += 1
-        data = {"task": record.task_name, "phase": label, "step": step, "status": record.status,
-                "start": round(start, 6)}
-        error = record.error or str(record.result.get("msg", "")) or "failed"
-        if record.status == "failed":
-            data["error"] = error
-        self.trace.record(end, "task", record.host, **data)
-        for effect in effects:
-            self.world.apply(effect, end)
-        if record.status == "failed" and not record.ignored:
-            self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
-
-    def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
-        t0 = self.env.now
-        ends: list[tuple[float, str, tuple[str, ...]]] = []
-        for role, hosts in roles:
-            names = role.containers.get(step, ())
-            if not names:
-                continue
-            for host in hosts:
-                if self._node_fault(host, t0) is not None:
-                    continue
-                cost = sum(self.timing.phase("container_start").sample(self._rng) for _ in names)
-                ends.append((t0 + cost, host, names))
-        for end, host, names in sorted(ends):
-            if end > self.env.now:
-                yield self.env.timeout(end - self.env.now)
-            self.world.start_containers(host, names, "target", end)
-
-
-def _step_order(step: str) -> tuple[int, int]:
-    return (0, int(step)) if step.isdigit() else (-1, 0)
+        yield from self._steps_run(self._runner(batch), self._roles_in(batch),
+                                   ("upgrade_tasks", "host_prep_tasks", "deploy_steps_tasks", "post_upgrade_tasks"))
