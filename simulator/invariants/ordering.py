@@ -48,7 +48,7 @@ def _never_run(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
     for role in _deployed(plan):
         for nr in role.never_runs:
             yield Violation("never-run-step", f"{nr.key} task {nr.task!r} on role {role.name} never runs: {nr.reason}",
-                            f"guard the task with a step inside the loop (e.g. step|int == 5), or remove it",
+                            "guard the task with a step inside the loop (e.g. step|int == 5), or remove it",
                             (TraceEntry(f"when names step {nr.step}", role.name, nr.key, str(nr.step), nr.task),),
                             f"{role.name}/{nr.key}:{nr.task}")
 

@@ -49,7 +49,7 @@ class Leaf:
 
     @property
     def effects(self) -> tuple[Effect, ...]:
-        return _effects(self)
+        return _effects(self.module, self.name, self.raw, _freeze(self.args))
 
     @property
     def raw(self) -> str:
@@ -60,7 +60,7 @@ class Leaf:
     def facts_set(self) -> frozenset[str]:
         names = set()
         if self.module == "set_fact":
-            names |= {k for k in self.args if k not in ("cacheable", "_raw_params")}
+            names |= {k for k in self.args if k and k not in ("cacheable", "_raw_params")}
         if isinstance(self.body.get("register"), str):
             names.add(self.body["register"])
         return frozenset(names)
@@ -108,13 +108,21 @@ def _whens(body: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(w) for w in items)
 
 
+# Task equality ignores its body (plan.Task compares name and index), so leaves are cached by the identity of
+# the task object, which the entry keeps alive; plans built from one catalogue share their task objects.
+_LEAF_CACHE: dict[int, tuple[Task, tuple[Leaf, ...]]] = {}
+_LEAF_CACHE_MAX = 200_000
+
+
 def leaves(task: Task) -> tuple[Leaf, ...]:
-    return _leaves(task)
-
-
-@lru_cache(maxsize=65536)
-def _leaves(task: Task) -> tuple[Leaf, ...]:
-    return tuple(_walk(task, task.body, (), (), False, None, frozenset()))
+    hit = _LEAF_CACHE.get(id(task))
+    if hit is not None and hit[0] is task:
+        return hit[1]
+    out = tuple(_walk(task, task.body, (), (), False, None, frozenset()))
+    if len(_LEAF_CACHE) >= _LEAF_CACHE_MAX:
+        _LEAF_CACHE.clear()
+    _LEAF_CACHE[id(task)] = (task, out)
+    return out
 
 
 def _tags(body: Mapping[str, Any]) -> frozenset[str]:
@@ -149,9 +157,27 @@ def _walk(task: Task, body: Mapping[str, Any], path: tuple[int, ...], when: tupl
                when, run_once, throttle, body, tags)
 
 
-def _effects(leaf: Leaf) -> tuple[Effect, ...]:
-    call = ModuleCall(host="plan", target="plan", action=leaf.module, fqcn=leaf.module, args=leaf.args,
-                      task_path="", task_name=leaf.name)
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and all(isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str)
+                                        for x in value) and value:
+        return {k: _thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@lru_cache(maxsize=65536)
+def _effects(module: str, name: str, raw: str, args: Any) -> tuple[Effect, ...]:
+    call = ModuleCall(host="plan", target="plan", action=module, fqcn=module, args=_thaw(args) or {},
+                      task_path="", task_name=name)
     return tuple(e for e in classify(call) if "{{" not in e.target)
 
 
