@@ -53,14 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_args(p)
     p.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the plan as JSON (- = stdout)")
 
-    for kind in ("upgrade",):
-        u = sub.add_parser(kind, help=f"run a {kind} scenario (default: {DEFAULT_SCENARIO})")
+    defaults = {"upgrade": DEFAULT_SCENARIO, "update": "update-18", "deploy": "deploy-3-100"}
+    for kind, default in defaults.items():
+        u = sub.add_parser(kind, help=f"run a {kind} scenario (default: {default})")
+        u.set_defaults(default_scenario=default)
         u.add_argument("scenario", nargs="?", default=None, help="scenario file or shipped scenario name")
         u.add_argument("--seed", type=int, default=None)
         u.add_argument("--json", metavar="FILE", help="write the result as JSON")
         u.add_argument("--junit", metavar="FILE", help="with --simulate: write JUnit XML")
-        u.add_argument("--simulate", action="store_true",
-                       help="EXPERIMENTAL: run the partial virtual-time simulation and print its summary")
+        if kind == "upgrade":
+            u.add_argument("--simulate", action="store_true",
+                           help="EXPERIMENTAL: run the partial virtual-time simulation and print its summary")
     return parser
 
 
@@ -73,8 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "plan":
             return _cmd_plan(args)
-        if args.command == "upgrade":
-            return _cmd_upgrade(args)
+        if args.command in ("upgrade", "update", "deploy"):
+            return _cmd_run(args)
     except (TemplateError, TemplateSourceError) as exc:
         print(f"tripleo-sim: error: {exc}", file=sys.stderr)
         return 1
@@ -101,14 +104,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_upgrade(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    if scenario.kind != "upgrade" or scenario.target is None:
-        print(f"tripleo-sim: error: {scenario.file}: kind: expected upgrade, found {scenario.kind}",
+def _cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario or args.default_scenario)
+    if scenario.kind != args.command:
+        print(f"tripleo-sim: error: {scenario.file}: kind: expected {args.command}, found {scenario.kind}",
               file=sys.stderr)
         return 1
-    if args.simulate:
+    if args.command != "upgrade" or args.simulate:
         return _simulate(scenario, args)
+    assert scenario.target is not None
     source = plan_for(scenario.source, scenario, _progress)
     target = plan_for(scenario.target, scenario, _progress)
     print(f"scenario {scenario.name}: {scenario.description}")
@@ -130,8 +134,9 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
 def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     result = run_scenario(scenario, seed=args.seed, progress=_progress)
     s = result.summary()
-    print(f"scenario {s['scenario']} seed {s['seed']}: upgrade {s['source_release']} -> {s['target_release']}"
-          " (EXPERIMENTAL partial model, see README)")
+    releases = (f"{s['source_release']} -> {s['target_release']}" if s["source_release"] != s["target_release"]
+                else s["source_release"])
+    print(f"scenario {s['scenario']} seed {s['seed']}: {s['kind']} {releases} (EXPERIMENTAL partial model, see README)")
     for p in s["phases"]:
         print(f"  {p['name']:<70} {p['duration']:>9.0f} s  (from t={p['start']:.0f})")
     print(f"  simulated time {s['simulated_seconds']:.0f} s, {s['host_tasks']} host-tasks,"

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakes.heat import TemplateTree, resolve_templates
+from fakes.heat.yamlio import load_yaml
 
 from .plan import Plan
 from .planning import build_plan
-from .scenario import Scenario, Source, load_scenario
+from .scenario import Scenario, ScenarioError, Source, load_scenario
 from .timing import load_timing
-from .workflows import UpgradeSimulation
+from .workflows import WORKFLOWS, Simulation
 
 __all__ = ["ScenarioResult", "plan_for", "run_scenario"]
 
@@ -29,9 +30,26 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
     root = resolve_templates(source.release, source.templates, progress=progress)
     if progress:
         progress(f"evaluating {source.describe()} ({root})")
-    tree = TemplateTree.from_path(root, roles_data=scenario.roles_data, network_data=scenario.network_data)
+    roles_data: Any = scenario.roles_data
+    if scenario.roles:
+        roles_data = generate_roles(root, scenario)
+    tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
     return build_plan(root, environment_files=scenario.environments, tree=tree,
                       parameters=scenario.node_parameters())
+
+
+def generate_roles(root: Any, scenario: Scenario) -> list[Any]:
+    """roles_data from role files of the tree's ``roles/`` folder, as ``openstack overcloud roles generate``."""
+    roles: list[Any] = []
+    for i, name in enumerate(scenario.roles):
+        path = root / "roles" / f"{name}.yaml"
+        if not path.is_file():
+            available = sorted(p.stem for p in (root / "roles").glob("*.yaml"))
+            raise ScenarioError(scenario.file, f"roles[{i}]", expected="a role of the release's roles/: "
+                                + ", ".join(available), found=repr(name))
+        data = load_yaml(path.read_text(), f"roles/{name}.yaml", require_mapping=False)
+        roles += data if isinstance(data, list) else [data]
+    return roles
 
 
 @dataclass
@@ -40,7 +58,7 @@ class ScenarioResult:
     seed: int
     source: Plan
     target: Plan
-    simulation: UpgradeSimulation
+    simulation: Simulation
 
     @property
     def failed(self) -> bool:
@@ -53,7 +71,7 @@ class ScenarioResult:
     def summary(self) -> dict[str, Any]:
         sim = self.simulation
         return {
-            "scenario": self.scenario.name, "seed": self.seed,
+            "scenario": self.scenario.name, "kind": self.scenario.kind, "seed": self.seed,
             "source_release": self.source.release, "target_release": self.target.release,
             "result": "failed" if self.failed else "succeeded",
             "simulated_seconds": round(sim.env.now, 3),
@@ -75,13 +93,12 @@ class ScenarioResult:
 def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: int | None = None,
                  progress: Callable[[str], None] | None = None) -> ScenarioResult:
     scenario = ref if isinstance(ref, Scenario) else load_scenario(ref)
-    if scenario.target is None:
-        raise ValueError(f"{scenario.file}: an upgrade scenario needs a target")
     source = plan_for(scenario.source, scenario, progress)
-    target = plan_for(scenario.target, scenario, progress)
+    target = plan_for(scenario.target, scenario, progress) if scenario.target is not None else source
     run_seed = scenario.seed if seed is None else seed
-    sim = UpgradeSimulation(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
-                            order=scenario.order or None)
+    workflow = WORKFLOWS[scenario.kind]
+    sim = workflow(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
+                   order=scenario.order or None)
     if progress:
         progress(f"simulating {scenario.name} (seed {run_seed})")
     sim.run()

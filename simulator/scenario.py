@@ -6,6 +6,7 @@ kind: upgrade                 # deploy | update | upgrade
 source: {release: "11.6.0"}   # or {templates: path/to/tht}
 target: {release: "14.3.0"}   # upgrades only
 roles_data: null              # null: the release's roles_data.yaml; else a path (relative to this file)
+roles: []                     # or role names from the release's roles/ folder (overcloud roles generate)
 nodes: {Controller: 3, Compute: 2}
 environments: []              # -e files, relative to the templates root (or to this file)
 seed: 1
@@ -31,7 +32,7 @@ __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scen
 
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
-_KEYS = {"name", "description", "kind", "source", "target", "roles_data", "network_data", "nodes",
+_KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
          "environments", "seed", "faults", "order"}
 FAULT_KINDS = ("node_crash",)
 
@@ -58,6 +59,7 @@ class Scenario:
     target: Source | None = None
     description: str = ""
     roles_data: str | None = None
+    roles: tuple[str, ...] = ()  # role files of the tree's roles/ folder, like `openstack overcloud roles generate`
     network_data: str | None = None
     nodes: Mapping[str, int] = field(default_factory=dict)
     environments: tuple[str, ...] = ()
@@ -114,6 +116,12 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
         raise ScenarioError(file, "environments", expected="a list of environment file paths", found=repr(envs))
     faults = tuple(_fault(f, file, f"faults[{i}]") for i, f in enumerate(data.get("faults") or []))
+    roles = data.get("roles") or []
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise ScenarioError(file, "roles", expected="a list of role names (files in the tree's roles/)",
+                            found=repr(roles)[:80])
+    if roles and data.get("roles_data") is not None:
+        raise ScenarioError(file, "roles", expected="either roles or roles_data", found="both")
     order = data.get("order") or []
     if not isinstance(order, list) or not all(
             isinstance(b, list) and b and all(isinstance(h, str) for h in b) for b in order):
@@ -136,7 +144,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         description=str(data.get("description", "")),
         roles_data=rel(data.get("roles_data"), "roles_data"), network_data=rel(data.get("network_data"),
                                                                                  "network_data"),
-        nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults,
+        nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order),
     )
 

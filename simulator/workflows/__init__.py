@@ -1,6 +1,12 @@
 """Workflows that drive the simulated cloud through TripleO lifecycle operations."""
 
 from .base import Failure, PhaseSpan, Simulation
+from .deploy import DeploySimulation
+from .update import UpdateSimulation
 from .upgrade import UpgradeSimulation
 
-__all__ = ["Failure", "PhaseSpan", "Simulation", "UpgradeSimulation"]
+WORKFLOWS: dict[str, type[Simulation]] = {"deploy": DeploySimulation, "update": UpdateSimulation,
+                                          "upgrade": UpgradeSimulation}
+
+__all__ = ["WORKFLOWS", "DeploySimulation", "Failure", "PhaseSpan", "Simulation", "UpdateSimulation",
+           "UpgradeSimulation"]

@@ -104,6 +104,17 @@ class World:
                     self._api_down_since[api] = now
                     self.trace.record(now, "api.down", api)
 
+    def rebase(self) -> None:
+        """Take the current state as the starting point (no events): for workflows that start from scratch."""
+        self._quorum = self.has_quorum()
+        for api in self._api_up:
+            self._api_up[api] = self.api_available(api)
+        self._api_down_since.clear()
+
+    def refresh(self, now: float) -> None:
+        """Re-derive availability and quorum after a change made directly to the state."""
+        self._observe(now)
+
     def finish(self, now: float) -> None:
         """Close open downtime intervals at the end of the run."""
         for api, since in list(self._api_down_since.items()):

@@ -1,0 +1,77 @@
+"""The deploy workflow: ``openstack overcloud node provision`` (bare metal through the Redfish emulator, by
+:mod:`fakes.baremetal`), ``openstack overcloud deploy`` (the Heat stack, then config-download: host_prep_tasks
+and the deploy steps 0-5 with their containers, every node at once).
+
+The world starts with no node up. A node comes up when Ironic reports it ``active``; the pacemaker cluster
+forms as controllers reach deploy step 1 (puppet's pacemaker profile, which the simulation does not execute).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from fakes.baremetal.fleet import redfish_fleet
+from fakes.baremetal.inventory import generate_nodes
+from fakes.baremetal.provisioning import start_provisioning
+from fakes.baremetal.roles import RoleDemand
+
+from .base import Failure, Simulation
+
+__all__ = ["DeploySimulation"]
+
+SEQUENCE = ("host_prep_tasks", "deploy_steps_tasks")
+
+
+class DeploySimulation(Simulation):
+    kind = "deploy"
+
+    def _initial_world_state(self) -> None:
+        for node in self.world.nodes.values():
+            node.up = False
+            for name in node.containers:
+                node.containers[name] = False
+        self.world.pcs_members.clear()
+        self.world.rebase()
+
+    def _workflow(self) -> Generator[Any, Any, None]:
+        self._initial_world_state()
+        yield from self._phase("overcloud node provision", self._provision())
+        if self.failures:
+            return
+        yield from self._phase("overcloud deploy: stack create", self._wait("deploy_stack"))
+        hosts = [n.name for r in self.target.roles for n in r.nodes]
+        yield from self._phase("overcloud deploy: config-download", self._deploy(hosts))
+
+    def _default_order(self) -> list[list[str]]:
+        return [[n.name for r in self.target.roles for n in r.nodes]]
+
+    def _provision(self) -> Generator[Any, Any, None]:
+        counts = {r.name: r.count for r in self.target.roles if r.count}
+        rng = self.rng_tree.child("baremetal").random()
+        specs = generate_nodes(counts, rng=rng, driver="redfish", hints=True)
+        fleet = redfish_fleet(self.env, specs, rng=rng)
+        demands = [RoleDemand.tripleo(role, count) for role, count in counts.items()]
+        conductor, done = start_provisioning(self.env, specs, demands, fleet.clients, rng=rng)
+        yield done
+        by_role: dict[str, list[Any]] = {}
+        for result in sorted(conductor.results.values(), key=lambda r: r.node):
+            by_role.setdefault(result.role or "", []).append(result)
+        for role in self.target.roles:
+            for node, result in zip(role.nodes, by_role.get(role.name, []), strict=False):
+                if result.failed:
+                    self.failures.append(Failure(result.finished_at, node.name, "provision", "-", result.node,
+                                                 result.last_error or result.provision_state))
+                else:
+                    self.world.set_node_up(node.name, True, self.env.now, f"provisioned as {result.node}")
+
+    def _deploy(self, hosts: list[str]) -> Generator[Any, Any, None]:
+        yield from self._steps_run(self._runner(hosts), self._roles_in(hosts), SEQUENCE)
+
+    def _start_containers(self, roles: Any, step: str) -> Generator[Any, Any, None]:
+        if step == "1":
+            for node in self.world.nodes.values():
+                if node.name in self.world.pcs_all and node.up:
+                    self.world.pcs_members.add(node.name)
+            self.world.refresh(self.env.now)
+        yield from super()._start_containers(roles, step)
