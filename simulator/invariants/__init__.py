@@ -11,6 +11,8 @@ causal trace (the roles, phases, steps and tasks that led to it) and what to fix
 
 from .context import KNOWN_FINDINGS, CheckContext, context_for
 from .model import Allowed, Invariant, InvariantError, TraceEntry, Violation
+from .layout import Layout, LayoutRole, ServiceCatalogue, catalogue_for, compose_plan
+from .operator import check_limit_order
 from .ordering import ORDERING
 from .placement import PLACEMENT
 from .report import ALL, Report, check_plan, invariant_named
@@ -24,10 +26,16 @@ __all__ = [
     "CheckContext",
     "Invariant",
     "InvariantError",
+    "Layout",
+    "LayoutRole",
     "Report",
+    "ServiceCatalogue",
     "TraceEntry",
     "Violation",
+    "catalogue_for",
+    "check_limit_order",
     "check_plan",
+    "compose_plan",
     "context_for",
     "invariant_named",
 ]

@@ -227,8 +227,8 @@ def _pacemaker_serial(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
                 batch = min(batch, role.count) if not everyone else batch
                 if (leaf.throttle == 1 or locked) and not everyone:
                     continue
-                if members < 2 or batch * 2 < members:
-                    continue
+                if members < 2 or batch * 2 < members or (batch == 1 and not everyone):
+                    continue  # one node at a time is the best a serial can do; even sizes are quorum-size's
                 yield Violation(
                     "pacemaker-stop-serial", f"{key} step {step} stops pacemaker on {batch} of {members} cluster "
                     f"node(s) at once (role {role.name}, update_serial {role.update_serial}"
