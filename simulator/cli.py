@@ -17,6 +17,7 @@ from fakes.heat import TemplateTree, fetch_release, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
 from reports import junit_xml
 
+from . import check
 from .plan import Plan
 from .planning import build_plan
 from .run import plan_for, run_scenario
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         if kind == "upgrade":
             u.add_argument("--simulate", action="store_true",
                            help="EXPERIMENTAL: run the partial virtual-time simulation and print its summary")
+    check.add_parser(sub)
     return parser
 
 
@@ -78,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_plan(args)
         if args.command in ("upgrade", "update", "deploy"):
             return _cmd_run(args)
+        if args.command == "check":
+            return check.run(args)
     except (TemplateError, TemplateSourceError) as exc:
         print(f"tripleo-sim: error: {exc}", file=sys.stderr)
         return 1

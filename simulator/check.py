@@ -1,0 +1,144 @@
+"""``tripleo-sim check``: placement and ordering invariants on a release (or a tree) and a bounded property
+search over role layouts of its service catalogue; ``--bugzoo`` applies every bug-zoo mutation in turn.
+
+Exit codes: 0 no violation, 1 bad input, 2 violations found (or a bug-zoo mutation MISSED).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from fakes.heat import TemplateTree, resolve_templates
+from fakes.heat.errors import TemplateError, TemplateSourceError
+
+from .invariants import ALL, InvariantError, Report, Violation, catalogue_for, check_plan, compose_plan, context_for
+from .invariants.bugzoo import load_zoo, run_zoo
+from .planning import build_plan
+
+__all__ = ["PROFILES", "add_parser", "run"]
+
+# property-search budget per profile: examples of random layouts
+PROFILES = {"dev": 25, "ci": 100, "deep": 1000}
+
+
+def add_parser(subparsers: Any) -> None:
+    c = subparsers.add_parser("check", help="run placement/ordering invariants and a bounded property search")
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--release", help="THT release from the package index (default: 18.0.0)")
+    g.add_argument("--templates", metavar="PATH", help="a local tripleo-heat-templates tree")
+    c.add_argument("-r", "--roles-data", metavar="FILE", help="roles_data.yaml (default: the tree's own)")
+    c.add_argument("-e", "--environment", metavar="FILE", action="append", default=[], help="environment file")
+    c.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per invariant)")
+    c.add_argument("--profile", choices=sorted(PROFILES), default="dev", help="property-search budget")
+    c.add_argument("--seed", type=int, default=0, help="seed of the property search")
+    c.add_argument("--bugzoo", action="store_true", help="apply every bug-zoo mutation and report catches")
+
+
+def _progress(msg: str) -> None:
+    print(f"... {msg}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (TemplateError, TemplateSourceError, InvariantError) as exc:
+        print(f"tripleo-sim: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    release = args.release or (None if args.templates else "18.0.0")
+    root = resolve_templates(release, args.templates, progress=_progress)
+    tree = TemplateTree.from_path(root, roles_data=args.roles_data)
+    _progress(f"evaluating {root}")
+    # without environments: the HA layout the bug zoo is written for (3 controllers, 2 computes)
+    plan = build_plan(root, environment_files=args.environment, tree=tree,
+                      parameters=None if args.environment else _counts(tree))
+    context = context_for(tree, args.environment)
+    if args.bugzoo:
+        results = run_zoo(plan, context, load_zoo())
+        for r in results:
+            print(r.line())
+        caught = sum(r.caught for r in results)
+        print(f"caught {caught}/{len(results)}")
+        _junit(args.junit, "bugzoo", [(r.mutation.name, None if r.caught else f"MISSED: {r.mutation.failure_class}")
+                                      for r in results])
+        return 0 if caught == len(results) else 2
+    report = check_plan(plan, context)
+    _print_report(report)
+    found = _search(tree, context, args, report)
+    cases = [(inv.name, "\n\n".join(v.render() for v in report.failures if v.invariant == inv.name) or None)
+             for inv in ALL]
+    cases.append(("property-search", "\n".join(found) or None))
+    _junit(args.junit, "tripleo-sim check", cases)
+    return 2 if report.failures or found else 0
+
+
+def _counts(tree: TemplateTree) -> dict[str, int]:
+    names = {r["name"] for r in tree.roles_data}
+    return {k: v for k, v in (("ControllerCount", 3), ("ComputeCount", 2)) if k[:-5] in names}
+
+
+def _print_report(report: Report) -> None:
+    print(f"release {report.release}: {len(report.checked)} invariants, {len(report.failures)} violation(s), "
+          f"{len(report.allowed)} allowed finding(s)")
+    for v in report.failures:
+        print(v.render())
+    for v in report.allowed:
+        print("allowed (documented finding): " + v.render().splitlines()[0])
+
+
+def _search(tree: TemplateTree, context: Any, args: argparse.Namespace, report: Report) -> list[str]:
+    """Bounded search over layouts (default splits, no network drops) for ordering/colocation violations
+    that the release's own layout does not show; prints the shrunk counterexample."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    from .strategies import role_layouts
+
+    catalogue = catalogue_for(tree, args.environment)
+    if "Controller" not in catalogue.default_networks or "Compute" not in catalogue.default_networks:
+        _progress("property search skipped: the roles_data has no Controller and Compute roles to split")
+        return []
+    layout_only = {"quorum-size", "pacemaker-colocation"}  # what free layouts break by construction
+
+    def bad(layout: Any) -> list[Violation]:
+        r = check_plan(compose_plan(catalogue, layout), context)
+        return [v for v in r.failures if v.invariant not in layout_only]
+
+    budget = PROFILES[args.profile]
+    _progress(f"property search: up to {budget} layouts (profile {args.profile}, seed {args.seed})")
+    try:
+        example = find(role_layouts(catalogue, pacemaker_on_splits=True), lambda lay: bool(bad(lay)),
+                       settings=settings(max_examples=budget, database=None, deadline=None, derandomize=False,
+                                         phases=[Phase.generate, Phase.shrink],
+                                         suppress_health_check=list(HealthCheck)),
+                       random=random.Random(args.seed))
+    except NoSuchExample:
+        print(f"property search: no violation in {budget} layouts")
+        return []
+    lines = ["property search: minimal counterexample layout", *("  " + x for x in example.describe().splitlines())]
+    lines += [v.render() for v in bad(example)]
+    print("\n".join(lines))
+    return lines
+
+
+def _junit(path: str | None, suite: str, cases: list[tuple[str, str | None]]) -> None:
+    if not path:
+        return
+    failures = sum(1 for _, f in cases if f)
+    out = [f'<?xml version="1.0" encoding="utf-8"?>',
+           f"<testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" failures=\"{failures}\" errors=\"0\">"]
+    for name, failure in cases:
+        out.append(f"  <testcase classname={quoteattr(suite)} name={quoteattr(name)}>")
+        if failure:
+            first = failure.splitlines()[0]
+            out.append(f"    <failure message={quoteattr(first)}>{escape(failure)}</failure>")
+        out.append("  </testcase>")
+    out.append("</testsuite>")
+    with open(path, "w") as fh:
+        fh.write("\n".join(out) + "\n")
