@@ -1,0 +1,107 @@
+"""pytest plugin (``pytest11`` entry point ``tripleo_sim``) for template authors.
+
+    pytest --tht ~/src/tripleo-heat-templates          # the built-in invariants run as test items
+    pytest --tht-release 18.0.0 tests/                 # tests use the plan of a release
+
+    def test_my_roles(tripleo_plan):                   # the evaluated Plan of --tht / --tht-release
+        assert "Database" in {r.name for r in tripleo_plan.roles}
+
+``--tht-roles FILE`` and ``--tht-env FILE`` (repeatable) choose roles_data and environments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .invariants import ALL, CheckContext, Invariant, check_plan, context_for
+from .plan import Plan
+
+__all__ = ["InvariantItem", "pytest_addoption", "pytest_collection_modifyitems", "tripleo_check_context",
+           "tripleo_plan"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("tripleo-sim", "tripleo-sim: check TripleO templates")
+    g.addoption("--tht", metavar="PATH", default=None, help="a tripleo-heat-templates tree: run the invariants")
+    g.addoption("--tht-release", metavar="V", default=None, help="a THT release from the package index")
+    g.addoption("--tht-roles", metavar="FILE", default=None, help="roles_data file (default: the tree's own)")
+    g.addoption("--tht-env", metavar="FILE", action="append", default=[], help="environment file (repeatable)")
+
+
+class _Source:
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self._built: tuple[Plan, CheckContext] | None = None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.config.getoption("--tht") or self.config.getoption("--tht-release"))
+
+    def get(self) -> tuple[Plan, CheckContext]:
+        if self._built is None:
+            from fakes.heat import TemplateTree, resolve_templates
+
+            from .planning import build_plan
+
+            path, release = self.config.getoption("--tht"), self.config.getoption("--tht-release")
+            if not (path or release):
+                raise pytest.UsageError("tripleo_plan needs --tht PATH or --tht-release V")
+            root = resolve_templates(release, path)
+            envs = self.config.getoption("--tht-env")
+            tree = TemplateTree.from_path(root, roles_data=self.config.getoption("--tht-roles"))
+            self._built = (build_plan(root, environment_files=envs, tree=tree), context_for(tree, envs))
+        return self._built
+
+
+_KEY = pytest.StashKey[_Source]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_KEY] = _Source(config)
+
+
+@pytest.fixture(scope="session")
+def tripleo_plan(request: pytest.FixtureRequest) -> Plan:
+    """The evaluated plan of ``--tht PATH`` or ``--tht-release V``."""
+    return request.config.stash[_KEY].get()[0]
+
+
+@pytest.fixture(scope="session")
+def tripleo_check_context(request: pytest.FixtureRequest) -> CheckContext:
+    """The invariants' context (ServiceNetMap, allow-list) of the same templates."""
+    return request.config.stash[_KEY].get()[1]
+
+
+class InvariantItem(pytest.Item):
+    """One built-in invariant over the ``--tht`` plan."""
+
+    def __init__(self, *, invariant: Invariant, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.invariant = invariant
+
+    def runtest(self) -> None:
+        plan, ctx = self.config.stash[_KEY].get()
+        report = check_plan(plan, ctx, invariants=(self.invariant,))
+        if report.failures:
+            raise _InvariantFailed("\n".join(v.render() for v in report.failures))
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
+        if isinstance(excinfo.value, _InvariantFailed):
+            return f"{self.invariant.name}: {self.invariant.rationale}\n{excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "tripleo-sim", None, f"invariant {self.invariant.name}"
+
+
+class _InvariantFailed(Exception):
+    pass
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--tht"):
+        return
+    for inv in ALL:
+        items.append(InvariantItem.from_parent(session, name=f"tht-invariant[{inv.name}]", invariant=inv))
