@@ -212,6 +212,12 @@ class OperatorUpgrade(RuleBasedStateMachine):
         size = data.draw(st.integers(min_value=1, max_value=min(cap, len(nodes))), label="batch size")
         self._upgrade(tuple(nodes[:size]))
 
+    @precondition(lambda self: hasattr(self, "pending") and not self.pending)
+    @rule()
+    def all_nodes_upgraded(self) -> None:
+        violations = check_limit_order(self.plan, self.batches, complete=True)
+        assert not violations, "\n".join(v.render() for v in violations)
+
     @invariant()
     def order_is_safe(self) -> None:
         if hasattr(self, "batches"):
