@@ -214,11 +214,15 @@ def _outputs(result: dict[str, Any], template: str) -> dict[str, Any]:
 OVERCLOUD_COUNTS = {"Controller": 1, "Compute": 1}
 
 
-def overcloud(root: Path) -> dict[str, Any]:
-    """Parameters for the whole rendered overcloud.yaml: the placeholders, what tripleoclient sets (its
-    ctlplane attributes as it reads them from the undercloud's network), one node per counted role."""
+def overcloud(root: Path, environment_files: list[str]) -> dict[str, Any]:
+    """Parameters for the whole rendered overcloud.yaml: the placeholders (except for what the environment
+    files already give), what tripleoclient sets (its ctlplane attributes as it reads them from the
+    undercloud's network), one node per counted role."""
     cidr, vip = NETWORKS["ctlplane"]
-    params = placeholders(root)
+    given: set[str] = set()
+    for env in environment_files:
+        given |= set((_load(root / env) or {}).get("parameter_defaults") or {})
+    params = {k: v for k, v in placeholders(root).items() if k not in given}
     params.update(CLIENT)
     params.update({
         "CtlplaneNetworkAttributes": {

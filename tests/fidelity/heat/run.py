@@ -245,14 +245,15 @@ def overcloud_environment(release: str) -> list[str]:
         else list(ENVIRONMENT)
 
 
-def compare_overcloud(release: str, tree: Path, root: Path, oracle: Oracle, workdir: Path) -> compare.Report:
+def compare_overcloud(release: str, tree: Path, root: Path, oracle: Oracle, workdir: Path,
+                      write_params: bool) -> compare.Report:
     """The whole overcloud.yaml stack (1 controller, 1 compute, deployed servers): RoleData per role."""
-    path = DATA / release / "overcloud-params.json"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(params_mod.overcloud(root), indent=1, sort_keys=True) + "\n")
-    parameters = json.loads(path.read_text())
     environment = overcloud_environment(release)
+    path = DATA / release / "overcloud-params.json"
+    if not path.is_file() or write_params:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(params_mod.overcloud(root, environment), indent=1, sort_keys=True) + "\n")
+    parameters = json.loads(path.read_text())
     result = oracle.results(["overcloud.yaml"], parameters, environment)["overcloud.yaml"]
     report = compare.Report(f"{release} overcloud.yaml")
     log(f"real Heat {release}: overcloud.yaml: {result['status']} in {result.get('seconds', 0):.0f} s")
@@ -335,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                 write_subset({**results, **{t: r for t, (_p, r) in chains.items()}}, release,
                              {t: params_mod.role_chain(root, role) for t, role in subset.ROLE_CHAINS.items()})
             if args.overcloud:
-                overcloud_report = compare_overcloud(release, tree, root, oracle, workdir)
+                overcloud_report = compare_overcloud(release, tree, root, oracle, workdir, args.write_params)
                 for line in overcloud_report.lines():
                     log(line)
                 reports.append(overcloud_report.to_json())
