@@ -16,10 +16,9 @@ from .results import Effects, ModuleCall
 from .tasks import Block, Task
 from .templating import Templar
 
-__all__ = ["HostState", "Outcome", "PlayContext", "Scope", "execute"]
+__all__ = ["HostState", "Outcome", "PlayContext", "Scope", "execute", "meta_condition"]
 
 OMIT = "__omit_place_holder__"
-_META = "meta"
 
 
 @dataclass
@@ -29,7 +28,6 @@ class HostState:
     name: str
     inventory_vars: Mapping[str, Any]
     facts: dict[str, Any] = field(default_factory=dict)
-    ended: bool = False  # meta: end_host / end_play
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,20 @@ class Scope:
     options: Mapping[str, Any] = field(default_factory=dict)
     rescuable: bool = False
     role: str | None = None
+    # -1 outside a rescue section; 0 directly in one; n > 0 in a block nested n deep inside one
+    rescue_depth: int = -1
 
-    def enter(self, node: Block | Task, *, inherit_when: bool = True, rescuable: bool | None = None) -> Scope:
+    def enter(
+        self,
+        node: Block | Task,
+        *,
+        inherit_when: bool = True,
+        rescuable: bool | None = None,
+        rescue_depth: int | None = None,
+    ) -> Scope:
+        if rescue_depth is None:
+            nested = isinstance(node, Block) and self.rescue_depth >= 0
+            rescue_depth = self.rescue_depth + 1 if nested else self.rescue_depth
         when = self.when
         if inherit_when:
             when = when + tuple((c, f"{node.path}.when[{i}]") for i, c in enumerate(node.when))
@@ -54,6 +64,7 @@ class Scope:
             options={**self.options, **node.options},
             rescuable=self.rescuable if rescuable is None else rescuable,
             role=self.role,
+            rescue_depth=rescue_depth,
         )
 
 
@@ -178,7 +189,6 @@ class Outcome:
     error: AnsibleSimError | None = None
     calls: list[ModuleCall] = field(default_factory=list)
     includes: list[Mapping[str, Any]] = field(default_factory=list)  # per-item vars of an include task
-    end: str | None = None  # meta end_host / end_play
 
 
 def execute(
@@ -284,8 +294,6 @@ def _one(
         raise pending
     if task.include is not None:
         return Outcome("ok", {"changed": False, "include": task.include.target}, includes=[{}])
-    if task.action == _META:
-        return _meta(task)
     return _run_with_retries(task, host, scope, ctx, variables)
 
 
@@ -301,11 +309,13 @@ def _skip(condition: Any) -> Outcome:
     )
 
 
-def _meta(task: Task) -> Outcome:
-    what = str(task.args.get("_raw_params", "")).strip()
-    if what in ("end_host", "end_play"):
-        return Outcome("ok", {"changed": False}, end=what)
-    return Outcome("ok", {"changed": False})
+def meta_condition(task: Task, host: HostState, scope: Scope, ctx: PlayContext) -> bool:
+    """The inherited and own ``when`` of a ``meta`` task for one host."""
+    variables = ctx.variables(host, scope, task, {})
+    for condition, where in scope.when:
+        if not ctx.templar.condition(condition, variables, where):
+            return False
+    return ctx.templar.all_true(task.when, variables, f"{task.path}.when")
 
 
 def _run_with_retries(

@@ -9,7 +9,7 @@ what ran accumulate in Ansible's callback order.  :meth:`Runner.run` drains it.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import AnsibleSimError, IncludeError
@@ -18,7 +18,7 @@ from .loader import Loader
 from .play import Play
 from .results import Effects, HostTask, Record, canned_result
 from .roles import role_tasks
-from .runtime import HostState, Outcome, PlayContext, Scope, execute
+from .runtime import HostState, Outcome, PlayContext, Scope, execute, meta_condition
 from .tags import TagSelection
 from .tasks import Block, Node, Task, parse_tasks
 from .templating import Templar
@@ -87,6 +87,8 @@ class Runner:
                 yield from run.execute()
                 batch_failed = [h for h in batch if h in self.dead]
                 tqm_failed = len(batch_failed)
+                if run.end_play:
+                    break
                 if run.break_play or len(batch) == tqm_failed - previously_failed:
                     stop = True
                     break
@@ -116,7 +118,8 @@ class _PlayRun:
         self.index = index
         self.batch = batch
         self.break_play = False
-        self.tqm_failed: list[str] = []
+        self.end_play = False
+        self.ended: set[str] = set()
         all_hosts = runner.inventory.play_hosts(play.hosts, runner.limit)
         live = [h for h in batch if h not in runner.dead]
         magic = {
@@ -163,8 +166,8 @@ class _PlayRun:
         running = list(hosts)
         failed: list[str] = []
         for node in nodes:
-            running = [h for h in running if not self.r.hosts[h].ended]
-            if not running or self.break_play:
+            running = [h for h in running if h not in self.ended]
+            if not running or self.break_play or self.end_play:
                 break
             newly = yield from self._node(node, running, scope, origin)
             if newly:
@@ -183,10 +186,10 @@ class _PlayRun:
         inner = scope.enter(node, rescuable=scope.rescuable or has_rescue or has_always)
         failed = yield from self._seq(node.block, hosts, inner, origin)
         if has_rescue and failed and not self.break_play:
-            rescue_scope = scope.enter(node, rescuable=scope.rescuable or has_always)
+            rescue_scope = scope.enter(node, rescuable=scope.rescuable or has_always, rescue_depth=0)
             failed = yield from self._seq(node.rescue, failed, rescue_scope, origin)
         if has_always and not self.break_play:
-            entered = [h for h in hosts if not self.r.hosts[h].ended]
+            entered = [h for h in hosts if h not in self.ended]
             always_failed = yield from self._seq(node.always, entered, scope.enter(node), origin)
             failed = [h for h in hosts if h in failed or h in always_failed]
         if failed and not scope.rescuable:
@@ -217,6 +220,9 @@ class _PlayRun:
         tscope = scope.enter(task, inherit_when=False)
         if not self.r.tags.should_run(tscope.tags):
             return []
+        if task.action == "meta":
+            self._meta(task, hosts, tscope)
+            return []
         run_once = bool(tscope.options.get("run_once"))
         targets = hosts[:1] if run_once else hosts
         wave = self.r.next_wave()
@@ -245,11 +251,6 @@ class _PlayRun:
         failed = [h for h, o in outcomes.items() if o.status == "failed" and not o.ignored]
         if run_once and failed:
             failed = list(hosts)
-        for host, outcome in outcomes.items():
-            if outcome.end is not None:
-                ended = hosts if outcome.end == "end_play" else [host]
-                for h in ended:
-                    self.r.hosts[h].ended = True
         if task.include is not None:
             more = yield from self._dynamic_include(task, outcomes, scope, origin)
             failed += [h for h in more if h not in failed]
@@ -260,6 +261,48 @@ class _PlayRun:
             self._fail(failed)
         self._check_max_fail(hosts)
         return failed
+
+    def _meta(self, task: Task, hosts: list[str], scope: Scope) -> None:
+        """``meta``: ansible-core reports only a skipped result (when its condition is false), never ok.
+        ``end_host`` ends the host's play; ``end_play`` (evaluated once, on the first host) ends the play for
+        every host and batch.  Other meta actions are no-ops here."""
+        what = str(task.args.get("_raw_params", "")).strip()
+        if what not in ("end_host", "end_play"):
+            return
+        for host in hosts[:1] if what == "end_play" else hosts:
+            try:
+                true = meta_condition(task, self.r.hosts[host], scope, self.ctx)
+            except AnsibleSimError as exc:
+                self._record(host, task, scope, Outcome("failed", {"failed": True, "msg": str(exc)}, error=exc))
+                self._fail([host])
+                continue
+            if not true:
+                self._record(host, task, scope, Outcome("skipped", {"skipped": True, "changed": False}))
+                continue
+            ending = [host] if what == "end_host" else list(hosts)
+            self.ended.update(ending)
+            if scope.rescue_depth > 0:
+                # ansible-core: ending a host from a block nested in a rescue leaves its failure in place
+                self._fail(ending)
+            if what == "end_play":
+                self.end_play = True
+
+    def _record(self, host: str, task: Task, scope: Scope, outcome: Outcome) -> None:
+        name = f"{scope.role} : {task.display_name}" if scope.role else task.display_name
+        error = str(outcome.error) if outcome.error else None
+        self.r.records.append(
+            Record(
+                host,
+                name,
+                task.path,
+                task.action,
+                outcome.status,
+                outcome.ignored,
+                error,
+                tuple(outcome.calls),
+                outcome.result,
+            )
+        )
 
     def _check_max_fail(self, hosts: list[str]) -> None:
         mfp = self.play.max_fail_percentage
@@ -297,9 +340,7 @@ class _PlayRun:
             raise IncludeError(task.path, f"cannot import: {exc}") from exc
         inner = scope.enter(task)
         if role_scope is not None:
-            inner = Scope(
-                inner.when, inner.tags, (*role_scope.vars, *inner.vars), inner.options, inner.rescuable, role_scope.role
-            )
+            inner = replace(inner, vars=(*role_scope.vars, *inner.vars), role=role_scope.role)
         return (yield from self._seq(nodes, hosts, inner, path))
 
     def _dynamic_include(self, task: Task, outcomes: Mapping[str, Outcome], scope: Scope, origin: str | None) -> Steps:
@@ -332,23 +373,10 @@ class _PlayRun:
                 continue
             # Included tasks inherit from the blocks around the include, not from the include task itself
             # (ansible-core: a non-static parent defers to the grandparent); its vars and loop var apply.
-            inner = Scope(
-                scope.when,
-                scope.tags,
-                (*scope.vars, dict(task.vars), dict(local)),
-                scope.options,
-                scope.rescuable,
-                scope.role,
-            )
+            depth = scope.rescue_depth + 1 if scope.rescue_depth >= 0 else -1
+            inner = replace(scope, vars=(*scope.vars, dict(task.vars), dict(local)), rescue_depth=depth)
             if role_scope is not None:
-                inner = Scope(
-                    inner.when,
-                    inner.tags,
-                    (*role_scope.vars, *inner.vars),
-                    inner.options,
-                    inner.rescuable,
-                    role_scope.role,
-                )
+                inner = replace(inner, vars=(*role_scope.vars, *inner.vars), role=role_scope.role)
             newly = yield from self._seq(nodes, members, inner, path if role_scope is None else origin)
             failed += [h for h in newly if h not in failed]
         return failed

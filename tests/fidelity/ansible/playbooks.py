@@ -34,7 +34,14 @@ CONDITIONS = (
     "true",
     "false",
 )
-LOOP_CONDITIONS = ("item == 2", "item != 1", "item|int > 1")
+LOOP_CONDITIONS = (
+    "item == 2",
+    "item != 1",
+    "item|int > 1",
+    "idx is defined and idx == 0",
+    "item.key is defined and item.key == 'a'",
+)
+DICT_LOOPS = ({"a": 1, "b": 2}, {}, "{{ {'a': step} }}")
 LOOPS = ([1, 2, 3], [], [2], "{{ groups['Controller'] }}", "{{ [1, 2] | union([3]) }}")
 ROLE_CALLS = (
     ("tripleo_container_tag", "main"),
@@ -73,7 +80,7 @@ class _Names:
 
 @st.composite
 def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[str, Any]:
-    kinds = ("command", "shell", "stat", "debug", "set_fact", "fail", "systemd", "role")
+    kinds = ("command", "shell", "stat", "debug", "set_fact", "fail", "systemd", "role", "meta", "assert")
     kind = draw(st.sampled_from((*kinds, "include", "import") if files else kinds))
     task: dict[str, Any] = {"name": names()}
     if kind in ("command", "shell"):
@@ -93,6 +100,11 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
                 ("inventory_hostname == 'controller-1'", "inventory_hostname == 'compute-0'", "step|int == 2")
             )
         )
+    elif kind == "meta":
+        task["meta"] = draw(st.sampled_from(("end_host", "noop", "end_play")))
+        task["when"] = draw(st.sampled_from(("inventory_hostname == 'controller-1'", "step|int == 2", "false")))
+    elif kind == "assert":
+        task["assert"] = {"that": draw(st.lists(st.sampled_from(CONDITIONS[:12]), min_size=1, max_size=2))}
     elif kind == "systemd":
         task["systemd"] = {"name": "tripleo_{{ inventory_hostname_short }}", "state": "stopped"}
     elif kind == "role":
@@ -103,11 +115,16 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
         kind = "import" if how == "import_role" else "include"
     elif kind == "include":
         task["include_tasks"] = draw(st.sampled_from(files))
+        if draw(st.booleans()):
+            task["vars"] = {"marker": draw(st.sampled_from(("from-include", "{{ inventory_hostname }}")))}
     else:
         task["import_tasks"] = draw(st.sampled_from(files))
     in_loop = False
-    if kind not in ("import",) and draw(st.integers(0, 4)) == 0:
-        task[draw(st.sampled_from(("loop", "with_items")))] = draw(st.sampled_from(LOOPS))
+    if kind not in ("import", "meta") and draw(st.integers(0, 4)) == 0:
+        loop_kind = draw(st.sampled_from(("loop", "with_items", "with_dict")))
+        task[loop_kind] = draw(st.sampled_from(DICT_LOOPS if loop_kind == "with_dict" else LOOPS))
+        if loop_kind != "with_dict" and draw(st.booleans()):
+            task["loop_control"] = {"index_var": "idx"}
         in_loop = True
     if "when" not in task and draw(st.integers(0, 2)) == 0:
         task["when"] = draw(conditions(in_loop))
@@ -124,6 +141,8 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
             task["delegate_to"] = "{{ groups['all'][0] }}"
     if kind not in ("import", "include") and draw(st.integers(0, 5)) == 0:
         task["ignore_errors"] = True
+    if kind not in ("import", "include", "meta") and draw(st.integers(0, 8)) == 0:
+        task["become"] = True
     if kind not in ("import", "include") and draw(st.integers(0, 8)) == 0:
         task["run_once"] = True
     if draw(st.integers(0, 4)) == 0:
@@ -149,6 +168,10 @@ def task_list(draw: st.DrawFn, names: _Names, files: tuple[str, ...], depth: int
                 block["tags"] = [draw(st.sampled_from(("t1", "t2", "never", "always")))]
             if draw(st.integers(0, 6)) == 0:
                 block["ignore_errors"] = True
+            if draw(st.integers(0, 8)) == 0:
+                block["any_errors_fatal"] = True
+            if draw(st.integers(0, 8)) == 0:
+                block["run_once"] = True
             out.append(block)
         else:
             out.append(draw(module_task(names, files)))
@@ -161,19 +184,20 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     n_controllers = draw(st.integers(1, 3))
     groups = {"Controller": list(HOSTS[:n_controllers]), "Compute": [HOSTS[3]] if draw(st.booleans()) else []}
     files: dict[str, Any] = {}
-    file_names = tuple(f"inc{i}.yml" for i in range(draw(st.integers(0, 2))))
-    for name in file_names:
-        files[name] = draw(task_list(_Names(name.split(".")[0] + "_"), (), 1, 3))
+    file_names = tuple(f"inc{i}.yml" for i in range(draw(st.integers(0, 3))))
+    for index, name in enumerate(file_names):
+        # a file may include the ones before it (nested includes, no cycles)
+        files[name] = draw(task_list(_Names(name.split(".")[0] + "_"), file_names[:index], 1, 3))
     names = _Names("t")
     plays = []
-    for _ in range(draw(st.integers(1, 2))):
+    for _ in range(draw(st.integers(1, 3))):
         play: dict[str, Any] = {
             "hosts": draw(st.sampled_from(("all", "Controller", "Controller:Compute", "all:!controller-0"))),
             "gather_facts": False,
-            "tasks": draw(task_list(names, file_names)),
+            "tasks": draw(task_list(names, file_names, 0, 7)),
         }
         if draw(st.integers(0, 3)) == 0:
-            play["serial"] = draw(st.sampled_from((1, 2, "50%", [1, 2], "34%")))
+            play["serial"] = draw(st.sampled_from((1, 2, "50%", [1, 2], "34%", [1, "50%"], 0)))
         if draw(st.integers(0, 5)) == 0:
             play["any_errors_fatal"] = True
         if draw(st.integers(0, 6)) == 0:
