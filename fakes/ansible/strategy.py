@@ -8,11 +8,12 @@ what ran accumulate in Ansible's callback order.  :meth:`Runner.run` drains it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .errors import AnsibleSimError, IncludeError
+from .errors import AnsibleSimError, IncludeError, TemplateFailure, UndefinedVariable
 from .hosts import Inventory, serial_batches
 from .loader import Loader
 from .play import Play
@@ -21,11 +22,12 @@ from .roles import role_tasks
 from .runtime import HostState, Outcome, PlayContext, Scope, execute, meta_condition
 from .tags import TagSelection
 from .tasks import Block, Node, Task, parse_tasks
-from .templating import Templar
+from .templating import Templar, is_template
 
 __all__ = ["RunResult", "Runner"]
 
 Steps = Generator[HostTask, None, list[str]]
+_EXPRESSIONS = re.compile(r"(\{\{.*?\}\})", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class _PlayRun:
         targets = hosts[:1] if run_once else hosts
         wave = self.r.next_wave()
         outcomes: dict[str, Outcome] = {}
-        name = f"{scope.role} : {task.display_name}" if scope.role else task.display_name
+        name = self._display_name(task, hosts[0], tscope)
         for host in targets:
             yield HostTask(host, name, task.path, task.action, wave, self.index)
             outcome = execute(task, self.r.hosts[host], tscope, self.ctx)
@@ -287,8 +289,28 @@ class _PlayRun:
             if what == "end_play":
                 self.end_play = True
 
+    def _display_name(self, task: Task, first_host: str, scope: Scope) -> str:
+        """The task name ansible-core 2.19 reports: templated once, with the first host's variables (no loop
+        variable); an undefined variable shows as ``<< error 1 - 'x' is undefined >>``."""
+        name = task.display_name
+        if is_template(name):
+            variables = self.ctx.variables(self.r.hosts[first_host], scope, task, {})
+            parts = []
+            for part in _EXPRESSIONS.split(name):
+                if not _EXPRESSIONS.fullmatch(part):
+                    parts.append(part)
+                    continue
+                try:
+                    parts.append(str(self.r.templar.render(part, variables, f"{task.path}.name")))
+                except UndefinedVariable as exc:
+                    parts.append(f"<< error 1 - {exc.detail} >>")
+                except TemplateFailure as exc:
+                    parts.append(f"<< error 1 - {exc.reason} >>")
+            name = "".join(parts)
+        return f"{scope.role} : {name}" if scope.role else name
+
     def _record(self, host: str, task: Task, scope: Scope, outcome: Outcome) -> None:
-        name = f"{scope.role} : {task.display_name}" if scope.role else task.display_name
+        name = self._display_name(task, host, scope)
         error = str(outcome.error) if outcome.error else None
         self.r.records.append(
             Record(

@@ -318,9 +318,9 @@ def test_include_tasks_loop_and_import_tasks(tmp_path: Path) -> None:
     )
     assert [(n, s) for _, n, s in result.sequence()] == [
         ("inc", "ok"),
-        ("in {{ item }}", "ok"),
+        ("in 1", "ok"),
         ("inner", "ok"),
-        ("in {{ item }}", "ok"),
+        ("in 2", "ok"),
         ("inner", "ok"),
     ]
 

@@ -83,6 +83,8 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
     kinds = ("command", "shell", "stat", "debug", "set_fact", "fail", "systemd", "role", "meta", "assert")
     kind = draw(st.sampled_from((*kinds, "include", "import") if files else kinds))
     task: dict[str, Any] = {"name": names()}
+    if draw(st.integers(0, 6)) == 0:
+        task["name"] += draw(st.sampled_from((" {{ inventory_hostname }}", " {{ item }}", " {{ step }}", " {{ nope }}")))
     if kind in ("command", "shell"):
         task[kind] = "echo {{ inventory_hostname }}"
     elif kind == "stat":
