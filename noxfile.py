@@ -14,7 +14,7 @@ PYTHON = "3.11"
 def tests(session: nox.Session) -> None:
     """Unit, integration (real THT releases, cached per user) and fast fidelity subsets."""
     session.install(".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
 
 
 @nox.session(python=PYTHON)

@@ -7,8 +7,8 @@ Exit codes: 0 no violation, 1 bad input, 2 violations found (or a bug-zoo mutati
 from __future__ import annotations
 
 import argparse
-import random
 import sys
+from random import Random
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -117,7 +117,7 @@ def _search(tree: TemplateTree, context: Any, args: argparse.Namespace, report: 
                        settings=settings(max_examples=budget, database=None, deadline=None, derandomize=False,
                                          phases=[Phase.generate, Phase.shrink],
                                          suppress_health_check=list(HealthCheck)),
-                       random=random.Random(args.seed))
+                       random=Random(args.seed))
     except NoSuchExample:
         print(f"property search: no violation in {budget} layouts")
         return []
@@ -131,7 +131,7 @@ def _junit(path: str | None, suite: str, cases: list[tuple[str, str | None]]) ->
     if not path:
         return
     failures = sum(1 for _, f in cases if f)
-    out = [f'<?xml version="1.0" encoding="utf-8"?>',
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
            f"<testsuite name={quoteattr(suite)} tests=\"{len(cases)}\" failures=\"{failures}\" errors=\"0\">"]
     for name, failure in cases:
         out.append(f"  <testcase classname={quoteattr(suite)} name={quoteattr(name)}>")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -109,13 +110,14 @@ def _common(catalogue: ServiceCatalogue, service: str) -> bool:
 
 def _common_set(catalogue: ServiceCatalogue) -> frozenset[str]:
     key = ("<common>",)
-    hit = catalogue._roles.get(key)
+    memo: dict[Any, Any] = catalogue._roles  # the catalogue's per-instance memo, shared with layout.py
+    hit = memo.get(key)
     if hit is None:
         # a service is common when the Compute role (the smallest default role with services) also runs it
         hit = frozenset(s for s in catalogue.order if catalogue.home_role[s] != "Compute"
                         and s in _default_services(catalogue, "Compute"))
-        catalogue._roles[key] = hit  # type: ignore[assignment]
-    return hit  # type: ignore[return-value]
+        memo[key] = hit
+    return frozenset(hit)
 
 
 def _default_services(catalogue: ServiceCatalogue, role: str) -> frozenset[str]:

@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from fakes.heat import fetch_release
+
+# Hypothesis profiles: `dev` (default, quick), `ci` (what nox -s tests uses: derandomized, no deadline on a
+# loaded 2-core machine), `deep` (long searches). Select with HYPOTHESIS_PROFILE=<name>.
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("deep", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ causal trace (the roles, phases, steps and tasks that led to it) and what to fix
 """
 
 from .context import KNOWN_FINDINGS, CheckContext, context_for
-from .model import Allowed, Invariant, InvariantError, TraceEntry, Violation
 from .layout import Layout, LayoutRole, ServiceCatalogue, catalogue_for, compose_plan
+from .model import Allowed, Invariant, InvariantError, TraceEntry, Violation
 from .operator import check_limit_order
 from .ordering import ORDERING
 from .placement import PLACEMENT

@@ -77,7 +77,7 @@ def load_mutation(path: str | Path, text: str | None = None) -> Mutation:
     except InvariantError as exc:
         raise InvariantError(file, "expect", exc.expected, exc.found) from None
     changes = data.get("changes")
-    _need(isinstance(changes, list) and changes, file, "changes", "a non-empty list of changes", changes)
+    _need(isinstance(changes, list) and bool(changes), file, "changes", "a non-empty list of changes", changes)
     for i, ch in enumerate(changes):
         where = f"changes[{i}]"
         _need(isinstance(ch, dict) and ch.get("op") in _OPS, file, f"{where}.op", " | ".join(_OPS),

@@ -80,7 +80,7 @@ def catalogue_for(tree: TemplateTree, environment_files: Iterable[str | os.PathL
     for rd in tree.roles_data:
         name = rd["name"]
         networks = rd.get("networks") or ()
-        nets[name] = tuple(str(n) for n in (networks if not isinstance(networks, Mapping) else networks))
+        nets[name] = tuple(str(n) for n in networks)  # a list of names or a mapping keyed by them
         chain = stack.resource(f"{name}ServiceChain").nested()
         entries = [e for e in chain.attr("ServiceChain", "role_data", []) or ()
                    if isinstance(e, Mapping) and isinstance(e.get("service_name"), str)]

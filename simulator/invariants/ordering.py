@@ -95,7 +95,7 @@ def _stopped_restarted(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
         converged = _converged_units(role)
         for key in (*UPGRADE_KEYS, *_CONVERGED):
             seq = positions(role, key)
-            for i, (pos, step, leaf) in enumerate(seq):
+            for i, (_pos, step, leaf) in enumerate(seq):
                 for unit in _stops(leaf):
                     later = [(u, k) for _, _, lf in seq[i:] for u, k in _starts(lf)]
                     if any(u == unit for u, _ in later):
@@ -193,7 +193,7 @@ def _fact_before_set(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
                     if any(p < pos for p, _, _ in sets[fact]) or (leaf.task.index, fact) in reported:
                         continue
                     reported.add((leaf.task.index, fact))
-                    p2, s2, l2 = min(sets[fact], key=lambda x: x[0])
+                    _p2, s2, l2 = min(sets[fact], key=lambda x: x[0])
                     yield Violation(
                         "fact-before-set", f"{leaf.name!r} on role {role.name} reads {fact} at {key} step {step}, "
                         f"but {fact} is first set at step {s2}", f"set {fact} in step {step} or earlier (or move "

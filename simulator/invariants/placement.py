@@ -87,7 +87,7 @@ def _networks(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
                         f"{role.name}:{service}:{key}")
 
 
-def _role_leaves(role: Role):  # type: ignore[no-untyped-def]
+def _role_leaves(role: Role):
     seen = set()
     for key, steps in role.tasks.items():
         for step, tasks in steps.items():

@@ -33,7 +33,7 @@ def test_every_bugzoo_mutation_is_caught_by_its_invariant(real, release):
 
 
 def test_mutation_does_not_touch_the_plan(real):
-    _, plan, ctx = real("18.0.0")
+    _, plan, _ctx = real("18.0.0")
     before = plan.to_json()
     for m in load_zoo():
         apply_mutation(plan, m)
@@ -48,7 +48,8 @@ def test_malformed_bugzoo_file_names_file_key_expected_found(tmp_path):
         load_mutation(bad)
     assert str(exc.value).startswith(f"{bad}: changes[0].op: expected add_task | remove_task")
     assert "found 'rename_task'" in str(exc.value)
-    bad.write_text("name: x\nfailure_class: y\nexpect: no-such\nrole: C\nkey: k\nchanges: [{op: remove_task, task: a}]\n")
+    bad.write_text("name: x\nfailure_class: y\nexpect: no-such\nrole: C\nkey: k\n"
+                   "changes: [{op: remove_task, task: a}]\n")
     with pytest.raises(InvariantError, match="expect: expected one of api-companions"):
         load_mutation(bad)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 pytest_plugins = ["pytester"]
+# The plugin is loaded through its pytest11 entry point (pyproject.toml), as template authors get it.
 
 
 def test_tht_runs_invariants_as_items_and_fixture_gives_the_plan(real, pytester):
@@ -10,14 +11,14 @@ def test_tht_runs_invariants_as_items_and_fixture_gives_the_plan(real, pytester)
             assert tripleo_plan.release == "18.0.0"
             assert "Controller" in {r.name for r in tripleo_plan.roles}
     """)
-    result = pytester.runpytest("-p", "simulator.pytest_plugin", "--tht", str(root), "-v")
+    result = pytester.runpytest("--tht", str(root), "-v")
     result.assert_outcomes(passed=14)
     result.stdout.fnmatch_lines(["*test_roles PASSED*", "*tht-invariant?never-run-step? PASSED*"])
 
 
 def test_fixture_without_templates_is_a_usage_error(pytester):
     pytester.makepyfile(test_user="def test_x(tripleo_plan):\n    pass\n")
-    result = pytester.runpytest("-p", "simulator.pytest_plugin")
+    result = pytester.runpytest()
     result.stdout.fnmatch_lines(["*needs --tht PATH or --tht-release V*"])
     assert result.ret != 0
 
@@ -26,7 +27,7 @@ def test_invariant_item_fails_with_the_trace(real, pytester, tmp_path):
     root = real("18.0.0")[0].root
     env = tmp_path / "two-controllers.yaml"
     env.write_text("parameter_defaults:\n  ControllerCount: 2\n")
-    result = pytester.runpytest("-p", "simulator.pytest_plugin", "--tht", str(root), "--tht-env", str(env),
+    result = pytester.runpytest("--tht", str(root), "--tht-env", str(env),
                                 "-k", "quorum")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*quorum-size*", "*runs on 2 node(s)*", "*fix: run pacemaker on 1 or an odd*"])

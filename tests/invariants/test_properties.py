@@ -61,7 +61,8 @@ def test_planted_violation_shrinks_to_a_small_layout(catalogue_18, real):
                                   _roles={})
 
     def violated(layout):
-        return any(v.invariant == "bootstrap-colocation" for v in check_plan(compose_plan(planted, layout), ctx).failures)
+        failures = check_plan(compose_plan(planted, layout), ctx).failures
+        return any(v.invariant == "bootstrap-colocation" for v in failures)
 
     example = find(role_layouts(planted), violated, random=random.Random(7),
                    settings=settings(max_examples=300, database=None, deadline=None,
