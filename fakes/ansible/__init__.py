@@ -1,6 +1,8 @@
 """Ansible semantics for simulated hosts: parse THT task lists, evaluate conditions with ansible-core's own
 jinja2 filters/tests in a sandbox, run plays with Ansible's strategies, and map modules to world effects."""
 
+from .coverage import CoverageRow, module_coverage
+from .effects import Effect, classify, is_modelled, recording_effects
 from .errors import (
     AnsibleSimError,
     BrokenConditional,
@@ -25,7 +27,9 @@ __all__ = [
     "AnsibleSimError",
     "Block",
     "BrokenConditional",
+    "CoverageRow",
     "DirectoryLoader",
+    "Effect",
     "Effects",
     "HostTask",
     "Include",
@@ -47,9 +51,13 @@ __all__ = [
     "TemplateFailure",
     "UndefinedVariable",
     "canned_result",
+    "classify",
+    "is_modelled",
+    "module_coverage",
     "ocata_step",
     "parse_playbook",
     "parse_tasks",
+    "recording_effects",
     "serial_batches",
     "split_patterns",
 ]

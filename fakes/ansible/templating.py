@@ -169,9 +169,12 @@ class Templar:
     One instance caches compiled templates by source text; it holds no per-run state and may be shared.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, filters: Mapping[str, Any] | None = None, tests: Mapping[str, Any] | None = None) -> None:
+        """``filters``/``tests`` add plugins beyond ansible-core's (e.g. tripleo-ansible's filters)."""
         env = _Environment(undefined=_Undefined, extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
         _load_plugins(env)
+        env.filters.update({k: _propagate_undefined(v) for k, v in (filters or {}).items()})
+        env.tests.update({k: _propagate_undefined(v) for k, v in (tests or {}).items()})
         env.globals["omit"] = "__omit_place_holder__"
         for name in ("lookup", "query", "q"):
             env.globals[name] = _lookup_unavailable

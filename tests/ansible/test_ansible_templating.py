@@ -103,3 +103,10 @@ def test_native_rendering(templar: Templar) -> None:
     assert templar.render({"a": ["{{ container_cli }}"], "b": 3}, VARS, "w") == {"a": ["podman"], "b": 3}
     assert templar.render("{{ not_defined | default('x') }}", VARS, "w") == "x"
     assert templar.render("{{ {'a': 1} | combine({'b': 2}) | dict2items | length }}", VARS, "w") == 2
+
+
+def test_extra_filters_and_tests() -> None:
+    templar = Templar(filters={"shout": lambda s: s.upper()}, tests={"loud": lambda s: s.isupper()})
+    assert templar.render("{{ 'a' | shout }}", {}, "w") == "A"
+    assert templar.condition("'A' is loud", {}, "w") is True
+    assert templar.condition("(nope | shout) is defined", {}, "w") is False
