@@ -14,8 +14,8 @@ __all__ = [
     "TRIPLEO_FILTERS",
     "LegacyConditionalTemplar",
     "container_exec_cmd",
-    "install",
     "recursive_get_key_from_dict",
+    "tripleo_templar",
 ]
 
 
@@ -47,10 +47,10 @@ def recursive_get_key_from_dict(data: Mapping[str, Any], key: str) -> list[Any]:
 TRIPLEO_FILTERS = {"container_exec_cmd": container_exec_cmd, "recursive_get_key_from_dict": recursive_get_key_from_dict}
 
 
-def install(templar: Templar) -> Templar:
-    """Make tripleo-ansible's filters available to ``templar`` (as tripleo-ansible's plugin path does)."""
-    templar._env.filters.update(TRIPLEO_FILTERS)
-    return templar
+def tripleo_templar() -> LegacyConditionalTemplar:
+    """A templar as config-download runs THT tasks: tripleo-ansible's filters on the plugin path and
+    conditionals as ansible-core before 2.19 evaluated them."""
+    return LegacyConditionalTemplar(filters=TRIPLEO_FILTERS)
 
 
 class LegacyConditionalTemplar(Templar):

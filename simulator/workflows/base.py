@@ -59,7 +59,7 @@ class Simulation:
         self.world = self._initial_world()
         self.inventory = build_inventory(target)
         # TripleO releases up to 18.0.0 ran ansible-core < 2.19: non-boolean conditionals count by truthiness
-        self.templar = tripleo_plugins.install(tripleo_plugins.LegacyConditionalTemplar())
+        self.templar = tripleo_plugins.tripleo_templar()
         self.order = [list(b) for b in order] if order else self._default_order()
         self.phases: list[PhaseSpan] = []
         self.failures: list[Failure] = []
