@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from fakes.ansible import module_coverage
 from fakes.heat import TemplateTree, fetch_release, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
 from reports import junit_xml
@@ -54,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_args(p)
     p.add_argument("--json", nargs="?", const="-", metavar="FILE", help="write the plan as JSON (- = stdout)")
 
+    c = sub.add_parser("coverage", help="per Ansible module: how many lifecycle tasks use it, whether it is modelled")
+    _add_source_args(c)
+    c.add_argument("--phase", action="append", metavar="KEY",
+                   help="role_data keys to count (default: upgrade_tasks and update_tasks)")
+    c.add_argument("--markdown", action="store_true", help="print a Markdown table")
+
     defaults = {"upgrade": DEFAULT_SCENARIO, "update": "update-18", "deploy": "deploy-3-100"}
     for kind, default in defaults.items():
         u = sub.add_parser(kind, help=f"run a {kind} scenario (default: {default})")
@@ -78,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "plan":
             return _cmd_plan(args)
+        if args.command == "coverage":
+            return _cmd_coverage(args)
         if args.command in ("upgrade", "update", "deploy"):
             return _cmd_run(args)
         if args.command == "check":
@@ -132,6 +141,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"scenario": scenario.name, "source": source.to_json(),
                                                "target": target.to_json(), "simulated": False}, indent=2) + "\n")
+    return 0
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    release = args.release or (None if args.templates else "18.0.0")
+    root = resolve_templates(release, args.templates, progress=_progress)
+    tree = TemplateTree.from_path(root, roles_data=args.roles_data, network_data=args.network_data)
+    plan = build_plan(root, environment_files=args.environment, tree=tree)
+    keys = args.phase or ["upgrade_tasks", "update_tasks"]
+    seen: set[str] = set()
+    lists = []
+    for role in plan.roles:
+        for key in keys:
+            for tasks in role.tasks.get(key, {}).values():
+                for task in tasks:
+                    ident = json.dumps(task.body, sort_keys=True, default=str)
+                    if ident not in seen:  # a service's task counts once, whichever roles run it
+                        seen.add(ident)
+                        lists.append([task.body])
+    rows = module_coverage(lists)
+    total = sum(r.tasks for r in rows)
+    modelled = sum(r.modelled for r in rows)
+    if args.markdown:
+        print("| module | tasks | modelled | status |\n|---|---:|---:|---|")
+        for r in rows:
+            print(f"| `{r.module}` | {r.tasks} | {r.modelled} | {r.status} |")
+    else:
+        print(f"{'module':<44} {'tasks':>6} {'modelled':>9}  status")
+        for r in rows:
+            print(f"{r.module:<44} {r.tasks:>6} {r.modelled:>9}  {r.status}")
+    print(f"{plan.release} {', '.join(keys)}: {total} distinct tasks, {modelled} modelled, "
+          f"{total - modelled} opaque ({len(rows)} modules)")
     return 0
 
 

@@ -53,3 +53,14 @@ def test_malformed_roles_data(tht: Callable[[str], Path], tmp_path: Path,
 def test_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["upgrade", "no-such-scenario"]) == 1
     assert "train-to-wallaby" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_coverage_counts_distinct_tasks(tht: Callable[[str], Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["coverage", "--templates", str(tht("18.0.0")), "--markdown"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "| module | tasks | modelled | status |"
+    rows = {line.split("|")[1].strip(" `"): line for line in out[2:] if line.startswith("|")}
+    assert "pacemaker_cluster" in rows and "modelled" in rows["pacemaker_cluster"]
+    total = out[-1]
+    assert total.startswith("18.0.0 upgrade_tasks, update_tasks:") and "distinct tasks" in total
