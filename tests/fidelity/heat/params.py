@@ -99,7 +99,7 @@ def _placeholder(name: str, schema: dict[str, Any]) -> Any:
             value = (value * (1 + low // len(value)))[: max(low, min(len(value), high))]
         if "allowed_pattern" in c:
             for candidate in (value, "A" * 38 + "==", "placeholder", "1"):
-                if re.match(c["allowed_pattern"], candidate):
+                if _pattern_ok(c["allowed_pattern"], candidate):
                     value = candidate
                     break
             else:
@@ -128,9 +128,15 @@ def _generated_secret(name: str, schema: dict[str, Any]) -> bool:
             and not name.startswith(("SSL", "Tls", "TLS")))
 
 
+def _pattern_ok(pattern: str, value: str) -> bool:
+    """Heat's allowed_pattern: re.match from the start, and the match must cover the whole value."""
+    match = re.match(pattern, value)
+    return match is not None and match.end() == len(value)
+
+
 def _satisfies(value: Any, constraints: list[dict[str, Any]]) -> bool:
     for c in constraints:
-        if "allowed_pattern" in c and not (isinstance(value, str) and re.match(c["allowed_pattern"], value)):
+        if "allowed_pattern" in c and not (isinstance(value, str) and _pattern_ok(c["allowed_pattern"], value)):
             return False
         if "allowed_values" in c and value not in c["allowed_values"]:
             return False
