@@ -35,6 +35,7 @@ class RunResult:
     records: tuple[Record, ...]
     failed_hosts: tuple[str, ...]
     facts: Mapping[str, Mapping[str, Any]] = field(repr=False)
+    aborted: str | None = None  # why the whole run stopped, as ansible-playbook's fatal ERROR would
 
     def sequence(self) -> list[tuple[str, str, str]]:
         return [r.key() for r in self.records]
@@ -65,6 +66,7 @@ class Runner:
         self.templar = templar or Templar()
         self.hosts = {h: HostState(h, inventory.variables(h)) for h in inventory.hosts}
         self.records: list[Record] = []
+        self.aborted: AnsibleSimError | None = None
         self.dead: list[str] = []  # failed hosts: never run again in this run
         self._wave = 0
         self._parsed: dict[tuple[str, str], tuple[Node, ...]] = {}
@@ -76,7 +78,12 @@ class Runner:
         return self.result()
 
     def result(self) -> RunResult:
-        return RunResult(tuple(self.records), tuple(self.dead), {h: dict(s.facts) for h, s in self.hosts.items()})
+        return RunResult(
+            tuple(self.records),
+            tuple(self.dead),
+            {h: dict(s.facts) for h, s in self.hosts.items()},
+            str(self.aborted) if self.aborted else None,
+        )
 
     def steps(self, playbook: Iterable[Play]) -> Generator[HostTask, None, None]:
         tqm_failed = 0
@@ -87,6 +94,8 @@ class Runner:
             for batch in serial_batches(hosts, play.serial, f"{play.path}.serial"):
                 run = _PlayRun(self, play, index, batch)
                 yield from run.execute()
+                if self.aborted is not None:
+                    return
                 batch_failed = [h for h in batch if h in self.dead]
                 tqm_failed = len(batch_failed)
                 if run.end_play:
@@ -275,9 +284,10 @@ class _PlayRun:
             try:
                 true = meta_condition(task, self.r.hosts[host], scope, self.ctx)
             except AnsibleSimError as exc:
-                self._record(host, task, scope, Outcome("failed", {"failed": True, "msg": str(exc)}, error=exc))
-                self._fail([host])
-                continue
+                # ansible-core: an error in a meta task's condition aborts the whole run (exit code 1)
+                self.r.aborted = exc
+                self.break_play = True
+                return
             if not true:
                 self._record(host, task, scope, Outcome("skipped", {"skipped": True, "changed": False}))
                 continue

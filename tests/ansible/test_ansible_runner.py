@@ -411,3 +411,20 @@ def test_hostvars_and_magic_variables() -> None:
         )
     )
     assert by_task(result.sequence(), "check") == {h: "ok" for h in INV.groups["Controller"]}
+
+
+def test_error_in_meta_condition_aborts_the_run() -> None:
+    runner = Runner(INV)
+    result = runner.run(
+        parse_playbook(
+            [
+                {
+                    "hosts": "Controller",
+                    "tasks": [{"name": "a", "debug": {}}, {"meta": "end_host", "when": "nope == 1"}],
+                },
+                {"hosts": "Controller", "tasks": [{"name": "b", "debug": {}}]},
+            ]
+        )
+    )
+    assert [n for _, n, _ in result.sequence()] == ["a", "a", "a"]
+    assert result.aborted is not None and "nope" in result.aborted

@@ -84,7 +84,9 @@ def module_task(draw: st.DrawFn, names: _Names, files: tuple[str, ...]) -> dict[
     kind = draw(st.sampled_from((*kinds, "include", "import") if files else kinds))
     task: dict[str, Any] = {"name": names()}
     if draw(st.integers(0, 6)) == 0:
-        task["name"] += draw(st.sampled_from((" {{ inventory_hostname }}", " {{ item }}", " {{ step }}", " {{ nope }}")))
+        task["name"] += draw(
+            st.sampled_from((" {{ inventory_hostname }}", " {{ item }}", " {{ step }}", " {{ nope }}"))
+        )
     if kind in ("command", "shell"):
         task[kind] = "echo {{ inventory_hostname }}"
     elif kind == "stat":
