@@ -67,14 +67,20 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=500)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default="fidelity-ansible-disagreements.json")
-    parser.add_argument("--tht", help="THT tree for the real task lists (default: fetch 18.0.0 and cache it)")
+    parser.add_argument(
+        "--tht",
+        action="append",
+        default=[],
+        help="THT tree(s) for the real task lists, repeatable (default: fetch 18.0.0 and cache it)",
+    )
     parser.add_argument("--no-tht", action="store_true", help="skip the real THT task lists")
     args = parser.parse_args()
     generated = generate(args.examples)
     handwritten = tht_cases()
     all_cases = [("generated", c) for c in generated] + [("tht-style", c) for c in handwritten]
     if not args.no_tht:
-        all_cases += [("tht-18.0.0-real", c) for c in real_cases(tht_tree(args.tht))]
+        for tree in [tht_tree(p) for p in args.tht] or [tht_tree(None)]:
+            all_cases += [(f"real {tree.name}", c) for c in real_cases(tree)]
     plugins = Path(tempfile.mkdtemp(prefix="sim-plugins-"))
     write_plugins(
         plugins,
