@@ -169,11 +169,12 @@ def _merge_list(old: Any, new: Any) -> Any:
 
 def _merge_params(old: dict[str, Any], new: Mapping[str, Any], strategies: Mapping[str, Any],
                   known: dict[str, str], source: str, section: str) -> dict[str, Any]:
-    default = strategies.get("default", "overwrite") if strategies else "overwrite"
+    # Heat: a file that names no strategy for a key keeps the one recorded for it (else the file's default)
+    default = strategies.get("default", "overwrite")
     for key, value in new.items():
         if value is None:
             continue
-        strategy = strategies.get(key, known.get(key, default)) if strategies else "overwrite"
+        strategy = strategies.get(key, known.get(key, default))
         if strategy not in _STRATEGIES:
             strategy = default
         if key in known and known[key] != strategy:

@@ -111,6 +111,14 @@ def test_parameter_merge_strategies() -> None:
     assert env.parameter_defaults == {"M": {"a": 1, "b": 2}, "L": [1, 2], "S": "xy", "O": {"j": 2}}
 
 
+def test_a_later_file_without_strategies_keeps_the_recorded_one() -> None:
+    env = merge_environment_dicts([
+        ("e1", {"parameter_merge_strategies": {"M": "merge"}, "parameter_defaults": {"M": {"a": 1}}}, None),
+        ("e2", {"parameter_defaults": {"M": {"b": 2}}}, None),  # found by the whole-stack real-Heat comparison
+    ])
+    assert env.parameter_defaults["M"] == {"a": 1, "b": 2}
+
+
 def test_conflicting_merge_strategy_is_an_error() -> None:
     from fakes.heat import TemplateError
 
