@@ -98,7 +98,7 @@ def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: 
     run_seed = scenario.seed if seed is None else seed
     workflow = WORKFLOWS[scenario.kind]
     sim = workflow(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
-                   order=scenario.order or None)
+                   order=scenario.order or None, progress=progress)
     if progress:
         progress(f"simulating {scenario.name} (seed {run_seed})")
     sim.run()

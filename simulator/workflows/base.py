@@ -8,7 +8,7 @@ in time order, so the trace is in simulated-time order.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +49,10 @@ class Simulation:
     kind = "run"
 
     def __init__(self, source: Plan, target: Plan, *, timing: TimingProfile, seed: int,
-                 order: Sequence[Sequence[str]] | None = None, faults: Sequence[Fault] = ()):
+                 order: Sequence[Sequence[str]] | None = None, faults: Sequence[Fault] = (),
+                 progress: Callable[[str], None] | None = None):
         self.source, self.target, self.timing = source, target, timing
+        self.progress = progress
         self.env = simpy.Environment()
         self.trace = Trace()
         self.rng_tree = RngTree(seed)
@@ -99,6 +101,8 @@ class Simulation:
     def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
         start = self.env.now
         self.trace.record(start, "phase.start", name)
+        if self.progress:
+            self.progress(f"t={start:>7.0f}s  {name} ({self.task_count} host-tasks so far)")
         yield from body
         self.trace.record(self.env.now, "phase.end", name, failed=bool(self.failures))
         self.phases.append(PhaseSpan(name, start, self.env.now))
