@@ -47,8 +47,10 @@ def fidelity_heat(session: nox.Session) -> None:
     """
     session.install(".")
     oracle_venv = f"{session.virtualenv.location}-oracle"
+    # yaql<3: yaql 3 removed `format` (CVE-2024-29156), which THT's role templates use; the Heat releases
+    # that deployed THT ran yaql 1.x/2.x (openstack-heat 27 accepts yaql>=1.1.3)
     session.run(
-        "python", "tests/fidelity/heat/oracle_venv.py", oracle_venv, "openstack-heat==27.0.1", "PyYAML"
+        "python", "tests/fidelity/heat/oracle_venv.py", oracle_venv, "openstack-heat==27.0.1", "yaql<3", "PyYAML"
     )
     session.run(
         "python", "tests/fidelity/heat/run.py", "--oracle-python", f"{oracle_venv}/bin/python",

@@ -165,6 +165,12 @@ max_resources_per_stack = -1
 max_template_size = 52428800
 max_json_body_size = 52428800
 periodic_interval = 3600
+# as tripleoclient's ephemeral heat: no keystone trusts (an update of a nested stack, as a ResourceGroup
+# does, would otherwise ask keystone whether the stored trust is still the caller's)
+deferred_auth_method = password
+# written into deployed servers' metadata (as tripleoclient's heat.conf did); without it Heat looks the
+# CloudFormation endpoint up in keystone's catalogue. Nothing listens there and nothing connects to it.
+heat_metadata_server_url = http://127.0.0.1:8000/v1/
 log_file = {workdir}/heat.log
 debug = false
 
@@ -234,10 +240,10 @@ def bypass_service_catalogue() -> None:
     heat_resource.Resource.is_service_available = classmethod(lambda cls, context: (True, None))
 
 
-def admin_context() -> heat_context.RequestContext:
+def admin_context(project: str) -> heat_context.RequestContext:
     return heat_context.RequestContext(
         user_id="oracle",
-        project_id="oracle",
+        project_id=project,
         username="oracle",
         password="oracle",
         auth_token="oracle-token",
@@ -317,15 +323,16 @@ def _run(job: dict, workdir: str) -> int:
 
     engine = engine_service.EngineService("heat-oracle", rpc_api.ENGINE_TOPIC)
     engine.start()
-    ctx = admin_context()
     root = os.path.realpath(job["root"])
     env_paths = [os.path.join(root, p) for p in job.get("environment_files", [])]
     failures = 0
     base, env_names = environment_files(root, env_paths, job.get("parameter_defaults", {}))
     for index, item in enumerate(job["stacks"]):
         try:
-            result = create_one(engine, ctx, base, env_names, item["template"], f"oracle-{index}",
-                                float(job.get("timeout", 600)))
+            # every root stack is named as tripleoclient names it (templates see it as OS::stack_name, e.g.
+            # in %stackname% of hostnames); stack names are unique per project, so one project per stack
+            result = create_one(engine, admin_context(f"oracle-{index}"), base, env_names, item["template"],
+                                job.get("stack_name", "overcloud"), float(job.get("timeout", 600)))
         except Exception as exc:  # a template Heat rejects is a result, not a crash of the batch
             # the engine's RPC wrapper hides the real error inside ExpectedException.exc_info
             inner = getattr(exc, "exc_info", None)

@@ -218,6 +218,22 @@ def _outputs(result: dict[str, Any], template: str) -> dict[str, Any]:
 
 # the small layout of the whole-stack comparison: 1 controller, 1 compute, deployed servers
 OVERCLOUD_COUNTS = {"Controller": 1, "Compute": 1}
+# what `openstack overcloud node provision` writes for them (NodePortMap): hostname -> networks, host part
+OVERCLOUD_NODES = {
+    "overcloud-controller-0": (10, ("ctlplane", "external", "internal_api", "storage", "storage_mgmt", "tenant")),
+    "overcloud-novacompute-0": (20, ("ctlplane", "internal_api", "storage", "tenant")),
+}
+
+
+def node_port_map() -> dict[str, Any]:
+    ports: dict[str, Any] = {}
+    for host, (index, nets) in OVERCLOUD_NODES.items():
+        ports[host] = {}
+        for net in nets:
+            cidr = NETWORKS[net][0]
+            ip = cidr.rsplit(".", 1)[0] + f".{index}"
+            ports[host][net] = {"ip_address": ip, "ip_address_uri": ip, "ip_subnet": f"{ip}/{cidr.split('/')[1]}"}
+    return ports
 
 
 def overcloud(root: Path, environment_files: list[str]) -> dict[str, Any]:
@@ -240,6 +256,7 @@ def overcloud(root: Path, environment_files: list[str]) -> dict[str, Any]:
                                 "fixed_ips": [{"ip_address": vip}],
                                 "subnets": [{"ip_version": 4, "cidr": cidr}]},
     })
+    params["NodePortMap"] = node_port_map()
     for role in yaml.safe_load((root / "roles_data.yaml").read_text()) or []:
         params[f"{role['name']}Count"] = OVERCLOUD_COUNTS.get(role["name"], 0)
     return params

@@ -44,7 +44,7 @@ from fake import Fake  # noqa: E402
 
 ORACLE = HERE / "oracle.py"
 DATA = HERE / "data"
-ORACLE_VERSION = "openstack-heat==27.0.1"
+ORACLE_VERSION = "openstack-heat==27.0.1 yaql<3"  # keep in step with the fidelity-heat session
 ENVIRONMENT = [params_mod.REGISTRY]
 SERVICE_DIRS = ("deployment", "docker/services", "puppet/services")
 DEFAULT_RELEASES = ["18.0.0"]
