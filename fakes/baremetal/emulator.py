@@ -24,7 +24,6 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import BinaryIO
 
 import bcrypt
@@ -33,6 +32,7 @@ import requests
 from fakes.baremetal.errors import EmulatorError
 from fakes.baremetal.fleet import system_uuid
 from fakes.baremetal.inventory import NodeSpec
+from fakes.baremetal.service import ManagedProcess
 
 __all__ = ["SushyEmulatorProcess", "free_tcp_port"]
 
@@ -73,7 +73,7 @@ def _emulator_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "sushy_tools.emulator.main"]
 
 
-class SushyEmulatorProcess:
+class SushyEmulatorProcess(ManagedProcess):
     """`with SushyEmulatorProcess(nodes, seed=1) as emu: emu.url` — started, ready, and always torn down."""
 
     def __init__(self, nodes: Sequence[NodeSpec], *, seed: int, user: str = "admin", password: str = "password",
@@ -95,18 +95,6 @@ class SushyEmulatorProcess:
         if self.port is None:
             raise EmulatorError("the emulator is not running")
         return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> SushyEmulatorProcess:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
     def start(self) -> None:
         self.state_dir = Path(tempfile.mkdtemp(prefix="tripleo-sim-sushy-"))

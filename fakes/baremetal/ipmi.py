@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import Any
 
 from pyghmi import exceptions as pyghmi_exc
@@ -24,6 +23,7 @@ from pyghmi.ipmi import command as ipmi_command
 from fakes.baremetal.errors import BmcAuthError, BmcServerError, BmcUnreachable, EmulatorError
 from fakes.baremetal.faults import FaultSchedule
 from fakes.baremetal.inventory import NodeSpec
+from fakes.baremetal.service import ManagedProcess
 from fakes.baremetal.timing import Dist, TimingModel
 
 __all__ = ["IpmiBmc", "IpmiFleetProcess", "as_bytes"]
@@ -38,7 +38,7 @@ def as_bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode("utf-8")
 
 
-class IpmiFleetProcess:
+class IpmiFleetProcess(ManagedProcess):
     """`with IpmiFleetProcess(nodes, seed=1) as fleet: fleet.ports[name]` — BMCs on 127.0.0.1, torn down."""
 
     def __init__(self, nodes: Sequence[NodeSpec], *, seed: int, timing: TimingModel | None = None,
@@ -50,18 +50,6 @@ class IpmiFleetProcess:
         self.ports: dict[str, int] = {}
         self.process: subprocess.Popen[str] | None = None
         self._now: float | None = None
-
-    def __enter__(self) -> IpmiFleetProcess:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
 
     def start(self) -> None:
         timing = {name: [d.kind, d.a, d.b, d.mode] for name in ("power_on", "power_off")
