@@ -67,6 +67,7 @@ class Runner:
         self.hosts = {h: HostState(h, inventory.variables(h)) for h in inventory.hosts}
         self.records: list[Record] = []
         self.aborted: AnsibleSimError | None = None
+        self.names: dict[tuple[int, str, str], str] = {}
         self.dead: list[str] = []  # failed hosts: never run again in this run
         self._wave = 0
         self._parsed: dict[tuple[str, str], tuple[Node, ...]] = {}
@@ -131,6 +132,7 @@ class _PlayRun:
         self.break_play = False
         self.end_play = False
         self.ended: set[str] = set()
+        self.no_rescue: set[str] = set()  # failed by another host's run_once task: rescue does not apply
         all_hosts = runner.inventory.play_hosts(play.hosts, runner.limit)
         live = [h for h in batch if h not in runner.dead]
         magic = {
@@ -196,9 +198,11 @@ class _PlayRun:
         has_always = self._runnable(node.always, block_scope)
         inner = scope.enter(node, rescuable=scope.rescuable or has_rescue or has_always)
         failed = yield from self._seq(node.block, hosts, inner, origin)
-        if has_rescue and failed and not self.break_play:
+        rescued = [h for h in failed if h not in self.no_rescue]
+        if has_rescue and rescued and not self.break_play:
             rescue_scope = scope.enter(node, rescuable=scope.rescuable or has_always, rescue_depth=0)
-            failed = yield from self._seq(node.rescue, failed, rescue_scope, origin)
+            still = yield from self._seq(node.rescue, rescued, rescue_scope, origin)
+            failed = [h for h in hosts if (h in failed and h in self.no_rescue) or h in still]
         if has_always and not self.break_play:
             entered = [h for h in hosts if h not in self.ended]
             always_failed = yield from self._seq(node.always, entered, scope.enter(node), origin)
@@ -261,12 +265,16 @@ class _PlayRun:
                 self.r.hosts[host].facts[task.register] = outcomes[targets[0]].result
         failed = [h for h, o in outcomes.items() if o.status == "failed" and not o.ignored]
         if run_once and failed:
+            # ansible-core fails every play host; only the host that ran the task may be rescued
+            self.no_rescue.update(h for h in hosts if h not in failed)
             failed = list(hosts)
         if task.include is not None:
             more = yield from self._dynamic_include(task, outcomes, scope, origin)
             failed += [h for h in more if h not in failed]
         any_failed = [h for h, o in outcomes.items() if o.status == "failed"]
-        if tscope.options.get("any_errors_fatal") and any_failed:
+        # linear strategy: (any_errors_fatal or run_once) and not ignore_errors
+        fatal = (tscope.options.get("any_errors_fatal") or run_once) and not tscope.options.get("ignore_errors")
+        if fatal and any_failed:
             failed += [h for h in hosts if h not in any_failed and h not in failed]
         if not scope.rescuable:
             self._fail(failed)
@@ -303,6 +311,11 @@ class _PlayRun:
         """The task name ansible-core 2.19 reports: templated once, with the first host's variables (no loop
         variable); an undefined variable shows as ``<< error 1 - 'x' is undefined >>``."""
         name = task.display_name
+        key = (self.index, task.path, repr(scope.vars))
+        if key in self.r.names:
+            # ansible-core writes the templated name back to the task: the first host to reach it fixes it,
+            # for every later host and serial batch of the play
+            return self.r.names[key]
         if is_template(name):
             variables = self.ctx.variables(self.r.hosts[first_host], scope, task, {})
             parts = []
@@ -317,10 +330,15 @@ class _PlayRun:
                 except TemplateFailure as exc:
                     parts.append(f"<< error 1 - {exc.reason} >>")
             name = "".join(parts)
-        return f"{scope.role} : {name}" if scope.role else name
+        name = f"{scope.role} : {name}" if scope.role else name
+        self.r.names[key] = name
+        return name
 
     def _record(self, host: str, task: Task, scope: Scope, outcome: Outcome) -> None:
-        name = self._display_name(task, host, scope)
+        if self.play.strategy == "free":
+            name = self._display_name(task, host, scope)
+        else:  # the linear strategy reports meta results before it templates the task name
+            name = f"{scope.role} : {task.display_name}" if scope.role else task.display_name
         error = str(outcome.error) if outcome.error else None
         self.r.records.append(
             Record(
