@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -87,8 +88,11 @@ def main() -> int:
         {m for _, c in all_cases for m in c.get("modules", ())},
         {tuple(r) for _, c in all_cases for r in c.get("roles", ())},
     )
-    with ProcessPoolExecutor(args.jobs) as pool:
-        expected = list(pool.map(oracle, [c for _, c in all_cases], [plugins] * len(all_cases), chunksize=4))
+    try:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            expected = list(pool.map(oracle, [c for _, c in all_cases], [plugins] * len(all_cases), chunksize=4))
+    finally:
+        shutil.rmtree(plugins, ignore_errors=True)
     disagreements = []
     counts: dict[str, list[int]] = {}
     host_tasks = 0
