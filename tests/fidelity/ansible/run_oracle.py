@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from oracle import run_ansible, write_plugins
 from playbooks import canonical, cases, run_interpreter
 from tht_real import real_cases
+from tht_resolved import resolved_cases
 from tht_style import cases as tht_cases
 
 
@@ -75,6 +76,8 @@ def main() -> int:
         help="THT tree(s) for the real task lists, repeatable (default: fetch 18.0.0 and cache it)",
     )
     parser.add_argument("--no-tht", action="store_true", help="skip the real THT task lists")
+    parser.add_argument("--no-resolved", action="store_true",
+                        help="skip the default roles' step files resolved by the fake Heat")
     args = parser.parse_args()
     generated = generate(args.examples)
     handwritten = tht_cases()
@@ -82,6 +85,8 @@ def main() -> int:
     if not args.no_tht:
         for tree in [tht_tree(p) for p in args.tht] or [tht_tree(None)]:
             all_cases += [(f"real {tree.name}", c) for c in real_cases(tree)]
+            if not args.no_resolved and (tree / "common" / "deploy-steps.j2").is_file():
+                all_cases += [(f"resolved {tree.name}", c) for c in resolved_cases(tree)]
     plugins = Path(tempfile.mkdtemp(prefix="sim-plugins-"))
     write_plugins(
         plugins,
