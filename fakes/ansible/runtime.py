@@ -236,7 +236,11 @@ def _loop_items(task: Task, variables: Mapping[str, Any], templar: Templar) -> t
             raise TemplateFailure(where, str(task.loop), "'loop' expects a list, got a string")
         value = [value]
     if not isinstance(value, list | tuple):
-        raise TemplateFailure(where, str(task.loop), f"expected a list, got {type(value).__name__}")
+        if task.loop_kind == "loop":
+            raise TemplateFailure(where, str(task.loop), f"expected a list, got {type(value).__name__}")
+        # with_* loops go through a lookup, which takes a single non-list value (a dict too) as one item;
+        # ansible-core 2.19 checked: `with_items: "{{ {} }}"` runs once with item={}
+        value = [value]
     if task.loop_kind == "with_items":  # flattens one level
         flat: list[Any] = []
         for item in value:
