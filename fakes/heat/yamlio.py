@@ -32,7 +32,12 @@ def load_yaml(text: str, file: str, *, require_mapping: bool = True) -> Any:
     if len(text) > MAX_TEMPLATE_BYTES:
         raise YamlSyntaxError(file, expected=f"at most {MAX_TEMPLATE_BYTES} bytes", found=f"{len(text)} bytes")
     try:
-        data = yaml.load(text, Loader=_HeatLoader)
+        try:
+            data = yaml.load(text, Loader=_HeatLoader)
+        except yaml.YAMLError:
+            # Heat retries with the pure-Python SafeLoader when libyaml rejects a template, and that one accepts
+            # more (e.g. Train's puppet/role.role.j2.yaml writes `{get_attr:[...]}` without a space)
+            data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

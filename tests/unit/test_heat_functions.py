@@ -155,3 +155,9 @@ def test_wrong_arguments_name_the_key_path(mini_tree: Any, value: Any, message: 
     assert info.value.file == "t.yaml"
     assert info.value.path.startswith("outputs.out.value.wrapper[0]")
     assert message in str(info.value)
+
+
+def test_yaml_that_only_the_pure_python_loader_accepts(mini_tree: Any) -> None:
+    # libyaml rejects `{get_attr:[...]}` (no space after the colon); Heat falls back to yaml.SafeLoader
+    root = mini_tree({"t.yaml": "heat_template_version: 2016-10-14\noutputs:\n  out:\n    value: {k:[a, b]}\n"})
+    assert evaluate_template(TemplateTree.from_path(root), "t.yaml")["out"] == {"k": ["a", "b"]}
