@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import string
 from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
 from itertools import product
@@ -20,7 +22,9 @@ from urllib import parse as urlparse
 
 import yaql
 from yaql.language import exceptions as yaql_exceptions
+from yaql.language import specs as yaql_specs
 from yaql.language import utils as yaql_utils
+from yaql.language import yaqltypes as yaql_types
 
 __all__ = ["CONDITION_TABLES", "FUNCTION_TABLES", "KNOWN_VERSIONS", "EvalError", "version_key"]
 
@@ -400,11 +404,32 @@ _yaql_context: Any = None
 _yaql_cache: dict[str, Any] = {}
 
 
+class _PlainFormatter(string.Formatter):
+    """str.format limited to plain positional/keyword fields: no attribute or index access."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        if not _PLAIN_FIELD.fullmatch(field_name):
+            raise ValueError(f"format field {field_name!r}: only plain positional or keyword fields")
+        return super().get_field(field_name, args, kwargs)
+
+
+_PLAIN_FIELD = re.compile(r"\d*|[A-Za-z_]\w*")
+
+
+@yaql_specs.parameter("fmt", yaql_types.String())
+@yaql_specs.extension_method
+def _yaql_format(fmt: str, *args: Any, **kwargs: Any) -> str:
+    """yaql < 3's ``string.format(args...)``, which the Heat of TripleO releases ran and THT calls
+    (e.g. 18.0.0's Glance keyring names); yaql 3 dropped it, for attribute access through format fields."""
+    return _PlainFormatter().format(fmt, *args, **kwargs)
+
+
 def _yaql_parse(expression: str) -> Any:
     global _yaql_parser, _yaql_context
     if _yaql_parser is None:
         _yaql_parser = yaql.YaqlFactory().create(_YAQL_OPTIONS)
         _yaql_context = yaql.create_context()
+        _yaql_context.register_function(_yaql_format, name="format")
     parsed = _yaql_cache.get(expression)
     if parsed is None:
         parsed = _yaql_cache[expression] = _yaql_parser(expression)

@@ -161,3 +161,12 @@ def test_yaml_that_only_the_pure_python_loader_accepts(mini_tree: Any) -> None:
     # libyaml rejects `{get_attr:[...]}` (no space after the colon); Heat falls back to yaml.SafeLoader
     root = mini_tree({"t.yaml": "heat_template_version: 2016-10-14\noutputs:\n  out:\n    value: {k:[a, b]}\n"})
     assert evaluate_template(TemplateTree.from_path(root), "t.yaml")["out"] == {"k": ["a", "b"]}
+
+
+def test_yaql_string_format_as_heat_of_tripleo_ran_it(mini_tree: Any) -> None:
+    expr = 'let(u => $.data.user) -> $.data.stores.select("{0}.client.{1}.keyring".format($.name, $u))'
+    got = outputs(mini_tree, {"yaql": {"expression": expr, "data": {"user": "openstack",
+                                                                        "stores": [{"name": "ceph"}]}}})
+    assert got == ["ceph.client.openstack.keyring"]
+    with pytest.raises(FunctionError, match="plain positional"):
+        outputs(mini_tree, {"yaql": {"expression": '"{0.__class__}".format($.data)', "data": {}}})
