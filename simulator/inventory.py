@@ -52,6 +52,7 @@ def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None) -
         "playbook_dir": "/home/stack/overcloud-deploy/overcloud/config-download/overcloud",
         "ansible_version": {"full": "2.9.27", "major": 2, "minor": 9, "revision": 27, "string": "2.9.27"},
     }
+    global_vars.update(plan.global_vars)  # the stack's own RoleConfig.global_vars win where they say something
     for service in services:
         members = [h for h in groups.get(service, ())]
         global_vars[f"{service}_enabled"] = True

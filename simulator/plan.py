@@ -93,6 +93,7 @@ class Role:
     never_runs: tuple[NeverRun, ...]
     containers: Mapping[str, tuple[str, ...]]  # docker_config step -> container names
     role_data_keys: tuple[str, ...]
+    docker_config: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def bootstrap_node(self) -> Node | None:
@@ -106,6 +107,8 @@ class Plan:
     roles: tuple[Role, ...]
     phases: tuple[Phase, ...]
     environment_files: tuple[str, ...]
+    # config-download's global_vars (RoleConfig output of the stack); filled on request, for simulations
+    global_vars: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def role(self, name: str) -> Role:
         for role in self.roles:

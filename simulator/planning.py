@@ -82,7 +82,10 @@ def _param(stack: Any, name: str, default: Any) -> Any:
 
 def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, network_data: Any = None,
                environment_files: Iterable[str | os.PathLike[str]] = (),
-               parameters: Mapping[str, Any] | None = None, tree: TemplateTree | None = None) -> Plan:
+               parameters: Mapping[str, Any] | None = None, tree: TemplateTree | None = None,
+               with_global_vars: bool = False) -> Plan:
+    """The plan of a tree; ``with_global_vars`` also evaluates the stack's ``RoleConfig.global_vars`` (what
+    config-download gives every host), which simulations need and plans alone do not (it costs seconds)."""
     tree = tree or TemplateTree.from_path(templates, roles_data=roles_data, network_data=network_data)
     files = [*client_environment_files(tree), *environment_files]
     env = load_environment(tree, files)
@@ -99,8 +102,14 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
             raise TemplateError(tree.display(tree.root / "overcloud.yaml"), f"outputs.RoleData.{name}",
                                 expected="the role's role_data", found=repr(data)[:80])
         roles.append(_role(tree, stack, env, rd, data, phases))
+    global_vars: dict[str, Any] = {}
+    if with_global_vars:
+        role_config = stack.output("RoleConfig")
+        if isinstance(role_config, Mapping) and isinstance(role_config.get("global_vars"), Mapping):
+            global_vars = dict(role_config["global_vars"])
     return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
-                phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files))
+                phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files),
+                global_vars=global_vars)
 
 
 def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data: Mapping[str, Any],
@@ -145,6 +154,7 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
         tags=tuple(rd.get("tags") or ()), networks=tuple(_networks(rd.get("networks"))),
         update_serial=rd.get("update_serial", 1), tasks=tasks, never_runs=tuple(never),
         containers=containers, role_data_keys=tuple(sorted(data)),
+        docker_config=dict(docker) if isinstance(docker, Mapping) else {},
     )
 
 

@@ -35,7 +35,7 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
         roles_data = generate_roles(root, scenario)
     tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
     return build_plan(root, environment_files=scenario.environments, tree=tree,
-                      parameters=scenario.node_parameters())
+                      parameters=scenario.node_parameters(), with_global_vars=True)
 
 
 def generate_roles(root: Any, scenario: Scenario) -> list[Any]:

@@ -27,6 +27,7 @@ from itertools import chain, islice
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -56,12 +57,28 @@ class _Undefined(jinja2.StrictUndefined):
     __slots__ = ()
 
     def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        if issubclass(self._undefined_exception, SecurityError):  # the sandbox refused an attribute
+            raise self._undefined_exception(self._undefined_message)
         raise _UndefinedError(self._undefined_message, self._undefined_name or "?")
 
-    # StrictUndefined already fails on __iter__, __str__, __len__, __eq__, __bool__, ...; attribute access
-    # on an undefined value fails too (jinja2 raises through _fail_with_undefined_error).
+    # StrictUndefined already fails on __iter__, __str__, __len__, __eq__, __bool__, ...
     __iter__ = __str__ = __len__ = __bool__ = __hash__ = __contains__ = _fail_with_undefined_error
     __eq__ = __ne__ = _fail_with_undefined_error
+
+    # Attribute and item access on an undefined value stays undefined, keeping the first failure's message:
+    # ansible-playbook 2.19 evaluates `r.containers.0.Healthcheck.Status is defined` to false when `r` has no
+    # `containers` (THT's "validate <service> container state" tasks rely on it).
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        if issubclass(self._undefined_exception, SecurityError):
+            return self._fail_with_undefined_error()
+        return self
+
+    def __getitem__(self, key: Any) -> Any:
+        if issubclass(self._undefined_exception, SecurityError):
+            return self._fail_with_undefined_error()
+        return self
 
 
 def _concat(values: Iterable[Any]) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import BrokenConditional
-from .templating import Templar
+from .templating import LookupUnavailable, Templar
 
 __all__ = [
     "TRIPLEO_FILTERS",
@@ -47,10 +47,32 @@ def recursive_get_key_from_dict(data: Mapping[str, Any], key: str) -> list[Any]:
 TRIPLEO_FILTERS = {"container_exec_cmd": container_exec_cmd, "recursive_get_key_from_dict": recursive_get_key_from_dict}
 
 
-def tripleo_templar() -> LegacyConditionalTemplar:
-    """A templar as config-download runs THT tasks: tripleo-ansible's filters on the plugin path and
-    conditionals as ansible-core before 2.19 evaluated them."""
-    return LegacyConditionalTemplar(filters=TRIPLEO_FILTERS)
+def tripleo_templar(files: Mapping[str, str] | None = None) -> LegacyConditionalTemplar:
+    """A templar as config-download runs THT tasks: tripleo-ansible's filters on the plugin path,
+    conditionals as ansible-core before 2.19 evaluated them, and the ``file``/``template`` lookups reading
+    ``files`` (config-download's own files, by path relative to its directory, e.g.
+    ``Controller/docker_config.yaml``). Other lookups stay unmodelled."""
+    templar = LegacyConditionalTemplar(filters=TRIPLEO_FILTERS)
+    if files is not None:
+        lookup = _config_download_lookup(dict(files))
+        for name in ("lookup", "query", "q"):
+            templar._env.globals[name] = lookup
+    return templar
+
+
+def _config_download_lookup(files: dict[str, str]) -> Any:
+    def lookup(name: str, *terms: Any, errors: str = "strict", **kwargs: Any) -> Any:
+        if name not in ("file", "template"):
+            raise LookupUnavailable(f"lookup plugin {name!r} is not modelled (it reads controller files or state)")
+        found = [files.get(str(t)) for t in terms]
+        if any(f is None for f in found):
+            if errors == "ignore":
+                return None
+            missing = [str(t) for t, f in zip(terms, found, strict=True) if f is None]
+            raise LookupUnavailable(f"lookup {name!r}: no config-download file {', '.join(missing)}")
+        return ",".join(f for f in found if f is not None) if len(found) > 1 else found[0]
+
+    return lookup
 
 
 class LegacyConditionalTemplar(Templar):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import simpy
+import yaml
 
 from fakes.ansible import AnsibleSimError, ModuleCall, Runner, canned_result, parse_playbook, tripleo_plugins
 from fakes.ansible.effects import classify
@@ -61,7 +62,8 @@ class Simulation:
         self.world = self._initial_world()
         self.inventory = build_inventory(target)
         # TripleO releases up to 18.0.0 ran ansible-core < 2.19: non-boolean conditionals count by truthiness
-        self.templar = tripleo_plugins.tripleo_templar()
+        files = {f"{r.name}/docker_config.yaml": yaml.safe_dump(dict(r.docker_config)) for r in target.roles}
+        self.templar = tripleo_plugins.tripleo_templar(files)
         self.order = [list(b) for b in order] if order else self._default_order()
         self.phases: list[PhaseSpan] = []
         self.failures: list[Failure] = []
