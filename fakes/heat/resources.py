@@ -104,6 +104,10 @@ def _placeholder_attributes(rtype: str, seed: str) -> dict[str, Any]:
                 "subnets": [dict(_CTLPLANE)],
                 "mac_address": f"52:54:00:{n % 256:02x}:{n // 256 % 256:02x}:{n // 65536 % 256:02x}",
                 "name": seed.rsplit("/", 1)[-1]}
+    if rtype == "OS::Nova::Server":
+        name = seed.rsplit("/", 1)[-1].lower()
+        return {"name": name, "networks": {"ctlplane": [ip]}, "first_address": ip,
+                "addresses": {"ctlplane": [{"addr": ip, "version": 4}]}, "os_collect_config": {}}
     if rtype == "OS::Neutron::Net":
         return {"name": "ctlplane", "mtu": 1500, "tags": [_CTLPLANE["cidr"]]}
     if rtype == "OS::Neutron::Subnet":
