@@ -4,7 +4,7 @@ Never the emulator's defaults (they listen on all interfaces and keep state in a
 system temp dir): the process gets a free port on 127.0.0.1, a fresh state dir, basic auth (bcrypt htpasswd)
 and its own process group, which is killed on exit.
 
-Its fake driver delays power transitions by `random.randint(1, 11)` wall-clock seconds. The config file (a
+Its fake driver delays power transitions by a random 1 to 11 wall-clock seconds (global `random`). The config file (a
 Python file the emulator executes) replaces that module's `random` with a seeded `Random` and its `time`
 with a clock running `time_scale` times faster than the wall clock, so a run needs a fraction of the real
 time; drive it from a `simpy.rt.RealtimeEnvironment(factor=1 / time_scale, strict=False)` so the
