@@ -136,8 +136,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"== target plan ({target.release})")
     print(render_plan(target, keys=("upgrade_tasks", "deploy_steps_tasks", "post_upgrade_tasks",
                                     "external_upgrade_tasks")))
-    print("NOTE: the upgrade simulation (virtual-time run of these plans) is not implemented yet;"
-          " this prints the plans it will execute.")
+    print("NOTE: the virtual-time simulation of these plans is partial (see the README's support table);"
+          " run it with `tripleo-sim upgrade --simulate`. This prints the plans it executes.")
     if args.json:
         Path(args.json).write_text(json.dumps({"scenario": scenario.name, "source": source.to_json(),
                                                "target": target.to_json(), "simulated": False}, indent=2) + "\n")
