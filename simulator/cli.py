@@ -70,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("--json", metavar="FILE", help="write the result as JSON")
         u.add_argument("--junit", metavar="FILE", help="with --simulate: write JUnit XML")
         if kind == "upgrade":
-            u.add_argument("--simulate", action="store_true",
-                           help="EXPERIMENTAL: run the partial virtual-time simulation and print its summary")
+            u.add_argument("--plans", action="store_true",
+                           help="print the source and target plans instead of simulating")
+            u.add_argument("--simulate", action="store_true", help=argparse.SUPPRESS)  # the default; kept for scripts
     check.add_parser(sub)
     return parser
 
@@ -123,7 +124,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"tripleo-sim: error: {scenario.file}: kind: expected {args.command}, found {scenario.kind}",
               file=sys.stderr)
         return 1
-    if args.command != "upgrade" or args.simulate:
+    if args.command != "upgrade" or not args.plans:
         return _simulate(scenario, args)
     assert scenario.target is not None
     source = plan_for(scenario.source, scenario, _progress)
@@ -136,8 +137,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"== target plan ({target.release})")
     print(render_plan(target, keys=("upgrade_tasks", "deploy_steps_tasks", "post_upgrade_tasks",
                                     "external_upgrade_tasks")))
-    print("NOTE: the virtual-time simulation of these plans is partial (see the README's support table);"
-          " run it with `tripleo-sim upgrade --simulate`. This prints the plans it executes.")
+    print("These are the plans `tripleo-sim upgrade` simulates (drop --plans to run it).")
     if args.json:
         Path(args.json).write_text(json.dumps({"scenario": scenario.name, "source": source.to_json(),
                                                "target": target.to_json(), "simulated": False}, indent=2) + "\n")
@@ -181,7 +181,8 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     s = result.summary()
     releases = (f"{s['source_release']} -> {s['target_release']}" if s["source_release"] != s["target_release"]
                 else s["source_release"])
-    print(f"scenario {s['scenario']} seed {s['seed']}: {s['kind']} {releases} (EXPERIMENTAL partial model, see README)")
+    print(f"scenario {s['scenario']} seed {s['seed']}: {s['kind']} {releases}"
+          " (what the model covers: the README's support table)")
     for p in s["phases"]:
         print(f"  {p['name']:<70} {p['duration']:>9.0f} s  (from t={p['start']:.0f})")
     print(f"  simulated time {s['simulated_seconds']:.0f} s, {s['host_tasks']} host-tasks,"

@@ -64,3 +64,17 @@ def test_coverage_counts_distinct_tasks(tht: Callable[[str], Path], capsys: pyte
     assert "pacemaker_cluster" in rows and "modelled" in rows["pacemaker_cluster"]
     total = out[-1]
     assert total.startswith("18.0.0 upgrade_tasks, update_tasks:") and "distinct tasks" in total
+
+
+@pytest.mark.integration
+def test_upgrade_runs_the_default_scenario_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_json = tmp_path / "run.json"
+    junit = tmp_path / "run.xml"
+    assert main(["upgrade", "--json", str(out_json), "--junit", str(junit)]) == 0
+    text = capsys.readouterr().out
+    assert "upgrade 11.6.0 -> 14.3.0" in text and "result: succeeded" in text
+    assert "upgrade run --limit overcloud-novacompute-0:overcloud-novacompute-1" in text
+    data = json.loads(out_json.read_text())
+    assert data["result"] == "succeeded" and len(data["trace_hash"]) == 64 and data["trace"]
+    assert data["quorum_events"] and data["api_downtime_seconds"]["keystone"] > 0
+    assert junit.read_text().startswith("<?xml")

@@ -8,6 +8,7 @@ in time order, so the trace is in simulated-time order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -161,7 +162,15 @@ class Simulation:
         if fault is not None:
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
-        return canned_result(call)
+        result = canned_result(call)
+        if call.action in ("command", "shell"):
+            line = call.args.get("_raw_params", call.args.get("cmd", call.args.get("argv", "")))
+            line = " ".join(map(str, line)) if isinstance(line, list) else str(line)
+            structured = _OPENSTACK_LIST.search(line)
+            if structured:  # the simulated cloud lists no such resources: an empty list in the asked format
+                result["stdout"] = "[]\n" if structured.group(1) in ("yaml", "json") else ""
+                result["stdout_lines"] = [result["stdout"].strip()] if result["stdout"] else []
+        return result
 
     def _node_fault(self, host: str, at: float) -> Fault | None:
         for f in self.faults:
@@ -242,6 +251,9 @@ class Simulation:
             if end > self.env.now:
                 yield self.env.timeout(end - self.env.now)
             self.world.start_containers(host, names, "target", end)
+
+
+_OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(yaml|json|value|csv)")
 
 
 def _step_order(step: str) -> tuple[int, int]:
