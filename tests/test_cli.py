@@ -78,3 +78,24 @@ def test_upgrade_runs_the_default_scenario_end_to_end(tmp_path: Path, capsys: py
     assert data["result"] == "succeeded" and len(data["trace_hash"]) == 64 and data["trace"]
     assert data["quorum_events"] and data["api_downtime_seconds"]["keystone"] > 0
     assert junit.read_text().startswith("<?xml")
+
+
+@pytest.mark.integration
+def test_a_failed_simulated_run_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "crash.yaml"
+    scenario.write_text(
+        "name: crash\nkind: upgrade\nsource: {release: '11.6.0'}\ntarget: {release: '14.3.0'}\n"
+        "nodes: {Controller: 3, Compute: 1}\nenvironments: [environments/docker-ha.yaml]\nseed: 1\n"
+        "faults: [{at: 1500, target: overcloud-controller-1, kind: node_crash}]\n")
+    assert main(["upgrade", str(scenario)]) == 2
+    out = capsys.readouterr().out
+    assert "FAILED at t=" in out and "on overcloud-controller-1" in out and "unreachable" in out
+    assert out.rstrip().endswith("result: failed")
+
+
+def test_malformed_fault_is_rejected_before_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("kind: upgrade\nsource: {release: '11.6.0'}\ntarget: {release: '14.3.0'}\n"
+                        "faults: [{at: -5, target: x, kind: node_crash}]\n")
+    assert main(["upgrade", str(scenario)]) == 1
+    assert "faults[0].at" in capsys.readouterr().err

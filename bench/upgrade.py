@@ -1,0 +1,91 @@
+"""Upgrade simulation throughput (issue 6): Train -> Wallaby with 3 controllers and N computes.
+
+For each N (fresh subprocess each): the time to build both plans (fake Heat), the time of the simulation itself,
+its trace events per second, and peak memory (max RSS). Beside it, a bare simpy loop's events per second in the
+same run, and the slope of simulation time against node count (a least-squares line and its R^2).
+Targets: 3+100 <= 2 s, 3+1000 <= 20 s, events/s >= 25 % of bare simpy, <= 1 GB at 1,000 nodes, linear.
+
+    python bench/upgrade.py [--computes 10 100 300 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+CHILD = r"""
+import json, resource, sys, time, dataclasses
+from simulator.run import plan_for
+from simulator.scenario import load_scenario
+from simulator.timing import load_timing
+from simulator.workflows import UpgradeSimulation
+n = int(sys.argv[1])
+scenario = dataclasses.replace(load_scenario("train-to-wallaby"), nodes={"Controller": 3, "Compute": n})
+t0 = time.perf_counter()
+source = plan_for(scenario.source, scenario)
+target = plan_for(scenario.target, scenario)
+t1 = time.perf_counter()
+sim = UpgradeSimulation(source, target, timing=load_timing(), seed=1)
+sim.run()
+t2 = time.perf_counter()
+print(json.dumps({"n": n, "plans_s": t1 - t0, "sim_s": t2 - t1, "events": len(sim.trace),
+                  "host_tasks": sim.task_count, "failed": bool(sim.failures),
+                  "simulated_s": sim.env.now,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bare_simpy_events_per_s(n: int = 200_000) -> float:
+    import simpy
+
+    env = simpy.Environment()
+
+    def proc(env: simpy.Environment) -> object:
+        for _ in range(n):
+            yield env.timeout(1)
+
+    env.process(proc(env))
+    t = time.perf_counter()
+    env.run()
+    return n / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--computes", type=int, nargs="+", default=[10, 100, 300, 1000])
+    args = ap.parse_args()
+    rows = []
+    for n in args.computes:
+        out = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"3+{n:<5} plans {row['plans_s']:6.2f} s   simulation {row['sim_s']:7.2f} s   "
+              f"{row['host_tasks']:>8} host-tasks  {row['events']:>8} events  "
+              f"{row['events'] / row['sim_s']:>9.0f} events/s   peak {row['maxrss_mb']:6.0f} MB   "
+              f"simulated {row['simulated_s'] / 3600:5.2f} h   {'FAILED' if row['failed'] else 'ok'}", flush=True)
+    bare = bare_simpy_events_per_s()
+    best = max(r["events"] / r["sim_s"] for r in rows)
+    print(f"bare simpy loop: {bare:.0f} events/s; simulation at best {best:.0f} events/s = {100 * best / bare:.1f} %")
+    xs = [r["n"] + 3 for r in rows]
+    ys = [r["sim_s"] for r in rows]
+    if len(xs) >= 2:
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+        intercept = my - slope * mx
+        ss_res = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys, strict=True))
+        ss_tot = sum((y - my) ** 2 for y in ys) or 1.0
+        print(f"simulation time vs nodes: {slope * 1000:.2f} s per 1,000 nodes + {intercept:.2f} s, "
+              f"R^2 = {1 - ss_res / ss_tot:.4f}")
+    for r in rows:
+        target = {100: 2.0, 1000: 20.0}.get(r["n"])
+        if target is not None:
+            verdict = "meets" if r["sim_s"] <= target else "MISSES"
+            print(f"target 3+{r['n']} <= {target:.0f} s: {verdict} ({r['sim_s']:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
