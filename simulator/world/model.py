@@ -56,6 +56,10 @@ class World:
         self.downtime: dict[str, float] = {}
         self.quorum_events: list[tuple[float, str, str]] = []
         self._quorum = self.has_quorum()
+        # nodes currently serving each API, kept up to date per node so that a change costs O(its APIs)
+        self._serving: dict[str, set[str]] = {api: set() for api in self.apis()}
+        for name in self.nodes:
+            self._refresh_node(name)
         for api in self.apis():
             self._api_up[api] = self.api_available(api)
             self.downtime[api] = 0.0
@@ -76,9 +80,22 @@ class World:
             return True  # not pacemaker-managed in this layout
         return self.pcs_resources[bundle] and self.has_quorum()
 
+    def _refresh_node(self, name: str) -> bool:
+        """Re-derive which APIs ``name`` serves; True if that changed."""
+        node = self.nodes[name]
+        changed = False
+        for api, serving in self._serving.items():
+            serves = node.up and api in node.services and node.containers.get(API_SERVICES[api], False)
+            if serves and name not in serving:
+                serving.add(name)
+                changed = True
+            elif not serves and name in serving:
+                serving.discard(name)
+                changed = True
+        return changed
+
     def api_available(self, api: str) -> bool:
-        container = API_SERVICES[api]
-        served = any(n.up and n.containers.get(container, False) and api in n.services for n in self.nodes.values())
+        served = bool(self._serving.get(api))
         return (served and self.bundle_running("haproxy-bundle") and self.bundle_running("galera-bundle")
                 and (api in ("keystone", "horizon", "swift_proxy", "placement")
                      or self.bundle_running("rabbitmq-bundle")))
@@ -106,6 +123,8 @@ class World:
 
     def rebase(self) -> None:
         """Take the current state as the starting point (no events): for workflows that start from scratch."""
+        for name in self.nodes:
+            self._refresh_node(name)
         self._quorum = self.has_quorum()
         for api in self._api_up:
             self._api_up[api] = self.api_available(api)
@@ -126,6 +145,7 @@ class World:
         if state.up != up:
             state.up = up
             self.trace.record(now, "node.up" if up else "node.down", node, reason=reason)
+            self._refresh_node(node)
             self._observe(now)
 
     def start_containers(self, node: str, names: Iterable[str], release: str, now: float) -> None:
@@ -136,7 +156,8 @@ class World:
             state.images[c] = release
         if changed:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
-            self._observe(now)
+            if self._refresh_node(node):
+                self._observe(now)
 
     def apply(self, effect: Any, now: float) -> None:
         """Apply one effect of the Ansible effect catalogue (kind, target, state) on ``effect.host``."""
@@ -174,7 +195,8 @@ class World:
         else:
             return
         self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)
-        self._observe(now)
+        if kind == "pacemaker" or (kind in ("service", "container") and self._refresh_node(node.name)):
+            self._observe(now)
 
     def snapshot(self) -> Mapping[str, Any]:
         return {
