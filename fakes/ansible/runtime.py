@@ -79,6 +79,7 @@ class PlayContext:
     magic: Mapping[str, Any]  # groups, ansible_limit, play hosts lists...
     extra_vars: Mapping[str, Any]
     facts_shared: dict[str, Any] = field(default_factory=dict)
+    _group_names: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def variables(
         self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]
@@ -90,11 +91,20 @@ class PlayContext:
         layers += [self.play_vars, host.inventory_vars, self._host_magic(host), self.magic]
         return _LazyVars(ChainMap(*layers), self.templar, (local, host.facts))  # type: ignore[arg-type]
 
+    def _groups_of(self, name: str) -> list[str]:
+        """``group_names`` of a host, computed once per play (groups are fixed for its duration)."""
+        if not self._group_names:
+            for group, members in self.magic["groups"].items():
+                if group != "all":
+                    for member in members:
+                        self._group_names.setdefault(member, []).append(group)
+        return list(self._group_names.get(name, ()))
+
     def _host_magic(self, host: HostState, hostvars: bool = True) -> Mapping[str, Any]:
         magic = {
             "inventory_hostname": host.name,
             "inventory_hostname_short": host.name.split(".")[0],
-            "group_names": [g for g, m in self.magic["groups"].items() if host.name in m and g != "all"],
+            "group_names": self._groups_of(host.name),
             "ansible_facts": host.facts.get("ansible_facts", {}),
         }
         if hostvars:
