@@ -9,6 +9,7 @@ Each :class:`Invariant` has a name, a one-line rationale and returns :class:`Vio
 causal trace (the roles, phases, steps and tasks that led to it) and what to fix.
 """
 
+from .availability import DEFAULT_DOWNTIME_BUDGET_S, check_run
 from .context import KNOWN_FINDINGS, CheckContext, context_for
 from .layout import Layout, LayoutRole, ServiceCatalogue, catalogue_for, compose_plan
 from .model import Allowed, Invariant, InvariantError, TraceEntry, Violation
@@ -19,6 +20,7 @@ from .report import ALL, Report, check_plan, invariant_named
 
 __all__ = [
     "ALL",
+    "DEFAULT_DOWNTIME_BUDGET_S",
     "KNOWN_FINDINGS",
     "ORDERING",
     "PLACEMENT",
@@ -35,6 +37,7 @@ __all__ = [
     "catalogue_for",
     "check_limit_order",
     "check_plan",
+    "check_run",
     "compose_plan",
     "context_for",
     "invariant_named",

@@ -1,0 +1,53 @@
+"""Availability and safety invariants over a simulated run's trace (not over a plan):
+
+* ``api-downtime-budget``: each API's downtime stays within a budget (default: tripleo-upgrade's 60 s);
+* ``quorum-kept``: the pacemaker cluster never loses quorum outside a planned window (none is planned unless
+  the caller names one).
+
+The causal trace of a violation is the host-tasks that ended at the moment the API went down (or quorum was
+lost): the state changes their effects made are what took it down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .model import TraceEntry, Violation
+
+__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "check_run"]
+
+DEFAULT_DOWNTIME_BUDGET_S = 60.0  # tripleo-upgrade's default maximum API outage
+
+
+def _causes(events: Sequence[Any], at: float) -> tuple[TraceEntry, ...]:
+    tasks = [e for e in events if e.kind == "task" and e.time == at]
+    return tuple(TraceEntry(what=f"ended at t={e.time:.0f}s on {e.subject} ({e.data.get('status')})",
+                            key=str(e.data.get("phase", "")), step=str(e.data.get("step", "")),
+                            task=str(e.data.get("task", ""))) for e in tasks[:5])
+
+
+def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
+              downtime_budget_s: float = DEFAULT_DOWNTIME_BUDGET_S,
+              planned_quorum_windows: Sequence[tuple[float, float]] = ()) -> list[Violation]:
+    """Violations of the availability invariants for a run's ``trace`` and per-API ``downtime`` seconds."""
+    events = list(trace)
+    out: list[Violation] = []
+    for api, seconds in sorted(downtime.items()):
+        if seconds > downtime_budget_s:
+            first_down = next((e for e in events if e.kind == "api.down" and e.subject == api), None)
+            causes = _causes(events, first_down.time) if first_down else ()
+            out.append(Violation(
+                "api-downtime-budget",
+                f"{api} was unavailable for {seconds:.0f} s, over the {downtime_budget_s:.0f} s budget",
+                "upgrade the nodes that serve it in batches that keep one up (--limit), or accept the outage "
+                "with a larger budget", causes, subject=api))
+    for event in events:
+        if event.kind == "quorum.lost" and not any(lo <= event.time <= hi for lo, hi in planned_quorum_windows):
+            out.append(Violation(
+                "quorum-kept",
+                f"{event.subject} lost quorum at t={event.time:.0f}s"
+                f" (online: {', '.join(event.data.get('online', []))})",
+                "stop the cluster on fewer than half of its members at a time, or plan the outage window",
+                _causes(events, event.time), subject=event.subject))
+    return out
