@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from fakes.heat import TemplateTree, load_environment, overcloud_stack
@@ -165,6 +164,3 @@ def _networks(value: Any) -> list[str]:
         return [str(v) for v in value]
     return []
 
-
-def default_roles_file(root: Path) -> Path:
-    return root / "roles_data.yaml"

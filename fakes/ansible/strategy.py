@@ -251,19 +251,7 @@ class _PlayRun:
             yield HostTask(host, name, task.path, task.action, wave, self.index)
             outcome = execute(task, self.r.hosts[host], tscope, self.ctx)
             outcomes[host] = outcome
-            self.r.records.append(
-                Record(
-                    host,
-                    name,
-                    task.path,
-                    task.action,
-                    outcome.status,
-                    outcome.ignored,
-                    str(outcome.error) if outcome.error else None,
-                    tuple(outcome.calls),
-                    outcome.result,
-                )
-            )
+            self._append(host, name, task, outcome)
         if run_once and task.register:
             for host in hosts[1:]:
                 self.r.hosts[host].facts[task.register] = outcomes[targets[0]].result
@@ -345,20 +333,13 @@ class _PlayRun:
             name = self._display_name(task, host, scope)
         else:  # the linear strategy reports meta results before it templates the task name
             name = f"{scope.role} : {task.display_name}" if scope.role else task.display_name
+        self._append(host, name, task, outcome)
+
+    def _append(self, host: str, name: str, task: Task, outcome: Outcome) -> None:
+        """Append what one host-task did, in Ansible's callback order."""
         error = str(outcome.error) if outcome.error else None
-        self.r.records.append(
-            Record(
-                host,
-                name,
-                task.path,
-                task.action,
-                outcome.status,
-                outcome.ignored,
-                error,
-                tuple(outcome.calls),
-                outcome.result,
-            )
-        )
+        self.r.records.append(Record(host, name, task.path, task.action, outcome.status, outcome.ignored, error,
+                                     tuple(outcome.calls), outcome.result))
 
     def _check_max_fail(self, hosts: list[str]) -> None:
         mfp = self.play.max_fail_percentage
