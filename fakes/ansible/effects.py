@@ -9,6 +9,7 @@ wraps a result function so a run also collects them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -216,15 +217,23 @@ def classify(call: ModuleCall) -> list[Effect]:
         return handler(call)
     if call.action in ("command", "shell", "raw", "script"):
         line = _raw(call)
-        effects = []
-        for pattern, kind, state, target in _COMMANDS:
-            for match in pattern.finditer(line):
-                name = match.group(target) if isinstance(target, int) else target
-                effects.append(Effect(call.target, kind, name or "*", state, f"{call.action}:{pattern.pattern}"))
-        if effects:
-            return effects
+        found = _command_effects(line)
+        if found:
+            return [Effect(call.target, kind, name, state, f"{call.action}:{pat}") for kind, name, state, pat in found]
         return [Effect(call.target, "opaque", line[:80], "unknown", call.action)]
     return [Effect(call.target, "opaque", call.action, "unknown", call.action)]
+
+
+@functools.lru_cache(maxsize=8192)
+def _command_effects(line: str) -> tuple[tuple[str, str, str, str], ...]:
+    """(kind, name, state, pattern) for each command pattern match in ``line``; the same line recurs on every
+    host of a role, so the scan runs once per distinct line."""
+    found = []
+    for pattern, kind, state, target in _COMMANDS:
+        for match in pattern.finditer(line):
+            name = match.group(target) if isinstance(target, int) else target
+            found.append((kind, name or "*", state, pattern.pattern))
+    return tuple(found)
 
 
 MODELLED_MODULES = frozenset(_MODULES)

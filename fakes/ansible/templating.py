@@ -27,6 +27,7 @@ from itertools import chain, islice
 from typing import Any
 
 import jinja2
+import yaml
 from jinja2.exceptions import SecurityError
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
@@ -42,7 +43,7 @@ _ALL_TEMPLATE = re.compile(r"^\s*\{\{.*\}\}\s*$", re.DOTALL)
 
 def is_template(value: object) -> bool:
     """True if ``value`` is a string that jinja2 would template."""
-    return isinstance(value, str) and any(marker in value for marker in _TEMPLATE_MARKERS)
+    return isinstance(value, str) and ("{{" in value or "{%" in value or "{#" in value)
 
 
 class _UndefinedError(jinja2.UndefinedError):
@@ -195,7 +196,9 @@ class Templar:
         env.globals["omit"] = "__omit_place_holder__"
         for name in ("lookup", "query", "q"):
             env.globals[name] = _lookup_unavailable
+        env.filters["from_yaml"] = _propagate_undefined(self._from_yaml)
         self._env = env
+        self._parsed: dict[str, Any] = {}
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, jinja2.Template] = {}
 
@@ -256,6 +259,26 @@ class Templar:
         return True
 
     # -- internals --------------------------------------------------------------------------------------
+    def _from_yaml(self, data: Any) -> Any:
+        """ansible-core's ``from_yaml`` with the same YAML 1.1 meaning, parsed once per distinct text.
+
+        THT's step playbooks apply it to each role's ``docker_config`` on every host; ansible's instrumented
+        loader tags every scalar with its origin (~12 ms a document).  The plain safe loader gives the same values
+        for documents without Ansible's own tags (``!unsafe``/``!vault``), which fall back to ansible's loader.
+        Each call gets its own copy of the lists and dicts, so a template mutating its result changes no other.
+        """
+        if not isinstance(data, str):
+            return _ansible_from_yaml(data)
+        parsed = self._parsed.get(data, _MISSING)
+        if parsed is _MISSING:
+            try:
+                parsed = yaml.load(data, Loader=_SafeLoader)
+            except yaml.constructor.ConstructorError:
+                parsed = _ansible_from_yaml(data)
+            if len(self._parsed) < _PARSED_LIMIT:
+                self._parsed[data] = parsed
+        return _copy_tree(parsed)
+
     def _compile(self, source: str, where: str) -> jinja2.Template:
         template = self._templates.get(source)
         if template is None:
@@ -286,6 +309,26 @@ class Templar:
             raise
         except Exception as exc:  # filters raise arbitrary errors (AnsibleFilterError, TypeError, ...)
             raise TemplateFailure(where, source, f"{type(exc).__name__}: {exc}") from None
+
+
+_MISSING = object()
+_PARSED_LIMIT = 4096
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _ansible_from_yaml(data: Any) -> Any:
+    from ansible.plugins.filter.core import from_yaml
+
+    return from_yaml(data)
+
+
+def _copy_tree(value: Any) -> Any:
+    """A copy of the lists and dicts in ``value``; scalars (immutable) are shared."""
+    if isinstance(value, dict):
+        return {k: _copy_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_tree(v) for v in value]
+    return value
 
 
 class _Vars(Mapping[str, Any]):

@@ -49,12 +49,14 @@ class ResourceRegistry:
         self.types: dict[str, RegistryEntry] = {}
         self.per_resource: dict[str, dict[str, RegistryEntry]] = {}
         self.loaded = False
+        self._found: dict[tuple[str, str | None], list[tuple[int, str, RegistryEntry]]] = {}
 
     def load(self, registry: Mapping[str, Any], base: Path | None, source: str) -> None:
         # Heat merges later files with merge_map, which skips null values: a null deletes an entry only in
         # the first environment that has a resource_registry.
         first = not self.loaded
         self.loaded = True
+        self._found.clear()
         for key, value in registry.items():
             if value is None and not first:
                 continue
@@ -86,6 +88,13 @@ class ResourceRegistry:
         slot[key] = RegistryEntry(key, value, base, source)
 
     def _candidates(self, rtype: str, rname: str | None) -> list[tuple[int, str, RegistryEntry]]:
+        # every node's nested stack asks the same questions: answer each (type, resource name) once per registry
+        found = self._found.get((rtype, rname))
+        if found is None:
+            found = self._found[(rtype, rname)] = self._match(rtype, rname)
+        return found
+
+    def _match(self, rtype: str, rname: str | None) -> list[tuple[int, str, RegistryEntry]]:
         found: list[tuple[int, str, RegistryEntry]] = []
         if rname and rtype in self.per_resource.get(rname, {}):
             found.append((3, rtype, self.per_resource[rname][rtype]))

@@ -447,7 +447,20 @@ def yaql_(stack: Any, args: Any) -> Any:
     except yaql_exceptions.YaqlException as exc:
         raise EvalError("yaql", "a valid yaql expression", str(exc)) from None
     data = _arg(stack, args.get("data", {}))
-    memo = stack.ctx.yaql_memo
+    if data is None or isinstance(data, str | int | float):
+        # per-node templates apply the same expression to the same scalar (e.g. a subnet's CIDR) on every node
+        key = (expression, type(data), data)
+        scalars = stack.ctx.yaql_scalars
+        if key in scalars:
+            return scalars[key]
+        result = _yaql_evaluate(statement, data, stack.ctx.yaql_memo)
+        if result is None or isinstance(result, str | int | float):
+            scalars[key] = result
+        return result
+    return _yaql_evaluate(statement, data, stack.ctx.yaql_memo)
+
+
+def _yaql_evaluate(statement: Any, data: Any, memo: dict[int, tuple[Any, Any]]) -> Any:
 
     def convert(obj: Any, rec: Any) -> Any:
         if isinstance(obj, (dict, list)):

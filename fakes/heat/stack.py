@@ -39,6 +39,7 @@ class EvalContext:
         self._stacks: dict[tuple[str, str], Stack] = {}
         self._fp_memo: dict[int, tuple[Any, str]] = {}
         self.yaql_memo: dict[int, tuple[Any, Any]] = {}
+        self.yaql_scalars: dict[tuple[str, type, Any], Any] = {}
         self.evaluations = 0
 
     def fingerprint(self, params: Mapping[str, Any]) -> str:

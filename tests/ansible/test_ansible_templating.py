@@ -110,3 +110,37 @@ def test_extra_filters_and_tests() -> None:
     assert templar.render("{{ 'a' | shout }}", {}, "w") == "A"
     assert templar.condition("'A' is loud", {}, "w") is True
     assert templar.condition("(nope | shout) is defined", {}, "w") is False
+
+
+DOCKER_CONFIG = """
+step_3:
+  nova_api_db_sync:
+    image: registry/nova-api:current
+    command: "/usr/bin/bootstrap_host_exec nova_api su nova -s /bin/bash -c '/usr/bin/nova-manage api_db sync'"
+    volumes: [/var/lib/config-data/nova:/etc/nova:ro, /dev/log:/dev/log]
+    privileged: false
+    start_order: 0
+    ports: [8774, 8775]
+    when_: 2019-01-01
+    restart: 'no'
+    enabled: yes
+"""
+
+
+def test_from_yaml_fast_path_matches_ansible_and_copies(templar: Templar) -> None:
+    from ansible.plugins.filter.core import from_yaml
+
+    variables = {"docker_config": DOCKER_CONFIG}
+    first = templar.render("{{ docker_config | from_yaml }}", variables, "t")
+    assert first == from_yaml(DOCKER_CONFIG)  # YAML 1.1 booleans, dates, ints as ansible-core reads them
+    first["step_3"]["nova_api_db_sync"]["volumes"].append("/mutated")
+    second = templar.render("{{ docker_config | from_yaml }}", variables, "t")
+    assert "/mutated" not in second["step_3"]["nova_api_db_sync"]["volumes"]  # the cached parse was not shared
+
+
+def test_from_yaml_with_unknown_tags_fails_like_ansible(templar: Templar) -> None:
+    # ansible-core 2.19's from_yaml has no constructor for `!unsafe` in filter input either; the fast path falls
+    # back to ansible's loader and reports its error
+    with pytest.raises(TemplateFailure, match="could not determine a constructor for the tag '!unsafe'"):
+        templar.render("{{ text | from_yaml }}", {"text": "a: !unsafe '{{ x }}'"}, "t")
+    assert templar.render("{{ none | from_yaml }}", {"none": None}, "t") is None
