@@ -4,6 +4,7 @@ wildcards, ``~regex``) and ``serial`` batches, with Ansible's ordering rules."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,7 +60,16 @@ class Inventory:
         return out
 
     def group_names(self, host: str) -> list[str]:
-        return sorted(g for g, members in self.groups.items() if host in members)
+        return list(self._group_index.get(host, ()))
+
+    @functools.cached_property
+    def _group_index(self) -> dict[str, tuple[str, ...]]:
+        """host -> its groups by name, built once (membership tests on 1,000-host tuples were quadratic)."""
+        index: dict[str, list[str]] = {}
+        for group in sorted(self.groups):
+            for host in dict.fromkeys(self.groups[group]):
+                index.setdefault(host, []).append(group)
+        return {host: tuple(groups) for host, groups in index.items()}
 
     def variables(self, host: str) -> dict[str, Any]:
         """Group vars (``all`` first, then groups by name) overlaid by host vars."""
