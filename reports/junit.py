@@ -1,5 +1,5 @@
 """JUnit XML from a run summary (the canonical JSON): one test case per phase, a failure element per failed
-host-task, so CI systems show which phase failed and why."""
+host-task, so CI systems show which phase failed and why; one failed test case per run-invariant violation."""
 
 from __future__ import annotations
 
@@ -34,5 +34,13 @@ def junit_xml(summary: Mapping[str, Any], *, suite: str = "tripleo-sim") -> str:
     for api, seconds in sorted(downtime.items()):
         case = ET.SubElement(ts, "testcase", classname=f"{suite}.api_downtime", name=api, time=f"{seconds:.3f}")
         ET.SubElement(case, "system-out").text = f"{api} unavailable for {seconds:.1f} simulated seconds"
+    for violation in summary.get("violations", []):
+        case = ET.SubElement(ts, "testcase", classname=f"{suite}.invariant.{violation['invariant']}",
+                             name=violation.get("subject") or violation["invariant"])
+        failure = ET.SubElement(case, "failure", type="InvariantViolated", message=violation["message"])
+        failure.text = "\n".join([*(t["what"] for t in violation.get("trace", [])), f"fix: {violation['fix']}"])
+    cases = ts.findall("testcase")
+    ts.set("tests", str(len(cases)))
+    ts.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True)

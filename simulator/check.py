@@ -15,7 +15,19 @@ from xml.sax.saxutils import escape, quoteattr
 from fakes.heat import TemplateTree, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
 
-from .invariants import ALL, InvariantError, Report, Violation, catalogue_for, check_plan, compose_plan, context_for
+from .invariants import (
+    ALL,
+    DEFAULT_DOWNTIME_BUDGET_S,
+    RUN_INVARIANTS,
+    InvariantError,
+    Report,
+    Violation,
+    catalogue_for,
+    check_plan,
+    check_run,
+    compose_plan,
+    context_for,
+)
 from .invariants.bugzoo import load_zoo, run_zoo
 from .planning import build_plan
 
@@ -36,6 +48,13 @@ def add_parser(subparsers: Any) -> None:
     c.add_argument("--profile", choices=sorted(PROFILES), default="dev", help="property-search budget")
     c.add_argument("--seed", type=int, default=0, help="seed of the property search")
     c.add_argument("--bugzoo", action="store_true", help="apply every bug-zoo mutation and report catches")
+    c.add_argument("--scenario", metavar="NAME|FILE",
+                   help="also simulate this scenario and check the run invariants (API downtime budget, quorum, "
+                        "step order, mixed versions); with --templates the tree is the scenario's target")
+    c.add_argument("--downtime-budget", type=float, default=DEFAULT_DOWNTIME_BUDGET_S, metavar="SECONDS",
+                   help="per-API downtime budget of the run invariants (default: %(default)s)")
+    c.add_argument("--accept", action="append", default=[], metavar="INVARIANT",
+                   help="a run invariant whose violations are expected (e.g. quorum-kept for a planned outage)")
 
 
 def _progress(msg: str) -> None:
@@ -51,8 +70,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    release = args.release or (None if args.templates else "18.0.0")
-    root = resolve_templates(release, args.templates, progress=_progress)
+    unknown = [a for a in args.accept if a not in RUN_INVARIANTS]
+    if unknown or (args.accept and not args.scenario):
+        raise InvariantError("--accept", "", "with --scenario, one of " + ", ".join(RUN_INVARIANTS),
+                             ", ".join(unknown) or "no --scenario")
+    templates = args.templates
+    release = args.release or (None if templates else "18.0.0")
+    if args.scenario and not args.release and not args.templates:
+        # the plan invariants check the tree the scenario ends on
+        from .scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        end = scenario.target or scenario.source
+        release, templates = end.release, end.templates
+    root = resolve_templates(release, templates, progress=_progress)
     tree = TemplateTree.from_path(root, roles_data=args.roles_data)
     _progress(f"evaluating {root}")
     # without environments: the HA layout the bug zoo is written for (3 controllers, 2 computes)
@@ -74,8 +105,44 @@ def _run(args: argparse.Namespace) -> int:
     cases = [(inv.name, "\n\n".join(v.render() for v in report.failures if v.invariant == inv.name) or None)
              for inv in ALL]
     cases.append(("property-search", "\n".join(found) or None))
+    run_violations: list[Violation] = []
+    if args.scenario:
+        run_violations = _simulate(args)
+        cases += [(f"run:{name}", "\n\n".join(v.render() for v in run_violations if v.invariant == name) or None)
+                  for name in RUN_INVARIANTS if name not in args.accept]
     _junit(args.junit, "tripleo-sim check", cases)
-    return 2 if report.failures or found else 0
+    return 2 if report.failures or found or run_violations else 0
+
+
+def _simulate(args: argparse.Namespace) -> list[Violation]:
+    """Simulate ``--scenario`` (its target replaced by ``--templates``) and check the run invariants."""
+    import dataclasses
+
+    from .run import run_scenario
+    from .scenario import Source, load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.templates:
+        if scenario.target is not None:
+            scenario = dataclasses.replace(scenario, target=Source(templates=args.templates))
+        else:
+            scenario = dataclasses.replace(scenario, source=Source(templates=args.templates))
+    result = run_scenario(scenario, progress=_progress)
+    sim = result.simulation
+    violations = check_run(sim.trace, sim.world.downtime, downtime_budget_s=args.downtime_budget,
+                           source_release=result.source.release, target_release=result.target.release)
+    failing = [v for v in violations if v.invariant not in args.accept]
+    print(f"scenario {scenario.name} ({scenario.kind} {result.source.release} -> {result.target.release}): "
+          f"{'failed' if result.failed else 'succeeded'} in {sim.env.now:.0f} simulated s; "
+          f"{len(failing)} run-invariant violation(s), {len(violations) - len(failing)} accepted")
+    for v in failing:
+        print(v.render())
+    for f in sim.failures:
+        failing.append(Violation("run-succeeds", f"{f.host} failed {f.phase} step {f.step} task {f.task!r} at "
+                                 f"t={f.time:.0f}s: {f.error}", "see the trace (--json of the run)", (),
+                                 subject=f.host))
+        print(failing[-1].render())
+    return failing
 
 
 def _counts(tree: TemplateTree) -> dict[str, int]:

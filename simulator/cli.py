@@ -68,7 +68,10 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("scenario", nargs="?", default=None, help="scenario file or shipped scenario name")
         u.add_argument("--seed", type=int, default=None)
         u.add_argument("--json", metavar="FILE", help="write the result as JSON")
-        u.add_argument("--junit", metavar="FILE", help="with --simulate: write JUnit XML")
+        u.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+        u.add_argument("--strict", action="store_true",
+                       help="exit 2 when a run invariant is violated (API downtime budget, quorum, step order, "
+                            "mixed versions), not only when the simulated run fails")
         if kind == "upgrade":
             u.add_argument("--plans", action="store_true",
                            help="print the source and target plans instead of simulating")
@@ -194,6 +197,13 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     for f in s["failures"]:
         print(f"  FAILED at t={f['time']:.0f} on {f['host']}, {f['phase']} step {f['step']}: {f['task']!r}")
         print(f"    {f['error']}")
+    if s["violations"]:
+        print(f"  run invariants: {len(s['violations'])} violation(s)"
+              + ("" if args.strict else " (reported; --strict makes them fail the command)"))
+        for v in s["violations"]:
+            print(f"    [{v['invariant']}] {v['message']}")
+    else:
+        print("  run invariants: no violation")
     print(f"result: {s['result']}")
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_json(), indent=1) + "\n")
@@ -201,7 +211,7 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     if args.junit:
         Path(args.junit).write_text(junit_xml(s) + "\n")
         _progress(f"wrote {args.junit}")
-    return 2 if result.failed else 0
+    return 2 if result.failed or (args.strict and s["violations"]) else 0
 
 
 def render_plan(plan: Plan, keys: Sequence[str] | None = None) -> str:

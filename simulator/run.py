@@ -5,10 +5,12 @@
     result.trace_hash, result.failed, result.summary()
     [e for e in result.simulation.trace.select("api.down")]
     result.simulation.world.snapshot()          # the world at the end of the run
+    for v in result.violations: print(v.render())   # run invariants: downtime, quorum, step order, versions
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from typing import Any
 from fakes.heat import TemplateTree, resolve_templates
 from fakes.heat.yamlio import load_yaml
 
+from .invariants import Violation, check_run
 from .plan import Plan
 from .planning import build_plan
 from .scenario import Scenario, ScenarioError, Source, load_scenario
@@ -68,6 +71,13 @@ class ScenarioResult:
     def trace_hash(self) -> str:
         return self.simulation.trace.hash
 
+    @functools.cached_property
+    def violations(self) -> list[Violation]:
+        """The run invariants (:func:`simulator.invariants.check_run`) over this run's trace."""
+        sim = self.simulation
+        return check_run(sim.trace, sim.world.downtime, source_release=self.source.release,
+                         target_release=self.target.release)
+
     def summary(self) -> dict[str, Any]:
         sim = self.simulation
         return {
@@ -83,6 +93,7 @@ class ScenarioResult:
             "failures": [{"time": round(f.time, 3), "host": f.host, "phase": f.phase, "step": f.step,
                           "task": f.task, "error": f.error} for f in sim.failures],
             "trace_hash": self.trace_hash,
+            "violations": [v.to_json() for v in self.violations],
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -78,6 +78,13 @@ def test_upgrade_runs_the_default_scenario_end_to_end(tmp_path: Path, capsys: py
     assert data["result"] == "succeeded" and len(data["trace_hash"]) == 64 and data["trace"]
     assert data["quorum_events"] and data["api_downtime_seconds"]["keystone"] > 0
     assert junit.read_text().startswith("<?xml")
+    # the run invariants are reported (all three controllers at once: quorum lost, APIs over budget) ...
+    assert "[quorum-kept] pacemaker lost quorum" in text and "--strict makes them fail" in text
+    assert {v["invariant"] for v in data["violations"]} == {"quorum-kept", "api-downtime-budget"}
+    assert 'classname="tripleo-sim.invariant.quorum-kept"' in junit.read_text()
+    # ... and fail the command with --strict
+    assert main(["upgrade", "--strict"]) == 2
+    assert "result: succeeded" in capsys.readouterr().out
 
 
 @pytest.mark.integration

@@ -26,3 +26,16 @@ def test_junit_has_a_case_per_phase_and_the_failure_in_its_phase() -> None:
     assert cases["keystone"].get("time") == "12.500"
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
     assert props["trace_hash"] == "abc"
+
+
+def test_junit_has_a_failed_case_per_run_invariant_violation() -> None:
+    summary = {**SUMMARY, "violations": [{
+        "invariant": "quorum-kept", "message": "pacemaker lost quorum at t=50s", "fix": "stop fewer nodes",
+        "subject": "pacemaker", "trace": [{"what": "ended at t=50s on a (ok)"}]}]}
+    suite = ET.fromstring(junit_xml(summary)).find("testsuite")
+    assert suite is not None
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    failure = cases["pacemaker"].find("failure")
+    assert failure is not None and failure.get("message") == "pacemaker lost quorum at t=50s"
+    assert failure.text is not None and "fix: stop fewer nodes" in failure.text
+    assert suite.get("tests") == str(len(cases)) and suite.get("failures") == "2"

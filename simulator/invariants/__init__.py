@@ -9,7 +9,7 @@ Each :class:`Invariant` has a name, a one-line rationale and returns :class:`Vio
 causal trace (the roles, phases, steps and tasks that led to it) and what to fix.
 """
 
-from .availability import DEFAULT_DOWNTIME_BUDGET_S, check_run
+from .availability import DEFAULT_DOWNTIME_BUDGET_S, RUN_INVARIANTS, check_run
 from .context import KNOWN_FINDINGS, CheckContext, context_for
 from .layout import Layout, LayoutRole, ServiceCatalogue, catalogue_for, compose_plan
 from .model import Allowed, Invariant, InvariantError, TraceEntry, Violation
@@ -24,6 +24,7 @@ __all__ = [
     "KNOWN_FINDINGS",
     "ORDERING",
     "PLACEMENT",
+    "RUN_INVARIANTS",
     "Allowed",
     "CheckContext",
     "Invariant",

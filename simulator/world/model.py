@@ -15,7 +15,7 @@ from typing import Any
 
 from simulator.core import Trace
 
-__all__ = ["API_SERVICES", "PACEMAKER_BUNDLES", "NodeState", "World"]
+__all__ = ["API_SERVICES", "OPENSTACK_PROJECTS", "PACEMAKER_BUNDLES", "NodeState", "World", "project_of"]
 
 # API endpoints the summary reports, by TripleO service_name, with the container that serves them
 API_SERVICES: dict[str, str] = {
@@ -28,6 +28,19 @@ PACEMAKER_BUNDLES: dict[str, str] = {
     "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "haproxy": "haproxy-bundle",
     "ovn_dbs": "ovn-dbs-bundle", "redis": "redis-bundle", "cinder_volume": "openstack-cinder-volume",
 }
+
+# OpenStack projects whose services share a database schema and RPC versions across nodes: running two releases of
+# one of them at once is a mixed-version window (containers are named <project>_<service>, e.g. nova_api)
+OPENSTACK_PROJECTS = frozenset({
+    "aodh", "barbican", "ceilometer", "cinder", "designate", "glance", "gnocchi", "heat", "horizon", "ironic",
+    "keystone", "manila", "neutron", "nova", "octavia", "placement", "swift",
+})
+
+
+def project_of(container: str) -> str | None:
+    """The OpenStack project a container belongs to (``nova_api`` -> ``nova``), or None for infrastructure."""
+    head = container.split("_", 1)[0]
+    return head if head in OPENSTACK_PROJECTS else None
 
 
 @dataclass
@@ -63,6 +76,10 @@ class World:
         for api in self.apis():
             self._api_up[api] = self.api_available(api)
             self.downtime[api] = 0.0
+        # control-plane nodes serve an API; the others (computes, storage) are the data plane
+        self.control_plane = frozenset(n.name for n in self.nodes.values()
+                                       if any(a in n.services for a in API_SERVICES))
+        self._mixed: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
 
     # ---- derived state -------------------------------------------------------------------------------
     def apis(self) -> list[str]:
@@ -120,6 +137,8 @@ class World:
                 else:
                     self._api_down_since[api] = now
                     self.trace.record(now, "api.down", api)
+                if api in self._api_up and (project := project_of(API_SERVICES[api])) in self._mixed:
+                    self._watch_versions(now, (project,))
 
     def rebase(self) -> None:
         """Take the current state as the starting point (no events): for workflows that start from scratch."""
@@ -158,6 +177,7 @@ class World:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
             if self._refresh_node(node):
                 self._observe(now)
+            self._watch_versions(now, {p for c in changed if (p := project_of(c))})
 
     def apply(self, effect: Any, now: float) -> None:
         """Apply one effect of the Ansible effect catalogue (kind, target, state) on ``effect.host``."""
@@ -197,6 +217,37 @@ class World:
         self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)
         if kind == "pacemaker" or (kind in ("service", "container") and self._refresh_node(node.name)):
             self._observe(now)
+        if kind in ("service", "container") and (project := project_of(_container_name(target))):
+            self._watch_versions(now, (project,))
+
+    # ---- monitors ------------------------------------------------------------------------------------
+    def project_serving(self, project: str) -> bool:
+        """Whether an API of ``project`` is available: its nodes then share live state (database, RPC)."""
+        return any(up for api, up in self._api_up.items() if project_of(API_SERVICES[api]) == project)
+
+    def _watch_versions(self, now: float, projects: Iterable[str]) -> None:
+        """Record ``version.mixed`` when the nodes running a project start to span two releases (or the nodes
+        involved, or whether the project is serving, change) and ``version.uniform`` when they stop."""
+        for project in sorted(projects):
+            # a node runs the project at the target release once any of its running containers does (a node's
+            # containers are replaced step by step within one run; across nodes the releases must agree)
+            by_release: dict[str, set[str]] = {}
+            for node in self.nodes.values():
+                releases = {node.images.get(c, node.release) for c, running in node.containers.items()
+                            if running and project_of(c) == project} if node.up else set()
+                if releases:
+                    by_release.setdefault("target" if "target" in releases else "source", set()).add(node.name)
+            if len(by_release) > 1:
+                state = (tuple(sorted(by_release.get("source", ()))), tuple(sorted(by_release.get("target", ()))),
+                         self.project_serving(project))
+                if self._mixed.get(project) != state:
+                    self._mixed[project] = state
+                    self.trace.record(now, "version.mixed", project, source=list(state[0]), target=list(state[1]),
+                                      serving=state[2],
+                                      source_control=any(n in self.control_plane for n in state[0]),
+                                      target_data=any(n not in self.control_plane for n in state[1]))
+            elif self._mixed.pop(project, None) is not None:
+                self.trace.record(now, "version.uniform", project)
 
     def snapshot(self) -> Mapping[str, Any]:
         return {

@@ -4,11 +4,14 @@ tasks that caused it; a synthetic trace within budget reports nothing."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from simulator.core import Trace
 from simulator.invariants import check_run
 from simulator.run import run_scenario
+from simulator.scenario import load_scenario
 
 pytestmark = pytest.mark.integration
 
@@ -31,3 +34,66 @@ def test_a_run_within_budget_has_no_violation() -> None:
     trace.record(40.0, "api.up", "keystone")
     assert check_run(trace, {"keystone": 30.0}) == []
     assert check_run(trace, {"keystone": 30.0}, downtime_budget_s=20.0)[0].invariant == "api-downtime-budget"
+
+
+def _task(trace: Trace, host: str, key: str, step: str, start: float, end: float) -> None:
+    trace.record(end, "task", host, task=f"{key} {step}", phase=key, step=step, status="ok", start=start)
+
+
+def test_a_step_started_before_another_host_finished_the_previous_breaks_the_barrier() -> None:
+    trace = Trace()
+    trace.record(0.0, "phase.start", "upgrade run --limit c0:c1")
+    _task(trace, "c0", "upgrade_tasks", "1", 0.0, 10.0)
+    _task(trace, "c0", "upgrade_tasks", "2", 10.0, 15.0)  # c1 is still in step 1 until t=30
+    _task(trace, "c1", "upgrade_tasks", "1", 0.0, 30.0)
+    _task(trace, "c1", "upgrade_tasks", "2", 30.0, 35.0)
+    trace.record(35.0, "phase.end", "upgrade run --limit c0:c1")
+    violations = check_run(trace, {})
+    assert [(v.invariant, v.subject) for v in violations] == [("step-barrier", "upgrade_tasks:2")]
+    message = violations[0].message
+    assert "c0 started upgrade_tasks step 2 at t=10s while c1 was still in upgrade_tasks step 1" in message
+
+
+def test_a_host_returning_to_an_earlier_step_runs_backwards() -> None:
+    trace = Trace()
+    trace.record(0.0, "phase.start", "deploy")
+    _task(trace, "c0", "deploy_steps_tasks", "1", 0.0, 5.0)
+    _task(trace, "c0", "deploy_steps_tasks", "2", 5.0, 9.0)
+    _task(trace, "c0", "deploy_steps_tasks", "1", 9.0, 12.0)
+    trace.record(12.0, "phase.end", "deploy")
+    kinds = {(v.invariant, v.subject) for v in check_run(trace, {})}
+    assert ("steps-never-backwards", "c0:deploy_steps_tasks:1") in kinds
+
+
+def test_shipped_scenarios_keep_step_order_and_the_default_order_leaves_no_unsupported_mix() -> None:
+    result = run_scenario("train-to-wallaby", seed=1)
+    violations = check_run(result.simulation.trace, result.simulation.world.downtime,
+                           source_release=result.source.release, target_release=result.target.release)
+    names = {v.invariant for v in violations}
+    assert not names & {"steps-never-backwards", "step-barrier", "mixed-version-window"}
+    # controllers first leaves nova mixed (computes on Train, control plane on Wallaby): the supported direction
+    windows = [e for e in result.simulation.trace if e.kind == "version.mixed" and e.subject == "nova"]
+    assert any(not e.data["source_control"] and not e.data["target_data"] for e in windows)
+
+
+@pytest.mark.parametrize(
+    ("order", "left_mixed"),
+    [
+        # a compute before the controllers: the data plane ahead of the control plane
+        ([["overcloud-novacompute-0"], ["overcloud-controller-0", "overcloud-controller-1", "overcloud-controller-2"],
+          ["overcloud-novacompute-1"]], "nova"),
+        # one controller alone across a three-release jump: the control plane split between Train and Wallaby
+        ([["overcloud-controller-0"], ["overcloud-controller-1", "overcloud-controller-2"],
+          ["overcloud-novacompute-0", "overcloud-novacompute-1"]], "keystone"),
+    ],
+)
+def test_an_order_that_leaves_an_unsupported_mix_is_reported(order: list[list[str]], left_mixed: str) -> None:
+    scenario = dataclasses.replace(load_scenario("train-to-wallaby"), order=order)
+    result = run_scenario(scenario, seed=1)
+    violations = [v for v in check_run(result.simulation.trace, result.simulation.world.downtime,
+                                       source_release=result.source.release, target_release=result.target.release)
+                  if v.invariant == "mixed-version-window"]
+    assert any(v.subject.startswith(f"{left_mixed}:upgrade run --limit {order[0][0]}") for v in violations), [
+        v.subject for v in violations]
+    v = next(v for v in violations if v.subject.startswith(left_mixed))
+    assert "11.6.0 -> 14.3.0: 3 releases apart" in v.message
