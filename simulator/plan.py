@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakes.heat.lifecycle import StackResource
+
 __all__ = [
     "STEP_RE",
     "NeverRun",
@@ -109,6 +111,8 @@ class Plan:
     environment_files: tuple[str, ...]
     # config-download's global_vars (RoleConfig output of the stack); filled on request, for simulations
     global_vars: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # the overcloud stack's resources and their dependencies (fakes.heat.lifecycle), for stack operations
+    stack_resources: tuple[StackResource, ...] = field(default=(), compare=False, repr=False)
 
     def role(self, name: str) -> Role:
         for role in self.roles:

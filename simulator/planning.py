@@ -15,6 +15,7 @@ from typing import Any
 from fakes.heat import TemplateTree, load_environment, overcloud_stack
 from fakes.heat.errors import TemplateError
 from fakes.heat.functions import EvalError
+from fakes.heat.lifecycle import StackResource, resource_graph
 
 from .plan import Node, Phase, Plan, Role, split_steps
 
@@ -84,7 +85,7 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
                parameters: Mapping[str, Any] | None = None, tree: TemplateTree | None = None,
                with_global_vars: bool = False) -> Plan:
     """The plan of a tree; ``with_global_vars`` also evaluates the stack's ``RoleConfig.global_vars`` (what
-    config-download gives every host), which simulations need and plans alone do not (it costs seconds)."""
+    config-download gives every host) and its resource graph, which simulations need and plans alone do not."""
     tree = tree or TemplateTree.from_path(templates, roles_data=roles_data, network_data=network_data)
     files = [*client_environment_files(tree), *environment_files]
     env = load_environment(tree, files)
@@ -102,13 +103,15 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
                                 expected="the role's role_data", found=repr(data)[:80])
         roles.append(_role(tree, stack, env, rd, data, phases))
     global_vars: dict[str, Any] = {}
+    resources: tuple[StackResource, ...] = ()
     if with_global_vars:
         role_config = stack.output("RoleConfig")
         if isinstance(role_config, Mapping) and isinstance(role_config.get("global_vars"), Mapping):
             global_vars = dict(role_config["global_vars"])
+        resources = resource_graph(stack)
     return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
                 phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files),
-                global_vars=global_vars)
+                global_vars=global_vars, stack_resources=resources)
 
 
 def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data: Mapping[str, Any],

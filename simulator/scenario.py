@@ -34,7 +34,7 @@ DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
          "environments", "seed", "faults", "order"}
-FAULT_KINDS = ("node_crash",)
+FAULT_KINDS = ("node_crash", "heat_resource_failed")
 
 
 class ScenarioError(TemplateError):
@@ -161,5 +161,6 @@ def _fault(data: Any, file: str, key: str) -> Fault:
         raise ScenarioError(file, f"{key}.duration", expected="seconds > 0 or absent (permanent)",
                             found=repr(duration))
     if not isinstance(data.get("target"), str):
-        raise ScenarioError(file, f"{key}.target", expected="a node name", found=repr(data.get("target")))
+        raise ScenarioError(file, f"{key}.target", expected="a node name (a stack resource name for "
+                            "heat_resource_failed)", found=repr(data.get("target")))
     return Fault(float(at), data["target"], data["kind"], None if duration is None else float(duration))

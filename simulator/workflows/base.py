@@ -24,6 +24,8 @@ from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
 from simulator.world import PACEMAKER_BUNDLES, NodeState, World
 
+from .stack import stack_operation
+
 __all__ = ["Failure", "PhaseSpan", "Simulation"]
 
 
@@ -89,16 +91,23 @@ class Simulation:
 
     def run(self) -> None:
         known = set(self.world.nodes)
+        resources = {r.name for plan in (self.source, self.target) for r in plan.stack_resources}
         for fault in self.faults:
-            if fault.target not in known:
+            if fault.kind == "heat_resource_failed":
+                if fault.target not in resources:
+                    raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no resource {fault.target!r} in "
+                                     f"the overcloud stack (resources: {', '.join(sorted(resources)[:12])}, ...)")
+            elif fault.target not in known:
                 raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no node {fault.target!r} "
                                  f"(nodes: {', '.join(sorted(known))})")
         scheduler = FaultScheduler(self.env, self.trace, self.faults)
         scheduler.on("node_crash", lambda f, active: self.world.set_node_up(f.target, not active, self.env.now,
                                                                           "crash" if active else "recovered"))
+        scheduler.on("heat_resource_failed", lambda f, active: None)  # read by the stack operation when it ends
         scheduler.start()
-        self.env.process(self._workflow())
-        self.env.run()
+        # the run ends with its workflow (later fault events, or a failed stack's cancelled resources, do not
+        # move the clock past it)
+        self.env.run(until=self.env.process(self._workflow()))
         self.world.finish(self.env.now)
 
     def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
@@ -112,6 +121,13 @@ class Simulation:
 
     def _wait(self, duration: str) -> Generator[Any, Any, None]:
         yield self.env.timeout(self.timing.phase(duration).sample(self._rng))
+
+    def _stack(self, plan: Plan, action: str, *, config_download: bool = True) -> Generator[Any, Any, None]:
+        """A Heat stack operation on ``plan``'s overcloud stack, then (unless it failed) the config-download
+        export that tripleoclient runs after it."""
+        failed = yield from stack_operation(self, plan.stack_resources, action)
+        if not failed and config_download:
+            yield from self._wait("config_download")
 
     def _workflow(self) -> Generator[Any, Any, None]:
         raise NotImplementedError

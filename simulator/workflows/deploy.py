@@ -39,7 +39,9 @@ class DeploySimulation(Simulation):
         yield from self._phase("overcloud node provision", self._provision())
         if self.failures:
             return
-        yield from self._phase("overcloud deploy: stack create", self._wait("deploy_stack"))
+        yield from self._phase("overcloud deploy: stack create", self._stack(self.target, "CREATE"))
+        if self.failures:
+            return
         hosts = [n.name for r in self.target.roles for n in r.nodes]
         yield from self._phase("overcloud deploy: config-download", self._deploy(hosts))
 

@@ -25,12 +25,14 @@ class UpdateSimulation(Simulation):
     kind = "update"
 
     def _workflow(self) -> Generator[Any, Any, None]:
-        yield from self._phase("update prepare", self._wait("update_prepare"))
+        yield from self._phase("update prepare", self._stack(self.target, "UPDATE"))
+        if self.failures:
+            return
         for batch in self.order:
             yield from self._phase(f"update run --limit {':'.join(batch)}", self._update_run(batch))
             if self.failures:
                 return
-        yield from self._phase("update converge", self._wait("converge"))
+        yield from self._phase("update converge", self._stack(self.target, "UPDATE"))
 
     def _default_order(self) -> list[list[str]]:
         roles = sorted(self.target.roles, key=lambda r: "pacemaker" not in r.services)

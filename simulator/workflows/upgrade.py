@@ -25,7 +25,9 @@ class UpgradeSimulation(Simulation):
     kind = "upgrade"
 
     def _workflow(self) -> Generator[Any, Any, None]:
-        yield from self._phase("upgrade prepare", self._wait("upgrade_prepare"))
+        yield from self._phase("upgrade prepare", self._stack(self.target, "UPDATE"))
+        if self.failures:
+            return
         yield from self._phase("external-upgrade run --tags container_image_prepare",
                                self._wait("container_image_prepare"))
         for batch in self.order:
@@ -33,7 +35,7 @@ class UpgradeSimulation(Simulation):
             if self.failures:
                 return
         yield from self._phase("external-upgrade run --tags online_upgrade", self._wait("online_upgrade"))
-        yield from self._phase("upgrade converge", self._wait("converge"))
+        yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
 
     def _default_order(self) -> list[list[str]]:
         """The documented operator order: the roles that run pacemaker first, then each other role."""

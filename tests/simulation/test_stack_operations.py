@@ -1,0 +1,66 @@
+"""`upgrade prepare` and `converge` are Heat stack UPDATEs on the overcloud stack's resource graph: resources
+complete in dependency order, an injected resource failure fails the stack naming the resource, and a stack
+that runs past its timeout fails as Heat's does."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from simulator.core import Fault
+from simulator.run import run_scenario
+from simulator.scenario import load_scenario
+from simulator.timing import load_timing
+from simulator.workflows import UpgradeSimulation
+from simulator.workflows.stack import stack_operation
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def default_run():  # type: ignore[no-untyped-def]
+    return run_scenario("train-to-wallaby", seed=1)
+
+
+def test_resources_complete_after_what_they_depend_on(default_run) -> None:  # type: ignore[no-untyped-def]
+    events = [e for e in default_run.simulation.trace if e.kind == "heat.resource"]
+    ended = {}
+    prepare = [e for e in events if e.time <= default_run.simulation.phases[0].end]
+    for e in prepare:
+        ended[e.subject] = e
+    assert len(ended) == len(default_run.target.stack_resources) > 50
+    for r in default_run.target.stack_resources:
+        for d in r.depends:
+            assert ended[d].time <= ended[r.name].data["start"] + 1e-6  # starts are rounded to the microsecond
+    stacks = [e for e in default_run.simulation.trace if e.kind == "heat.stack"]
+    assert [e.data["status"] for e in stacks] == ["UPDATE_COMPLETE", "UPDATE_COMPLETE"]  # prepare, converge
+
+
+def test_a_failed_resource_fails_upgrade_prepare_naming_it(default_run) -> None:  # type: ignore[no-untyped-def]
+    scenario = dataclasses.replace(load_scenario("train-to-wallaby"),
+                                   faults=(Fault(0.0, "Controller", "heat_resource_failed"),))
+    sim = UpgradeSimulation(default_run.source, default_run.target, timing=load_timing(), seed=1,
+                            faults=scenario.faults)
+    sim.run()
+    assert len(sim.failures) == 1
+    failure = sim.failures[0]
+    assert failure.phase == "stack update" and failure.task == "overcloud UPDATE_FAILED"
+    assert failure.error.startswith("Resource UPDATE failed: Controller")
+    assert [p.name for p in sim.phases] == ["upgrade prepare"]  # nothing runs after the failed stack
+    assert not [e for e in sim.trace if e.kind == "task"]
+
+
+def test_a_stack_past_its_timeout_fails(default_run) -> None:  # type: ignore[no-untyped-def]
+    sim = UpgradeSimulation(default_run.source, default_run.target, timing=load_timing(), seed=1)
+    proc = sim.env.process(stack_operation(sim, sim.target.stack_resources, "UPDATE", timeout_s=120.0))
+    sim.env.run(until=proc)
+    assert proc.value is not None and "Stack UPDATE cancelled: timed out after 2 min" in proc.value
+    assert sim.env.now == pytest.approx(120.0)
+
+
+def test_a_fault_on_an_unknown_resource_is_rejected_before_the_run(default_run) -> None:  # type: ignore[no-untyped-def]
+    sim = UpgradeSimulation(default_run.source, default_run.target, timing=load_timing(), seed=1,
+                            faults=(Fault(0.0, "NoSuchResource", "heat_resource_failed"),))
+    with pytest.raises(ValueError, match="no resource 'NoSuchResource' in the overcloud stack"):
+        sim.run()

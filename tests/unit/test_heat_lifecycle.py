@@ -1,0 +1,55 @@
+"""The stack's resource graph (fakes.heat.lifecycle) and Heat stack operations in virtual time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes.heat import CyclicStackError, TemplateTree, load_environment
+from fakes.heat.api import overcloud_stack
+from fakes.heat.lifecycle import resource_graph
+
+SVC = {"heat_template_version": "wallaby", "outputs": {"role_data": {"value": {"service_name": "svc"}}}}
+
+
+def overcloud(resources: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "heat_template_version": "wallaby",
+        "parameters": {"EnableExtra": {"type": "boolean", "default": False}, "NodeCount": {"type": "number",
+                                                                                           "default": 3}},
+        "conditions": {"extra": {"get_param": "EnableExtra"}},
+        "resources": resources,
+    }
+
+
+def graph_of(mini_tree: Callable[..., Path], resources: dict[str, Any]) -> dict[str, Any]:
+    root = mini_tree({"overcloud.yaml": overcloud(resources), "svc.yaml": SVC})
+    tree = TemplateTree.from_path(root)
+    stack = overcloud_stack(tree, load_environment(tree, [], use_default_registry=False))
+    return {r.name: r for r in resource_graph(stack)}
+
+
+def test_dependencies_come_from_depends_on_and_references(mini_tree: Callable[..., Path]) -> None:
+    graph = graph_of(mini_tree, {
+        "Net": {"type": "OS::Heat::None"},
+        "Config": {"type": "OS::Heat::Value", "properties": {"value": {"get_attr": ["Net", "value"]}}},
+        "Servers": {"type": "OS::Heat::ResourceGroup", "depends_on": "Config",
+                    "properties": {"count": {"get_param": "NodeCount"},
+                                   "resource_def": {"type": "svc.yaml"}}},
+        "Extra": {"type": "OS::Heat::None", "condition": "extra", "depends_on": ["Servers"]},
+        "Deploy": {"type": "OS::Heat::Value",
+                   "properties": {"value": {"if": [True, {"get_resource": "Servers"}, {"get_resource": "Net"}]}}},
+    })
+    assert set(graph) == {"Net", "Config", "Servers", "Deploy"}  # Extra's condition is false
+    assert graph["Config"].depends == ("Net",)
+    assert graph["Servers"].depends == ("Config",) and graph["Servers"].members == 3
+    assert set(graph["Deploy"].depends) == {"Servers", "Net"}  # both branches of the if, as Heat scans them
+
+
+def test_a_dependency_cycle_is_a_typed_error(mini_tree: Callable[..., Path]) -> None:
+    with pytest.raises(CyclicStackError, match=r"overcloud.yaml: resources: .*(A -> B -> A|B -> A -> B)"):
+        graph_of(mini_tree, {"A": {"type": "OS::Heat::None", "depends_on": "B"},
+                             "B": {"type": "OS::Heat::None", "depends_on": "A"}})
