@@ -79,7 +79,15 @@ class World:
         # control-plane nodes serve an API; the others (computes, storage) are the data plane
         self.control_plane = frozenset(n.name for n in self.nodes.values()
                                        if any(a in n.services for a in API_SERVICES))
-        self._mixed: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
+        self._mixed: dict[str, tuple[int, int, bool, bool, bool]] = {}
+        self._project_nodes: dict[str, dict[str, str]] = {}  # project -> node -> release it runs
+        for state in self.nodes.values():
+            for c, running in state.containers.items():
+                if running and state.up and (project := project_of(c)):
+                    release = state.images.get(c, state.release)
+                    running_on = self._project_nodes.setdefault(project, {})
+                    if running_on.get(state.name) != "target":
+                        running_on[state.name] = "target" if release == "target" else "source"
 
     # ---- derived state -------------------------------------------------------------------------------
     def apis(self) -> list[str]:
@@ -177,7 +185,7 @@ class World:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
             if self._refresh_node(node):
                 self._observe(now)
-            self._watch_versions(now, {p for c in changed if (p := project_of(c))})
+            self._watch_versions(now, {p for c in changed if (p := project_of(c))}, node)
 
     def apply(self, effect: Any, now: float) -> None:
         """Apply one effect of the Ansible effect catalogue (kind, target, state) on ``effect.host``."""
@@ -218,34 +226,45 @@ class World:
         if kind == "pacemaker" or (kind in ("service", "container") and self._refresh_node(node.name)):
             self._observe(now)
         if kind in ("service", "container") and (project := project_of(_container_name(target))):
-            self._watch_versions(now, (project,))
+            self._watch_versions(now, (project,), node.name)
 
     # ---- monitors ------------------------------------------------------------------------------------
     def project_serving(self, project: str) -> bool:
         """Whether an API of ``project`` is available: its nodes then share live state (database, RPC)."""
         return any(up for api, up in self._api_up.items() if project_of(API_SERVICES[api]) == project)
 
-    def _watch_versions(self, now: float, projects: Iterable[str]) -> None:
-        """Record ``version.mixed`` when the nodes running a project start to span two releases (or the nodes
-        involved, or whether the project is serving, change) and ``version.uniform`` when they stop."""
+    def _watch_versions(self, now: float, projects: Iterable[str], node: str | None = None) -> None:
+        """Record ``version.mixed`` when the nodes running a project start to span two releases (or their counts,
+        or whether the project is serving, change) and ``version.uniform`` when they stop. A node runs a project
+        at the target release once any of its running containers of it does (a node's containers are replaced
+        step by step within one run; across nodes the releases must agree). Kept per node, O(1) per change."""
         for project in sorted(projects):
-            # a node runs the project at the target release once any of its running containers does (a node's
-            # containers are replaced step by step within one run; across nodes the releases must agree)
-            by_release: dict[str, set[str]] = {}
-            for node in self.nodes.values():
-                releases = {node.images.get(c, node.release) for c, running in node.containers.items()
-                            if running and project_of(c) == project} if node.up else set()
+            nodes = self._project_nodes.setdefault(project, {})
+            for name in ([node] if node else []):
+                state = self.nodes[name]
+                releases = {state.images.get(c, state.release) for c, running in state.containers.items()
+                            if running and project_of(c) == project} if state.up else set()
                 if releases:
-                    by_release.setdefault("target" if "target" in releases else "source", set()).add(node.name)
-            if len(by_release) > 1:
-                state = (tuple(sorted(by_release.get("source", ()))), tuple(sorted(by_release.get("target", ()))),
-                         self.project_serving(project))
-                if self._mixed.get(project) != state:
-                    self._mixed[project] = state
-                    self.trace.record(now, "version.mixed", project, source=list(state[0]), target=list(state[1]),
-                                      serving=state[2],
-                                      source_control=any(n in self.control_plane for n in state[0]),
-                                      target_data=any(n not in self.control_plane for n in state[1]))
+                    nodes[name] = "target" if "target" in releases else "source"
+                else:
+                    nodes.pop(name, None)
+            counts = {"source": 0, "target": 0}
+            flags = {"source_control": False, "target_data": False}
+            for name, release in nodes.items():
+                counts[release] += 1
+                if release == "source" and name in self.control_plane:
+                    flags["source_control"] = True
+                elif release == "target" and name not in self.control_plane:
+                    flags["target_data"] = True
+            if counts["source"] and counts["target"]:
+                key = (counts["source"], counts["target"], flags["source_control"], flags["target_data"],
+                       self.project_serving(project))
+                if self._mixed.get(project) != key:
+                    self._mixed[project] = key
+                    by = {r: [n for n, rr in nodes.items() if rr == r][:_SHOWN] for r in ("source", "target")}
+                    self.trace.record(now, "version.mixed", project, source=by["source"], target=by["target"],
+                                      source_count=counts["source"], target_count=counts["target"],
+                                      serving=key[4], **flags)
             elif self._mixed.pop(project, None) is not None:
                 self.trace.record(now, "version.uniform", project)
 
@@ -258,6 +277,9 @@ class World:
                           "quorum": self.has_quorum()},
             "apis": {a: self._api_up[a] for a in self._api_up},
         }
+
+
+_SHOWN = 5  # node names a version.mixed event lists per release (it also counts them all)
 
 
 def _container_name(unit: str) -> str:
