@@ -6,18 +6,19 @@ per-service node lists tripleo-ansible's ``tripleo_all_nodes_data`` computes (``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fakes.ansible import Inventory
 
 from .plan import Plan
 
-__all__ = ["DOMAIN", "build_inventory"]
+__all__ = ["DOMAIN", "build_inventory", "os_major_of"]
 
 DOMAIN = "localdomain"
 
 
-def _os_major(release: str) -> str:
+def os_major_of(release: str) -> str:
     """The RHEL/CentOS major a THT release deploys on: 6.x-10.x (Ocata-Stein) 7, Train/Wallaby 8, 17+ 9."""
     major = release.split(".")[0]
     if not major.isdigit():
@@ -25,7 +26,10 @@ def _os_major(release: str) -> str:
     return "9" if int(major) >= 17 else "8" if int(major) >= 11 else "7"
 
 
-def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None) -> Inventory:
+def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None,
+                    os_major: Mapping[str, str] | None = None) -> Inventory:
+    """config-download's inventory for ``plan``; ``os_major`` gives hosts whose OS major differs from the one
+    ``plan``'s release deploys on (before a leapp system upgrade, hosts still run the source release's OS)."""
     groups = {k: tuple(v) for k, v in plan.inventory().items()}
     groups["allovercloud"] = groups["overcloud"]
     hosts = groups["overcloud"]
@@ -64,12 +68,13 @@ def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None) -
     global_vars.update(extra_global or {})
     group_vars: dict[str, dict[str, Any]] = {"all": global_vars}
     host_vars: dict[str, dict[str, Any]] = {}
-    major = _os_major(plan.release)
+    release_major = os_major_of(plan.release)
     for role in plan.roles:
         group_vars[role.name] = {"tripleo_role_name": role.name, "tripleo_role_networks": list(role.networks),
                                  "serial": role.update_serial}
         bootstrap = role.bootstrap_node.name if role.bootstrap_node else ""
         for node in role.nodes:
+            major = (os_major or {}).get(node.name, release_major)
             host_vars[node.name] = {
                 "ansible_hostname": node.name,
                 "ansible_fqdn": f"{node.name}.{DOMAIN}",

@@ -38,7 +38,7 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
         roles_data = generate_roles(root, scenario)
     tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
     return build_plan(root, environment_files=scenario.environments, tree=tree,
-                      parameters=scenario.node_parameters(), with_global_vars=True)
+                      parameters=scenario.parameters(), with_global_vars=True)
 
 
 def generate_roles(root: Any, scenario: Scenario) -> list[Any]:
@@ -109,7 +109,7 @@ def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: 
     run_seed = scenario.seed if seed is None else seed
     workflow = WORKFLOWS[scenario.kind]
     sim = workflow(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
-                   order=scenario.order or None, progress=progress)
+                   order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade)
     if progress:
         progress(f"simulating {scenario.name} (seed {run_seed})")
     sim.run()

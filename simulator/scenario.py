@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scen
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
-         "environments", "seed", "faults", "order"}
+         "environments", "seed", "faults", "order", "system_upgrade"}
 FAULT_KINDS = ("node_crash", "heat_resource_failed")
 
 
@@ -66,9 +66,17 @@ class Scenario:
     seed: int = 0
     faults: tuple[Fault, ...] = ()
     order: tuple[tuple[str, ...], ...] = ()  # operator --limit batches; empty: the documented default
+    system_upgrade: bool = False  # run `upgrade run --tags system_upgrade` (leapp OS upgrade) before each batch
 
     def node_parameters(self) -> dict[str, int]:
         return {f"{role}Count": count for role, count in self.nodes.items()}
+
+    def parameters(self) -> dict[str, Any]:
+        """parameter_defaults the scenario implies: node counts, and leapp for a system upgrade."""
+        out: dict[str, Any] = dict(self.node_parameters())
+        if self.system_upgrade:
+            out["UpgradeLeappEnabled"] = True
+        return out
 
 
 def _source(data: Any, file: str, key: str, base: Path) -> Source:
@@ -127,6 +135,10 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
             isinstance(b, list) and b and all(isinstance(h, str) for h in b) for b in order):
         raise ScenarioError(file, "order", expected="a list of --limit batches, each a list of node names",
                             found=repr(order)[:80])
+    system_upgrade = data.get("system_upgrade", False)
+    if not isinstance(system_upgrade, bool) or (system_upgrade and kind != "upgrade"):
+        raise ScenarioError(file, "system_upgrade", expected="true or false (true only for an upgrade)",
+                            found=repr(system_upgrade))
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
@@ -145,7 +157,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         roles_data=rel(data.get("roles_data"), "roles_data"), network_data=rel(data.get("network_data"),
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
-        order=tuple(tuple(b) for b in order),
+        order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade,
     )
 
 

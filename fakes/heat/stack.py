@@ -312,7 +312,7 @@ class Stack:
         return list(self._out_defs)
 
 
-_IMAGE_PARAM = re.compile(r"^Container(\w+)Image$")
+_IMAGE_PARAM = re.compile(r"^(?:Container|Docker)(\w+)Image$")  # Docker*: Queens-Rocky names
 _SECRET_PARAM = re.compile(r"(Password|Passphrase|Key\d*|Kek|FSID|Secret|Authkey|Credential\d*|Keys)$")
 
 

@@ -16,10 +16,18 @@ from typing import Any
 import simpy
 import yaml
 
-from fakes.ansible import AnsibleSimError, ModuleCall, Runner, canned_result, parse_playbook, tripleo_plugins
+from fakes.ansible import (
+    AnsibleSimError,
+    ModuleCall,
+    Runner,
+    TagSelection,
+    canned_result,
+    parse_playbook,
+    tripleo_plugins,
+)
 from fakes.ansible.effects import classify
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
-from simulator.inventory import build_inventory
+from simulator.inventory import build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
 from simulator.world import PACEMAKER_BUNDLES, NodeState, World
@@ -54,8 +62,9 @@ class Simulation:
 
     def __init__(self, source: Plan, target: Plan, *, timing: TimingProfile, seed: int,
                  order: Sequence[Sequence[str]] | None = None, faults: Sequence[Fault] = (),
-                 progress: Callable[[str], None] | None = None):
+                 progress: Callable[[str], None] | None = None, system_upgrade: bool = False):
         self.source, self.target, self.timing = source, target, timing
+        self.system_upgrade = system_upgrade
         self.progress = progress
         self.env = simpy.Environment()
         self.trace = Trace()
@@ -63,7 +72,9 @@ class Simulation:
         self._rng = self.rng_tree.child("durations").random()
         self.faults = tuple(faults)
         self.world = self._initial_world()
-        self.inventory = build_inventory(target)
+        # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
+        self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
+        self.inventory = build_inventory(target, os_major=self.os_major)
         # TripleO releases up to 18.0.0 ran ansible-core < 2.19: non-boolean conditionals count by truthiness
         files = {f"{r.name}/docker_config.yaml": yaml.safe_dump(dict(r.docker_config)) for r in target.roles}
         self.templar = tripleo_plugins.tripleo_templar(files)
@@ -72,6 +83,7 @@ class Simulation:
         self.failures: list[Failure] = []
         self.task_count = 0
         self._task_start = 0.0
+        self._os_upgrading = False
 
     # ---- set-up ----------------------------------------------------------------------------------------
     def _initial_world(self) -> World:
@@ -161,9 +173,9 @@ class Simulation:
                 if self.failures:
                     return
 
-    def _runner(self, batch: Sequence[str]) -> Runner:
+    def _runner(self, batch: Sequence[str], tags: Sequence[str] = ()) -> Runner:
         return Runner(self.inventory, effects=self._effects, limit=list(batch), templar=self.templar,
-                      extra_vars={"ansible_limit": ":".join(batch)})
+                      extra_vars={"ansible_limit": ":".join(batch)}, tags=TagSelection.of(tags) if tags else None)
 
     def _roles_in(self, batch: Sequence[str]) -> list[tuple[Role, list[str]]]:
         out = []
@@ -179,6 +191,8 @@ class Simulation:
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
         result = canned_result(call)
+        if call.action in ("find", "ansible.builtin.find"):  # the simulated hosts hold no files beyond the model
+            result.update(files=[], matched=0, examined=0)
         if call.action in ("command", "shell"):
             line = call.args.get("_raw_params", call.args.get("cmd", call.args.get("argv", "")))
             line = " ".join(map(str, line)) if isinstance(line, list) else str(line)
@@ -248,6 +262,9 @@ class Simulation:
         self.trace.record(end, "task", record.host, **data)
         for effect in effects:
             self.world.apply(effect, end)
+            if effect.kind == "reboot" and label == "upgrade_tasks" and self._os_upgrading:
+                # leapp's upgrade completes in this reboot (THT's system_upgrade_run): the host boots the new OS
+                self.os_major[record.host] = os_major_of(self.target.release)
         if record.status == "failed" and not record.ignored:
             self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
 

@@ -8,6 +8,10 @@
    batch's hosts of each role, ``tripleo_free``, ``any_errors_fatal``, with ``step`` set;
 4. ``external-upgrade run --tags online_upgrade``; 5. ``upgrade converge``.
 
+With ``system_upgrade`` (a scenario key; it sets ``UpgradeLeappEnabled``), each batch first runs
+``upgrade run --tags system_upgrade --limit <batch>``: THT's leapp tasks, whose reboot moves the host to the
+target release's OS (hosts start on the source release's OS: Queens RHEL 7, Train RHEL 8).
+
 The tasks are the target release's plan; the world starts as the source release's.
 """
 
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from typing import Any
+
+from simulator.inventory import build_inventory, os_major_of
 
 from .base import Simulation
 
@@ -31,6 +37,11 @@ class UpgradeSimulation(Simulation):
         yield from self._phase("external-upgrade run --tags container_image_prepare",
                                self._wait("container_image_prepare"))
         for batch in self.order:
+            if self.system_upgrade:
+                yield from self._phase(f"upgrade run --tags system_upgrade --limit {':'.join(batch)}",
+                                       self._system_upgrade(batch))
+                if self.failures:
+                    return
             yield from self._phase(f"upgrade run --limit {':'.join(batch)}", self._upgrade_run(batch))
             if self.failures:
                 return
@@ -41,6 +52,21 @@ class UpgradeSimulation(Simulation):
         """The documented operator order: the roles that run pacemaker first, then each other role."""
         roles = sorted(self.target.roles, key=lambda r: "pacemaker" not in r.services)
         return [[n.name for n in r.nodes] for r in roles if r.nodes]
+
+    def _system_upgrade(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
+        """``upgrade run --tags system_upgrade --limit batch``: only the tasks tagged ``system_upgrade`` (THT tags
+        them ``never`` too, so the main run skips them) and ``always``: remove the old packages, leapp upgrade, the
+        reboot into the new OS. A host that rebooted there runs the target's OS from then on."""
+        self._os_upgrading = True
+        try:
+            yield from self._steps_run(self._runner(batch, tags=("system_upgrade",)), self._roles_in(batch),
+                                       ("upgrade_tasks", "deploy_steps_tasks", "post_upgrade_tasks"))
+        finally:
+            self._os_upgrading = False
+        self.inventory = build_inventory(self.target, os_major=self.os_major)
+        upgraded = [h for h in batch if self.os_major.get(h) == os_major_of(self.target.release)]
+        self.trace.record(self.env.now, "state.os", ",".join(batch), upgraded=upgraded,
+                          major=os_major_of(self.target.release))
 
     def _upgrade_run(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
         yield from self._steps_run(self._runner(batch), self._roles_in(batch),

@@ -220,6 +220,8 @@ class World:
             node.release = "target"
         elif kind == "db_schema":
             self.schema[target] = "migrated"
+        elif kind == "reboot":
+            pass  # recorded; containers come back with their systemd units, the node's outage is not modelled
         else:
             return
         self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)
