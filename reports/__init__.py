@@ -2,5 +2,6 @@
 report renders from it alone."""
 
 from .junit import junit_xml
+from .text import render_summary
 
-__all__ = ["junit_xml"]
+__all__ = ["junit_xml", "render_summary"]

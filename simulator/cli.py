@@ -16,7 +16,7 @@ from typing import Any
 from fakes.ansible import module_coverage
 from fakes.heat import TemplateTree, fetch_release, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
-from reports import junit_xml
+from reports import junit_xml, render_summary
 
 from . import check
 from .plan import Plan
@@ -182,29 +182,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     result = run_scenario(scenario, seed=args.seed, progress=_progress)
     s = result.summary()
-    releases = (f"{s['source_release']} -> {s['target_release']}" if s["source_release"] != s["target_release"]
-                else s["source_release"])
-    print(f"scenario {s['scenario']} seed {s['seed']}: {s['kind']} {releases}"
-          " (what the model covers: the README's support table)")
-    for p in s["phases"]:
-        print(f"  {p['name']:<70} {p['duration']:>9.0f} s  (from t={p['start']:.0f})")
-    print(f"  simulated time {s['simulated_seconds']:.0f} s, {s['host_tasks']} host-tasks,"
-          f" trace {s['trace_hash'][:16]}")
-    print("  API downtime: " + (", ".join(f"{k} {v:.0f}s" for k, v in s["api_downtime_seconds"].items() if v)
-                                or "none"))
-    for q in s["quorum_events"]:
-        print(f"  quorum {q['event']} ({q['cluster']}) at t={q['time']:.0f}")
-    for f in s["failures"]:
-        print(f"  FAILED at t={f['time']:.0f} on {f['host']}, {f['phase']} step {f['step']}: {f['task']!r}")
-        print(f"    {f['error']}")
-    if s["violations"]:
-        print(f"  run invariants: {len(s['violations'])} violation(s)"
-              + ("" if args.strict else " (reported; --strict makes them fail the command)"))
-        for v in s["violations"]:
-            print(f"    [{v['invariant']}] {v['message']}")
-    else:
-        print("  run invariants: no violation")
-    print(f"result: {s['result']}")
+    print(render_summary(s, strict=args.strict))
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_json(), indent=1) + "\n")
         _progress(f"wrote {args.json}")
