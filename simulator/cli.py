@@ -21,6 +21,7 @@ from reports import junit_xml, render_summary
 from . import check
 from .plan import Plan
 from .planning import build_plan
+from .progress import Progress
 from .run import plan_for, run_scenario
 from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
@@ -180,7 +181,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
-    result = run_scenario(scenario, seed=args.seed, progress=_progress)
+    progress = Progress()  # a bar on a terminal, phase lines always
+    try:
+        result = run_scenario(scenario, seed=args.seed, progress=progress)
+    finally:
+        progress.close()
     s = result.summary()
     print(render_summary(s, strict=args.strict))
     if args.json:

@@ -84,6 +84,7 @@ class Simulation:
         self.task_count = 0
         self._task_start = 0.0
         self._os_upgrading = False
+        self._phase_name = ""
 
     # ---- set-up ----------------------------------------------------------------------------------------
     def _initial_world(self) -> World:
@@ -125,11 +126,25 @@ class Simulation:
     def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
         start = self.env.now
         self.trace.record(start, "phase.start", name)
+        self._phase_name = name
         if self.progress:
             self.progress(f"t={start:>7.0f}s  {name} ({self.task_count} host-tasks so far)")
+        self._advance(0.0)
         yield from body
         self.trace.record(self.env.now, "phase.end", name, failed=bool(self.failures))
         self.phases.append(PhaseSpan(name, start, self.env.now))
+        self._advance(0.0)  # the next phase's start
+
+    def _planned_phases(self) -> int:
+        """How many phases the workflow will run (for the progress bar)."""
+        return 1
+
+    def _advance(self, within: float) -> None:
+        """Report progress: ``within`` (0..1) of the current phase done."""
+        fraction = getattr(self.progress, "fraction", None)
+        if fraction is not None:
+            done = (len(self.phases) + min(within, 0.999)) / max(self._planned_phases(), 1)
+            fraction(done, f"{self._phase_name} (t={self.env.now:.0f}s, {self.task_count} host-tasks)")
 
     def _wait(self, duration: str) -> Generator[Any, Any, None]:
         yield self.env.timeout(self.timing.phase(duration).sample(self._rng))
@@ -152,11 +167,12 @@ class Simulation:
         """Run role_data ``sequence`` keys step by step over ``roles``' hosts, as one playbook run: a play per
         role per step (``tripleo_free``, ``any_errors_fatal``, ``step`` set); deploy steps also start the
         step's containers. Stops at the first failure."""
-        for key in sequence:
+        for keys_done, key in enumerate(sequence):
             steps = sorted({s for role, _ in roles for s in role.tasks.get(key, {})}, key=_step_order)
             if key == "deploy_steps_tasks":
                 steps = sorted(set(steps) | {s for role, _ in roles for s in role.containers}, key=_step_order)
-            for step in steps:
+            for index, step in enumerate(steps):
+                self._advance((keys_done + index / max(len(steps), 1)) / len(sequence))
                 plays = []
                 for role, hosts in roles:
                     tasks = [t.body for t in role.tasks.get(key, {}).get(step, ())]

@@ -45,6 +45,9 @@ class DeploySimulation(Simulation):
         hosts = [n.name for r in self.target.roles for n in r.nodes]
         yield from self._phase("overcloud deploy: config-download", self._deploy(hosts))
 
+    def _planned_phases(self) -> int:
+        return 3
+
     def _default_order(self) -> list[list[str]]:
         return [[n.name for r in self.target.roles for n in r.nodes]]
 

@@ -34,6 +34,9 @@ class UpdateSimulation(Simulation):
                 return
         yield from self._phase("update converge", self._stack(self.target, "UPDATE"))
 
+    def _planned_phases(self) -> int:
+        return 2 + len(self.order)
+
     def _default_order(self) -> list[list[str]]:
         roles = sorted(self.target.roles, key=lambda r: "pacemaker" not in r.services)
         return [[n.name for n in r.nodes] for r in roles if r.nodes]

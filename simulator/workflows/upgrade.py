@@ -48,6 +48,9 @@ class UpgradeSimulation(Simulation):
         yield from self._phase("external-upgrade run --tags online_upgrade", self._wait("online_upgrade"))
         yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
 
+    def _planned_phases(self) -> int:
+        return 4 + len(self.order) * (2 if self.system_upgrade else 1)
+
     def _default_order(self) -> list[list[str]]:
         """The documented operator order: the roles that run pacemaker first, then each other role."""
         roles = sorted(self.target.roles, key=lambda r: "pacemaker" not in r.services)
