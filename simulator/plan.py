@@ -96,6 +96,8 @@ class Role:
     containers: Mapping[str, tuple[str, ...]]  # docker_config step -> container names
     role_data_keys: tuple[str, ...]
     docker_config: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # roles_data: Ocata's composable upgrade leaves these roles to upgrade-non-controller.sh
+    disable_upgrade_deployment: bool = False
 
     @property
     def bootstrap_node(self) -> Node | None:
@@ -113,6 +115,8 @@ class Plan:
     global_vars: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # the overcloud stack's resources and their dependencies (fakes.heat.lifecycle), for stack operations
     stack_resources: tuple[StackResource, ...] = field(default=(), compare=False, repr=False)
+    # Ocata's Heat-driven upgrade: the resources of the upgrade-steps stack (major_upgrade_steps.yaml)
+    heat_upgrade_steps: tuple[StackResource, ...] = field(default=(), compare=False, repr=False)
 
     def role(self, name: str) -> Role:
         for role in self.roles:

@@ -104,14 +104,39 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
         roles.append(_role(tree, stack, env, rd, data, phases))
     global_vars: dict[str, Any] = {}
     resources: tuple[StackResource, ...] = ()
+    heat_steps: tuple[StackResource, ...] = ()
     if with_global_vars:
         role_config = stack.output("RoleConfig")
         if isinstance(role_config, Mapping) and isinstance(role_config.get("global_vars"), Mapping):
             global_vars = dict(role_config["global_vars"])
         resources = resource_graph(stack)
+        heat_steps = heat_upgrade_steps(tree, files, parameters)
     return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
                 phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files),
-                global_vars=global_vars, stack_resources=resources)
+                global_vars=global_vars, stack_resources=resources, heat_upgrade_steps=heat_steps)
+
+
+HEAT_UPGRADE_ENVIRONMENT = "environments/major-upgrade-composable-steps.yaml"
+
+
+def is_heat_driven(release: str) -> bool:
+    """Ocata (THT 6.x) and earlier: Heat runs the software configuration (no config-download)."""
+    major = release.split(".")[0]
+    return major.isdigit() and int(major) <= 6
+
+
+def heat_upgrade_steps(tree: TemplateTree, files: list[Any], parameters: Mapping[str, Any] | None
+                       ) -> tuple[StackResource, ...]:
+    """Ocata (THT 6.x): the upgrade is a stack update with ``major-upgrade-composable-steps.yaml``, which maps
+    ``OS::TripleO::PostDeploySteps`` to ``major_upgrade_steps.yaml``; its resources (SoftwareDeploymentGroups per
+    role and step) are what the Heat-driven upgrade runs. Empty for other releases."""
+    if not is_heat_driven(tree.version) or not (tree.root / HEAT_UPGRADE_ENVIRONMENT).is_file():
+        return ()
+    env = load_environment(tree, [*files, HEAT_UPGRADE_ENVIRONMENT])
+    if parameters:
+        env.parameter_defaults.update(parameters)
+    steps = overcloud_stack(tree, env).resource("AllNodesDeploySteps").nested()
+    return resource_graph(steps)
 
 
 def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data: Mapping[str, Any],
@@ -157,6 +182,7 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
         update_serial=rd.get("update_serial", 1), tasks=tasks, never_runs=tuple(never),
         containers=containers, role_data_keys=tuple(sorted(data)),
         docker_config=dict(docker) if isinstance(docker, Mapping) else {},
+        disable_upgrade_deployment=bool(rd.get("disable_upgrade_deployment", False)),
     )
 
 

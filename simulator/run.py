@@ -24,9 +24,9 @@ from .plan import Plan
 from .planning import build_plan
 from .scenario import Scenario, ScenarioError, Source, load_scenario
 from .timing import load_timing
-from .workflows import WORKFLOWS, Simulation
+from .workflows import WORKFLOWS, HeatUpgradeSimulation, Simulation
 
-__all__ = ["ScenarioResult", "plan_for", "run_scenario"]
+__all__ = ["ScenarioResult", "plan_for", "prepare_scenario", "run_scenario"]
 
 
 def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None] | None = None) -> Plan:
@@ -103,14 +103,25 @@ class ScenarioResult:
 
 def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: int | None = None,
                  progress: Callable[[str], None] | None = None) -> ScenarioResult:
+    """Load (``ref``: a shipped scenario name, a file, a :class:`Scenario`; default the shipped default), plan
+    and simulate a scenario to its end."""
+    result = prepare_scenario(ref, seed=seed, progress=progress)
+    if progress:
+        progress(f"simulating {result.scenario.name} (seed {result.seed})")
+    result.simulation.run()
+    return result
+
+
+def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: int | None = None,
+                     progress: Callable[[str], None] | None = None) -> ScenarioResult:
+    """Plan a scenario and set up its simulation without running it (``Session`` steps through it)."""
     scenario = ref if isinstance(ref, Scenario) else load_scenario(ref)
     source = plan_for(scenario.source, scenario, progress)
     target = plan_for(scenario.target, scenario, progress) if scenario.target is not None else source
     run_seed = scenario.seed if seed is None else seed
     workflow = WORKFLOWS[scenario.kind]
+    if scenario.kind == "upgrade" and target.heat_upgrade_steps:
+        workflow = HeatUpgradeSimulation  # Ocata: the upgrade is driven by Heat (major_upgrade_steps.yaml)
     sim = workflow(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade)
-    if progress:
-        progress(f"simulating {scenario.name} (seed {run_seed})")
-    sim.run()
     return ScenarioResult(scenario, run_seed, source, target, sim)

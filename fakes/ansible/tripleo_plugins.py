@@ -44,6 +44,8 @@ def recursive_get_key_from_dict(data: Mapping[str, Any], key: str) -> list[Any]:
     return found
 
 
+_LEGACY_TEST_FILTERS = ("succeeded", "success", "failed", "failure", "changed", "change", "skipped", "skip",
+                        "finished", "started")
 TRIPLEO_FILTERS = {"container_exec_cmd": container_exec_cmd, "recursive_get_key_from_dict": recursive_get_key_from_dict}
 
 
@@ -53,6 +55,11 @@ def tripleo_templar(files: Mapping[str, str] | None = None) -> LegacyConditional
     ``files`` (config-download's own files, by path relative to its directory, e.g.
     ``Controller/docker_config.yaml``). Other lookups stay unmodelled."""
     templar = LegacyConditionalTemplar(filters=TRIPLEO_FILTERS)
+    # Ansible before 2.9 also offered its result tests as filters (`result|succeeded`); Ocata- and Pike-era
+    # templates use that form, so the tests are registered under those filter names too
+    for name in _LEGACY_TEST_FILTERS:
+        if name in templar._env.tests and name not in templar._env.filters:
+            templar._env.filters[name] = templar._env.tests[name]
     if files is not None:
         lookup = _config_download_lookup(dict(files))
         for name in ("lookup", "query", "q"):

@@ -55,7 +55,8 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
             out.append(Violation(
                 "quorum-kept",
                 f"{event.subject} lost quorum at t={event.time:.0f}s"
-                f" (online: {', '.join(event.data.get('online', []))})",
-                "stop the cluster on fewer than half of its members at a time, or plan the outage window",
+                f" (online: {', '.join(event.data.get('online', [])) or 'none'})",
+                "stop the cluster on fewer than half of its members at a time (not all at once, nor by disabling its "
+                "resource), or plan the outage window",
                 _causes(events, event.time), subject=event.subject))
     return out

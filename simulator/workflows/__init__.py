@@ -2,11 +2,12 @@
 
 from .base import Failure, PhaseSpan, Simulation
 from .deploy import DeploySimulation
+from .heat_upgrade import HeatUpgradeSimulation
 from .update import UpdateSimulation
 from .upgrade import UpgradeSimulation
 
 WORKFLOWS: dict[str, type[Simulation]] = {"deploy": DeploySimulation, "update": UpdateSimulation,
                                           "upgrade": UpgradeSimulation}
 
-__all__ = ["WORKFLOWS", "DeploySimulation", "Failure", "PhaseSpan", "Simulation", "UpdateSimulation",
-           "UpgradeSimulation"]
+__all__ = ["WORKFLOWS", "DeploySimulation", "Failure", "HeatUpgradeSimulation", "PhaseSpan", "Simulation",
+           "UpdateSimulation", "UpgradeSimulation"]

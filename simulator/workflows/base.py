@@ -30,9 +30,9 @@ from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
-from simulator.world import PACEMAKER_BUNDLES, NodeState, World
+from simulator.world import BAREMETAL_UNITS, PACEMAKER_BUNDLES, NodeState, World
 
-from .stack import stack_operation
+from .stack import Deploy, stack_operation
 
 __all__ = ["Failure", "PhaseSpan", "Simulation"]
 
@@ -93,6 +93,8 @@ class Simulation:
         bundles: set[str] = set()
         for role in self.source.roles:
             containers = sorted({c for names in role.containers.values() for c in names})
+            if not containers:  # a baremetal (puppet) deployment: the API services are systemd units
+                containers = sorted({BAREMETAL_UNITS[s] for s in role.services if s in BAREMETAL_UNITS})
             for node in role.nodes:
                 nodes.append(NodeState(node.name, role.name, role.services, "source",
                                        containers=dict.fromkeys(containers, True),
@@ -103,6 +105,14 @@ class Simulation:
         return World(self.trace, nodes, pacemaker_nodes=pcs_nodes, bundles=sorted(bundles))
 
     def run(self) -> None:
+        """Run the workflow to its end (the run ends with it: later fault events, or a failed stack's cancelled
+        resources, do not move the clock past it)."""
+        self.env.run(until=self.start())
+        self.world.finish(self.env.now)
+
+    def start(self) -> simpy.Process:
+        """Validate the faults, schedule them and start the workflow; the caller advances ``env`` (see
+        :class:`simulator.session.Session` to step through a run)."""
         known = set(self.world.nodes)
         resources = {r.name for plan in (self.source, self.target) for r in plan.stack_resources}
         for fault in self.faults:
@@ -118,10 +128,7 @@ class Simulation:
                                                                           "crash" if active else "recovered"))
         scheduler.on("heat_resource_failed", lambda f, active: None)  # read by the stack operation when it ends
         scheduler.start()
-        # the run ends with its workflow (later fault events, or a failed stack's cancelled resources, do not
-        # move the clock past it)
-        self.env.run(until=self.env.process(self._workflow()))
-        self.world.finish(self.env.now)
+        return self.env.process(self._workflow())
 
     def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
         start = self.env.now
@@ -149,12 +156,40 @@ class Simulation:
     def _wait(self, duration: str) -> Generator[Any, Any, None]:
         yield self.env.timeout(self.timing.phase(duration).sample(self._rng))
 
-    def _stack(self, plan: Plan, action: str, *, config_download: bool = True) -> Generator[Any, Any, None]:
+    def _stack(self, plan: Plan, action: str, *, config_download: bool = True,
+               deploy: Deploy | None = None) -> Generator[Any, Any, None]:
         """A Heat stack operation on ``plan``'s overcloud stack, then (unless it failed) the config-download
         export that tripleoclient runs after it."""
-        failed = yield from stack_operation(self, plan.stack_resources, action)
+        failed = yield from stack_operation(self, plan.stack_resources, action, deploy=deploy)
         if not failed and config_download:
             yield from self._wait("config_download")
+
+    def _puppet_steps(self, hosts: Sequence[str]) -> Generator[Any, Any, str | None]:
+        """Puppet steps 1-5 on ``hosts`` (Ocata-era deployments; in parallel, each step a barrier). Puppet is not
+        interpreted: a step takes ``puppet_step`` from the timing profile; a controller joins the pacemaker
+        cluster at step 1 and a node's API units run (at the target release) after step 4, where
+        puppet-tripleo's profiles start them. Returns None, or why a step failed (a node unreachable)."""
+        for step in _PUPPET_STEPS:
+            t0 = self.env.now
+            ends = sorted((t0 + self.timing.phase("puppet_step").sample(self._rng), h) for h in hosts
+                          if self._node_fault(h, t0) is None)
+            for end, host in ends:
+                if end > self.env.now:
+                    yield self.env.timeout(end - self.env.now)
+                self.trace.record(end, "puppet.step", host, step=step)
+                if step == 1 and host in self.world.pcs_all and host not in self.world.pcs_members:
+                    self.world.pcs_members.add(host)
+                    self.world.refresh(end)
+                if step == _SERVICES_STARTED_AT_PUPPET_STEP:
+                    node = self.world.nodes[host]
+                    units = sorted({BAREMETAL_UNITS[s] for s in node.services if s in BAREMETAL_UNITS}
+                                   & set(node.containers))
+                    if units:
+                        self.world.start_containers(host, units, "target", end)
+            if len(ends) < len(hosts):
+                down = sorted(set(hosts) - {h for _, h in ends})
+                return f"puppet step {step}: {', '.join(down)} unreachable"
+        return None
 
     def _workflow(self) -> Generator[Any, Any, None]:
         raise NotImplementedError
@@ -302,6 +337,8 @@ class Simulation:
             self.world.start_containers(host, names, "target", end)
 
 
+_PUPPET_STEPS = (1, 2, 3, 4, 5)
+_SERVICES_STARTED_AT_PUPPET_STEP = 4
 _OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(yaml|json|value|csv)")
 
 

@@ -1,6 +1,7 @@
 """The deploy workflow: ``openstack overcloud node provision`` (bare metal through the Redfish emulator, by
 :mod:`fakes.baremetal`), ``openstack overcloud deploy`` (the Heat stack, then config-download: host_prep_tasks
-and the deploy steps 0-5 with their containers, every node at once).
+and the deploy steps 0-5 with their containers, every node at once). Ocata (THT 6.x) has no config-download:
+the stack's ``AllNodesDeploySteps`` runs the puppet steps on the servers, inside the stack create.
 
 The world starts with no node up. A node comes up when Ironic reports it ``active``; the pacemaker cluster
 forms as controllers reach deploy step 1 (puppet's pacemaker profile, which the simulation does not execute).
@@ -15,6 +16,7 @@ from fakes.baremetal.fleet import redfish_fleet
 from fakes.baremetal.inventory import generate_nodes
 from fakes.baremetal.provisioning import start_provisioning
 from fakes.baremetal.roles import RoleDemand
+from simulator.planning import is_heat_driven
 
 from .base import Failure, Simulation
 
@@ -39,14 +41,20 @@ class DeploySimulation(Simulation):
         yield from self._phase("overcloud node provision", self._provision())
         if self.failures:
             return
+        hosts = [n.name for r in self.target.roles for n in r.nodes]
+        if is_heat_driven(self.target.release):
+            # Ocata: no config-download; the stack's AllNodesDeploySteps runs the puppet steps on the servers
+            yield from self._phase("overcloud deploy: stack create", self._stack(
+                self.target, "CREATE", config_download=False,
+                deploy=lambda r: self._puppet_steps(hosts) if r.type == "OS::TripleO::PostDeploySteps" else None))
+            return
         yield from self._phase("overcloud deploy: stack create", self._stack(self.target, "CREATE"))
         if self.failures:
             return
-        hosts = [n.name for r in self.target.roles for n in r.nodes]
         yield from self._phase("overcloud deploy: config-download", self._deploy(hosts))
 
     def _planned_phases(self) -> int:
-        return 3
+        return 2 if is_heat_driven(self.target.release) else 3
 
     def _default_order(self) -> list[list[str]]:
         return [[n.name for r in self.target.roles for n in r.nodes]]

@@ -10,7 +10,7 @@ concurrently (the slowest decides), nested stacks (``OS::TripleO::*`` aliases, t
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fakes.heat.lifecycle import StackResource
@@ -34,10 +34,16 @@ def _duration(sim: Simulation, resource: StackResource) -> float:
     return sim.timing.phase("heat_resource").sample(sim._rng)
 
 
+Deploy = Callable[[StackResource], "Generator[Any, Any, str | None] | None"]
+
+
 def stack_operation(sim: Simulation, resources: Sequence[StackResource], action: str, *,
-                    timeout_s: float = DEFAULT_STACK_TIMEOUT_S) -> Generator[Any, Any, str | None]:
+                    timeout_s: float = DEFAULT_STACK_TIMEOUT_S,
+                    deploy: Deploy | None = None) -> Generator[Any, Any, str | None]:
     """Run ``action`` (``CREATE``/``UPDATE``) over ``resources``; returns None, or why the stack failed
-    (and then has appended the failure to ``sim.failures``)."""
+    (and then has appended the failure to ``sim.failures``). ``deploy(resource)`` may return a process body
+    that does the resource's work (Ocata's upgrade-step deployments run Ansible on servers); it returns None
+    on success or why the deployment failed, and its virtual time is the resource's duration."""
     env = sim.env
     t0 = env.now
     deadline = t0 + timeout_s
@@ -60,6 +66,14 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
         if state["failed"] is not None:
             return  # Heat starts no new resource once the stack has failed
         start = env.now
+        work = deploy(resource) if deploy is not None else None
+        if work is not None:
+            error = yield from work
+            if error is not None:
+                fail(resource, error)
+            elif state["failed"] is None:
+                complete(resource, start)
+            return
         end = start + durations[resource.name]
         if end > deadline:
             if deadline > env.now:
@@ -75,6 +89,9 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
         if fault is not None:
             fail(resource, str(fault.params.get("reason") or f"injected failure at t={fault.at:.0f}s"))
             return
+        complete(resource, start)
+
+    def complete(resource: StackResource, start: float) -> None:
         sim.trace.record(env.now, "heat.resource", resource.name, action=action, status=f"{action}_COMPLETE",
                          type=resource.type, start=round(start, 6))
         done[resource.name].succeed()

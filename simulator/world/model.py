@@ -1,8 +1,9 @@
 """State of the simulated overcloud, changed by effects of executed tasks, watched by monitors.
 
 Per node: up/down, the release of its packages, containers (running or stopped, image release). Across
-nodes: the pacemaker cluster (members online, resources enabled or disabled), database schema release per
-service. Derived: the availability of each API (its container running on some up node, behind a running
+nodes: the pacemaker cluster (members online, resources enabled or disabled), galera and rabbitmq membership and
+quorum (through their pacemaker bundles where pacemaker manages them, else their containers), database schema
+release per service. Derived: the availability of each API (its container running on some up node, behind a running
 haproxy, with galera and the message bus up where it needs them) and cluster quorum. Every change is recorded
 in the trace; downtime and quorum intervals are integrated as they happen.
 """
@@ -15,14 +16,28 @@ from typing import Any
 
 from simulator.core import Trace
 
-__all__ = ["API_SERVICES", "OPENSTACK_PROJECTS", "PACEMAKER_BUNDLES", "NodeState", "World", "project_of"]
+__all__ = ["API_SERVICES", "BAREMETAL_UNITS", "OPENSTACK_PROJECTS", "PACEMAKER_BUNDLES", "NodeState", "World",
+           "project_of"]
 
 # API endpoints the summary reports, by TripleO service_name, with the container that serves them
 API_SERVICES: dict[str, str] = {
     "keystone": "keystone", "nova_api": "nova_api", "neutron_api": "neutron_api", "glance_api": "glance_api",
     "cinder_api": "cinder_api", "heat_api": "heat_api", "placement": "placement_api",
-    "swift_proxy": "swift_proxy", "horizon": "horizon",
+    "swift_proxy": "swift_proxy", "horizon": "horizon", "nova_placement": "nova_placement",
 }
+# before containers (Ocata and earlier), the systemd unit that serves each API on the host
+BAREMETAL_UNITS: dict[str, str] = {
+    "keystone": "httpd", "nova_api": "openstack-nova-api", "neutron_api": "neutron-server",
+    "glance_api": "openstack-glance-api", "cinder_api": "httpd", "heat_api": "openstack-heat-api",
+    "placement": "httpd", "nova_placement": "httpd", "swift_proxy": "openstack-swift-proxy", "horizon": "httpd",
+}
+# clusters with their own membership and quorum: the service whose nodes are members, its pacemaker bundle, and
+# the container (or unit) that runs a member when pacemaker does not manage it
+CLUSTERS: dict[str, tuple[str, str, str]] = {
+    "galera": ("mysql", "galera-bundle", "mysql"),
+    "rabbitmq": ("oslo_messaging_rpc", "rabbitmq-bundle", "rabbitmq"),
+}
+_CLUSTER_CONTAINERS = frozenset(container for _, _, container in CLUSTERS.values())
 # pacemaker bundles by the service that runs them (TripleO's *-pacemaker-puppet templates)
 PACEMAKER_BUNDLES: dict[str, str] = {
     "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "haproxy": "haproxy-bundle",
@@ -50,7 +65,7 @@ class NodeState:
     services: tuple[str, ...]
     release: str
     up: bool = True
-    containers: dict[str, bool] = field(default_factory=dict)  # name -> running
+    containers: dict[str, bool] = field(default_factory=dict)  # name -> running (systemd units on baremetal)
     images: dict[str, str] = field(default_factory=dict)  # container -> release of its image
 
 
@@ -69,6 +84,10 @@ class World:
         self.downtime: dict[str, float] = {}
         self.quorum_events: list[tuple[float, str, str]] = []
         self._quorum = self.has_quorum()
+        self.cluster_members = {name: tuple(sorted(n.name for n in self.nodes.values() if service in n.services))
+                                for name, (service, _, _) in CLUSTERS.items()}
+        self.cluster_members = {k: v for k, v in self.cluster_members.items() if v}
+        self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         # nodes currently serving each API, kept up to date per node so that a change costs O(its APIs)
         self._serving: dict[str, set[str]] = {api: set() for api in self.apis()}
         for name in self.nodes:
@@ -100,6 +119,21 @@ class World:
         online = [m for m in self.pcs_members if self.nodes[m].up]
         return len(online) * 2 > len(self.pcs_all)
 
+    def cluster_member_up(self, cluster: str, name: str) -> bool:
+        """A galera/rabbitmq member runs: under pacemaker, its node is an online member of a quorate cluster with
+        the bundle enabled; otherwise its container (or unit) runs."""
+        _service, bundle, container = CLUSTERS[cluster]
+        node = self.nodes[name]
+        if not node.up:
+            return False
+        if name in self.pcs_all and bundle in self.pcs_resources:
+            return name in self.pcs_members and self.pcs_resources[bundle] and self.has_quorum()
+        return node.containers.get(container, True)
+
+    def cluster_has_quorum(self, cluster: str) -> bool:
+        members = self.cluster_members.get(cluster, ())
+        return not members or sum(self.cluster_member_up(cluster, m) for m in members) * 2 > len(members)
+
     def bundle_running(self, bundle: str) -> bool:
         if bundle not in self.pcs_resources:
             return True  # not pacemaker-managed in this layout
@@ -110,7 +144,8 @@ class World:
         node = self.nodes[name]
         changed = False
         for api, serving in self._serving.items():
-            serves = node.up and api in node.services and node.containers.get(API_SERVICES[api], False)
+            serves = node.up and api in node.services and (
+                node.containers.get(API_SERVICES[api], False) or node.containers.get(BAREMETAL_UNITS[api], False))
             if serves and name not in serving:
                 serving.add(name)
                 changed = True
@@ -135,6 +170,14 @@ class World:
             self.quorum_events.append((now, "pacemaker", state))
             self.trace.record(now, f"quorum.{state}", "pacemaker",
                               online=sorted(m for m in self.pcs_members if self.nodes[m].up))
+        for cluster, members in self.cluster_members.items():
+            has = self.cluster_has_quorum(cluster)
+            if has != self._cluster_quorum[cluster]:
+                self._cluster_quorum[cluster] = has
+                state = "regained" if has else "lost"
+                self.quorum_events.append((now, cluster, state))
+                self.trace.record(now, f"quorum.{state}", cluster,
+                                  online=[m for m in members if self.cluster_member_up(cluster, m)])
         for api in self._api_up:
             up = self.api_available(api)
             if up != self._api_up[api]:
@@ -153,6 +196,7 @@ class World:
         for name in self.nodes:
             self._refresh_node(name)
         self._quorum = self.has_quorum()
+        self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         for api in self._api_up:
             self._api_up[api] = self.api_available(api)
         self._api_down_since.clear()
@@ -183,7 +227,7 @@ class World:
             state.images[c] = release
         if changed:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
-            if self._refresh_node(node):
+            if self._refresh_node(node) or not _CLUSTER_CONTAINERS.isdisjoint(changed):
                 self._observe(now)
             self._watch_versions(now, {p for c in changed if (p := project_of(c))}, node)
 
@@ -225,7 +269,8 @@ class World:
         else:
             return
         self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)
-        if kind == "pacemaker" or (kind in ("service", "container") and self._refresh_node(node.name)):
+        if kind == "pacemaker" or (kind in ("service", "container") and (
+                self._refresh_node(node.name) or _container_name(target) in _CLUSTER_CONTAINERS)):
             self._observe(now)
         if kind in ("service", "container") and (project := project_of(_container_name(target))):
             self._watch_versions(now, (project,), node.name)

@@ -13,7 +13,8 @@ from reports import render_summary
 from simulator.run import run_scenario
 
 HERE = Path(__file__).parent
-SCENARIOS = ("train-to-wallaby", "update-18", "deploy-3-100", "composable-db-networker", "queens-to-train-ffu")
+SCENARIOS = ("train-to-wallaby", "update-18", "deploy-3-100", "composable-db-networker", "queens-to-train-ffu",
+             "ocata-composable-upgrade")
 
 
 def golden_text(name: str) -> str:

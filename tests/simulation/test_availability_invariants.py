@@ -22,7 +22,8 @@ def test_all_controllers_at_once_breaks_the_downtime_budget_and_quorum() -> None
     kinds = {(v.invariant, v.subject) for v in violations}
     assert ("quorum-kept", "pacemaker") in kinds
     assert ("api-downtime-budget", "keystone") in kinds
-    quorum = next(v for v in violations if v.invariant == "quorum-kept")
+    assert ("quorum-kept", "rabbitmq") in kinds  # Wallaby disables the rabbitmq bundle at step 1 to swap its image
+    quorum = next(v for v in violations if v.invariant == "quorum-kept" and v.subject == "pacemaker")
     assert {t.task for t in quorum.trace} == {"Stop pacemaker cluster"}
     assert {t.step for t in quorum.trace} == {"2"}
     assert "fewer than half" in quorum.render()

@@ -34,8 +34,8 @@ def test_pacemaker_stopped_at_step_2_and_started_at_step_4(result) -> None:  # t
     assert sorted(e.subject for e in stops) == CONTROLLERS == sorted(e.subject for e in starts)
     assert {(e.data["phase"], e.data["step"], e.data["status"]) for e in stops} == {("upgrade_tasks", "2", "ok")}
     assert {(e.data["phase"], e.data["step"], e.data["status"]) for e in starts} == {("upgrade_tasks", "4", "ok")}
-    lost = result.simulation.trace.select("quorum.lost")
-    regained = result.simulation.trace.select("quorum.regained")
+    lost = result.simulation.trace.select("quorum.lost", "pacemaker")
+    regained = result.simulation.trace.select("quorum.regained", "pacemaker")
     assert len(lost) == 1 and len(regained) == 1
     # quorum goes when the second of three controllers leaves, comes back with the second that rejoins
     assert sorted(e.time for e in stops)[1] == lost[0].time

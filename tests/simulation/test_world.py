@@ -38,7 +38,10 @@ def test_pacemaker_stop_on_majority_loses_quorum_and_every_api() -> None:
     assert not any(w.snapshot()["apis"].values())
     w.apply(Effect("ctl-1", "pacemaker", "cluster", "cluster-started", "shell"), 16.0)
     w.finish(20.0)
-    assert w.quorum_events == [(6.0, "pacemaker", "lost"), (16.0, "pacemaker", "regained")]
+    # galera and rabbitmq run in pacemaker bundles here: they lose and regain quorum with the cluster
+    assert w.quorum_events == [(6.0, "pacemaker", "lost"), (6.0, "galera", "lost"), (6.0, "rabbitmq", "lost"),
+                               (16.0, "pacemaker", "regained"), (16.0, "galera", "regained"),
+                               (16.0, "rabbitmq", "regained")]
     assert w.downtime["keystone"] == 10.0
 
 
@@ -46,3 +49,19 @@ def test_disabling_galera_takes_down_apis_that_need_the_database() -> None:
     w = make_world()
     w.apply(Effect("ctl-0", "pacemaker", "galera-bundle", "disabled", "pacemaker_resource"), 1.0)
     assert w.snapshot()["apis"] == {"keystone": False, "nova_api": False}
+
+
+def test_galera_and_rabbitmq_quorum_of_their_own() -> None:
+    w = make_world()
+    w.apply(Effect("ctl-0", "pacemaker", "rabbitmq-bundle", "disabled", "pacemaker_resource"), 3.0)
+    assert w.quorum_events == [(3.0, "rabbitmq", "lost")] and w.has_quorum()  # pacemaker itself is fine
+    # galera outside pacemaker (a composable database role): its members are the nodes running mysql
+    svc = ("mysql",)
+    nodes = [NodeState(f"db-{i}", "Database", svc, "source", containers={"mysql": True}) for i in range(3)]
+    db = World(Trace(), nodes)
+    db.apply(Effect("db-0", "container", "mysql", "stopped", "podman_container"), 1.0)
+    assert db.cluster_has_quorum("galera")
+    db.apply(Effect("db-1", "container", "mysql", "stopped", "podman_container"), 2.0)
+    assert not db.cluster_has_quorum("galera") and db.quorum_events == [(2.0, "galera", "lost")]
+    lost = db.trace.select("quorum.lost", "galera")[0]
+    assert lost.data["online"] == ["db-2"]

@@ -1,0 +1,85 @@
+"""Step through a simulated run in virtual time, to read the trace and the world at any moment.
+
+    from simulator.session import Session
+    s = Session("train-to-wallaby", seed=1)
+    s.run_until(3000)                       # virtual seconds
+    s.world.snapshot()                      # nodes, containers stopped, pacemaker, APIs, at t=3000
+    s.next_phase()                          # to the end of the current operator phase
+    [e for e in s.trace.select("quorum")]   # events so far
+    result = s.finish()                     # the rest of the run: a ScenarioResult, as run_scenario gives
+
+Stepping never changes the run: a session stepped in any increments ends with the same trace hash as
+``run_scenario`` for the same scenario and seed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .core import Trace
+from .run import ScenarioResult, prepare_scenario
+from .scenario import Scenario
+from .workflows import PhaseSpan
+from .world import World
+
+__all__ = ["Session"]
+
+
+class Session:
+    def __init__(self, ref: str | os.PathLike[str] | Scenario | None = None, *, seed: int | None = None,
+                 progress: Callable[[str], None] | None = None) -> None:
+        self.result: ScenarioResult = prepare_scenario(ref, seed=seed, progress=progress)
+        self.simulation = self.result.simulation
+        self._process = self.simulation.start()
+        self._finished = False
+
+    @property
+    def now(self) -> float:
+        return float(self.simulation.env.now)
+
+    @property
+    def done(self) -> bool:
+        return bool(self._process.processed)
+
+    @property
+    def trace(self) -> Trace:
+        return self.simulation.trace
+
+    @property
+    def world(self) -> World:
+        return self.simulation.world
+
+    def run_until(self, time: float) -> float:
+        """Process every event up to virtual ``time`` (or to the end of the run); returns the time reached."""
+        if time < self.now:
+            raise ValueError(f"time {time} is before the session's current time {self.now} (it only moves forward)")
+        env = self.simulation.env
+        while not self.done and env.peek() <= time:
+            env.step()
+        if not self.done:
+            env.run(until=time)  # no event left before `time`: just move the clock
+        return self.now
+
+    def next_phase(self) -> PhaseSpan | None:
+        """Run to the end of the current (or next) operator phase; returns it, or None when the run is over."""
+        env = self.simulation.env
+        count = len(self.simulation.phases)
+        while not self.done and len(self.simulation.phases) == count:
+            env.step()
+        return self.simulation.phases[-1] if len(self.simulation.phases) > count else None
+
+    def finish(self) -> ScenarioResult:
+        """Run to the end; the result is what :func:`simulator.run.run_scenario` would have returned."""
+        env = self.simulation.env
+        while not self._process.processed:  # as env.run(until=process) in Simulation.run
+            env.step()
+        if not self._finished:
+            self.world.finish(self.now)
+            self._finished = True
+        return self.result
+
+    def snapshot(self) -> dict[str, Any]:
+        """The world now, with the time: ``{"t": ..., **world.snapshot()}``."""
+        return {"t": self.now, **self.world.snapshot()}

@@ -1,0 +1,92 @@
+"""Ocata's Heat-driven composable upgrade (THT 6.x), in the order Ocata's upgrade documentation gives:
+
+1. ``openstack overcloud deploy ... -e environments/major-upgrade-composable-steps.yaml``: a stack update whose
+   ``OS::TripleO::PostDeploySteps`` is ``major_upgrade_steps.yaml``. Its resources run on the stack's resource
+   graph (:mod:`.stack`): for steps 0-2 each role's ``UpgradeBatch_StepN`` (``upgrade_batch_tasks``,
+   ``max_batch_size`` servers at a time), then for steps 0-5 each role's ``Upgrade_StepN`` (``upgrade_tasks``
+   tagged ``stepN``/``common``, run by the heat-config ansible hook on every server of the role at once), every
+   role finishing step N before any starts N+1 (their ``depends_on``), then ``AllNodesPostUpgradeSteps``
+   (the puppet steps, which start the services again). Roles with ``disable_upgrade_deployment`` (Compute and
+   ObjectStorage by default) take no part;
+2. ``upgrade-non-controller.sh --upgrade <node>`` for each node of those roles, one at a time (the operator
+   order): the delivered script runs the role's upgrade_tasks step by step, then puppet;
+3. ``openstack overcloud deploy ... -e environments/major-upgrade-converge.yaml``: a stack update.
+
+Puppet is not interpreted (:meth:`Simulation._puppet_steps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import Any
+
+from fakes.heat.lifecycle import Deployment, StackResource
+from simulator.plan import Role
+
+from .base import Simulation
+from .stack import stack_operation
+
+__all__ = ["HeatUpgradeSimulation"]
+
+
+class HeatUpgradeSimulation(Simulation):
+    kind = "upgrade"
+
+    def _planned_phases(self) -> int:
+        return 2 + len(self.order)
+
+    def _default_order(self) -> list[list[str]]:
+        """``upgrade-non-controller.sh`` one node at a time, role by role."""
+        return [[n.name] for r in self.target.roles if r.disable_upgrade_deployment for n in r.nodes]
+
+    def _workflow(self) -> Generator[Any, Any, None]:
+        yield from self._phase("overcloud deploy -e major-upgrade-composable-steps.yaml",
+                               self._composable_steps())
+        if self.failures:
+            return
+        for batch in self.order:
+            yield from self._phase(f"upgrade-non-controller.sh --upgrade {' '.join(batch)}",
+                                   self._non_controller(batch))
+            if self.failures:
+                return
+        yield from self._phase("overcloud deploy -e major-upgrade-converge.yaml", self._stack(self.target, "UPDATE"))
+
+    # ---- 1. the upgrade-steps stack --------------------------------------------------------------------------
+    def _composable_steps(self) -> Generator[Any, Any, None]:
+        yield from stack_operation(self, self.target.heat_upgrade_steps, "UPDATE", deploy=self._deployment)
+
+    def _deployment(self, resource: StackResource) -> Generator[Any, Any, str | None] | None:
+        if resource.type == "OS::TripleO::PostUpgradeSteps":
+            hosts = [n.name for r in self.target.roles if not r.disable_upgrade_deployment for n in r.nodes]
+            return self._puppet_steps(hosts)
+        if resource.deployment is None:
+            return None
+        role = self.target.role(resource.deployment.role)
+        return self._deploy_step(resource, role, resource.deployment)  # no servers: complete at once
+
+    def _deploy_step(self, resource: StackResource, role: Role, d: Deployment) -> Generator[Any, Any, str | None]:
+        hosts = [n.name for n in role.nodes]
+        size = max(d.batch_size or len(hosts), 1)
+        tasks = [t.body for t in role.tasks.get(d.tasks_key, {}).get(str(d.step), ())]
+        for i in range(0, len(hosts), size):
+            batch = hosts[i:i + size]
+            if not tasks:
+                continue
+            before = len(self.failures)
+            play = {"hosts": ":".join(batch), "name": resource.name, "strategy": "free", "tasks": tasks,
+                    "vars": {"step": d.step}}
+            yield from self._run_plays(self._runner(batch), [play], d.tasks_key, str(d.step))
+            if len(self.failures) > before:
+                f = self.failures[before]
+                return f"Deployment to server failed: deploy_status_code: 2 ({f.host}: task {f.task!r}: {f.error})"
+        return None
+
+    # ---- 2. upgrade-non-controller.sh --------------------------------------------------------------------
+    def _non_controller(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
+        yield from self._steps_run(self._runner(batch), self._roles_in(batch), ("upgrade_tasks",))
+        if not self.failures:
+            error = yield from self._puppet_steps(batch)
+            if error:
+                from .base import Failure
+
+                self.failures.append(Failure(self.env.now, ",".join(batch), "puppet", "-", "puppet apply", error))
