@@ -23,8 +23,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from .invariants import Layout, LayoutRole, ServiceCatalogue, check_limit_order
 from .plan import Plan
 
-__all__ = ["FAULT_KINDS", "SPLIT_GROUPS", "Fault", "OperatorUpgrade", "fault_schedules", "limit_orders",
-           "node_counts", "operator_upgrade_machine", "role_layouts"]
+__all__ = ["FAULT_KINDS", "SPLIT_GROUPS", "Fault", "OperatorUpgrade", "SimulatedOperatorUpgrade", "fault_schedules",
+           "limit_orders", "node_counts", "operator_upgrade_machine", "role_layouts", "simulated_upgrade_machine"]
 
 # Custom roles carved out of the Controller, as THT's roles/Database.yaml, Messaging.yaml, Networker.yaml do
 SPLIT_GROUPS: dict[str, tuple[str, ...]] = {
@@ -232,3 +232,61 @@ def operator_upgrade_machine(plan: Plan) -> type[OperatorUpgrade]:
     if not isinstance(plan, Plan):
         raise InvalidArgument(f"plan must be a Plan (got {type(plan).__name__})")
     return type("OperatorUpgradeOf" + plan.release.replace(".", "_"), (OperatorUpgrade,), {"plan": plan})
+
+
+class SimulatedOperatorUpgrade(OperatorUpgrade):
+    """:class:`OperatorUpgrade` that also simulates each batch (an :class:`~simulator.workflows.InteractiveUpgrade`
+    of ``source`` -> ``plan``) and checks the run invariants after every rule: API downtime budget, quorum of
+    pacemaker/galera/rabbitmq, step order, mixed-version windows, and no failed host-task. Invariants named in
+    ``accept`` are not checked. Use :func:`simulated_upgrade_machine`."""
+
+    source: Plan
+    accept: frozenset[str] = frozenset()
+    seed: int = 0
+
+    @initialize()
+    def start(self) -> None:
+        from .timing import load_timing
+        from .workflows import InteractiveUpgrade
+
+        super().start()
+        self.sim = InteractiveUpgrade(self.source, self.plan, timing=load_timing(), seed=self.seed)
+        self.sim.begin()
+
+    def _upgrade(self, batch: tuple[str, ...]) -> None:
+        super()._upgrade(batch)
+        self.sim.upgrade(batch)
+
+    @invariant()
+    def run_invariants_hold(self) -> None:
+        from .invariants import check_run
+
+        if not hasattr(self, "sim"):
+            return
+        sim = self.sim
+        violations = [v for v in check_run(sim.trace, sim.world.downtime_until(sim.env.now),
+                                           source_release=self.source.release, target_release=self.plan.release)
+                      if v.invariant not in self.accept]
+        failed = [f"{f.host}: {f.phase} step {f.step} {f.task!r}: {f.error}" for f in sim.failures]
+        if "run-succeeds" in self.accept:
+            failed = []
+        assert not violations and not failed, (
+            f"after --limit batches {[list(b) for b in self.batches]}:\n"
+            + "\n".join([*(v.render() for v in violations), *failed]))
+
+
+def simulated_upgrade_machine(source: Plan, target: Plan, *, accept: Sequence[str] = (),
+                              seed: int = 0) -> type[SimulatedOperatorUpgrade]:
+    """A :class:`SimulatedOperatorUpgrade` bound to the plans (use ``.TestCase`` or ``run_state_machine_as_test``)."""
+    from .invariants import RUN_INVARIANTS
+
+    for name, plan in (("source", source), ("target", target)):
+        if not isinstance(plan, Plan):
+            raise InvalidArgument(f"{name} must be a Plan (got {type(plan).__name__})")
+    unknown = [a for a in accept if a not in RUN_INVARIANTS]
+    if isinstance(accept, str) or unknown:
+        raise InvalidArgument(f"accept must be a list of run invariants among {RUN_INVARIANTS} (got {accept!r})")
+    _check_int("seed", seed, 0)
+    name = "SimulatedUpgradeOf" + target.release.replace(".", "_")
+    return type(name, (SimulatedOperatorUpgrade,), {"plan": target, "source": source,
+                                                    "accept": frozenset(accept), "seed": seed})

@@ -3,11 +3,12 @@
 from .base import Failure, PhaseSpan, Simulation
 from .deploy import DeploySimulation
 from .heat_upgrade import HeatUpgradeSimulation
+from .interactive import InteractiveUpgrade
 from .update import UpdateSimulation
 from .upgrade import UpgradeSimulation
 
 WORKFLOWS: dict[str, type[Simulation]] = {"deploy": DeploySimulation, "update": UpdateSimulation,
                                           "upgrade": UpgradeSimulation}
 
-__all__ = ["WORKFLOWS", "DeploySimulation", "Failure", "HeatUpgradeSimulation", "PhaseSpan", "Simulation",
-           "UpdateSimulation", "UpgradeSimulation"]
+__all__ = ["WORKFLOWS", "DeploySimulation", "Failure", "HeatUpgradeSimulation", "InteractiveUpgrade", "PhaseSpan",
+           "Simulation", "UpdateSimulation", "UpgradeSimulation"]

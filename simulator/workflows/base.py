@@ -286,10 +286,18 @@ class Simulation:
         except AnsibleSimError as exc:
             self.failures.append(Failure(self.env.now, "-", label, step, "-", f"{type(exc).__name__}: {exc}"))
         pair()
-        for time, _, payload in sorted(laid, key=lambda e: (e[0], e[1])):
+        # a rebooting host is down from the reboot task's start until it ends (its effects bring it back)
+        outages = [(start, len(laid) + i, record.host) for i, (_, _, (record, start, _, effects))
+                   in enumerate(laid) if any(e.kind == "reboot" for e in effects)]
+        events = [(t, seq, payload, False) for t, seq, payload in laid]
+        events += [(t, seq, host, True) for t, seq, host in outages]
+        for time, _, payload, down in sorted(events, key=lambda e: (e[0], e[1])):
             if time > self.env.now:
                 yield self.env.timeout(time - self.env.now)
-            self._emit(payload, label, step)
+            if down:
+                self.world.set_node_up(payload, False, time, "rebooting")
+            else:
+                self._emit(payload, label, step)
         end = max(host_t.values(), default=t0)
         if end > self.env.now:
             yield self.env.timeout(end - self.env.now)
@@ -312,6 +320,8 @@ class Simulation:
             data["error"] = error
         self.trace.record(end, "task", record.host, **data)
         for effect in effects:
+            if effect.kind == "reboot":
+                self.world.set_node_up(record.host, True, end, "rebooted")
             self.world.apply(effect, end)
             if effect.kind == "reboot" and label == "upgrade_tasks" and self._os_upgrading:
                 # leapp's upgrade completes in this reboot (THT's system_upgrade_run): the host boots the new OS

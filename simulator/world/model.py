@@ -33,15 +33,16 @@ BAREMETAL_UNITS: dict[str, str] = {
 }
 # clusters with their own membership and quorum: the service whose nodes are members, its pacemaker bundle, and
 # the container (or unit) that runs a member when pacemaker does not manage it
-CLUSTERS: dict[str, tuple[str, str, str]] = {
-    "galera": ("mysql", "galera-bundle", "mysql"),
-    "rabbitmq": ("oslo_messaging_rpc", "rabbitmq-bundle", "rabbitmq"),
+CLUSTERS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "galera": (("mysql",), "galera-bundle", "mysql"),
+    "rabbitmq": (("oslo_messaging_rpc", "rabbitmq"), "rabbitmq-bundle", "rabbitmq"),  # `rabbitmq` up to Queens
 }
 _CLUSTER_CONTAINERS = frozenset(container for _, _, container in CLUSTERS.values())
 # pacemaker bundles by the service that runs them (TripleO's *-pacemaker-puppet templates)
 PACEMAKER_BUNDLES: dict[str, str] = {
-    "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "haproxy": "haproxy-bundle",
-    "ovn_dbs": "ovn-dbs-bundle", "redis": "redis-bundle", "cinder_volume": "openstack-cinder-volume",
+    "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "rabbitmq": "rabbitmq-bundle",
+    "haproxy": "haproxy-bundle", "ovn_dbs": "ovn-dbs-bundle", "redis": "redis-bundle",
+    "cinder_volume": "openstack-cinder-volume",
 }
 
 # OpenStack projects whose services share a database schema and RPC versions across nodes: running two releases of
@@ -84,8 +85,9 @@ class World:
         self.downtime: dict[str, float] = {}
         self.quorum_events: list[tuple[float, str, str]] = []
         self._quorum = self.has_quorum()
-        self.cluster_members = {name: tuple(sorted(n.name for n in self.nodes.values() if service in n.services))
-                                for name, (service, _, _) in CLUSTERS.items()}
+        self.cluster_members = {name: tuple(sorted(n.name for n in self.nodes.values()
+                                                   if not set(services).isdisjoint(n.services)))
+                                for name, (services, _, _) in CLUSTERS.items()}
         self.cluster_members = {k: v for k, v in self.cluster_members.items() if v}
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         # nodes currently serving each API, kept up to date per node so that a change costs O(its APIs)
@@ -204,6 +206,11 @@ class World:
     def refresh(self, now: float) -> None:
         """Re-derive availability and quorum after a change made directly to the state."""
         self._observe(now)
+
+    def downtime_until(self, now: float) -> dict[str, float]:
+        """Per-API downtime so far, open intervals counted up to ``now`` (the state is not changed)."""
+        return {api: seconds + (now - self._api_down_since[api] if api in self._api_down_since else 0.0)
+                for api, seconds in self.downtime.items()}
 
     def finish(self, now: float) -> None:
         """Close open downtime intervals at the end of the run."""

@@ -59,3 +59,16 @@ def test_system_upgrade_key_is_validated(tmp_path: Path) -> None:
     bad.write_text("kind: upgrade\nsource: {release: '8.4.1'}\ntarget: {release: '11.6.0'}\nsystem_upgrade: 'yes'\n")
     with pytest.raises(ScenarioError, match="found 'yes'"):
         load_scenario(str(bad))
+
+
+def test_the_leapp_reboot_takes_the_node_down_and_three_at_once_lose_quorum(ffu) -> None:  # type: ignore[no-untyped-def]
+    trace = list(ffu.simulation.trace)
+    for reboot in [e for e in trace if e.kind == "task" and e.data["task"] == "reboot to perform the upgrade"]:
+        down = [e for e in trace if e.kind == "node.down" and e.subject == reboot.subject]
+        up = [e for e in trace if e.kind == "node.up" and e.subject == reboot.subject]
+        assert [e.time for e in down] == [pytest.approx(reboot.data["start"], abs=1e-5)]
+        assert [e.time for e in up] == [reboot.time] and up[0].data["reason"] == "rebooted"
+    # the default order reboots the three controllers in one batch: the cluster loses quorum meanwhile
+    lost = next(e for e in trace if e.kind == "quorum.lost" and e.subject == "pacemaker")
+    system_run = ffu.simulation.phases[2]
+    assert system_run.start < lost.time < system_run.end
