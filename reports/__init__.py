@@ -2,6 +2,6 @@
 report renders from it alone."""
 
 from .junit import junit_xml
-from .text import render_summary
+from .text import render_snapshot, render_summary
 
-__all__ = ["junit_xml", "render_summary"]
+__all__ = ["junit_xml", "render_snapshot", "render_summary"]

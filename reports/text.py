@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["render_summary"]
+__all__ = ["render_snapshot", "render_summary"]
 
 
 def render_summary(s: Mapping[str, Any], *, strict: bool = False) -> str:
@@ -34,4 +34,25 @@ def render_summary(s: Mapping[str, Any], *, strict: bool = False) -> str:
     else:
         lines.append("  run invariants: no violation")
     lines.append(f"result: {s['result']}")
+    return "\n".join(lines)
+
+
+def render_snapshot(snap: Mapping[str, Any]) -> str:
+    """The world at one simulated moment (``Session.snapshot()``): clusters, APIs, nodes that are down or have
+    stopped services."""
+    lines = [f"world at t={snap['t']:.0f}s:"]
+    pcs = snap["pacemaker"]
+    if pcs["online"] or pcs["resources"]:
+        disabled = [r for r, on in pcs["resources"].items() if not on]
+        extra = f"; disabled {', '.join(disabled)}" if disabled else ""
+        lines.append(f"  pacemaker: {'quorate' if pcs['quorum'] else 'NO QUORUM'}, online "
+                     f"{', '.join(pcs['online']) or 'none'}{extra}")
+    for name, cluster in snap.get("clusters", {}).items():
+        lines.append(f"  {name}: {'quorate' if cluster['quorum'] else 'NO QUORUM'} ({len(cluster['members'])} members)")
+    down = [a for a, up in snap["apis"].items() if not up]
+    lines.append(f"  APIs down: {', '.join(down) or 'none'} (of {len(snap['apis'])})")
+    for name, node in snap["nodes"].items():
+        if not node["up"] or node["stopped"]:
+            state = "DOWN" if not node["up"] else f"stopped: {', '.join(node['stopped'])}"
+            lines.append(f"  {name}: {state}")
     return "\n".join(lines)

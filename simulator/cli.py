@@ -16,7 +16,7 @@ from typing import Any
 from fakes.ansible import module_coverage
 from fakes.heat import TemplateTree, fetch_release, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
-from reports import junit_xml, render_summary
+from reports import junit_xml, render_snapshot, render_summary
 
 from . import check
 from .plan import Plan
@@ -24,6 +24,7 @@ from .planning import build_plan
 from .progress import Progress
 from .run import plan_for, run_scenario
 from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from .session import Session
 
 __all__ = ["main"]
 
@@ -70,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("--seed", type=int, default=None)
         u.add_argument("--json", metavar="FILE", help="write the result as JSON")
         u.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+        u.add_argument("--at", metavar="SECONDS", type=float, action="append", default=[],
+                       help="also print the world at this simulated time (repeatable)")
         u.add_argument("--strict", action="store_true",
                        help="exit 2 when a run invariant is violated (API downtime budget, quorum, step order, "
                             "mixed versions), not only when the simulated run fails")
@@ -181,11 +184,25 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
+    bad = [t for t in args.at if not t >= 0]
+    if bad:
+        print(f"tripleo-sim: error: --at {bad[0]:g}: expected simulated seconds >= 0", file=sys.stderr)
+        return 1
     progress = Progress()  # a bar on a terminal, phase lines always
+    snapshots = []
     try:
-        result = run_scenario(scenario, seed=args.seed, progress=progress)
+        if args.at:
+            session = Session(scenario, seed=args.seed, progress=progress)
+            for t in sorted(args.at):
+                session.run_until(t)
+                snapshots.append({**session.snapshot(), "t": t})
+            result = session.finish()
+        else:
+            result = run_scenario(scenario, seed=args.seed, progress=progress)
     finally:
         progress.close()
+    for snap in snapshots:
+        print(render_snapshot(snap) + ("" if snap["t"] <= result.simulation.env.now else "  (after the run ended)"))
     s = result.summary()
     print(render_summary(s, strict=args.strict))
     if args.json:

@@ -58,7 +58,7 @@ class Session:
         env = self.simulation.env
         while not self.done and env.peek() <= time:
             env.step()
-        if not self.done:
+        if not self.done and time > self.now:
             env.run(until=time)  # no event left before `time`: just move the clock
         return self.now
 

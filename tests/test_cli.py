@@ -82,9 +82,15 @@ def test_upgrade_runs_the_default_scenario_end_to_end(tmp_path: Path, capsys: py
     assert "[quorum-kept] pacemaker lost quorum" in text and "--strict makes them fail" in text
     assert {v["invariant"] for v in data["violations"]} == {"quorum-kept", "api-downtime-budget"}
     assert 'classname="tripleo-sim.invariant.quorum-kept"' in junit.read_text()
-    # ... and fail the command with --strict
-    assert main(["upgrade", "--strict"]) == 2
-    assert "result: succeeded" in capsys.readouterr().out
+    # ... and fail the command with --strict; --at prints the world at chosen moments of the same run
+    lost = next(q["time"] for q in data["quorum_events"] if q["cluster"] == "pacemaker" and q["event"] == "lost")
+    assert main(["upgrade", "--strict", "--at", str(lost + 1), "--at", "0"]) == 2
+    out = capsys.readouterr().out
+    assert "result: succeeded" in out and f"trace {data['trace_hash'][:16]}" in out
+    first, second = out.split("world at t=")[1:3]
+    assert first.startswith("0s:") and "pacemaker: quorate" in first and "APIs down: none" in first
+    assert "pacemaker: NO QUORUM" in second and "APIs down: keystone" in second
+    assert main(["upgrade", "--at", "-5"]) == 1
 
 
 @pytest.mark.integration

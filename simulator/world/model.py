@@ -329,6 +329,8 @@ class World:
                       for n in self.nodes.values()},
             "pacemaker": {"online": sorted(self.pcs_members), "resources": dict(self.pcs_resources),
                           "quorum": self.has_quorum()},
+            "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c)}
+                         for c, m in self.cluster_members.items()},
             "apis": {a: self._api_up[a] for a in self._api_up},
         }
 
