@@ -93,6 +93,11 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
         env.parameter_defaults.update(parameters)
     stack = overcloud_stack(tree, env)
     role_data = stack.output("RoleData") or {}
+    if "RoleData" not in stack.output_names() and "EnabledServices" in stack.output_names():
+        # Newton (THT 5.x) has no RoleData output: each role's services from EnabledServices, and no tasks
+        # (its upgrade is Ocata's templates); such a plan serves as the starting layout of an upgrade
+        enabled = stack.output("EnabledServices") or {}
+        role_data = {name: {"service_names": list(services or [])} for name, services in enabled.items()}
     phases = phases_for(tree)
     roles = []
     for rd in tree.roles_data:

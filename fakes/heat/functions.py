@@ -538,6 +538,8 @@ _BASE = {
     "repeat": _make_repeat(False, False), "digest": digest, "str_split": str_split, "map_merge": map_merge,
     **{name: _removed(name) for name in _CFN_REMOVED},
 }
+_V2015_04_30 = {k: v for k, v in _BASE.items() if k not in ("str_split", "map_merge")}  # Kilo
+_V2015_10_15 = {**_V2015_04_30, "str_split": str_split}  # Liberty
 _V2016_10_14 = {**_BASE, "repeat": _make_repeat(True, False), "yaql": yaql_, "map_replace": map_replace,
                 "if": _make_if(False)}
 _V2017_02_24 = {**_V2016_10_14, "filter": filter_, "str_replace_strict": _make_replace("str_replace_strict",
@@ -554,6 +556,8 @@ _COND_2017_09 = {**_COND_2016, "yaql": yaql_, "contains": contains}
 
 _VERSIONS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
 for _names, _fns, _conds in (
+    (("2015-04-30",), _V2015_04_30, {}),
+    (("2015-10-15",), _V2015_10_15, {}),
     (("2016-04-08",), {k: v for k, v in _BASE.items()}, {}),
     (("2016-10-14", "newton"), _V2016_10_14, _COND_2016),
     (("2017-02-24", "ocata"), _V2017_02_24, _COND_2016),

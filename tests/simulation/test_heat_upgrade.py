@@ -38,6 +38,16 @@ def test_the_upgrade_steps_stack_has_a_deployment_per_enabled_role_and_step(ocat
     assert {"ControllerUpgrade_Step2", "BlockStorageUpgrade_Step2"} <= set(steps["ControllerUpgrade_Step3"].depends)
 
 
+def test_the_run_starts_from_newtons_layout(ocata) -> None:  # type: ignore[no-untyped-def]
+    # Newton's templates (5.3.10) have no RoleData: the plan takes each role's services from EnabledServices
+    assert (ocata.source.release, ocata.target.release) == ("5.3.10", "6.2.16")
+    controller = ocata.source.role("Controller")
+    assert {"keystone", "nova_api", "pacemaker", "mysql"} <= set(controller.services)
+    assert "nova_placement" not in controller.services and not any(controller.tasks.values())
+    assert "nova_placement" in ocata.target.role("Controller").services  # new in Ocata
+    assert "httpd" in ocata.simulation.world.nodes["overcloud-controller-0"].containers  # keystone under httpd
+
+
 def test_steps_run_in_order_with_the_templates_effects(ocata) -> None:  # type: ignore[no-untyped-def]
     s = ocata.summary()
     assert s["result"] == "succeeded"

@@ -118,6 +118,17 @@ def test_function_unknown_to_version_is_plain_map(mini_tree: Any) -> None:
     assert outputs(mini_tree, {"list_concat": [[1], [2]]}, version="2016-10-14") == {"list_concat": [[1], [2]]}
 
 
+def test_kilo_and_liberty_versions(mini_tree: Any) -> None:
+    # Newton-era THT still has 2015-04-30 templates: str_split arrived in 2015-10-15, map_merge in 2016-04-08
+    split = {"str_split": [",", "a,b"]}
+    assert outputs(mini_tree, split, version="2015-04-30") == split
+    assert outputs(mini_tree, split, version="2015-10-15") == ["a", "b"]
+    merge = {"map_merge": [{"a": 1}, {"b": 2}]}
+    assert outputs(mini_tree, merge, version="2015-10-15") == merge
+    assert outputs(mini_tree, merge, version="2016-04-08") == {"a": 1, "b": 2}
+    assert outputs(mini_tree, {"list_join": ["-", ["x", "y"]]}, version="2015-04-30") == "x-y"
+
+
 def test_str_split_filter_contains_digest_make_url(mini_tree: Any) -> None:
     got = outputs(mini_tree, {
         "split": {"str_split": [",", "a,b,c", 1]},
