@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..plan import Plan, Role
 from .context import CheckContext
 from .model import Invariant, TraceEntry, Violation
-from .tasks import leaves
+from .tasks import Leaf, leaves
 
 __all__ = ["CLUSTERED", "DATABASE", "MESSAGE_BUS", "PLACEMENT", "RPC_APIS", "api_services"]
 
@@ -20,6 +20,9 @@ RPC_APIS = frozenset({"nova_api", "neutron_api", "cinder_api", "heat_api", "mani
 # services that form a quorum cluster over every node that runs them
 CLUSTERED = {"pacemaker": "pacemaker (corosync votes)", "mysql": "galera", "oslo_messaging_rpc": "rabbitmq"}
 _PCS = re.compile(r"\bpcs\s+\w")
+# a run-time guard that skips the task where pacemaker does not run (THT: `pacemaker_state.status.ActiveState ==
+# 'active'` from the systemd module, or the pacemaker_enabled / enabled_services facts)
+_PCS_GUARD = re.compile(r"\bpacemaker_(?:state|enabled|status|running)\b|['\"]pacemaker['\"]\s+in\s+enabled_services")
 _BOOTSTRAP_VAR = re.compile(r"\b([a-z][a-z0-9_]*?)_short_bootstrap_node_name\b")
 
 
@@ -104,8 +107,12 @@ def _pacemaker_colocation(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
     for role in _deployed(plan):
         if "pacemaker" in role.services:
             continue
+        # results registered by guarded pacemaker tasks guard the tasks that test them (`x.stdout != ''`)
+        guarded_results = {str(leaf.body["register"]) for _, _, leaf in _role_leaves(role)
+                           if isinstance(leaf.body.get("register"), str) and _pcs_guarded(leaf, frozenset())}
         for key, step, leaf in _role_leaves(role):
-            if leaf.module.startswith("pacemaker_") or _PCS.search(leaf.raw):
+            if (leaf.module.startswith("pacemaker_") or _PCS.search(leaf.raw)) and not _pcs_guarded(
+                    leaf, guarded_results):
                 yield Violation(
                     "pacemaker-colocation", f"role {role.name} runs a pacemaker-managed task but has no pacemaker "
                     "service: the cluster commands fail (or act on no cluster) on its nodes",
@@ -114,6 +121,15 @@ def _pacemaker_colocation(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
                     (TraceEntry(f"{leaf.module} {leaf.raw[:60]}".strip(), role.name, key, step, leaf.name),
                      TraceEntry(f"services of {role.name} do not include pacemaker", role=role.name)),
                     f"{role.name}/{key}:{leaf.name}")
+
+
+def _pcs_guarded(leaf: Leaf, guarded_results: frozenset[str] | set[str]) -> bool:
+    """The task is skipped at run time where pacemaker does not run."""
+    for condition in leaf.when:
+        text = str(condition)
+        if _PCS_GUARD.search(text) or any(re.search(rf"\b{re.escape(r)}\b", text) for r in guarded_results):
+            return True
+    return False
 
 
 def _bootstrap_colocation(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:

@@ -10,7 +10,7 @@ from simulator.invariants.bugzoo import apply_mutation, load_mutation, load_zoo,
 RELEASES = ("18.0.0", "14.3.0")  # 14.3.0: Wallaby, the Train -> Wallaby target
 
 
-@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("release", (*RELEASES, "11.6.0"))  # 11.6.0: Train, the source of the default scenario
 def test_clean_release_has_no_violation(real, release):
     _, plan, ctx = real(release)
     report = check_plan(plan, ctx)
