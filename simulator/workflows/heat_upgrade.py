@@ -68,10 +68,10 @@ class HeatUpgradeSimulation(Simulation):
         hosts = [n.name for n in role.nodes]
         size = max(d.batch_size or len(hosts), 1)
         tasks = [t.body for t in role.tasks.get(d.tasks_key, {}).get(str(d.step), ())]
+        if not tasks:
+            return None
         for i in range(0, len(hosts), size):
             batch = hosts[i:i + size]
-            if not tasks:
-                continue
             before = len(self.failures)
             play = {"hosts": ":".join(batch), "name": resource.name, "strategy": "free", "tasks": tasks,
                     "vars": {"step": d.step}}

@@ -33,26 +33,17 @@ class InteractiveUpgrade(UpgradeSimulation):
         return 4 + len(self.batches)
 
     def _workflow(self) -> Generator[Any, Any, None]:
-        yield from self._phase("upgrade prepare", self._stack(self.target, "UPDATE"))
-        if not self.failures:
-            yield from self._phase("external-upgrade run --tags container_image_prepare",
-                                   self._wait("container_image_prepare"))
+        yield from self._prepare()
         while True:
             idle, self._idle = self._idle, self.env.event()
             idle.succeed()
             batch = yield self._requests.get()
             if batch is None:
                 break
-            if self.failures:
-                continue  # a failed run takes no more batches; the caller sees the failures
-            if self.system_upgrade:
-                yield from self._phase(f"upgrade run --tags system_upgrade --limit {':'.join(batch)}",
-                                       self._system_upgrade(batch))
-            if not self.failures:
-                yield from self._phase(f"upgrade run --limit {':'.join(batch)}", self._upgrade_run(batch))
+            if not self.failures:  # a failed run takes no more batches; the caller sees the failures
+                yield from self._batch(batch)
         if not self.failures:
-            yield from self._phase("external-upgrade run --tags online_upgrade", self._wait("online_upgrade"))
-            yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
+            yield from self._conclude()
 
     # ---- the operator's side ------------------------------------------------------------------------------
     def begin(self) -> None:

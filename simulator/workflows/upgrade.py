@@ -31,20 +31,30 @@ class UpgradeSimulation(Simulation):
     kind = "upgrade"
 
     def _workflow(self) -> Generator[Any, Any, None]:
-        yield from self._phase("upgrade prepare", self._stack(self.target, "UPDATE"))
-        if self.failures:
-            return
-        yield from self._phase("external-upgrade run --tags container_image_prepare",
-                               self._wait("container_image_prepare"))
+        yield from self._prepare()
         for batch in self.order:
-            if self.system_upgrade:
-                yield from self._phase(f"upgrade run --tags system_upgrade --limit {':'.join(batch)}",
-                                       self._system_upgrade(batch))
-                if self.failures:
-                    return
-            yield from self._phase(f"upgrade run --limit {':'.join(batch)}", self._upgrade_run(batch))
             if self.failures:
                 return
+            yield from self._batch(batch)
+        if not self.failures:
+            yield from self._conclude()
+
+    # the three parts of the workflow (InteractiveUpgrade runs the batches on request)
+    def _prepare(self) -> Generator[Any, Any, None]:
+        yield from self._phase("upgrade prepare", self._stack(self.target, "UPDATE"))
+        if not self.failures:
+            yield from self._phase("external-upgrade run --tags container_image_prepare",
+                                   self._wait("container_image_prepare"))
+
+    def _batch(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
+        """One operator batch: with ``system_upgrade`` the leapp run first, then ``upgrade run --limit``."""
+        if self.system_upgrade:
+            yield from self._phase(f"upgrade run --tags system_upgrade --limit {':'.join(batch)}",
+                                   self._system_upgrade(batch))
+        if not self.failures:
+            yield from self._phase(f"upgrade run --limit {':'.join(batch)}", self._upgrade_run(batch))
+
+    def _conclude(self) -> Generator[Any, Any, None]:
         yield from self._phase("external-upgrade run --tags online_upgrade", self._wait("online_upgrade"))
         yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
 
