@@ -30,7 +30,7 @@ from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
-from simulator.world import BAREMETAL_UNITS, PACEMAKER_BUNDLES, NodeState, World
+from simulator.world import PACEMAKER_BUNDLES, NodeState, World, api_units
 
 from .stack import Deploy, stack_operation
 
@@ -94,7 +94,7 @@ class Simulation:
         for role in self.source.roles:
             containers = sorted({c for names in role.containers.values() for c in names})
             if not containers:  # a baremetal (puppet) deployment: the API services are systemd units
-                containers = sorted({BAREMETAL_UNITS[s] for s in role.services if s in BAREMETAL_UNITS})
+                containers = api_units(role.services)
             for node in role.nodes:
                 nodes.append(NodeState(node.name, role.name, role.services, "source",
                                        containers=dict.fromkeys(containers, True),
@@ -182,8 +182,7 @@ class Simulation:
                     self.world.refresh(end)
                 if step == _SERVICES_STARTED_AT_PUPPET_STEP:
                     node = self.world.nodes[host]
-                    units = sorted({BAREMETAL_UNITS[s] for s in node.services if s in BAREMETAL_UNITS}
-                                   & set(node.containers))
+                    units = [u for u in api_units(node.services) if u in node.containers]
                     if units:
                         self.world.start_containers(host, units, "target", end)
             if len(ends) < len(hosts):

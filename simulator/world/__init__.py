@@ -1,5 +1,5 @@
 """The simulated cloud's state and its monitors."""
 
-from .model import API_SERVICES, BAREMETAL_UNITS, PACEMAKER_BUNDLES, NodeState, World
+from .model import API_SERVICES, BAREMETAL_UNITS, PACEMAKER_BUNDLES, NodeState, World, api_units
 
-__all__ = ["API_SERVICES", "BAREMETAL_UNITS", "PACEMAKER_BUNDLES", "NodeState", "World"]
+__all__ = ["API_SERVICES", "BAREMETAL_UNITS", "PACEMAKER_BUNDLES", "NodeState", "World", "api_units"]

@@ -16,8 +16,16 @@ from typing import Any
 
 from simulator.core import Trace
 
-__all__ = ["API_SERVICES", "BAREMETAL_UNITS", "OPENSTACK_PROJECTS", "PACEMAKER_BUNDLES", "NodeState", "World",
-           "project_of"]
+__all__ = [
+    "API_SERVICES",
+    "BAREMETAL_UNITS",
+    "OPENSTACK_PROJECTS",
+    "PACEMAKER_BUNDLES",
+    "NodeState",
+    "World",
+    "api_units",
+    "project_of",
+]
 
 # API endpoints the summary reports, by TripleO service_name, with the container that serves them
 API_SERVICES: dict[str, str] = {
@@ -38,6 +46,13 @@ CLUSTERS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "rabbitmq": (("oslo_messaging_rpc", "rabbitmq"), "rabbitmq-bundle", "rabbitmq"),  # `rabbitmq` up to Queens
 }
 _CLUSTER_CONTAINERS = frozenset(container for _, _, container in CLUSTERS.values())
+
+
+def api_units(services: Iterable[str]) -> list[str]:
+    """The systemd units that serve the APIs of ``services`` on a baremetal (pre-container) node."""
+    return sorted({BAREMETAL_UNITS[s] for s in services if s in BAREMETAL_UNITS})
+
+
 # pacemaker bundles by the service that runs them (TripleO's *-pacemaker-puppet templates)
 PACEMAKER_BUNDLES: dict[str, str] = {
     "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "rabbitmq": "rabbitmq-bundle",
