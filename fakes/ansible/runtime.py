@@ -16,9 +16,42 @@ from .results import Effects, ModuleCall
 from .tasks import Block, Task
 from .templating import Templar
 
-__all__ = ["HostState", "Outcome", "PlayContext", "Scope", "execute", "meta_condition"]
+__all__ = ["HostState", "Outcome", "PlayContext", "Scope", "TaskMemo", "execute", "meta_condition"]
 
 OMIT = "__omit_place_holder__"
+
+
+class _Marker:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+ABSENT = _Marker("ABSENT")  # a variable read that found no such variable
+PRESENT = _Marker("PRESENT")  # a variable only tested for presence
+
+
+class Recording:
+    """What one task execution depended on: the variables it read at top level (not those read while templating
+    another variable's value, nor loop items) and the module results the effects callback gave."""
+
+    __slots__ = ("reads", "results", "usable")
+
+    def __init__(self) -> None:
+        self.reads: dict[str, Any] = {}
+        self.results: list[tuple[ModuleCall, dict[str, Any]]] = []
+        self.usable = True
+
+    def read(self, key: str, value: Any, presence: bool = False) -> None:
+        if key == "hostvars":
+            # other hosts' facts change while the play runs (under the free strategy between any two tasks)
+            self.usable = False
+        if key not in self.reads or (self.reads[key] is PRESENT and not presence):
+            self.reads[key] = value  # the first read is the input; later ones may see the task's own set_fact
 
 
 @dataclass
@@ -80,6 +113,8 @@ class PlayContext:
     extra_vars: Mapping[str, Any]
     facts_shared: dict[str, Any] = field(default_factory=dict)
     _group_names: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # set by TaskMemo while a task runs: which variables it read and which module results it got
+    recording: Recording | None = field(default=None, repr=False)
 
     def variables(
         self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]
@@ -89,7 +124,8 @@ class PlayContext:
             layers.append(task.vars)
         layers += reversed(scope.vars)
         layers += [self.play_vars, host.inventory_vars, self._host_magic(host), self.magic]
-        return _LazyVars(ChainMap(*layers), self.templar, (local, host.facts))  # type: ignore[arg-type]
+        return _LazyVars(ChainMap(*layers), self.templar, (local, host.facts), self.recording,  # type: ignore[arg-type]
+                         (local,))
 
     def _groups_of(self, name: str) -> list[str]:
         """``group_names`` of a host, computed once per play (groups are fixed for its duration)."""
@@ -118,13 +154,23 @@ class _LazyVars(Mapping[str, Any]):
     Values from ``set_fact``/``register`` and loop items are already rendered and are returned as they are.
     """
 
-    __slots__ = ("_chain", "_rendered", "_resolving", "_templar")
+    __slots__ = ("_chain", "_derived", "_recording", "_rendered", "_resolving", "_templar")
 
-    def __init__(self, chain: ChainMap, templar: Templar, rendered: tuple[Mapping[str, Any], ...]) -> None:
+    def __init__(
+        self,
+        chain: ChainMap,
+        templar: Templar,
+        rendered: tuple[Mapping[str, Any], ...],
+        recording: Recording | None = None,
+        derived: tuple[Mapping[str, Any], ...] = (),
+    ) -> None:
         self._chain = chain
         self._templar = templar
         self._rendered = rendered
         self._resolving: set[str] = set()
+        self._recording = recording
+        # layers filled while the task runs (loop items, the register of an ``until`` retry): not inputs
+        self._derived = derived
 
     def __getitem__(self, key: str) -> Any:
         for layer in self._chain.maps:
@@ -132,28 +178,44 @@ class _LazyVars(Mapping[str, Any]):
                 value = layer[key]
                 break
         else:
+            if self._recording is not None and not self._resolving:
+                self._recording.read(key, ABSENT)
             raise KeyError(key)
         if any(layer is r for r in self._rendered) or not _has_template(value):
-            return value
-        if key in self._resolving:
+            pass
+        elif key in self._resolving:
             raise TemplateFailure(key, str(value), f"recursive loop detected in the value of {key!r}")
-        self._resolving.add(key)
-        try:
-            return self._templar.render(value, self, f"vars.{key}")
-        finally:
-            self._resolving.discard(key)
+        else:
+            self._resolving.add(key)
+            try:
+                value = self._templar.render(value, self, f"vars.{key}")
+            finally:
+                self._resolving.discard(key)
+        if self._recording is not None and not self._resolving and not any(layer is d for d in self._derived):
+            self._recording.read(key, value)
+        return value
 
     def __contains__(self, key: object) -> bool:
-        return key in self._chain
+        found = key in self._chain
+        if self._recording is not None and not self._resolving:
+            derived = found and any(key in d for d in self._derived)
+            if not derived:
+                self._recording.read(str(key), PRESENT if found else ABSENT, presence=True)
+        return found
 
     def __iter__(self) -> Iterator[str]:
+        if self._recording is not None:
+            self._recording.usable = False  # a task that enumerates the variables depends on all of them
         return iter(self._chain)
 
     def __len__(self) -> int:
+        if self._recording is not None:
+            self._recording.usable = False
         return len(self._chain)
 
     def new_child(self, layer: dict[str, Any]) -> _LazyVars:
-        return _LazyVars(self._chain.new_child(layer), self._templar, (*self._rendered, layer))
+        return _LazyVars(self._chain.new_child(layer), self._templar, (*self._rendered, layer), self._recording,
+                         (*self._derived, layer))
 
 
 def _has_template(value: Any) -> bool:
@@ -435,4 +497,104 @@ def _action(
     become = bool(templar.render(scope.options.get("become", False), variables, f"{task.path}.become"))
     call = ModuleCall(host.name, str(target), action, task.fqcn, args, task.path, task.display_name, become, attempt)
     calls.append(call)
-    return dict(ctx.effects(call))
+    result = dict(ctx.effects(call))
+    if ctx.recording is not None:
+        ctx.recording.results.append((call, dict(result)))
+    return result
+
+
+class TaskMemo:
+    """Replays a task's outcome on a host whose inputs equal those of a host that already ran it.
+
+    A task's outcome is a function of the variables it reads, its scope's conditions and options, and the
+    module results the effects callback returns.  The first execution of a task records those (see
+    :class:`Recording`); a later host whose values of the same variables are equal (same types too: ``1`` is not
+    ``True``), under equal conditions and options, and whose effects callback returns equal results for the same
+    module calls made on it, gets the same outcome and the same ``register``/``set_fact`` writes without
+    templating anything again.  Tasks that read ``hostvars``, enumerate the variables, or run once for the whole
+    play always run.  Exact by construction: a difference in any input runs the task.
+    """
+
+    def __init__(self, variants: int = 4) -> None:
+        self.variants = variants  # recorded executions kept per task
+        self._entries: dict[int, list[_Memo]] = {}
+        self.hits = self.misses = 0
+
+    def execute(self, task: Task, host: HostState, scope: Scope, ctx: PlayContext) -> Outcome:
+        if scope.options.get("run_once"):
+            return execute(task, host, scope, ctx)
+        entries = self._entries.setdefault(id(task), [])
+        for index, entry in enumerate(entries):
+            if entry.task is task:
+                outcome = entry.replay(host, scope, ctx)
+                if outcome is not None:
+                    self.hits += 1
+                    if index:  # hosts come in runs of one kind: try this one first next time
+                        entries.insert(0, entries.pop(index))
+                    return outcome
+        self.misses += 1
+        before = dict(host.facts)
+        recording = ctx.recording = Recording()
+        try:
+            outcome = execute(task, host, scope, ctx)
+        finally:
+            ctx.recording = None
+        if recording.usable and len(entries) < self.variants:
+            writes = {k: v for k, v in host.facts.items() if before.get(k, ABSENT) is not v}
+            entries.append(_Memo(task, host.name, scope.when, dict(scope.options), recording, outcome, writes))
+        return outcome
+
+
+@dataclass(frozen=True)
+class _Memo:
+    task: Task
+    host: str
+    when: tuple[tuple[Any, str], ...]
+    options: Mapping[str, Any]
+    recording: Recording
+    outcome: Outcome
+    writes: Mapping[str, Any]  # facts the execution set or registered
+
+    def replay(self, host: HostState, scope: Scope, ctx: PlayContext) -> Outcome | None:
+        if not (same(scope.when, self.when) and same(scope.options, self.options)):
+            return None
+        variables = ctx.variables(host, scope, self.task, {})
+        try:
+            for key, seen in self.recording.reads.items():
+                if seen is ABSENT or seen is PRESENT:
+                    if (key in variables) is (seen is ABSENT):
+                        return None
+                elif not same(variables[key], seen):
+                    return None
+        except (KeyError, AnsibleSimError):
+            return None
+        delegated = "delegate_to" in self.options
+        calls = []
+        for call, result in self.recording.results:
+            mine = ModuleCall(host.name, call.target if delegated else host.name, call.action, call.fqcn, call.args,
+                              call.task_path, call.task_name, call.become, call.attempt)
+            if not same(dict(ctx.effects(mine)), result):
+                return None
+            calls.append(mine)
+        host.facts.update(self.writes)
+        o = self.outcome
+        return Outcome(o.status, o.result, o.ignored, o.error, calls, o.includes)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values of equal types, recursively (``==`` alone takes ``1`` for ``True`` and ``1.0``)."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is str or kind is int or kind is bool:
+        return bool(a == b)
+    if isinstance(a, dict):
+        return len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        return bool(a == b)
+    except Exception:  # values whose comparison fails are not known to be equal
+        return False

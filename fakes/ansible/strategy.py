@@ -19,7 +19,7 @@ from .loader import Loader
 from .play import Play
 from .results import Effects, HostTask, Record, canned_result
 from .roles import role_tasks
-from .runtime import HostState, Outcome, PlayContext, Scope, execute, meta_condition
+from .runtime import HostState, Outcome, PlayContext, Scope, TaskMemo, execute, meta_condition
 from .tags import TagSelection
 from .tasks import Block, Node, Task, parse_tasks
 from .templating import Templar, is_template
@@ -55,7 +55,10 @@ class Runner:
         extra_vars: Mapping[str, Any] | None = None,
         forks: int = 5,
         templar: Templar | None = None,
+        memo: bool = True,
     ) -> None:
+        """``memo``: replay a task's outcome on hosts whose inputs equal an earlier host's (:class:`TaskMemo`);
+        exact, and what makes a thousand identical computes cheap."""
         self.inventory = inventory
         self.effects = effects
         self.loader = loader
@@ -71,6 +74,7 @@ class Runner:
         self.dead: list[str] = []  # failed hosts: never run again in this run
         self._wave = 0
         self._parsed: dict[tuple[str, str], tuple[Node, ...]] = {}
+        self.memo = TaskMemo() if memo else None
 
     # -- public ---------------------------------------------------------------------------------------------
     def run(self, playbook: Iterable[Play]) -> RunResult:
@@ -249,7 +253,7 @@ class _PlayRun:
         name = self._display_name(task, hosts[0], tscope)
         for host in targets:
             yield HostTask(host, name, task.path, task.action, wave, self.index)
-            outcome = execute(task, self.r.hosts[host], tscope, self.ctx)
+            outcome = self._execute(task, self.r.hosts[host], tscope)
             outcomes[host] = outcome
             self._append(host, name, task, outcome)
         if run_once and task.register:
@@ -274,6 +278,11 @@ class _PlayRun:
             self._fail(failed)
         self._check_max_fail(hosts)
         return failed
+
+    def _execute(self, task: Task, host: HostState, scope: Scope) -> Outcome:
+        if self.r.memo is None:
+            return execute(task, host, scope, self.ctx)
+        return self.r.memo.execute(task, host, scope, self.ctx)
 
     def _meta(self, task: Task, hosts: list[str], scope: Scope) -> None:
         """``meta``: ansible-core reports only a skipped result (when its condition is false), never ok.
