@@ -24,7 +24,8 @@ from .plan import Plan
 from .planning import build_plan
 from .scenario import Scenario, ScenarioError, Source, load_scenario
 from .timing import load_timing
-from .workflows import WORKFLOWS, HeatUpgradeSimulation, Simulation
+from .workflows import WORKFLOWS, FastForwardUpgradeSimulation, HeatUpgradeSimulation, Simulation
+from .workflows.ffwd import FAST_FORWARD_KEY
 
 __all__ = ["ScenarioResult", "plan_for", "prepare_scenario", "run_scenario"]
 
@@ -37,7 +38,7 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
     if scenario.roles:
         roles_data = generate_roles(root, scenario)
     tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
-    return build_plan(root, environment_files=scenario.environments, tree=tree,
+    return build_plan(root, environment_files=[*scenario.environments, *source.environments], tree=tree,
                       parameters=scenario.parameters(), with_global_vars=True)
 
 
@@ -120,7 +121,13 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
     target = plan_for(scenario.target, scenario, progress) if scenario.target is not None else source
     run_seed = scenario.seed if seed is None else seed
     workflow = WORKFLOWS[scenario.kind]
-    if scenario.kind == "upgrade" and target.heat_upgrade_steps:
+    if scenario.fast_forward:
+        if not any(r.tasks.get(FAST_FORWARD_KEY) for r in target.roles):
+            raise ScenarioError(scenario.file, "fast_forward", expected="a target release whose templates have "
+                                f"{FAST_FORWARD_KEY} (Queens, THT 8.x)",
+                                found=f"none in {target.release or target.templates}")
+        workflow = FastForwardUpgradeSimulation
+    elif scenario.kind == "upgrade" and target.heat_upgrade_steps:
         workflow = HeatUpgradeSimulation  # Ocata: the upgrade is driven by Heat (major_upgrade_steps.yaml)
     sim = workflow(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade)

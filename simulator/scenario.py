@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scen
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
-         "environments", "seed", "faults", "order", "system_upgrade"}
+         "environments", "seed", "faults", "order", "system_upgrade", "fast_forward"}
 FAULT_KINDS = ("node_crash", "heat_resource_failed")
 
 
@@ -45,6 +45,8 @@ class ScenarioError(TemplateError):
 class Source:
     release: str | None = None
     templates: str | None = None
+    # environment files for this side only, after the scenario's own (e.g. docker-ha.yaml, which Newton lacks)
+    environments: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return self.release if self.release else f"templates at {self.templates}"
@@ -67,15 +69,23 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     order: tuple[tuple[str, ...], ...] = ()  # operator --limit batches; empty: the documented default
     system_upgrade: bool = False  # run `upgrade run --tags system_upgrade` (leapp OS upgrade) before each batch
+    fast_forward: bool = False  # `ffwd-upgrade prepare/run/converge` (Queens' fast_forward_upgrade_tasks)
 
     def node_parameters(self) -> dict[str, int]:
         return {f"{role}Count": count for role, count in self.nodes.items()}
 
     def parameters(self) -> dict[str, Any]:
-        """parameter_defaults the scenario implies: node counts, and leapp for a system upgrade."""
+        """parameter_defaults the scenario implies: node counts, leapp for a system upgrade, the releases a
+        fast-forward upgrade goes through."""
         out: dict[str, Any] = dict(self.node_parameters())
         if self.system_upgrade:
             out["UpgradeLeappEnabled"] = True
+        if self.fast_forward and self.target is not None:
+            from simulator.workflows.ffwd import release_names
+
+            releases = release_names(self.source.release, self.target.release)
+            if releases:
+                out["FastForwardUpgradeReleases"] = releases
         return out
 
 
@@ -83,9 +93,17 @@ def _source(data: Any, file: str, key: str, base: Path) -> Source:
     if not isinstance(data, Mapping) or not (("release" in data) ^ ("templates" in data)):
         raise ScenarioError(file, key, expected="a mapping with exactly one of release or templates",
                             found=repr(data)[:80])
+    unknown = set(data) - {"release", "templates", "environments"}
+    if unknown:
+        raise ScenarioError(file, f"{key}.{sorted(unknown)[0]}", expected="release, templates or environments",
+                            found=repr(sorted(unknown)[0]))
+    envs = data.get("environments") or []
+    if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
+        raise ScenarioError(file, f"{key}.environments", expected="a list of environment file paths",
+                            found=repr(envs)[:80])
     if "release" in data:
-        return Source(release=str(data["release"]))
-    return Source(templates=str((base / str(data["templates"])).resolve()))
+        return Source(release=str(data["release"]), environments=tuple(envs))
+    return Source(templates=str((base / str(data["templates"])).resolve()), environments=tuple(envs))
 
 
 def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
@@ -139,6 +157,10 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     if not isinstance(system_upgrade, bool) or (system_upgrade and kind != "upgrade"):
         raise ScenarioError(file, "system_upgrade", expected="true or false (true only for an upgrade)",
                             found=repr(system_upgrade))
+    fast_forward = data.get("fast_forward", False)
+    if not isinstance(fast_forward, bool) or (fast_forward and kind != "upgrade"):
+        raise ScenarioError(file, "fast_forward", expected="true or false (true only for an upgrade)",
+                            found=repr(fast_forward))
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
@@ -157,7 +179,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         roles_data=rel(data.get("roles_data"), "roles_data"), network_data=rel(data.get("network_data"),
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
-        order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade,
+        order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
     )
 
 

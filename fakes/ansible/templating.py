@@ -21,6 +21,7 @@ An undefined variable raises :class:`~fakes.ansible.errors.UndefinedVariable` na
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice
@@ -109,6 +110,10 @@ class _Environment(SandboxedEnvironment):
 
 
 def _load_plugins(env: jinja2.Environment) -> None:
+    # ansible-core's filters print deprecation warnings (e.g. `bool` coercing a dict) to the terminal; the
+    # simulator's output is its own summary. ansible-core reads the setting when it warns; an explicit
+    # ANSIBLE_DEPRECATION_WARNINGS in the environment still wins.
+    os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "False")
     from ansible.plugins.filter import core as filter_core
     from ansible.plugins.filter import mathstuff as filter_math
     from ansible.plugins.filter import urlsplit as filter_urlsplit

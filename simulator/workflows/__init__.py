@@ -2,6 +2,7 @@
 
 from .base import Failure, PhaseSpan, Simulation
 from .deploy import DeploySimulation
+from .ffwd import FastForwardUpgradeSimulation
 from .heat_upgrade import HeatUpgradeSimulation
 from .interactive import InteractiveUpgrade
 from .update import UpdateSimulation
@@ -10,5 +11,6 @@ from .upgrade import UpgradeSimulation
 WORKFLOWS: dict[str, type[Simulation]] = {"deploy": DeploySimulation, "update": UpdateSimulation,
                                           "upgrade": UpgradeSimulation}
 
-__all__ = ["WORKFLOWS", "DeploySimulation", "Failure", "HeatUpgradeSimulation", "InteractiveUpgrade", "PhaseSpan",
+__all__ = ["WORKFLOWS", "DeploySimulation", "Failure", "FastForwardUpgradeSimulation", "HeatUpgradeSimulation",
+           "InteractiveUpgrade", "PhaseSpan",
            "Simulation", "UpdateSimulation", "UpgradeSimulation"]

@@ -246,6 +246,10 @@ class Simulation:
         if call.action in ("command", "shell"):
             line = call.args.get("_raw_params", call.args.get("cmd", call.args.get("argv", "")))
             line = " ".join(map(str, line)) if isinstance(line, list) else str(line)
+            if _HIERA_BOOTSTRAP.search(line):  # the role's first node, as the stack writes it into hiera
+                role = next((r for r in self.target.roles if any(n.name == call.target for n in r.nodes)), None)
+                bootstrap = role.bootstrap_node.name if role and role.bootstrap_node else ""
+                result.update(stdout=bootstrap, stdout_lines=[bootstrap] if bootstrap else [])
             structured = _OPENSTACK_LIST.search(line)
             if structured:  # the simulated cloud lists no such resources: an empty list in the asked format
                 result["stdout"] = "[]\n" if structured.group(1) in ("yaml", "json") else ""
@@ -348,6 +352,7 @@ class Simulation:
 
 _PUPPET_STEPS = (1, 2, 3, 4, 5)
 _SERVICES_STARTED_AT_PUPPET_STEP = 4
+_HIERA_BOOTSTRAP = re.compile(r"\bhiera\b.*\bbootstrap_nodeid\b")
 _OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(yaml|json|value|csv)")
 
 
