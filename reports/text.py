@@ -45,12 +45,21 @@ def render_snapshot(snap: Mapping[str, Any]) -> str:
     if pcs["online"] or pcs["resources"]:
         disabled = [r for r, on in pcs["resources"].items() if not on]
         extra = f"; disabled {', '.join(disabled)}" if disabled else ""
+        if snap.get("maintenance_mode"):
+            extra += "; MAINTENANCE MODE"
         lines.append(f"  pacemaker: {'quorate' if pcs['quorum'] else 'NO QUORUM'}, online "
                      f"{', '.join(pcs['online']) or 'none'}{extra}")
     for name, cluster in snap.get("clusters", {}).items():
         lines.append(f"  {name}: {'quorate' if cluster['quorum'] else 'NO QUORUM'} ({len(cluster['members'])} members)")
     down = [a for a, up in snap["apis"].items() if not up]
     lines.append(f"  APIs down: {', '.join(down) or 'none'} (of {len(snap['apis'])})")
+    haproxy = snap.get("haproxy")
+    if haproxy:
+        thin = [f"{a} {len(b)}" for a, b in haproxy["backends"].items()]
+        lines.append(f"  haproxy VIP {'up' if haproxy['vip'] else 'DOWN'}; backends: {', '.join(thin) or 'none'}")
+    migrated = sorted(p for p, r in snap.get("schema", {}).items() if r == "target")
+    if migrated:
+        lines.append(f"  schema at the target release: {', '.join(migrated)}")
     for name, node in snap["nodes"].items():
         if not node["up"] or node["stopped"]:
             state = "DOWN" if not node["up"] else f"stopped: {', '.join(node['stopped'])}"

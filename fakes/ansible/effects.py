@@ -181,6 +181,7 @@ _COMMANDS: tuple[tuple[re.Pattern[str], str, str, int | str], ...] = (
     (re.compile(r"\bpcs\s+resource\s+(enable)\s+([^\s;&|]+)"), "pacemaker", "enabled", 2),
     (re.compile(r"\bpcs\s+resource\s+(restart)\s+([^\s;&|]+)"), "pacemaker", "restarted", 2),
     (re.compile(r"\bpcs\s+resource\s+(bundle\s+update)\s+([^\s;&|]+)"), "pacemaker", "bundle-updated", 2),
+    (re.compile(r"\bpcs\s+property\s+set\s+maintenance-mode=(true|false)\b"), "pacemaker", "", "maintenance-mode"),
     (re.compile(r"\bpcs\s+(cluster\s+stop)\b"), "pacemaker", "cluster-stopped", "cluster"),
     (re.compile(r"\bpcs\s+(cluster\s+start)\b"), "pacemaker", "cluster-started", "cluster"),
     (
@@ -232,7 +233,7 @@ def _command_effects(line: str) -> tuple[tuple[str, str, str, str], ...]:
     for pattern, kind, state, target in _COMMANDS:
         for match in pattern.finditer(line):
             name = match.group(target) if isinstance(target, int) else target
-            found.append((kind, name or "*", state, pattern.pattern))
+            found.append((kind, name or "*", state or match.group(1), pattern.pattern))
     return tuple(found)
 
 

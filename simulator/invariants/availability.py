@@ -3,8 +3,8 @@
 * ``api-downtime-budget``: each API's downtime stays within a budget (default: tripleo-upgrade's 60 s);
 * ``quorum-kept``: the pacemaker cluster never loses quorum outside a planned window (none is planned unless
   the caller names one);
-* with the trace's step order and mixed-version windows (:mod:`.runtrace`): ``steps-never-backwards``,
-  ``step-barrier``, ``mixed-version-window``.
+* with the trace's step order, mixed-version windows and schema windows (:mod:`.runtrace`):
+  ``steps-never-backwards``, ``step-barrier``, ``mixed-version-window``, ``schema-ahead-of-code``.
 
 The causal trace of a violation is the host-tasks that ended at the moment the API went down (or quorum was
 lost): the state changes their effects made are what took it down.
@@ -16,13 +16,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .model import TraceEntry, Violation
-from .runtrace import check_mixed_versions, check_step_order
+from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
 
 __all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_run"]
 
 DEFAULT_DOWNTIME_BUDGET_S = 60.0  # tripleo-upgrade's default maximum API outage
 RUN_INVARIANTS = ("api-downtime-budget", "quorum-kept", "steps-never-backwards", "step-barrier",
-                  "mixed-version-window", "run-succeeds")
+                  "mixed-version-window", "schema-ahead-of-code", "run-succeeds")
 
 
 def _causes(events: Sequence[Any], at: float) -> tuple[TraceEntry, ...]:
@@ -41,6 +41,7 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
     events = list(trace)
     out: list[Violation] = check_step_order(events)
     out += check_mixed_versions(events, source_release=source_release, target_release=target_release)
+    out += check_schema_ahead(events, source_release=source_release, target_release=target_release)
     for api, seconds in sorted(downtime.items()):
         if seconds > downtime_budget_s:
             first_down = next((e for e in events if e.kind == "api.down" and e.subject == api), None)

@@ -8,7 +8,11 @@
   node assumes every node's step-2 stop tasks have finished);
 * ``mixed-version-window``: when an operator phase ends, no OpenStack project is left running two releases
   on different nodes unless the release supports it: the control plane may be ahead of the data plane (the
-  documented order, controllers then computes), or the jump is one release (a rolling N-1 -> N upgrade).
+  documented order, controllers then computes), or the jump is one release (a rolling N-1 -> N upgrade);
+* ``schema-ahead-of-code``: when an operator phase ends, no project's database schema has been migrated to the
+  target release while a node still serves its API with source-release code, unless the jump is one release
+  (expand/contract migrations keep N-1 code working on an N schema). Within a phase the window is expected
+  (THT syncs on the bootstrap node at deploy step 3 and replaces the API containers at the next steps).
 
 Events come from :mod:`simulator.workflows` (``task`` with ``phase``/``step``/``start``, ``phase.start``/
 ``phase.end``) and the world's version monitor (``version.mixed``/``version.uniform``).
@@ -22,7 +26,7 @@ from typing import Any
 
 from .model import TraceEntry, Violation
 
-__all__ = ["check_mixed_versions", "check_step_order", "release_distance"]
+__all__ = ["check_mixed_versions", "check_schema_ahead", "check_step_order", "release_distance"]
 
 
 def _entry(event: Any, what: str) -> TraceEntry:
@@ -158,4 +162,39 @@ def check_mixed_versions(trace: Iterable[Any], *, source_release: str = "",
                     (TraceEntry(f"t={window.time:.0f}s: {project} became mixed"),
                      TraceEntry(f"t={event.time:.0f}s: '{event.subject}' ended with it mixed")),
                     subject=f"{project}:{event.subject}"))
+    return out
+
+
+def check_schema_ahead(trace: Iterable[Any], *, source_release: str = "",
+                       target_release: str = "") -> list[Violation]:
+    """``schema-ahead-of-code``: a schema.ahead window of the world still open when an operator phase ends."""
+    distance = release_distance(source_release, target_release) if source_release and target_release else 1
+    if distance <= 1:
+        return []
+    out: list[Violation] = []
+    ahead: dict[str, Any] = {}
+    migrated: dict[str, Any] = {}
+    for event in trace:
+        if event.kind == "state.schema":
+            migrated[event.subject] = event
+        elif event.kind == "schema.ahead":
+            ahead[event.subject] = event  # the nodes still on old code now
+        elif event.kind == "schema.aligned":
+            ahead.pop(event.subject, None)
+        elif event.kind == "phase.end":
+            for project, window in sorted(ahead.items()):
+                sync = migrated.get(project)
+                causes = [TraceEntry(f"t={window.time:.0f}s: {project} API still on the source release on "
+                                     f"{', '.join(window.data.get('nodes', []))}")]
+                if sync is not None:
+                    causes.insert(0, TraceEntry(f"t={sync.time:.0f}s: {project} schema migrated on "
+                                                f"{sync.data.get('node')}"))
+                out.append(Violation(
+                    "schema-ahead-of-code",
+                    f"after '{event.subject}' {project}'s database schema is at the target release while "
+                    f"{', '.join(window.data.get('nodes', []))} still serve its API with source-release code "
+                    f"({source_release} -> {target_release}: {distance} releases apart)",
+                    "upgrade every node that serves the project's API in the batch that runs its db sync (or stop "
+                    "the old API services first)",
+                    tuple(causes), subject=f"{project}:{event.subject}"))
     return out

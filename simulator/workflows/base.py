@@ -8,6 +8,9 @@ in time order, so the trace is in simulated-time order.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
@@ -218,7 +221,9 @@ class Simulation:
                         plays.append(play)
                 if plays:
                     yield from self._run_plays(runner, plays, key, step)
-                if key == "deploy_steps_tasks" and not self.failures:
+                # deploy-steps start the step's containers in tasks tagged container_startup_configs: a run limited
+                # to other tags (`upgrade run --tags system_upgrade`) starts none
+                if key == "deploy_steps_tasks" and not self.failures and runner.tags.should_run(_CONTAINER_START_TAGS):
                     yield from self._start_containers(roles, step)
                 if self.failures:
                     return
@@ -327,33 +332,55 @@ class Simulation:
                 self.world.set_node_up(record.host, True, end, "rebooted")
             self.world.apply(effect, end)
             if effect.kind == "reboot" and label == "upgrade_tasks" and self._os_upgrading:
-                # leapp's upgrade completes in this reboot (THT's system_upgrade_run): the host boots the new OS
+                # leapp's upgrade completes in this reboot (THT's system_upgrade_run): the host boots the new OS,
+                # whose container runtime has none of the old release's containers (the upgrade run's deploy steps
+                # start the new ones)
                 self.os_major[record.host] = os_major_of(self.target.release)
+                self.world.stop_containers(record.host, end, "os upgraded")
         if record.status == "failed" and not record.ignored:
             self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
 
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now
-        ends: list[tuple[float, str, tuple[str, ...]]] = []
+        ends: list[tuple[float, str, tuple[str, ...], str]] = []
+        configs: dict[str, dict[str, str]] = {}
         for role, hosts in roles:
             names = role.containers.get(step, ())
             if not names:
                 continue
+            configs[role.name] = config_hashes(role, step)
             for host in hosts:
                 if self._node_fault(host, t0) is not None:
                     continue
                 cost = sum(self.timing.phase("container_start").sample(self._rng) for _ in names)
-                ends.append((t0 + cost, host, names))
-        for end, host, names in sorted(ends):
+                ends.append((t0 + cost, host, names, role.name))
+        for end, host, names, role_name in sorted(ends):
             if end > self.env.now:
                 yield self.env.timeout(end - self.env.now)
-            self.world.start_containers(host, names, "target", end)
+            self.world.start_containers(host, names, "target", end, configs[role_name])
 
 
 _PUPPET_STEPS = (1, 2, 3, 4, 5)
 _SERVICES_STARTED_AT_PUPPET_STEP = 4
+_CONTAINER_START_TAGS = frozenset({"container_startup_configs"})
 _HIERA_BOOTSTRAP = re.compile(r"\bhiera\b.*\bbootstrap_nodeid\b")
 _OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(yaml|json|value|csv)")
+
+
+@functools.lru_cache(maxsize=256)
+def _definition_hashes(role_config: str) -> dict[str, str]:
+    definitions = json.loads(role_config)
+    return {name: hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
+            for name, d in definitions.items()}
+
+
+def config_hashes(role: Role, step: str) -> dict[str, str]:
+    """A hash of each container's docker_config definition at ``step`` (image, command, volumes, environment):
+    what tripleo_container_manage compares to decide whether a running container must be recreated."""
+    step_config = role.docker_config.get(f"step_{step}", role.docker_config.get(step, {}))
+    if not isinstance(step_config, Mapping):
+        return {}
+    return dict(_definition_hashes(json.dumps(step_config, sort_keys=True, default=str)))
 
 
 def _step_order(step: str) -> tuple[int, int]:

@@ -1,11 +1,14 @@
 """State of the simulated overcloud, changed by effects of executed tasks, watched by monitors.
 
-Per node: up/down, the release of its packages, containers (running or stopped, image release). Across
-nodes: the pacemaker cluster (members online, resources enabled or disabled), galera and rabbitmq membership and
-quorum (through their pacemaker bundles where pacemaker manages them, else their containers), database schema
-release per service. Derived: the availability of each API (its container running on some up node, behind a running
-haproxy, with galera and the message bus up where it needs them) and cluster quorum. Every change is recorded
-in the trace; downtime and quorum intervals are integrated as they happen.
+Per node: up/down, the release of its packages, containers (running or stopped, image release, a hash of the
+docker_config definition it was started from). Across nodes: the pacemaker cluster (members online, resources
+enabled or disabled, maintenance mode), galera and rabbitmq membership and quorum (through their pacemaker bundles
+where pacemaker manages them, else their containers), the database schema release of each project, haproxy's VIP
+and each API's backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`): the
+availability of each API — a backend serving it on an up node, the VIP up, and each of its dependencies
+(database, message bus, keystone) available — and cluster quorum; ``schema.ahead`` windows, where a project's
+schema was migrated to the target release while a node still serves its API with source-release code. Every
+change is recorded in the trace; downtime and quorum intervals are integrated as they happen.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
+
 from simulator.core import Trace
 
 __all__ = [
+    "API_DEPENDENCIES",
+    "API_ENDPOINTS",
     "API_SERVICES",
     "BAREMETAL_UNITS",
     "OPENSTACK_PROJECTS",
@@ -27,18 +34,26 @@ __all__ = [
     "project_of",
 ]
 
-# API endpoints the summary reports, by TripleO service_name, with the container that serves them
-API_SERVICES: dict[str, str] = {
-    "keystone": "keystone", "nova_api": "nova_api", "neutron_api": "neutron_api", "glance_api": "glance_api",
-    "cinder_api": "cinder_api", "heat_api": "heat_api", "placement": "placement_api",
-    "swift_proxy": "swift_proxy", "horizon": "horizon", "nova_placement": "nova_placement",
+# API endpoints the summary reports: the TripleO services that provide each, the containers that serve it, and
+# the systemd unit that served it before containers (Ocata and earlier). Placement left nova in Stein: Queens'
+# nova_placement and Train's placement serve the same endpoint.
+API_ENDPOINTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "keystone": (("keystone",), ("keystone",), "httpd"),
+    "nova_api": (("nova_api",), ("nova_api",), "openstack-nova-api"),
+    "neutron_api": (("neutron_api",), ("neutron_api",), "neutron-server"),
+    "glance_api": (("glance_api",), ("glance_api",), "openstack-glance-api"),
+    "cinder_api": (("cinder_api",), ("cinder_api",), "httpd"),
+    "heat_api": (("heat_api",), ("heat_api",), "openstack-heat-api"),
+    "placement": (("placement", "nova_placement"), ("placement_api", "nova_placement"), "httpd"),
+    "swift_proxy": (("swift_proxy",), ("swift_proxy",), "openstack-swift-proxy"),
+    "horizon": (("horizon",), ("horizon",), "httpd"),
 }
-# before containers (Ocata and earlier), the systemd unit that serves each API on the host
-BAREMETAL_UNITS: dict[str, str] = {
-    "keystone": "httpd", "nova_api": "openstack-nova-api", "neutron_api": "neutron-server",
-    "glance_api": "openstack-glance-api", "cinder_api": "httpd", "heat_api": "openstack-heat-api",
-    "placement": "httpd", "nova_placement": "httpd", "swift_proxy": "openstack-swift-proxy", "horizon": "httpd",
-}
+# the container that serves each endpoint (its first), and the project it belongs to
+API_SERVICES: dict[str, str] = {api: containers[0] for api, (_, containers, _) in API_ENDPOINTS.items()}
+BAREMETAL_UNITS: dict[str, str] = {api: unit for api, (_, _, unit) in API_ENDPOINTS.items()}
+_API_PROJECT = {"keystone": "keystone", "nova_api": "nova", "neutron_api": "neutron", "glance_api": "glance",
+                "cinder_api": "cinder", "heat_api": "heat", "placement": "placement", "swift_proxy": "swift",
+                "horizon": "horizon"}
 # clusters with their own membership and quorum: the service whose nodes are members, its pacemaker bundle, and
 # the container (or unit) that runs a member when pacemaker does not manage it
 CLUSTERS: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -47,10 +62,43 @@ CLUSTERS: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 _CLUSTER_CONTAINERS = frozenset(container for _, _, container in CLUSTERS.values())
 
+# What each API needs besides a backend and the VIP: its database (galera), the message bus (rabbitmq) for the
+# projects that send RPC while serving requests, and keystone to validate tokens. A dependency the layout does not
+# deploy counts as met (a test layout without keystone still serves).
+API_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "keystone": ("galera",),
+    "nova_api": ("galera", "rabbitmq", "keystone"),
+    "neutron_api": ("galera", "rabbitmq", "keystone"),
+    "glance_api": ("galera", "keystone"),
+    "cinder_api": ("galera", "rabbitmq", "keystone"),
+    "heat_api": ("galera", "rabbitmq", "keystone"),
+    "placement": ("galera", "keystone"),
+    "swift_proxy": ("keystone",),  # swift keeps its data in its rings, not in a database
+    "horizon": ("keystone",),
+}
+_NO_DATABASE = frozenset({"horizon", "swift_proxy"})
+_INFRA_BUNDLES = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle"}
+
+
+def api_graph(apis: Iterable[str]) -> nx.DiGraph:
+    """The API dependency graph of a layout's ``apis``: an edge from each API to what it needs."""
+    graph = nx.DiGraph()
+    for api in apis:
+        graph.add_node(api, kind="api")
+        for dep in API_DEPENDENCIES.get(api, ()):
+            graph.add_node(dep, kind="api" if dep in API_SERVICES else "infra")
+            graph.add_edge(api, dep)
+    return graph
+
 
 def api_units(services: Iterable[str]) -> list[str]:
     """The systemd units that serve the APIs of ``services`` on a baremetal (pre-container) node."""
-    return sorted({BAREMETAL_UNITS[s] for s in services if s in BAREMETAL_UNITS})
+    present = set(services)
+    return sorted({unit for provided, _, unit in API_ENDPOINTS.values() if not present.isdisjoint(provided)})
+
+
+def _provides(services: Iterable[str], api: str) -> bool:
+    return not set(API_ENDPOINTS[api][0]).isdisjoint(services)
 
 
 # pacemaker bundles by the service that runs them (TripleO's *-pacemaker-puppet templates)
@@ -83,6 +131,7 @@ class NodeState:
     up: bool = True
     containers: dict[str, bool] = field(default_factory=dict)  # name -> running (systemd units on baremetal)
     images: dict[str, str] = field(default_factory=dict)  # container -> release of its image
+    configs: dict[str, str] = field(default_factory=dict)  # container -> hash of its docker_config definition
 
 
 class World:
@@ -93,7 +142,9 @@ class World:
         self.pcs_members = set(pacemaker_nodes)
         self.pcs_all = tuple(sorted(self.pcs_members))
         self.pcs_resources = {b: True for b in bundles}  # enabled?
-        self.schema: dict[str, str] = {}
+        self.pcs_maintenance = False  # maintenance-mode: pacemaker leaves the resources as they are
+        self._frozen_bundles: dict[str, bool] = {}
+        self._frozen_members: dict[str, frozenset[str]] = {}
         self.now = 0.0
         self._api_up: dict[str, bool] = {}
         self._api_down_since: dict[str, float] = {}
@@ -107,14 +158,24 @@ class World:
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         # nodes currently serving each API, kept up to date per node so that a change costs O(its APIs)
         self._serving: dict[str, set[str]] = {api: set() for api in self.apis()}
+        self.api_graph = api_graph(self.apis())
+        deployed = set(self.apis())
+        # each API after what it needs (the graph's edges point at the dependencies)
+        self._api_order = [a for a in reversed(list(nx.topological_sort(self.api_graph))) if a in deployed]
+        self._api_deps = {a: tuple(d for d in self.api_graph.successors(a)
+                                   if d in deployed or d in self.cluster_members) for a in self.apis()}
+        # the database schema release of each project with an API: "source" until a db sync of the target's runs
+        self.schema: dict[str, str] = {_API_PROJECT[a]: "source" for a in self.apis() if a not in _NO_DATABASE}
+        self._schema_ahead: dict[str, tuple[str, ...]] = {}
         for name in self.nodes:
             self._refresh_node(name)
+        states = self.api_states()
         for api in self.apis():
-            self._api_up[api] = self.api_available(api)
+            self._api_up[api] = states[api][0]
             self.downtime[api] = 0.0
         # control-plane nodes serve an API; the others (computes, storage) are the data plane
         self.control_plane = frozenset(n.name for n in self.nodes.values()
-                                       if any(a in n.services for a in API_SERVICES))
+                                       if any(_provides(n.services, a) for a in API_ENDPOINTS))
         self._mixed: dict[str, tuple[int, int, bool, bool, bool]] = {}
         self._project_nodes: dict[str, dict[str, str]] = {}  # project -> node -> release it runs
         for state in self.nodes.values():
@@ -128,7 +189,7 @@ class World:
     # ---- derived state -------------------------------------------------------------------------------
     def apis(self) -> list[str]:
         present = {s for n in self.nodes.values() for s in n.services}
-        return [a for a in API_SERVICES if a in present]
+        return [a for a in API_ENDPOINTS if _provides(present, a)]
 
     def has_quorum(self) -> bool:
         if not self.pcs_all:
@@ -144,6 +205,8 @@ class World:
         if not node.up:
             return False
         if name in self.pcs_all and bundle in self.pcs_resources:
+            if self.pcs_maintenance:  # pacemaker leaves each member as it was when maintenance began
+                return name in self._frozen_members.get(cluster, ())
             return name in self.pcs_members and self.pcs_resources[bundle] and self.has_quorum()
         return node.containers.get(container, True)
 
@@ -154,6 +217,8 @@ class World:
     def bundle_running(self, bundle: str) -> bool:
         if bundle not in self.pcs_resources:
             return True  # not pacemaker-managed in this layout
+        if self.pcs_maintenance:  # pacemaker starts and stops nothing: each resource stays as it was
+            return self._frozen_bundles.get(bundle, False)
         return self.pcs_resources[bundle] and self.has_quorum()
 
     def _refresh_node(self, name: str) -> bool:
@@ -161,8 +226,9 @@ class World:
         node = self.nodes[name]
         changed = False
         for api, serving in self._serving.items():
-            serves = node.up and api in node.services and (
-                node.containers.get(API_SERVICES[api], False) or node.containers.get(BAREMETAL_UNITS[api], False))
+            _, containers, unit = API_ENDPOINTS[api]
+            serves = node.up and _provides(node.services, api) and (
+                any(node.containers.get(c, False) for c in containers) or node.containers.get(unit, False))
             if serves and name not in serving:
                 serving.add(name)
                 changed = True
@@ -172,10 +238,31 @@ class World:
         return changed
 
     def api_available(self, api: str) -> bool:
-        served = bool(self._serving.get(api))
-        return (served and self.bundle_running("haproxy-bundle") and self.bundle_running("galera-bundle")
-                and (api in ("keystone", "horizon", "swift_proxy", "placement")
-                     or self.bundle_running("rabbitmq-bundle")))
+        return self.api_states()[api][0]
+
+    def api_states(self) -> dict[str, tuple[bool, str | None]]:
+        """Each API's availability and, when down, why: ``no backend``, ``haproxy`` (the VIP), or the first
+        dependency that is not available (``galera``, ``rabbitmq``, ``keystone``)."""
+        states: dict[str, tuple[bool, str | None]] = {}
+        infra = {c: self.infra_available(c) for c in _INFRA_BUNDLES}
+        vip = self.bundle_running("haproxy-bundle")
+        for api in self._api_order:
+            reason: str | None = None
+            if not self._serving.get(api):
+                reason = "no backend"
+            elif not vip:
+                reason = "haproxy"
+            else:
+                for dep in self._api_deps[api]:
+                    if not (infra[dep] if dep in infra else states[dep][0]):
+                        reason = dep
+                        break
+            states[api] = (reason is None, reason)
+        return states
+
+    def infra_available(self, cluster: str) -> bool:
+        """galera or rabbitmq: its bundle runs (where pacemaker manages it) and its members have quorum."""
+        return self.bundle_running(_INFRA_BUNDLES[cluster]) and self.cluster_has_quorum(cluster)
 
     # ---- changes -------------------------------------------------------------------------------------
     def _observe(self, now: float) -> None:
@@ -195,8 +282,9 @@ class World:
                 self.quorum_events.append((now, cluster, state))
                 self.trace.record(now, f"quorum.{state}", cluster,
                                   online=[m for m in members if self.cluster_member_up(cluster, m)])
+        states = self.api_states()
         for api in self._api_up:
-            up = self.api_available(api)
+            up, reason = states[api]
             if up != self._api_up[api]:
                 self._api_up[api] = up
                 if up:
@@ -204,8 +292,8 @@ class World:
                     self.trace.record(now, "api.up", api)
                 else:
                     self._api_down_since[api] = now
-                    self.trace.record(now, "api.down", api)
-                if api in self._api_up and (project := project_of(API_SERVICES[api])) in self._mixed:
+                    self.trace.record(now, "api.down", api, reason=reason)
+                if api in self._api_up and (project := _API_PROJECT[api]) in self._mixed:
                     self._watch_versions(now, (project,))
 
     def rebase(self) -> None:
@@ -214,8 +302,9 @@ class World:
             self._refresh_node(name)
         self._quorum = self.has_quorum()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
+        states = self.api_states()
         for api in self._api_up:
-            self._api_up[api] = self.api_available(api)
+            self._api_up[api] = states[api][0]
         self._api_down_since.clear()
 
     def refresh(self, now: float) -> None:
@@ -240,18 +329,44 @@ class World:
             self.trace.record(now, "node.up" if up else "node.down", node, reason=reason)
             self._refresh_node(node)
             self._observe(now)
+            self._watch_schema(now)
 
-    def start_containers(self, node: str, names: Iterable[str], release: str, now: float) -> None:
+    def start_containers(self, node: str, names: Iterable[str], release: str, now: float,
+                         configs: Mapping[str, str] | None = None) -> None:
+        """Start ``names`` on ``node`` at ``release``; ``configs`` gives their config hashes (a container whose
+        hash changed is restarted even at the same release, as tripleo_container_manage does)."""
         state = self.nodes[node]
-        changed = [c for c in names if not state.containers.get(c) or state.images.get(c) != release]
+        configs = configs or {}
+        changed = [c for c in names if not state.containers.get(c) or state.images.get(c) != release
+                   or (c in configs and state.configs.get(c) != configs[c])]
         for c in changed:
             state.containers[c] = True
             state.images[c] = release
+            if c in configs:
+                state.configs[c] = configs[c]
         if changed:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
             if self._refresh_node(node) or not _CLUSTER_CONTAINERS.isdisjoint(changed):
                 self._observe(now)
             self._watch_versions(now, {p for c in changed if (p := project_of(c))}, node)
+            for c in changed:  # a container-era schema migration: <project>[_api]_db_sync runs the image's code
+                if c.endswith("db_sync") and (project := project_of(c)):
+                    self._set_schema(project, release, now, node)
+            self._watch_schema(now)
+
+    def stop_containers(self, node: str, now: float, reason: str) -> None:
+        """Every container (or unit) of ``node`` stops and stays stopped (e.g. gone with the old OS's runtime)."""
+        state = self.nodes[node]
+        stopped = sorted(c for c, running in state.containers.items() if running)
+        if not stopped:
+            return
+        for c in stopped:
+            state.containers[c] = False
+        self.trace.record(now, "state.containers", node, stopped=stopped, reason=reason)
+        self._refresh_node(node)
+        self._observe(now)
+        self._watch_versions(now, {p for c in stopped if (p := project_of(c))}, node)
+        self._watch_schema(now)
 
     def apply(self, effect: Any, now: float) -> None:
         """Apply one effect of the Ansible effect catalogue (kind, target, state) on ``effect.host``."""
@@ -268,7 +383,16 @@ class World:
             else:
                 return
         elif kind == "pacemaker":
-            if state in ("cluster-stopped", "offline") and target in ("cluster", "?"):
+            if target == "maintenance-mode":
+                on = state in ("true", "on")
+                if on == self.pcs_maintenance:
+                    return
+                if on:  # what runs now keeps running; what is stopped stays stopped
+                    self._frozen_bundles = {b: self.bundle_running(b) for b in self.pcs_resources}
+                    self._frozen_members = {c: frozenset(m for m in members if self.cluster_member_up(c, m))
+                                            for c, members in self.cluster_members.items()}
+                self.pcs_maintenance = on
+            elif state in ("cluster-stopped", "offline") and target in ("cluster", "?"):
                 if node.name not in self.pcs_members:
                     return
                 self.pcs_members.discard(node.name)
@@ -285,7 +409,8 @@ class World:
         elif kind == "package" and state in ("latest",):
             node.release = "target"
         elif kind == "db_schema":
-            self.schema[target] = "migrated"
+            self._set_schema(target, node.release, now, node.name)
+            return
         elif kind == "reboot":
             pass  # recorded; containers come back with their systemd units, the node's outage is not modelled
         else:
@@ -296,11 +421,47 @@ class World:
             self._observe(now)
         if kind in ("service", "container") and (project := project_of(_container_name(target))):
             self._watch_versions(now, (project,), node.name)
+        if kind in ("service", "container", "pacemaker"):
+            self._watch_schema(now)
+
+    def _set_schema(self, project: str, release: str, now: float, node: str) -> None:
+        if project not in self.schema:
+            self.schema[project] = release  # a project without an API here (e.g. a conductor-only layout)
+        if self.schema[project] == release or (self.schema[project] == "target" and release == "source"):
+            return  # an old node's db sync does not take the schema back
+        self.schema[project] = release
+        self.trace.record(now, "state.schema", project, release=release, node=node)
+        self._watch_schema(now)
 
     # ---- monitors ------------------------------------------------------------------------------------
+    def old_code_serving(self, project: str) -> list[str]:
+        """Nodes serving an API of ``project`` from a container (or unit) started at the source release."""
+        out = set()
+        for api, serving in self._serving.items():
+            if _API_PROJECT[api] != project:
+                continue
+            _, containers, unit = API_ENDPOINTS[api]
+            for name in serving:
+                node = self.nodes[name]
+                running = [c for c in (*containers, unit) if node.containers.get(c)]
+                if any(node.images.get(c, node.release) == "source" for c in running):
+                    out.add(name)
+        return sorted(out)
+
+    def _watch_schema(self, now: float) -> None:
+        """``schema.ahead`` when a project's schema is at the target release while some node still serves its API
+        with source-release code (old code on a new schema); ``schema.aligned`` when that ends."""
+        for project, release in self.schema.items():
+            old = tuple(self.old_code_serving(project)) if release == "target" else ()
+            if old and self._schema_ahead.get(project) != old:
+                self._schema_ahead[project] = old
+                self.trace.record(now, "schema.ahead", project, nodes=list(old[:_SHOWN]), count=len(old))
+            elif not old and self._schema_ahead.pop(project, None) is not None:
+                self.trace.record(now, "schema.aligned", project)
+
     def project_serving(self, project: str) -> bool:
         """Whether an API of ``project`` is available: its nodes then share live state (database, RPC)."""
-        return any(up for api, up in self._api_up.items() if project_of(API_SERVICES[api]) == project)
+        return any(up for api, up in self._api_up.items() if _API_PROJECT[api] == project)
 
     def _watch_versions(self, now: float, projects: Iterable[str], node: str | None = None) -> None:
         """Record ``version.mixed`` when the nodes running a project start to span two releases (or their counts,
@@ -347,6 +508,10 @@ class World:
             "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c)}
                          for c, m in self.cluster_members.items()},
             "apis": {a: self._api_up[a] for a in self._api_up},
+            "haproxy": {"vip": self.bundle_running("haproxy-bundle"),
+                        "backends": {a: sorted(self._serving[a]) for a in self._api_up}},
+            "schema": dict(self.schema),
+            "maintenance_mode": self.pcs_maintenance,
         }
 
 

@@ -38,7 +38,7 @@ def test_the_machine_finds_wallaby_stopping_rabbitmq_with_the_first_batch(plans)
 
 def test_with_the_known_outages_accepted_whole_upgrades_pass(plans) -> None:  # type: ignore[no-untyped-def]
     machine = simulated_upgrade_machine(*plans, accept=["api-downtime-budget", "mixed-version-window",
-                                                        "quorum-kept"])
+                                                        "quorum-kept", "schema-ahead-of-code"])
     run_state_machine_as_test(machine, settings=FAST)
 
 
