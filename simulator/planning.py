@@ -34,6 +34,9 @@ PHASE_LOOPS: dict[str, tuple[str, int, int]] = {
     "pre_upgrade_rolling_tasks": ("pre_upgrade_rolling_steps_max", 0, 1),
     "scale_tasks": ("scale_steps_max", 1, 1),
 }
+# levels of nested stacks expanded in the overcloud stack's resource graph (a role's group, its member template, the
+# member's own nested stacks; the service chain, its members)
+STACK_NESTED_DEPTH = 3
 _SET_MAX = re.compile(r"{%-?\s*set\s+(\w+_steps_max)\s*=\s*(\d+)\s*-?%}")
 
 
@@ -114,7 +117,7 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
         role_config = stack.output("RoleConfig")
         if isinstance(role_config, Mapping) and isinstance(role_config.get("global_vars"), Mapping):
             global_vars = dict(role_config["global_vars"])
-        resources = resource_graph(stack)
+        resources = resource_graph(stack, nested_depth=STACK_NESTED_DEPTH)
         heat_steps = heat_upgrade_steps(tree, files, parameters)
     return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
                 phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files),

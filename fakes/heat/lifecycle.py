@@ -3,7 +3,10 @@
 Heat orders a stack's resources by their references: ``depends_on`` and every ``get_resource``/``get_attr``
 naming another resource of the same template (in either branch of an ``if``, as Heat's dependency scan does).
 Resources whose ``condition`` is false are not part of the stack.  A ``OS::Heat::ResourceGroup`` carries its
-member count (members are created concurrently); other nested stacks are one resource each.
+member count (members are created concurrently).  With ``nested_depth``, a nested stack (a template resource, a
+group's member, a ``OS::Heat::ResourceChain``'s members) carries its own resources as ``children``, down to that
+many levels: a group's children are its first member's resources (members share a template), a chain's are its
+members, each after the previous unless the chain is ``concurrent``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import networkx as nx
 from .errors import CyclicStackError, TemplateError
 from .functions import EvalError
 
-__all__ = ["Deployment", "StackResource", "resource_graph", "to_networkx"]
+__all__ = ["Deployment", "StackResource", "find_resource", "resource_graph", "to_networkx"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,17 @@ class StackResource:
     depends: tuple[str, ...] = ()
     members: int = 1  # a ResourceGroup's count
     deployment: Deployment | None = None  # for an upgrade-step SoftwareDeploymentGroup
+    # a nested stack's own resources (a ResourceGroup: one member's; a ResourceChain: its members), if expanded
+    children: tuple[StackResource, ...] = ()
+
+    def walk(self, prefix: str = "") -> Iterator[tuple[str, StackResource]]:
+        """This resource and every nested one, with its path (``Controller.0.NetworkDeployment``; a group's
+        members are all ``0``: they share one expansion)."""
+        path = f"{prefix}.{self.name}" if prefix else self.name
+        yield path, self
+        inner = f"{path}.0" if self.type == "OS::Heat::ResourceGroup" else path
+        for child in self.children:
+            yield from child.walk(inner)
 
 
 def _references(snippet: Any, names: Mapping[str, Any]) -> Iterator[str]:
@@ -56,9 +70,12 @@ def _references(snippet: Any, names: Mapping[str, Any]) -> Iterator[str]:
             yield from _references(item, names)
 
 
-def resource_graph(stack: Any) -> tuple[StackResource, ...]:
+def resource_graph(stack: Any, nested_depth: int = 0,
+                   _cache: dict[int, tuple[Any, tuple[StackResource, ...]]] | None = None) -> tuple[StackResource, ...]:
     """The resources of ``stack`` (a :class:`fakes.heat.stack.Stack`) with what each waits for, in template
-    order; a dependency cycle is a :class:`~fakes.heat.errors.CyclicStackError` naming it."""
+    order, nested stacks expanded ``nested_depth`` levels; a dependency cycle is a
+    :class:`~fakes.heat.errors.CyclicStackError` naming it."""
+    cache = {} if _cache is None else _cache
     definitions: Mapping[str, Any] = stack.template.get("resources") or {}
     present: dict[str, Mapping[str, Any]] = {}
     for name, definition in definitions.items():
@@ -81,8 +98,9 @@ def resource_graph(stack: Any) -> tuple[StackResource, ...]:
             except (EvalError, TemplateError, TypeError, ValueError):
                 members = 1
         deployment = _deployment(definition, present) if definition.get("type") == _GROUP else None
+        children = _nested(stack, name, nested_depth - 1, cache) if nested_depth > 0 else ()
         out.append(StackResource(name, str(definition.get("type")), tuple(d for d in deps if d in present),
-                                 members, deployment))
+                                 members, deployment, children))
     graph = to_networkx(out)
     if not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)
@@ -92,6 +110,57 @@ def resource_graph(stack: Any) -> tuple[StackResource, ...]:
 
 
 _GROUP = "OS::Heat::SoftwareDeploymentGroup"
+
+
+def find_resource(resources: tuple[StackResource, ...] | list[StackResource], path: str) -> StackResource | None:
+    """The resource at a dotted ``path`` (``Controller``, ``Controller.1.NetworkDeployment``: a group member's
+    index, then a resource of the member template), or None."""
+    level: tuple[StackResource, ...] | list[StackResource] = resources
+    parts = path.split(".")
+    found: StackResource | None = None
+    i = 0
+    while i < len(parts):
+        found = next((r for r in level if r.name == parts[i]), None)
+        if found is None:
+            return None
+        i += 1
+        if found.type == "OS::Heat::ResourceGroup" and i < len(parts):
+            if not parts[i].isdigit() or int(parts[i]) >= found.members:
+                return None
+            i += 1
+        level = found.children
+    return found
+
+
+def _nested(stack: Any, name: str, depth: int,
+            cache: dict[int, tuple[Any, tuple[StackResource, ...]]]) -> tuple[StackResource, ...]:
+    """The resources inside resource ``name`` of ``stack``, if it is a nested stack, a group or a chain (one that
+    cannot be evaluated stays a single resource)."""
+    from .resources import ResourceChain, ResourceGroup, TemplateResource
+
+    def graph(resource: Any) -> tuple[StackResource, ...]:
+        if not isinstance(resource, TemplateResource):
+            return ()
+        nested = resource.nested()
+        key = id(nested)
+        if key not in cache:  # nested stacks are shared by (template, parameters): expand each once
+            cache[key] = (nested, resource_graph(nested, depth, cache))
+        return cache[key][1]
+
+    try:
+        resource = stack.resource(name)
+        if isinstance(resource, ResourceGroup):
+            members = resource.members()
+            return graph(members[0]) if members else ()
+        if isinstance(resource, ResourceChain):
+            members = resource.members()
+            concurrent = bool(resource.properties().get("concurrent", False))
+            return tuple(StackResource(str(i), m.rtype, () if concurrent or i == 0 else (str(i - 1),),
+                                       children=graph(m) if depth > 0 else ())
+                         for i, m in enumerate(members))
+        return graph(resource)
+    except (EvalError, TemplateError):
+        return ()
 
 
 def _get_param_path(value: Any) -> list[Any] | None:

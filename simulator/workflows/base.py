@@ -29,6 +29,7 @@ from fakes.ansible import (
     tripleo_plugins,
 )
 from fakes.ansible.effects import classify
+from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import build_inventory, os_major_of
 from simulator.plan import Plan, Role
@@ -120,9 +121,10 @@ class Simulation:
         resources = {r.name for plan in (self.source, self.target) for r in plan.stack_resources}
         for fault in self.faults:
             if fault.kind == "heat_resource_failed":
-                if fault.target not in resources:
+                if not any(find_resource(plan.stack_resources, fault.target) for plan in (self.source, self.target)):
                     raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no resource {fault.target!r} in "
-                                     f"the overcloud stack (resources: {', '.join(sorted(resources)[:12])}, ...)")
+                                     f"the overcloud stack (resources: {', '.join(sorted(resources)[:12])}, ...; "
+                                     "a nested one as Controller.0.NetworkDeployment)")
             elif fault.target not in known:
                 raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no node {fault.target!r} "
                                  f"(nodes: {', '.join(sorted(known))})")

@@ -1,11 +1,15 @@
 """A Heat stack operation (CREATE or UPDATE of the overcloud stack) in virtual time, on its resource graph.
 
 Each resource starts when every resource it depends on is complete (Heat's dependency order, resources in
-parallel otherwise) and takes a duration sampled from the timing profile by kind: a ResourceGroup's members run
-concurrently (the slowest decides), nested stacks (``OS::TripleO::*`` aliases, template files) take
-``heat_nested_stack``, software deployments ``heat_deployment``, the rest ``heat_resource``. A fault of kind
-``heat_resource_failed`` on a resource name fails it; the stack then fails naming it, as
-``Resource UPDATE failed: <name>``; the stack also fails when it runs past the stack timeout.
+parallel otherwise) and takes a duration sampled from the timing profile by kind: software deployments
+``heat_deployment``, servers ``heat_server``, the rest ``heat_resource``. A nested stack whose resources the plan
+expanded (:attr:`StackResource.children`) takes ``heat_nested_overhead`` plus the critical path of its own
+resources, laid out the same way; a ResourceGroup's members run concurrently, each its own sample of the member
+template (the slowest decides); a nested stack or group left unexpanded takes ``heat_nested_stack`` (a member
+``heat_group_member``). A fault of kind ``heat_resource_failed`` on a resource fails it — a top-level name or a
+nested path (``Controller.1.NetworkDeployment``: member 1 of the Controller group) — when it would complete; the
+stack then fails naming it as Heat does (``Resource UPDATE failed: resources.Controller.resources[1].resources.
+NetworkDeployment: ...``); the stack also fails when it runs past the stack timeout.
 """
 
 from __future__ import annotations
@@ -23,15 +27,89 @@ __all__ = ["DEFAULT_STACK_TIMEOUT_S", "stack_operation"]
 DEFAULT_STACK_TIMEOUT_S = 240 * 60.0  # tripleoclient's default --timeout (minutes)
 
 
-def _duration(sim: Simulation, resource: StackResource) -> float:
+_GROUP = "OS::Heat::ResourceGroup"
+
+
+def _leaf(sim: Simulation, resource: StackResource) -> float:
     t = resource.type
-    if t == "OS::Heat::ResourceGroup" and resource.members > 0:
-        return max(sim.timing.phase("heat_group_member").sample(sim._rng) for _ in range(resource.members))
-    if "Deployment" in t and t.startswith("OS::Heat::"):
+    if "Deployment" in t and (t.startswith("OS::Heat::") or t.startswith("OS::TripleO::Software")):
         return sim.timing.phase("heat_deployment").sample(sim._rng)
+    if t.endswith("Server") or t == "OS::Nova::Server":
+        return sim.timing.phase("heat_server").sample(sim._rng)
     if t.startswith("OS::TripleO::") or t.endswith((".yaml", ".template")):
         return sim.timing.phase("heat_nested_stack").sample(sim._rng)
     return sim.timing.phase("heat_resource").sample(sim._rng)
+
+
+class _Failing:
+    """The earliest nested resource that a fault fails: its offset from the top-level resource's start."""
+
+    def __init__(self) -> None:
+        self.offset: float | None = None
+        self.where = ""
+        self.fault: Any = None
+
+    def note(self, offset: float, where: str, fault: Any) -> None:
+        if self.offset is None or offset < self.offset:
+            self.offset, self.where, self.fault = offset, where, fault
+
+
+def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, heat_path: str,
+            faults: dict[str, Any], failing: _Failing, base: float) -> float:
+    """The critical path of ``resources`` (a nested stack's graph) starting at offset ``base``, sampling each
+    resource in template order; notes faulted nested resources in ``failing``."""
+    ends: dict[str, float] = {}
+    for resource in _topological(resources):
+        start = max((ends[d] for d in resource.depends if d in ends), default=base)
+        here = f"{path}.{resource.name}" if path else resource.name
+        heat_here = _join(heat_path, f"resources.{resource.name}")
+        ends[resource.name] = start + _own(sim, resource, here, heat_here, faults, failing, start)
+        fault = faults.get(here)
+        if fault is not None and path:  # top-level faults are the stack operation's own business
+            failing.note(ends[resource.name], heat_here, fault)
+    return max(ends.values(), default=base) - base
+
+
+def _own(sim: Simulation, resource: StackResource, path: str, heat_path: str, faults: dict[str, Any],
+         failing: _Failing, start: float) -> float:
+    if resource.type == _GROUP:
+        if resource.members <= 0:
+            return sim.timing.phase("heat_resource").sample(sim._rng)
+        if not resource.children:
+            return max(sim.timing.phase("heat_group_member").sample(sim._rng) for _ in range(resource.members))
+        spans = []
+        for i in range(resource.members):
+            overhead = sim.timing.phase("heat_nested_overhead").sample(sim._rng)
+            spans.append(overhead + _layout(sim, resource.children, f"{path}.{i}", _join(heat_path, f"resources[{i}]"),
+                                            faults, failing, start + overhead))
+        return max(spans)
+    if resource.children:
+        overhead = sim.timing.phase("heat_nested_overhead").sample(sim._rng)
+        return overhead + _layout(sim, resource.children, path, heat_path, faults, failing, start + overhead)
+    return _leaf(sim, resource)
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}.{b}" if a else b
+
+
+def _topological(resources: Sequence[StackResource]) -> list[StackResource]:
+    by_name = {r.name: r for r in resources}
+    seen: set[str] = set()
+    out: list[StackResource] = []
+
+    def visit(r: StackResource) -> None:
+        if r.name in seen:
+            return
+        seen.add(r.name)
+        for d in r.depends:
+            if d in by_name:
+                visit(by_name[d])
+        out.append(r)
+
+    for r in resources:
+        visit(r)
+    return out
 
 
 Deploy = Callable[[StackResource], "Generator[Any, Any, str | None] | None"]
@@ -51,7 +129,14 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
     outcome = env.event()
     state: dict[str, Any] = {"left": len(resources), "failed": None}
     # durations are drawn up front, in template order, so the stream of samples does not depend on scheduling
-    durations = {r.name: _duration(sim, r) for r in resources}
+    faults = {f.target: f for f in sim.faults if f.kind == "heat_resource_failed" and "." in f.target}
+    durations: dict[str, float] = {}
+    nested_failure: dict[str, _Failing] = {}
+    for r in resources:
+        failing = _Failing()
+        durations[r.name] = _own(sim, r, r.name, "", faults, failing, 0.0)
+        if failing.offset is not None:
+            nested_failure[r.name] = failing
 
     def fail(resource: StackResource, reason: str) -> None:
         sim.trace.record(env.now, "heat.resource", resource.name, action=action, status=f"{action}_FAILED",
@@ -75,6 +160,14 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
                 complete(resource, start)
             return
         end = start + durations[resource.name]
+        failing = nested_failure.get(resource.name)
+        if failing is not None and failing.offset is not None and failing.fault.at <= start + failing.offset \
+                and start + failing.offset <= min(end, deadline):
+            yield env.timeout(failing.offset)
+            if state["failed"] is None:
+                fail(resource, f"{failing.where}: " + str(failing.fault.params.get("reason")
+                                                          or f"injected failure at t={failing.fault.at:.0f}s"))
+            return
         if end > deadline:
             if deadline > env.now:
                 yield env.timeout(deadline - env.now)

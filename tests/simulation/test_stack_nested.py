@@ -1,0 +1,83 @@
+"""Nested stacks in the stack operation: the plan expands the overcloud stack's nested stacks (a role's group and
+its member template, the service chain and its members), a nested resource takes its own critical path, and a
+fault on a nested path fails the stack naming it as Heat does."""
+
+from __future__ import annotations
+
+import dataclasses
+from random import Random
+from types import SimpleNamespace
+
+import pytest
+
+from fakes.heat.lifecycle import StackResource, find_resource
+from simulator.core import Fault
+from simulator.run import run_scenario
+from simulator.scenario import load_scenario
+from simulator.timing import Duration, TimingProfile
+from simulator.workflows.stack import _own
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def plans():  # type: ignore[no-untyped-def]
+    result = run_scenario("train-to-wallaby", seed=1)
+    return result.source, result.target
+
+
+def test_the_plan_expands_groups_and_chains(plans) -> None:  # type: ignore[no-untyped-def]
+    target = plans[1]
+    controller = find_resource(target.stack_resources, "Controller")
+    assert controller is not None and controller.members == 3
+    member = {r.name: r for r in controller.children}
+    assert member["Controller"].type == "OS::TripleO::ControllerServer"
+    assert "Controller" in member["InternalApiPort"].depends  # a port waits for its server
+    chain = find_resource(target.stack_resources, "ControllerServiceChain.ServiceChain")
+    assert chain is not None and len(chain.children) > 50
+    assert all(not m.depends for m in chain.children)  # THT's ServiceChain is concurrent
+    assert find_resource(target.stack_resources, "Controller.2.NetIpMap") is not None
+    assert find_resource(target.stack_resources, "Controller.3.NetIpMap") is None  # three controllers
+    assert find_resource(target.stack_resources, "Controller.NetIpMap") is None  # the member index is needed
+
+
+def _sim(**phases: float) -> SimpleNamespace:
+    timing = TimingProfile(Duration("fixed", 1.0), Duration("fixed", 0.0), {},
+                           {k: Duration("fixed", v) for k, v in phases.items()})
+    return SimpleNamespace(timing=timing, _rng=Random(0))
+
+
+def test_a_nested_stack_takes_its_critical_path_and_a_group_its_slowest_member() -> None:
+    sim = _sim(heat_resource=1.0, heat_server=10.0, heat_deployment=5.0, heat_nested_overhead=2.0)
+    member = (StackResource("Server", "OS::TripleO::ControllerServer"),
+              StackResource("Port", "OS::Neutron::Port", ("Server",)),
+              StackResource("Config", "OS::Heat::SoftwareDeployment", ("Port",)),
+              StackResource("Other", "OS::Heat::Value"))
+    group = StackResource("Controller", "OS::Heat::ResourceGroup", members=3, children=member)
+    failing = SimpleNamespace(note=lambda *a: None)
+    assert _own(sim, group, "Controller", "", {}, failing, 0.0) == 2.0 + 10.0 + 1.0 + 5.0  # type: ignore[arg-type]
+    nested = StackResource("Steps", "OS::TripleO::PostDeploySteps", children=member)
+    assert _own(sim, nested, "Steps", "", {}, failing, 0.0) == 18.0  # type: ignore[arg-type]
+
+
+def test_a_fault_on_a_nested_resource_fails_the_stack_naming_its_path() -> None:
+    fault = Fault(0.0, "Controller.1.NetIpMap", "heat_resource_failed", params={"reason": "port 5 is gone"})
+    scenario = dataclasses.replace(load_scenario("train-to-wallaby"), faults=(fault,))
+    result = run_scenario(scenario, seed=1)
+    assert result.failed
+    [failure] = result.simulation.failures
+    assert failure.error == ("Resource UPDATE failed: Controller: resources[1].resources.NetIpMap: "
+                             "port 5 is gone")
+    failed = [e for e in result.simulation.trace.select("heat.resource") if e.data["status"] == "UPDATE_FAILED"]
+    assert [e.subject for e in failed] == ["Controller"]
+    assert [p.name for p in result.simulation.phases] == ["upgrade prepare"]
+
+
+def test_a_fault_on_an_unknown_nested_path_is_rejected(plans) -> None:  # type: ignore[no-untyped-def]
+    from simulator.timing import load_timing
+    from simulator.workflows import UpgradeSimulation
+
+    sim = UpgradeSimulation(*plans, timing=load_timing(), seed=1,
+                            faults=(Fault(0.0, "Controller.7.NetIpMap", "heat_resource_failed"),))
+    with pytest.raises(ValueError, match=r"no resource 'Controller.7.NetIpMap'.*Controller.0.NetworkDeployment"):
+        sim.run()
