@@ -6,7 +6,8 @@ Resources whose ``condition`` is false are not part of the stack.  A ``OS::Heat:
 member count (members are created concurrently).  With ``nested_depth``, a nested stack (a template resource, a
 group's member, a ``OS::Heat::ResourceChain``'s members) carries its own resources as ``children``, down to that
 many levels: a group's children are its first member's resources (members share a template), a chain's are its
-members, each after the previous unless the chain is ``concurrent``.
+members, each after the previous unless the chain is ``concurrent``. Other nested stacks are expanded when the
+evaluation of the stack's outputs has created them already (creating one only for this can cost seconds).
 """
 
 from __future__ import annotations
@@ -138,8 +139,12 @@ def _nested(stack: Any, name: str, depth: int,
     cannot be evaluated stays a single resource)."""
     from .resources import ResourceChain, ResourceGroup, TemplateResource
 
-    def graph(resource: Any) -> tuple[StackResource, ...]:
+    def graph(resource: Any, evaluate: bool = False) -> tuple[StackResource, ...]:
         if not isinstance(resource, TemplateResource):
+            return ()
+        # a nested stack the evaluation of the plan's outputs has not created stays one resource unless it is a
+        # group member or a chain member: creating it can cost seconds (a 1,000-node IP map's yaql)
+        if resource._nested is None and not evaluate:
             return ()
         nested = resource.nested()
         key = id(nested)
@@ -151,12 +156,12 @@ def _nested(stack: Any, name: str, depth: int,
         resource = stack.resource(name)
         if isinstance(resource, ResourceGroup):
             members = resource.members()
-            return graph(members[0]) if members else ()
+            return graph(members[0], evaluate=True) if members else ()
         if isinstance(resource, ResourceChain):
             members = resource.members()
             concurrent = bool(resource.properties().get("concurrent", False))
             return tuple(StackResource(str(i), m.rtype, () if concurrent or i == 0 else (str(i - 1),),
-                                       children=graph(m) if depth > 0 else ())
+                                       children=graph(m, evaluate=True) if depth > 0 else ())
                          for i, m in enumerate(members))
         return graph(resource)
     except (EvalError, TemplateError):
