@@ -1,5 +1,6 @@
 """The terminal summary of a run, rendered from the canonical summary (``ScenarioResult.summary()``) alone:
-phases and their simulated durations, per-API downtime, quorum events, failed host-tasks with node, step and task,
+phases and their simulated durations, per-API downtime (with the reason of each API's longest outage), quorum
+events, failed host-tasks with node, step and task,
 and the run invariants. The shipped scenarios' summaries are checked in as golden files (``tests/golden/``)."""
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ def render_summary(s: Mapping[str, Any], *, strict: bool = False) -> str:
         lines.append(f"  {p['name']:<70} {p['duration']:>9.0f} s  (from t={p['start']:.0f})")
     lines.append(f"  simulated time {s['simulated_seconds']:.0f} s, {s['host_tasks']} host-tasks,"
                  f" trace {s['trace_hash'][:16]}")
-    downtime = ", ".join(f"{k} {v:.0f}s" for k, v in s["api_downtime_seconds"].items() if v)
+    why: dict[str, tuple[float, str]] = {}  # the reason of each API's longest outage
+    for outage in s.get("api_outages", []):
+        if outage["reason"] and outage["seconds"] > why.get(outage["api"], (-1.0, ""))[0]:
+            why[outage["api"]] = (outage["seconds"], outage["reason"])
+    downtime = ", ".join(f"{k} {v:.0f}s" + (f" ({why[k][1]})" if k in why else "")
+                         for k, v in s["api_downtime_seconds"].items() if v)
     lines.append("  API downtime: " + (downtime or "none"))
     for q in s["quorum_events"]:
         lines.append(f"  quorum {q['event']} ({q['cluster']}) at t={q['time']:.0f}")

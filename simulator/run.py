@@ -90,6 +90,7 @@ class ScenarioResult:
             "phases": [{"name": p.name, "start": round(p.start, 3), "duration": round(p.end - p.start, 3)}
                        for p in sim.phases],
             "api_downtime_seconds": {k: round(v, 3) for k, v in sim.world.downtime.items()},
+            "api_outages": api_outages(sim.trace, sim.env.now),
             "quorum_events": [{"time": round(t, 3), "cluster": c, "event": e} for t, c, e in sim.world.quorum_events],
             "failures": [{"time": round(f.time, 3), "host": f.host, "phase": f.phase, "step": f.step,
                           "task": f.task, "error": f.error} for f in sim.failures],
@@ -100,6 +101,23 @@ class ScenarioResult:
     def to_json(self) -> dict[str, Any]:
         return {**self.summary(), "trace": self.simulation.trace.to_json(),
                 "final_state": self.simulation.world.snapshot()}
+
+
+def api_outages(trace: Any, end: float) -> list[dict[str, Any]]:
+    """Each API outage of a run: when it began and ended (or the run's end), and why it began (the world's
+    reason: ``no backend``, ``haproxy``, or the dependency that was down: ``galera``, ``rabbitmq``, ``keystone``)."""
+    out: list[dict[str, Any]] = []
+    open_: dict[str, dict[str, Any]] = {}
+    for event in trace:
+        if event.kind == "api.down":
+            open_[event.subject] = {"api": event.subject, "down": round(event.time, 3), "up": None,
+                                    "reason": str(event.data.get("reason", ""))}
+            out.append(open_[event.subject])
+        elif event.kind == "api.up" and event.subject in open_:
+            open_.pop(event.subject)["up"] = round(event.time, 3)
+    for outage in out:
+        outage["seconds"] = round((outage["up"] if outage["up"] is not None else end) - outage["down"], 3)
+    return out
 
 
 def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: int | None = None,

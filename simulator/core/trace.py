@@ -11,6 +11,9 @@ from typing import Any
 
 __all__ = ["Event", "Trace"]
 
+# json.dumps(..., sort_keys=True, default=str) builds an encoder per call; one shared encoder gives the same text
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
+
 
 @dataclass(frozen=True)
 class Event:
@@ -33,7 +36,7 @@ class Trace:
     def record(self, time: float, kind: str, subject: str, **data: Any) -> Event:
         event = Event(time, len(self._events), kind, subject, data)
         self._events.append(event)
-        self._hash.update(json.dumps(event.to_json(), sort_keys=True, default=str).encode())
+        self._hash.update(_CANONICAL.encode(event.to_json()).encode())
         self._hash.update(b"\n")
         return event
 

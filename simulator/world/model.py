@@ -244,21 +244,36 @@ class World:
         """Each API's availability and, when down, why: ``no backend``, ``haproxy`` (the VIP), or the first
         dependency that is not available (``galera``, ``rabbitmq``, ``keystone``)."""
         states: dict[str, tuple[bool, str | None]] = {}
-        infra = {c: self.infra_available(c) for c in _INFRA_BUNDLES}
-        vip = self.bundle_running("haproxy-bundle")
+        infra = {c: self._infra_down(c) for c in _INFRA_BUNDLES}
+        vip = self._bundle_down("haproxy-bundle", "haproxy")
         for api in self._api_order:
             reason: str | None = None
             if not self._serving.get(api):
                 reason = "no backend"
-            elif not vip:
-                reason = "haproxy"
+            elif vip:
+                reason = vip
             else:
                 for dep in self._api_deps[api]:
-                    if not (infra[dep] if dep in infra else states[dep][0]):
+                    if dep in infra:
+                        reason = infra[dep]
+                    elif not states[dep][0]:
                         reason = dep
+                    if reason:
                         break
             states[api] = (reason is None, reason)
         return states
+
+    def _bundle_down(self, bundle: str, name: str) -> str | None:
+        """Why a pacemaker bundle does not run (None if it runs, or pacemaker does not manage it)."""
+        if self.bundle_running(bundle):
+            return None
+        if not self.pcs_maintenance and self.pcs_resources.get(bundle, True) and not self.has_quorum():
+            return "pacemaker quorum"
+        return f"{name} stopped"
+
+    def _infra_down(self, cluster: str) -> str | None:
+        return self._bundle_down(_INFRA_BUNDLES[cluster], cluster) or (
+            None if self.cluster_has_quorum(cluster) else f"{cluster} quorum")
 
     def infra_available(self, cluster: str) -> bool:
         """galera or rabbitmq: its bundle runs (where pacemaker manages it) and its members have quorum."""

@@ -9,9 +9,10 @@ import pytest
 
 from fakes.ansible import ModuleCall
 from fakes.ansible.effects import Effect, classify
+from reports import render_summary
 from simulator.core import Trace
 from simulator.invariants import check_run
-from simulator.run import run_scenario
+from simulator.run import api_outages, run_scenario
 from simulator.scenario import load_scenario
 from simulator.world import NodeState, World
 
@@ -39,15 +40,34 @@ def test_an_api_is_down_when_what_it_needs_is_down_and_says_why() -> None:
     w.apply(Effect("ctl-0", "pacemaker", "rabbitmq-bundle", "disabled", "pacemaker_resource"), 1.0)
     # glance and swift do not need the message bus; nova does
     assert w.snapshot()["apis"] == {"keystone": True, "nova_api": False, "glance_api": True, "swift_proxy": True}
-    assert [(e.subject, e.data["reason"]) for e in w.trace.select("api.down")] == [("nova_api", "rabbitmq")]
+    assert [(e.subject, e.data["reason"]) for e in w.trace.select("api.down")] == [("nova_api", "rabbitmq stopped")]
     for i in range(3):  # keystone gone: everything that validates tokens goes with it
         w.apply(Effect(f"ctl-{i}", "container", "keystone", "stopped", "podman_container"), 2.0 + i)
     assert not any(w.snapshot()["apis"].values())
     reasons = {e.subject: e.data["reason"] for e in w.trace.select("api.down")}
-    assert reasons == {"nova_api": "rabbitmq", "keystone": "no backend", "glance_api": "keystone",
+    assert reasons == {"nova_api": "rabbitmq stopped", "keystone": "no backend", "glance_api": "keystone",
                        "swift_proxy": "keystone"}
     w.apply(Effect("ctl-0", "pacemaker", "galera-bundle", "disabled", "pacemaker_resource"), 9.0)
     assert w.api_states()["keystone"] == (False, "no backend")
+
+
+def test_outages_carry_their_reason_into_the_summary() -> None:
+    w = make_world()
+    w.apply(Effect("ctl-0", "pacemaker", "cluster", "cluster-stopped", "shell"), 10.0)
+    w.apply(Effect("ctl-1", "pacemaker", "cluster", "cluster-stopped", "shell"), 20.0)
+    w.apply(Effect("ctl-1", "pacemaker", "cluster", "cluster-started", "shell"), 50.0)
+    w.apply(Effect("ctl-0", "pacemaker", "rabbitmq-bundle", "disabled", "pacemaker_resource"), 60.0)
+    w.finish(100.0)
+    outages = api_outages(w.trace, 100.0)
+    assert [(o["api"], o["down"], o["up"], o["seconds"], o["reason"]) for o in outages if o["api"] == "nova_api"] \
+        == [("nova_api", 20.0, 50.0, 30.0, "pacemaker quorum"), ("nova_api", 60.0, None, 40.0, "rabbitmq stopped")]
+    summary = {"scenario": "s", "seed": 1, "kind": "upgrade", "source_release": "a", "target_release": "b",
+               "phases": [], "simulated_seconds": 100.0, "host_tasks": 0, "trace_hash": "0" * 16,
+               "api_downtime_seconds": dict(w.downtime), "api_outages": outages, "quorum_events": [],
+               "failures": [], "violations": [], "result": "succeeded"}
+    line = next(ln for ln in render_summary(summary).splitlines() if "API downtime" in ln)
+    # each API's longest outage names the reason
+    assert "nova_api 70s (rabbitmq stopped)" in line and "keystone 30s (pacemaker quorum)" in line
 
 
 def test_haproxy_backends_follow_the_nodes_serving_each_api() -> None:
