@@ -7,9 +7,9 @@ expanded (:attr:`StackResource.children`) takes ``heat_nested_overhead`` plus th
 resources, laid out the same way; a ResourceGroup's members run concurrently, each its own sample of the member
 template (the slowest decides); a nested stack or group left unexpanded takes ``heat_nested_stack`` (a member
 ``heat_group_member``). A fault of kind ``heat_resource_failed`` on a resource fails it — a top-level name or a
-nested path (``Controller.1.NetworkDeployment``: member 1 of the Controller group) — when it would complete; the
-stack then fails naming it as Heat does (``Resource UPDATE failed: resources.Controller.resources[1].resources.
-NetworkDeployment: ...``); the stack also fails when it runs past the stack timeout.
+nested path (``Controller.1.NetIpMap``: that resource of member 1 of the Controller group) — when it would
+complete; the stack then fails naming it with Heat's nested path (``Resource UPDATE failed: Controller:
+resources[1].resources.NetIpMap: ...``); the stack also fails when it runs past the stack timeout.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ class _Failing:
 def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, heat_path: str,
             faults: dict[str, Any], failing: _Failing, base: float) -> float:
     """The critical path of ``resources`` (a nested stack's graph) starting at offset ``base``, sampling each
-    resource in template order; notes faulted nested resources in ``failing``."""
+    resource in dependency order (template order among independent ones); notes faulted nested resources in
+    ``failing``."""
     ends: dict[str, float] = {}
     for resource in _topological(resources):
         start = max((ends[d] for d in resource.depends if d in ends), default=base)
