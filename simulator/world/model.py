@@ -24,8 +24,6 @@ from simulator.core import Trace
 __all__ = [
     "API_DEPENDENCIES",
     "API_ENDPOINTS",
-    "API_SERVICES",
-    "BAREMETAL_UNITS",
     "OPENSTACK_PROJECTS",
     "PACEMAKER_BUNDLES",
     "NodeState",
@@ -48,9 +46,7 @@ API_ENDPOINTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "swift_proxy": (("swift_proxy",), ("swift_proxy",), "openstack-swift-proxy"),
     "horizon": (("horizon",), ("horizon",), "httpd"),
 }
-# the container that serves each endpoint (its first), and the project it belongs to
-API_SERVICES: dict[str, str] = {api: containers[0] for api, (_, containers, _) in API_ENDPOINTS.items()}
-BAREMETAL_UNITS: dict[str, str] = {api: unit for api, (_, _, unit) in API_ENDPOINTS.items()}
+# the OpenStack project of each endpoint (its schema, its mixed-version window)
 _API_PROJECT = {"keystone": "keystone", "nova_api": "nova", "neutron_api": "neutron", "glance_api": "glance",
                 "cinder_api": "cinder", "heat_api": "heat", "placement": "placement", "swift_proxy": "swift",
                 "horizon": "horizon"}
@@ -86,7 +82,7 @@ def api_graph(apis: Iterable[str]) -> nx.DiGraph:
     for api in apis:
         graph.add_node(api, kind="api")
         for dep in API_DEPENDENCIES.get(api, ()):
-            graph.add_node(dep, kind="api" if dep in API_SERVICES else "infra")
+            graph.add_node(dep, kind="api" if dep in API_ENDPOINTS else "infra")
             graph.add_edge(api, dep)
     return graph
 
