@@ -53,6 +53,8 @@ def render_snapshot(snap: Mapping[str, Any]) -> str:
         extra = f"; disabled {', '.join(disabled)}" if disabled else ""
         if snap.get("maintenance_mode"):
             extra += "; MAINTENANCE MODE"
+        if pcs.get("bootstrap"):
+            extra += f"; bootstrap {pcs['bootstrap']}"
         lines.append(f"  pacemaker: {'quorate' if pcs['quorum'] else 'NO QUORUM'}, online "
                      f"{', '.join(pcs['online']) or 'none'}{extra}")
     for name, cluster in snap.get("clusters", {}).items():

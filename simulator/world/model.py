@@ -135,8 +135,11 @@ class World:
                  bundles: Iterable[str] = ()):
         self.trace = trace
         self.nodes = {n.name: n for n in nodes}
+        pacemaker_nodes = list(pacemaker_nodes)
         self.pcs_members = set(pacemaker_nodes)
         self.pcs_all = tuple(sorted(self.pcs_members))
+        # the bootstrap node: the first node of the pacemaker service (THT's pacemaker_short_bootstrap_node_name)
+        self.pcs_bootstrap = pacemaker_nodes[0] if pacemaker_nodes else None
         self.pcs_resources = {b: True for b in bundles}  # enabled?
         self.pcs_maintenance = False  # maintenance-mode: pacemaker leaves the resources as they are
         self._frozen_bundles: dict[str, bool] = {}
@@ -515,7 +518,7 @@ class World:
                                "stopped": sorted(c for c, r in n.containers.items() if not r)}
                       for n in self.nodes.values()},
             "pacemaker": {"online": sorted(self.pcs_members), "resources": dict(self.pcs_resources),
-                          "quorum": self.has_quorum()},
+                          "quorum": self.has_quorum(), "bootstrap": self.pcs_bootstrap},
             "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c)}
                          for c, m in self.cluster_members.items()},
             "apis": {a: self._api_up[a] for a in self._api_up},
