@@ -236,9 +236,6 @@ class World:
                 changed = True
         return changed
 
-    def api_available(self, api: str) -> bool:
-        return self.api_states()[api][0]
-
     def api_states(self) -> dict[str, tuple[bool, str | None]]:
         """Each API's availability and, when down, why: ``no backend``, ``haproxy`` (the VIP), or the first
         dependency that is not available (``galera``, ``rabbitmq``, ``keystone``)."""
@@ -273,10 +270,6 @@ class World:
     def _infra_down(self, cluster: str) -> str | None:
         return self._bundle_down(_INFRA_BUNDLES[cluster], cluster) or (
             None if self.cluster_has_quorum(cluster) else f"{cluster} quorum")
-
-    def infra_available(self, cluster: str) -> bool:
-        """galera or rabbitmq: its bundle runs (where pacemaker manages it) and its members have quorum."""
-        return self.bundle_running(_INFRA_BUNDLES[cluster]) and self.cluster_has_quorum(cluster)
 
     # ---- changes -------------------------------------------------------------------------------------
     def _observe(self, now: float) -> None:
