@@ -176,14 +176,14 @@ class World:
         self.control_plane = frozenset(n.name for n in self.nodes.values()
                                        if any(_provides(n.services, a) for a in API_ENDPOINTS))
         self._mixed: dict[str, tuple[int, int, bool, bool, bool]] = {}
-        self._project_nodes: dict[str, dict[str, str]] = {}  # project -> node -> release it runs
+        self._project_nodes: dict[str, _Running] = {}  # project -> the release each node runs it at
         for state in self.nodes.values():
             for c, running in state.containers.items():
                 if running and state.up and (project := project_of(c)):
                     release = state.images.get(c, state.release)
-                    running_on = self._project_nodes.setdefault(project, {})
-                    if running_on.get(state.name) != "target":
-                        running_on[state.name] = "target" if release == "target" else "source"
+                    running_on = self._running(project)
+                    if running_on.nodes.get(state.name) != "target":
+                        running_on.set(state.name, "target" if release == "target" else "source")
 
     # ---- derived state -------------------------------------------------------------------------------
     def apis(self) -> list[str]:
@@ -476,34 +476,29 @@ class World:
         at the target release once any of its running containers of it does (a node's containers are replaced
         step by step within one run; across nodes the releases must agree). Kept per node, O(1) per change."""
         for project in sorted(projects):
-            nodes = self._project_nodes.setdefault(project, {})
-            for name in ([node] if node else []):
-                state = self.nodes[name]
-                releases = {state.images.get(c, state.release) for c, running in state.containers.items()
-                            if running and project_of(c) == project} if state.up else set()
-                if releases:
-                    nodes[name] = "target" if "target" in releases else "source"
-                else:
-                    nodes.pop(name, None)
-            counts = {"source": 0, "target": 0}
-            flags = {"source_control": False, "target_data": False}
-            for name, release in nodes.items():
-                counts[release] += 1
-                if release == "source" and name in self.control_plane:
-                    flags["source_control"] = True
-                elif release == "target" and name not in self.control_plane:
-                    flags["target_data"] = True
-            if counts["source"] and counts["target"]:
-                key = (counts["source"], counts["target"], flags["source_control"], flags["target_data"],
+            running = self._running(project)
+            if node:
+                state = self.nodes[node]
+                releases = {state.images.get(c, state.release) for c, on in state.containers.items()
+                            if on and project_of(c) == project} if state.up else set()
+                running.set(node, ("target" if "target" in releases else "source") if releases else None)
+            source, target = running.counts["source"], running.counts["target"]
+            if source and target:
+                key = (source, target, running.source_control > 0, running.target_data > 0,
                        self.project_serving(project))
                 if self._mixed.get(project) != key:
                     self._mixed[project] = key
-                    by = {r: [n for n, rr in nodes.items() if rr == r][:_SHOWN] for r in ("source", "target")}
-                    self.trace.record(now, "version.mixed", project, source=by["source"], target=by["target"],
-                                      source_count=counts["source"], target_count=counts["target"],
-                                      serving=key[4], **flags)
+                    self.trace.record(now, "version.mixed", project, source=running.first("source", _SHOWN),
+                                      target=running.first("target", _SHOWN), source_count=source,
+                                      target_count=target, serving=key[4], source_control=key[2],
+                                      target_data=key[3])
             elif self._mixed.pop(project, None) is not None:
                 self.trace.record(now, "version.uniform", project)
+
+    def _running(self, project: str) -> _Running:
+        if (running := self._project_nodes.get(project)) is None:
+            running = self._project_nodes[project] = _Running(self.control_plane)
+        return running
 
     def snapshot(self) -> Mapping[str, Any]:
         return {
@@ -523,6 +518,46 @@ class World:
 
 
 _SHOWN = 5  # node names a version.mixed event lists per release (it also counts them all)
+
+
+class _Running:
+    """The release each node runs one project at, with the counts the mixed-version monitor reads kept as nodes
+    change (O(1) per change; a monitor that recounted every node was quadratic in the node count)."""
+
+    def __init__(self, control_plane: frozenset[str]) -> None:
+        self.nodes: dict[str, str] = {}  # node -> "source" | "target", in the order nodes started running it
+        self.counts = {"source": 0, "target": 0}
+        self.source_control = 0  # control-plane nodes still at the source release
+        self.target_data = 0  # data-plane nodes already at the target release
+        self._control_plane = control_plane
+
+    def set(self, node: str, release: str | None) -> None:
+        old = self.nodes.get(node)
+        if old == release:
+            return
+        if old is not None:
+            self._count(node, old, -1)
+        if release is None:
+            del self.nodes[node]
+        else:
+            self.nodes[node] = release  # an existing node keeps its place
+            self._count(node, release, 1)
+
+    def _count(self, node: str, release: str, delta: int) -> None:
+        self.counts[release] += delta
+        if release == "source" and node in self._control_plane:
+            self.source_control += delta
+        elif release == "target" and node not in self._control_plane:
+            self.target_data += delta
+
+    def first(self, release: str, count: int) -> list[str]:
+        out: list[str] = []
+        for node, r in self.nodes.items():
+            if r == release:
+                out.append(node)
+                if len(out) == count:
+                    break
+        return out
 
 
 def _container_name(unit: str) -> str:
