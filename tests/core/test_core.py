@@ -36,6 +36,22 @@ def test_trace_hash_depends_on_content_and_order() -> None:
     assert run(["a", "b"]) != run(["b", "a"])
 
 
+def test_trace_hash_does_not_depend_on_when_it_is_read() -> None:
+    # events are hashed in chunks: reading the hash mid-run (progress, a session) must not change it
+    names = [f"h{i}" for i in range(2500)]
+    read, quiet = Trace(), Trace()
+    for i, name in enumerate(names):
+        for t in (read, quiet):
+            t.record(float(i), "task.end", name, status="ok")
+        if i % 333 == 0:
+            assert read.hash == quiet.hash
+    assert read.hash == quiet.hash
+    changed = Trace()
+    for i, name in enumerate(names):  # one event early in the first full chunk differs
+        changed.record(float(i), "task.end", name, status="failed" if i == 7 else "ok")
+    assert changed.hash != quiet.hash
+
+
 def test_faults_fire_in_virtual_time_and_end() -> None:
     env = simpy.Environment()
     trace = Trace()
