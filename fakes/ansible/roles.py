@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ROLE_CATALOGUE", "RoleModel", "role_tasks"]
+__all__ = ["ROLE_CATALOGUE", "SERVICE_CONTAINER_ROLES", "RoleModel", "containers_started_by", "role_tasks"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,32 @@ def role_tasks(name: str, tasks_from: str = "main") -> tuple[list[Mapping[str, A
     if model is None or entry not in model.entry_points:
         return [_call("opaque", "opaque role", role=name, tasks_from=entry)], {}, False
     return [dict(t) for t in model.entry_points[entry]], model.defaults, True
+
+
+# Role entry points that start a service's container themselves (instead of the service's docker_config), from
+# THT 18.0.0 on: (role, tasks_from) -> the containers. The names are THT's own: keystone's deploy_steps_tasks
+# validate a podman container named ``keystone``; ``keystone_db_sync`` and ``iscsid`` are the names the same
+# containers had in docker_config up to Wallaby.
+SERVICE_CONTAINER_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("tripleo_keystone", "keystone"): ("keystone",),
+    ("tripleo_keystone", "keystone-db-sync"): ("keystone_db_sync",),
+    ("tripleo_iscsid", "run"): ("iscsid",),
+}
+_ROLE_KEYS = ("include_role", "import_role", "ansible.builtin.include_role", "ansible.builtin.import_role")
+
+
+def containers_started_by(task: Mapping[str, Any]) -> tuple[str, ...]:
+    """The containers a task (or the blocks in it) starts through a role of :data:`SERVICE_CONTAINER_ROLES`."""
+    out: list[str] = []
+    for key in _ROLE_KEYS:
+        call = task.get(key)
+        if isinstance(call, Mapping) and isinstance(call.get("name"), str):
+            entry = str(call.get("tasks_from", "main")).rsplit("/", 1)[-1]
+            for suffix in (".yml", ".yaml"):
+                entry = entry.removesuffix(suffix)
+            out += SERVICE_CONTAINER_ROLES.get((call["name"], entry), ())
+    for section in ("block", "rescue", "always"):
+        for inner in task.get(section) or ():
+            if isinstance(inner, Mapping):
+                out += containers_started_by(inner)
+    return tuple(out)
