@@ -56,9 +56,17 @@ def phases_for(tree: TemplateTree) -> dict[str, Phase]:
             bound = maxes.get(var, default)
             last = bound if key == "scale_tasks" else bound - 1
             out[key] = Phase(key, tuple(range(start, last + 1)))
+        pike_upgrade = tree.root / "common" / "major_upgrade_steps.j2.yaml"
+        if pike_upgrade.is_file():  # Pike: Heat still drives the upgrade, selecting its steps by tags
+            out.update(_tagged_upgrade_phases(pike_upgrade))
         return out
-    # Ocata/Pike: Heat runs upgrade_tasks per step with `--tags common,stepN` (puppet/major_upgrade_steps)
-    upgrade = tree.root / "puppet" / "major_upgrade_steps.j2.yaml"
+    # Ocata (no deploy-steps.j2): Heat runs upgrade_tasks per step with `--tags common,stepN`
+    return _tagged_upgrade_phases(tree.root / "puppet" / "major_upgrade_steps.j2.yaml")
+
+
+def _tagged_upgrade_phases(upgrade: Any) -> dict[str, Phase]:
+    """The upgrade-step loops of a Heat-driven upgrade (Ocata ``puppet/``, Pike ``common/``
+    ``major_upgrade_steps.j2.yaml``): its ``UpgradeConfig`` runs a role's tasks with ``--tags common,stepN``."""
     maxes = {k: int(v) for k, v in _SET_MAX.findall(upgrade.read_text())} if upgrade.is_file() else {}
     return {
         "upgrade_tasks": Phase("upgrade_tasks", tuple(range(maxes.get("upgrade_steps_max", 6))), by_tags=True),
@@ -119,13 +127,15 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
         if isinstance(role_config, Mapping) and isinstance(role_config.get("global_vars"), Mapping):
             global_vars = dict(role_config["global_vars"])
         resources = resource_graph(stack, nested_depth=STACK_NESTED_DEPTH)
-        heat_steps = heat_upgrade_steps(tree, files, parameters)
+        heat_steps = heat_upgrade_steps(tree, files, parameters, containerized=any(r.containers for r in roles))
     return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
                 phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files),
                 global_vars=global_vars, stack_resources=resources, heat_upgrade_steps=heat_steps)
 
 
 HEAT_UPGRADE_ENVIRONMENT = "environments/major-upgrade-composable-steps.yaml"
+# Pike's upgrade to containers: the same steps stack, its post-upgrade steps the containerized deploy steps
+HEAT_UPGRADE_DOCKER_ENVIRONMENT = "environments/major-upgrade-composable-steps-docker.yaml"
 
 
 def is_heat_driven(release: str) -> bool:
@@ -134,14 +144,23 @@ def is_heat_driven(release: str) -> bool:
     return major.isdigit() and int(major) <= 6
 
 
-def heat_upgrade_steps(tree: TemplateTree, files: list[Any], parameters: Mapping[str, Any] | None
-                       ) -> tuple[StackResource, ...]:
-    """Ocata (THT 6.x): the upgrade is a stack update with ``major-upgrade-composable-steps.yaml``, which maps
+def is_heat_driven_upgrade(release: str) -> bool:
+    """Ocata and Pike (THT 6.x, 7.x): Heat runs the upgrade steps (Pike deploys containers, but its upgrade is
+    still a stack update with ``major-upgrade-composable-steps*.yaml``; config-download came with Queens)."""
+    major = release.split(".")[0]
+    return major.isdigit() and int(major) <= 7
+
+
+def heat_upgrade_steps(tree: TemplateTree, files: list[Any], parameters: Mapping[str, Any] | None,
+                       containerized: bool = False) -> tuple[StackResource, ...]:
+    """Ocata and Pike (THT 6.x, 7.x): the upgrade is a stack update with ``major-upgrade-composable-steps.yaml``
+    (Pike's upgrade to containers: ``major-upgrade-composable-steps-docker.yaml``), which maps
     ``OS::TripleO::PostDeploySteps`` to ``major_upgrade_steps.yaml``; its resources (SoftwareDeploymentGroups per
     role and step) are what the Heat-driven upgrade runs. Empty for other releases."""
-    if not is_heat_driven(tree.version) or not (tree.root / HEAT_UPGRADE_ENVIRONMENT).is_file():
+    name = HEAT_UPGRADE_DOCKER_ENVIRONMENT if containerized else HEAT_UPGRADE_ENVIRONMENT
+    if not is_heat_driven_upgrade(tree.version) or not (tree.root / name).is_file():
         return ()
-    env = load_environment(tree, [*files, HEAT_UPGRADE_ENVIRONMENT])
+    env = load_environment(tree, [*files, name])
     if parameters:
         env.parameter_defaults.update(parameters)
     steps = overcloud_stack(tree, env).resource("AllNodesDeploySteps").nested()

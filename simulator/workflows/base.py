@@ -35,11 +35,11 @@ from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
-from simulator.world import PACEMAKER_BUNDLES, NodeState, World, api_units
+from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units
 
 from .stack import Deploy, stack_operation
 
-__all__ = ["Failure", "PhaseSpan", "Simulation"]
+__all__ = ["Failure", "PhaseSpan", "Simulation", "host_api_units"]
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,8 @@ class Simulation:
                    sequence: Sequence[str]) -> Generator[Any, Any, None]:
         """Run role_data ``sequence`` keys step by step over ``roles``' hosts, as one playbook run: a play per
         role per step (``tripleo_free``, ``any_errors_fatal``, ``step`` set); deploy steps also start the
-        step's containers. Stops at the first failure."""
+        step's containers (and at step 4 the API units of services left on the host, see
+        :func:`host_api_units`). Stops at the first failure."""
         for keys_done, key in enumerate(sequence):
             steps = sorted({s for role, _ in roles for s in role.tasks.get(key, {})}, key=_step_order)
             if key == "deploy_steps_tasks":
@@ -229,6 +230,8 @@ class Simulation:
                 # to other tags (`upgrade run --tags system_upgrade`) starts none
                 if key == "deploy_steps_tasks" and not self.failures and runner.tags.should_run(_CONTAINER_START_TAGS):
                     yield from self._start_containers(roles, step)
+                    if step == str(_SERVICES_STARTED_AT_PUPPET_STEP) and not self.failures:
+                        self._host_puppet(roles)
                 if self.failures:
                     return
 
@@ -346,6 +349,16 @@ class Simulation:
         if record.status == "failed" and not record.ignored:
             self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
 
+    def _host_puppet(self, roles: list[tuple[Role, list[str]]]) -> None:
+        """The deploy steps' puppet run on the host (not interpreted): at step 4 puppet-tripleo's profiles start
+        the API services a containerized role still runs on the host (Pike's docker environment leaves Cinder's
+        API under httpd)."""
+        for role, hosts in roles:
+            units = host_api_units(role)
+            for host in hosts:
+                if units and self.world.nodes[host].up:
+                    self.world.start_containers(host, units, "target", self.env.now)
+
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now
         ends: list[tuple[float, str, tuple[str, ...], str]] = []
@@ -378,6 +391,16 @@ def _definition_hashes(role_config: str) -> dict[str, str]:
     definitions = json.loads(role_config)
     return {name: hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
             for name, d in definitions.items()}
+
+
+def host_api_units(role: Role) -> list[str]:
+    """The systemd units of the APIs a containerized ``role`` serves but does not run in a container (none for a
+    role without containers: its puppet steps start every unit)."""
+    containers = {c for names in role.containers.values() for c in names}
+    if not containers:
+        return []
+    return sorted({unit for provided, served_by, unit in API_ENDPOINTS.values()
+                   if set(provided) & set(role.services) and not set(served_by) & containers})
 
 
 def config_hashes(role: Role, step: str) -> dict[str, str]:

@@ -1,16 +1,21 @@
-"""Ocata's Heat-driven composable upgrade (THT 6.x), in the order Ocata's upgrade documentation gives:
+"""The Heat-driven composable upgrades of Ocata (THT 6.x) and Pike (7.x), in the order their upgrade
+documentation gives:
 
-1. ``openstack overcloud deploy ... -e environments/major-upgrade-composable-steps.yaml``: a stack update whose
+1. ``openstack overcloud deploy ... -e environments/major-upgrade-composable-steps.yaml`` (Pike's upgrade into
+   containers: ``major-upgrade-composable-steps-docker.yaml``): a stack update whose
    ``OS::TripleO::PostDeploySteps`` is ``major_upgrade_steps.yaml``. Its resources run on the stack's resource
    graph (:mod:`.stack`): for steps 0-2 each role's ``UpgradeBatch_StepN`` (``upgrade_batch_tasks``,
    ``max_batch_size`` servers at a time), then for steps 0-5 each role's ``Upgrade_StepN`` (``upgrade_tasks``
    tagged ``stepN``/``common``, run by the heat-config ansible hook on every server of the role at once), every
-   role finishing step N before any starts N+1 (their ``depends_on``), then ``AllNodesPostUpgradeSteps``
-   (the puppet steps, which start the services again). Roles with ``disable_upgrade_deployment`` (Compute and
-   ObjectStorage by default) take no part;
+   role finishing step N before any starts N+1 (their ``depends_on``), then ``AllNodesPostUpgradeSteps``, which
+   starts the services again: Ocata's puppet steps, or Pike's containerized deploy steps (``host_prep_tasks``,
+   then each step's ``docker_config`` containers; the services Pike leaves on the host come back with the host's
+   puppet at step 4). Roles with ``disable_upgrade_deployment`` (Compute and ObjectStorage by default) take no
+   part;
 2. ``upgrade-non-controller.sh --upgrade <node>`` for each node of those roles, one at a time (the operator
-   order): the delivered script runs the role's upgrade_tasks step by step, then puppet;
-3. ``openstack overcloud deploy ... -e environments/major-upgrade-converge.yaml``: a stack update.
+   order): the delivered script runs the role's upgrade_tasks step by step, then the same configuration;
+3. ``openstack overcloud deploy ... -e environments/major-upgrade-converge.yaml`` (Pike:
+   ``major-upgrade-converge-docker.yaml``): a stack update.
 
 Puppet is not interpreted (:meth:`Simulation._puppet_steps`).
 """
@@ -40,8 +45,9 @@ class HeatUpgradeSimulation(Simulation):
         return [[n.name] for r in self.target.roles if r.disable_upgrade_deployment for n in r.nodes]
 
     def _workflow(self) -> Generator[Any, Any, None]:
-        yield from self._phase("overcloud deploy -e major-upgrade-composable-steps.yaml",
-                               self._composable_steps())
+        steps_env = "major-upgrade-composable-steps-docker.yaml" if self.containerized else \
+            "major-upgrade-composable-steps.yaml"
+        yield from self._phase(f"overcloud deploy -e {steps_env}", self._composable_steps())
         if self.failures:
             return
         for batch in self.order:
@@ -49,7 +55,8 @@ class HeatUpgradeSimulation(Simulation):
                                    self._non_controller(batch))
             if self.failures:
                 return
-        yield from self._phase("overcloud deploy -e major-upgrade-converge.yaml", self._stack(self.target, "UPDATE"))
+        converge_env = "major-upgrade-converge-docker.yaml" if self.containerized else "major-upgrade-converge.yaml"
+        yield from self._phase(f"overcloud deploy -e {converge_env}", self._stack(self.target, "UPDATE"))
 
     # ---- 1. the upgrade-steps stack --------------------------------------------------------------------------
     def _composable_steps(self) -> Generator[Any, Any, None]:
@@ -58,7 +65,7 @@ class HeatUpgradeSimulation(Simulation):
     def _deployment(self, resource: StackResource) -> Generator[Any, Any, str | None] | None:
         if resource.type == "OS::TripleO::PostUpgradeSteps":
             hosts = [n.name for r in self.target.roles if not r.disable_upgrade_deployment for n in r.nodes]
-            return self._puppet_steps(hosts)
+            return self._configure(hosts)
         if resource.deployment is None:
             return None
         role = self.target.role(resource.deployment.role)
@@ -81,12 +88,33 @@ class HeatUpgradeSimulation(Simulation):
                 return f"Deployment to server failed: deploy_status_code: 2 ({f.host}: task {f.task!r}: {f.error})"
         return None
 
+    def _configure(self, hosts: Sequence[str]) -> Generator[Any, Any, str | None]:
+        """What starts the services again after the upgrade steps: Ocata's puppet steps, or Pike's containerized
+        deploy steps (``host_prep_tasks``, then each step's ``docker_config`` containers; the host's own puppet
+        for services left on it, such as pacemaker, is not interpreted)."""
+        if not self.containerized:
+            return (yield from self._puppet_steps(hosts))
+        before = len(self.failures)
+        yield from self._steps_run(self._runner(hosts), self._roles_in(hosts),
+                                   ("host_prep_tasks", "deploy_steps_tasks"))
+        if len(self.failures) > before:
+            f = self.failures[before]
+            return f"Deployment to server failed: deploy_status_code: 2 ({f.host}: task {f.task!r}: {f.error})"
+        return None
+
+    @property
+    def containerized(self) -> bool:
+        """Pike's upgrade to containers (``major-upgrade-composable-steps-docker.yaml``)."""
+        return any(r.containers for r in self.target.roles)
+
     # ---- 2. upgrade-non-controller.sh --------------------------------------------------------------------
     def _non_controller(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
         yield from self._steps_run(self._runner(batch), self._roles_in(batch), ("upgrade_tasks",))
         if not self.failures:
-            error = yield from self._puppet_steps(batch)
-            if error:
+            before = len(self.failures)
+            error = yield from self._configure(batch)
+            if error and len(self.failures) == before:
                 from .base import Failure
 
                 self.failures.append(Failure(self.env.now, ",".join(batch), "puppet", "-", "puppet apply", error))
+

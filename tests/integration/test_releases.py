@@ -13,7 +13,7 @@ from fakes.heat import UnknownResourceType
 from simulator.planning import build_plan
 
 pytestmark = pytest.mark.integration
-RELEASES = ["18.0.0", "14.3.0", "11.6.0", "6.2.16"]
+RELEASES = ["18.0.0", "14.3.0", "11.6.0", "7.0.12", "6.2.16"]
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
@@ -22,7 +22,8 @@ def all_roles(root: Path) -> list[dict]:
         return yaml.safe_load((root / "roles_data.yaml").read_text())
     roles: list[dict] = []
     for f in sorted((root / "roles").glob("*.yaml")):
-        roles += yaml.safe_load(f.read_text())
+        # Pike ships UndercloudLight.yaml, whose role is named Undercloud too: one roles_data holds one of them
+        roles += [r for r in yaml.safe_load(f.read_text()) if r["name"] not in {o["name"] for o in roles}]
     return roles
 
 
@@ -45,10 +46,13 @@ def test_every_shipped_role_evaluates(tht: Callable[[str], Path], release: str) 
     roles = all_roles(root)
     envs = []
     if (root / "environments" / "computealt.yaml").is_file():
-        envs = ["environments/computealt.yaml", str(FIXTURES / f"all-roles-{release}.yaml")]
+        # from Queens on the role files list services no shipped registry maps: the fixture maps them (Pike's
+        # registry maps every service its role files list)
+        fixture = FIXTURES / f"all-roles-{release}.yaml"
+        envs = ["environments/computealt.yaml", *([str(fixture)] if release != "7.0.12" else [])]
     plan = build_plan(root, roles_data=roles, environment_files=envs)
     assert [r.name for r in plan.roles] == [r["name"] for r in roles]
-    assert len(plan.roles) >= (5 if release == "6.2.16" else 50)
+    assert len(plan.roles) >= {"6.2.16": 5, "7.0.12": 15}.get(release, 50)  # Pike ships 16 role files
     assert all(r.services for r in plan.roles)
 
 

@@ -1,0 +1,82 @@
+"""Ocata -> Pike (THT 6.2.16 -> 7.0.12 with docker.yaml and docker-ha.yaml), the upgrade into containers. Pike is
+still Heat-driven: the upgrade-steps stack (major-upgrade-composable-steps-docker.yaml) runs each enabled role's
+upgrade_tasks with `--tags common,stepN`, then its post-upgrade steps are the containerized deploy steps
+(host_prep_tasks, docker_config by step); services Pike leaves on the host (Cinder) come back with the host's
+puppet at step 4; the computes follow with upgrade-non-controller.sh, then the converge."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.run import run_scenario
+
+pytestmark = pytest.mark.integration
+
+CONTROLLERS = [f"overcloud-controller-{i}" for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def pike():  # type: ignore[no-untyped-def]
+    return run_scenario("ocata-to-pike", seed=1)
+
+
+def _done(run, name: str):  # type: ignore[no-untyped-def]
+    return next(e for e in run.simulation.trace if e.kind == "heat.resource" and e.subject == name
+                and e.data["status"].endswith("_COMPLETE"))
+
+
+def _task(run, host: str, name: str):  # type: ignore[no-untyped-def]
+    return next(e for e in run.simulation.trace.select("task", host) if e.data["task"] == name
+                and e.data["status"] != "skipped")
+
+
+def test_pikes_upgrade_tasks_are_split_by_their_step_tags(pike) -> None:  # type: ignore[no-untyped-def]
+    upgrade = pike.target.role("Controller").tasks["upgrade_tasks"]
+    names = {step: {t.body.get("name") for t in tasks} for step, tasks in upgrade.items()}
+    assert "Stop pacemaker cluster" in names["3"] and "Start pacemaker cluster" in names["4"]
+    assert "Stop pacemaker cluster" not in names["4"]
+    steps = {r.name: r for r in pike.target.heat_upgrade_steps}
+    assert steps["ControllerUpgrade_Step3"].deployment.tasks_key == "upgrade_tasks"
+    assert "ComputeUpgrade_Step1" not in steps  # Compute: disable_upgrade_deployment, upgraded by the script
+    assert steps["AllNodesPostUpgradeSteps"].type == "OS::TripleO::PostUpgradeSteps"
+
+
+def test_the_upgrade_moves_the_controllers_into_containers(pike) -> None:  # type: ignore[no-untyped-def]
+    s = pike.summary()
+    assert s["result"] == "succeeded", s["failures"]
+    assert [p["name"] for p in s["phases"]] == [
+        "overcloud deploy -e major-upgrade-composable-steps-docker.yaml",
+        "upgrade-non-controller.sh --upgrade overcloud-novacompute-0",
+        "upgrade-non-controller.sh --upgrade overcloud-novacompute-1",
+        "overcloud deploy -e major-upgrade-converge-docker.yaml"]
+    world = pike.simulation.world
+    for host in CONTROLLERS:
+        node = world.nodes[host]
+        assert node.containers.get("keystone") and node.images["keystone"] == "target"
+        assert not node.containers.get("openstack-nova-api")  # the Ocata unit, stopped by Pike's upgrade tasks
+        assert node.containers.get("httpd")  # Cinder's API stays on the host in Pike's docker environment
+    for host in ("overcloud-novacompute-0", "overcloud-novacompute-1"):
+        assert world.nodes[host].containers.get("nova_compute")
+
+
+def test_the_cluster_and_the_apis_follow_the_templates_steps(pike) -> None:  # type: ignore[no-untyped-def]
+    trace = list(pike.simulation.trace)
+    lost = next(e for e in trace if e.kind == "quorum.lost" and e.subject == "pacemaker")
+    regained = next(e for e in trace if e.kind == "quorum.regained" and e.subject == "pacemaker")
+    # quorum goes with the second controller's "Stop pacemaker cluster" (step 3) and comes back with the second
+    # "Start pacemaker cluster" (step 4)
+    stops = sorted(_task(pike, h, "Stop pacemaker cluster").time for h in CONTROLLERS)
+    starts = sorted(_task(pike, h, "Start pacemaker cluster").time for h in CONTROLLERS)
+    assert lost.time == pytest.approx(stops[1]) and regained.time == pytest.approx(starts[1])
+    assert _done(pike, "ControllerUpgrade_Step2").time <= lost.time <= _done(pike, "ControllerUpgrade_Step3").time
+    keystone_down = next(e for e in trace if e.kind == "api.down" and e.subject == "keystone")
+    keystone_up = next(e for e in trace if e.kind == "api.up" and e.subject == "keystone")
+    post = _done(pike, "AllNodesPostUpgradeSteps")
+    assert keystone_down.time < lost.time
+    # the keystone container of the post-upgrade deploy steps brings it back, before those steps end
+    assert _done(pike, "ControllerUpgrade_Step5").time <= keystone_up.time <= post.time
+    started = next(e for e in trace if e.kind == "state.containers" and "keystone" in e.data.get("started", ()))
+    assert started.time == pytest.approx(keystone_up.time)
+    assert pike.summary()["api_downtime_seconds"]["keystone"] == pytest.approx(keystone_up.time - keystone_down.time)
+    computes = [e for e in trace if e.kind == "task" and e.subject.startswith("overcloud-novacompute")]
+    assert computes and min(e.time for e in computes) >= post.time
