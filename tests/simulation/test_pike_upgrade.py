@@ -80,3 +80,15 @@ def test_the_cluster_and_the_apis_follow_the_templates_steps(pike) -> None:  # t
     assert pike.summary()["api_downtime_seconds"]["keystone"] == pytest.approx(keystone_up.time - keystone_down.time)
     computes = [e for e in trace if e.kind == "task" and e.subject.startswith("overcloud-novacompute")]
     assert computes and min(e.time for e in computes) >= post.time
+
+
+def test_a_pike_deploy_starts_the_apis_left_on_the_host(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    scenario = tmp_path / "pike-deploy.yaml"
+    scenario.write_text('name: pike-deploy\nkind: deploy\nnodes: {Controller: 1, Compute: 1}\nseed: 1\n'
+                        'source: {release: "7.0.12", environments: [environments/docker.yaml, '
+                        'environments/docker-ha.yaml]}\n')
+    run = run_scenario(scenario, seed=1)
+    assert run.summary()["result"] == "succeeded"
+    node = run.simulation.world.nodes["overcloud-controller-0"]
+    assert node.containers.get("keystone") and node.containers.get("httpd")  # Cinder's API under the host's httpd
+    assert all(run.simulation.world.snapshot()["apis"].values())
