@@ -2,8 +2,9 @@
 
 Tasks are interpreted by :mod:`fakes.ansible` against a plan; each executed host-task takes a virtual duration
 sampled from the timing profile by its effects, and its effects change the world at the moment it ends.
-Host-tasks of one play are laid out per host (hosts run in parallel under the free strategy) and then replayed
-in time order, so the trace is in simulated-time order.
+Host-tasks of one play are laid out per host (hosts run in parallel under the free strategy; under the linear
+strategy a task starts on its hosts once the previous task has ended on all of them) and then replayed in time
+order, so the trace is in simulated-time order.
 """
 
 from __future__ import annotations
@@ -293,10 +294,18 @@ class Simulation:
 
         self._task_start = t0
         wall = perf_counter()
+        wave, barrier = -1, t0
         try:
-            for ht in runner.steps(parse_playbook(plays, where=f"{label} step {step}")):
+            playbook = parse_playbook(plays, where=f"{label} step {step}")
+            # under the linear strategy a task starts on its hosts once the previous task ended on all of them
+            linear = [play.strategy != "free" for play in playbook]
+            for ht in runner.steps(playbook):
                 pair()
                 start = host_t.get(ht.host, t0)
+                if linear[ht.play]:
+                    if ht.wave != wave:
+                        wave, barrier = ht.wave, max(host_t.values(), default=t0)
+                    start = max(start, barrier)
                 self._task_start = start
                 pending.append((ht.host, start))
         except AnsibleSimError as exc:

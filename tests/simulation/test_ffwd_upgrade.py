@@ -73,6 +73,18 @@ def test_the_apis_go_down_in_the_ffwd_run_and_come_back_in_the_controller_run(ff
     assert ffu.summary()["api_downtime_seconds"]["nova_api"] == pytest.approx(up["nova_api"] - down["nova_api"])
 
 
+def test_the_fast_forward_plays_are_linear(ffu) -> None:  # type: ignore[no-untyped-def]
+    # Queens' fast_forward_upgrade_playbook sets no strategy: each task starts on every host once the previous
+    # task has ended on all of them (so the hosts of one task start together)
+    for label in ("ocata 1", "pike 3", "ocata prep"):
+        events = [e for e in ffu.simulation.trace.select("task") if e.data["phase"] == "fast_forward_upgrade_tasks"
+                  and e.data["step"] == label]
+        starts = sorted({e.data["start"] for e in events})
+        assert len(starts) > 3 and len(starts) < len(events)  # hosts share the start of their task
+        for start in starts[1:]:
+            assert max(e.time for e in events if e.data["start"] < start) <= start + 1e-6
+
+
 def test_release_names() -> None:
     assert release_names("5.3.10", "8.4.1") == ["ocata", "pike", "queens"]
     assert release_names("6.2.16", "8.4.1") == ["pike", "queens"]
