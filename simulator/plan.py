@@ -179,16 +179,29 @@ def task_steps(task: Mapping[str, Any]) -> set[int] | None:
     return {int(s) for s in found} if found else None
 
 
-def _tag_steps(task: Mapping[str, Any]) -> tuple[bool, set[int] | None]:
-    """Ocata: (selected by `--tags common,stepN` at all, its steps or None for every step)."""
+def _tag_steps(task: Mapping[str, Any], inherited: frozenset[str] = frozenset()) -> tuple[bool, set[int] | None]:
+    """Ocata/Pike: (selected by `--tags common,stepN` at all, its steps or None for every step). A block's tasks
+    carry their own tags and the block's (Ansible filters tasks, not blocks): a block without tags whose tasks
+    are tagged ``step5`` runs at step 5."""
     tags = task.get("tags")
-    if tags is None:
-        return False, set()
-    names = [t.strip() for t in (tags.split(",") if isinstance(tags, str) else tags) if isinstance(t, str)]
+    own = [t.strip() for t in (tags.split(",") if isinstance(tags, str) else tags or []) if isinstance(t, str)]
+    names = inherited | frozenset(own)
     if "always" in names or "common" in names:
         return True, None
     steps = {int(t[4:]) for t in names if t.startswith("step") and t[4:].isdigit()}
-    return bool(steps), steps
+    inner = [t for key in ("block", "rescue", "always") if isinstance(task.get(key), list)
+             for t in task[key] if isinstance(t, Mapping)]
+    if not inner:
+        return bool(steps), steps
+    selected = False
+    for t in inner:
+        t_selected, t_steps = _tag_steps(t, names)
+        if t_selected and t_steps is None:
+            return True, None
+        if t_selected:
+            selected = True
+            steps |= t_steps or set()
+    return selected, steps
 
 
 def _task_name(task: Any, index: int) -> str:

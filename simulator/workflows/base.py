@@ -229,7 +229,11 @@ class Simulation:
                             play["vars"] = {"step": int(step)}
                         plays.append(play)
                 if plays:
-                    yield from self._run_plays(runner, plays, key, step)
+                    step_runner = runner
+                    if step != "all" and self._by_tags(key):  # Ocata/Pike: `ansible-playbook --tags common,stepN`
+                        step_runner = self._runner([h for _, hosts in roles for h in hosts],
+                                                   tags=("common", f"step{step}"))
+                    yield from self._run_plays(step_runner, plays, key, step)
                 # deploy-steps start the step's containers in tasks tagged container_startup_configs: a run limited
                 # to other tags (`upgrade run --tags system_upgrade`) starts none
                 if key == "deploy_steps_tasks" and not self.failures and runner.tags.should_run(_CONTAINER_START_TAGS):
@@ -238,6 +242,10 @@ class Simulation:
                         self._host_puppet(roles)
                 if self.failures:
                     return
+
+    def _by_tags(self, key: str) -> bool:
+        """Whether the target release selects ``key``'s steps by tags (a separate Ansible run per step)."""
+        return any(p.key == key and p.by_tags for p in self.target.phases)
 
     def _runner(self, batch: Sequence[str], tags: Sequence[str] = ()) -> Runner:
         return Runner(self.inventory, effects=self._effects, limit=list(batch), templar=self.templar,

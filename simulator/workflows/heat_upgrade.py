@@ -82,7 +82,9 @@ class HeatUpgradeSimulation(Simulation):
             before = len(self.failures)
             play = {"hosts": ":".join(batch), "name": resource.name, "strategy": "free", "tasks": tasks,
                     "vars": {"step": d.step}}
-            yield from self._run_plays(self._runner(batch), [play], d.tasks_key, str(d.step))
+            # the heat-config ansible hook runs the step's config with `--tags common,stepN` (UpgradeConfig)
+            runner = self._runner(batch, tags=("common", f"step{d.step}"))
+            yield from self._run_plays(runner, [play], d.tasks_key, str(d.step))
             if len(self.failures) > before:
                 f = self.failures[before]
                 return f"Deployment to server failed: deploy_status_code: 2 ({f.host}: task {f.task!r}: {f.error})"

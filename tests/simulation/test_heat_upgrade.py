@@ -100,3 +100,18 @@ def test_an_ocata_deploy_runs_puppet_inside_the_stack_create(tmp_path) -> None: 
     up = next(e for e in trace if e.kind == "api.up" and e.subject == "keystone")
     assert up.time in {e.time for e in puppet if e.data["step"] == 4}
     assert run.summary()["result"] == "succeeded" and run.summary()["host_tasks"] == 0
+
+
+def test_tasks_tagged_inside_an_untagged_block_run_at_their_step(ocata) -> None:  # type: ignore[no-untyped-def]
+    # Ocata's cinder-volume: step 1 disables the pacemaker resource; a block without tags (when: on the bootstrap
+    # node) holds the step-5 db sync and the enable. `--tags common,step5` selects them; the resource runs again.
+    ran = [e for e in ocata.simulation.trace.select("task") if e.data["status"] != "skipped"]
+    enable = [e for e in ran if e.data["task"] == "Start cinder_volume service (pacemaker)"]
+    assert [(e.subject, e.data["step"]) for e in enable] == [("overcloud-controller-0", "5")]
+    assert [e.subject for e in ran if e.data["task"] == "Sync cinder DB"] == ["overcloud-controller-0"]
+    disabled = [e for e in ocata.simulation.trace.select("state.pacemaker")
+                if e.data["target"] == "openstack-cinder-volume"]
+    assert [e.data["state"] for e in disabled][-1] == "enable"
+    assert ocata.simulation.world.snapshot()["pacemaker"]["resources"]["openstack-cinder-volume"]
+    # and a step's run selects by tags: no step-5 task ran at step 1
+    assert not [e for e in ran if e.data["step"] == "1" and e.data["task"] == "Sync cinder DB"]

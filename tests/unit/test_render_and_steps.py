@@ -96,3 +96,18 @@ def test_split_by_ocata_tags() -> None:
     assert [t.name for t in per["1"]] == ["c", "s1"]
     assert [t.name for t in per["0"]] == ["c"]
     assert [n.task for n in never] == ["none"]
+
+
+def test_split_by_tags_reads_the_tags_inside_blocks() -> None:
+    # Ansible filters tasks, not blocks: a block without tags runs its step5-tagged tasks under `--tags step5`
+    # (Ocata's cinder-volume: the db sync and the pacemaker enable on the bootstrap node)
+    tasks = [{"block": [{"name": "sync", "tags": "step5"}, {"name": "enable", "tags": "step5"}],
+              "when": "bootstrap_node.stdout == ansible_hostname"},
+             {"tags": "step2", "block": [{"name": "inherits step2"}]},
+             {"block": [{"name": "one", "tags": "step1"}, {"name": "every", "tags": "common"}]},
+             {"block": [{"name": "untagged"}]}]
+    per, never = split_steps("upgrade_tasks", tasks, Phase("upgrade_tasks", tuple(range(6)), by_tags=True))
+    assert [t.index for t in per["5"]] == [0, 2]
+    assert [t.index for t in per["2"]] == [1, 2]
+    assert [t.index for t in per["0"]] == [2]
+    assert [n.task for n in never] == ["<unnamed #3>"]
