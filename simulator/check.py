@@ -130,7 +130,8 @@ def _simulate(args: argparse.Namespace) -> list[Violation]:
     result = run_scenario(scenario, progress=_progress)
     sim = result.simulation
     violations = check_run(sim.trace, sim.world.downtime, downtime_budget_s=args.downtime_budget,
-                           source_release=result.source.release, target_release=result.target.release)
+                           source_release=result.source.release, target_release=result.target.release,
+                           left_stopped=sim.left_stopped())
     failing = [v for v in violations if v.invariant not in args.accept]
     print(f"scenario {scenario.name} ({scenario.kind} {result.source.release} -> {result.target.release}): "
           f"{'failed' if result.failed else 'succeeded'} in {sim.env.now:.0f} simulated s; "

@@ -77,7 +77,7 @@ class ScenarioResult:
         """The run invariants (:func:`simulator.invariants.check_run`) over this run's trace."""
         sim = self.simulation
         return check_run(sim.trace, sim.world.downtime, source_release=self.source.release,
-                         target_release=self.target.release)
+                         target_release=self.target.release, left_stopped=sim.left_stopped())
 
     def summary(self) -> dict[str, Any]:
         sim = self.simulation

@@ -4,7 +4,10 @@
 * ``quorum-kept``: the pacemaker cluster never loses quorum outside a planned window (none is planned unless
   the caller names one);
 * with the trace's step order, mixed-version windows and schema windows (:mod:`.runtrace`):
-  ``steps-never-backwards``, ``step-barrier``, ``mixed-version-window``, ``schema-ahead-of-code``.
+  ``steps-never-backwards``, ``step-barrier``, ``mixed-version-window``, ``schema-ahead-of-code``;
+* ``services-restored``: at the end of a run that succeeded, every container or unit of the target layout and
+  every pacemaker resource runs (a task that stops or disables one and nothing that starts it again is the
+  failure class "a service is stopped and never restarted").
 
 The causal trace of a violation is the host-tasks that ended at the moment the API went down (or quorum was
 lost): the state changes their effects made are what took it down.
@@ -18,15 +21,15 @@ from typing import Any
 from .model import TraceEntry, Violation
 from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
 
-__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_run"]
+__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_run"]
 
 DEFAULT_DOWNTIME_BUDGET_S = 60.0  # tripleo-upgrade's default maximum API outage
 RUN_INVARIANTS = ("api-downtime-budget", "quorum-kept", "steps-never-backwards", "step-barrier",
-                  "mixed-version-window", "schema-ahead-of-code", "run-succeeds")
+                  "mixed-version-window", "schema-ahead-of-code", "services-restored", "run-succeeds")
 
 
-def _causes(events: Sequence[Any], at: float) -> tuple[TraceEntry, ...]:
-    tasks = [e for e in events if e.kind == "task" and e.time == at]
+def _causes(events: Sequence[Any], at: float, host: str | None = None) -> tuple[TraceEntry, ...]:
+    tasks = [e for e in events if e.kind == "task" and e.time == at and (host is None or e.subject == host)]
     return tuple(TraceEntry(what=f"ended at t={e.time:.0f}s on {e.subject} ({e.data.get('status')})",
                             key=str(e.data.get("phase", "")), step=str(e.data.get("step", "")),
                             task=str(e.data.get("task", ""))) for e in tasks[:5])
@@ -35,11 +38,15 @@ def _causes(events: Sequence[Any], at: float) -> tuple[TraceEntry, ...]:
 def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
               downtime_budget_s: float = DEFAULT_DOWNTIME_BUDGET_S,
               planned_quorum_windows: Sequence[tuple[float, float]] = (),
-              source_release: str = "", target_release: str = "") -> list[Violation]:
+              source_release: str = "", target_release: str = "",
+              left_stopped: Sequence[tuple[str, str]] = ()) -> list[Violation]:
     """Violations of the run invariants for a run's ``trace`` and per-API ``downtime`` seconds; the releases
-    (THT versions) say how far apart a mixed-version window's two releases are."""
+    (THT versions) say how far apart a mixed-version window's two releases are; ``left_stopped`` is what the
+    target layout runs but is not running at the end of the run (``(node, container)`` or ``("pacemaker",
+    resource)``, see :meth:`simulator.workflows.Simulation.left_stopped`)."""
     events = list(trace)
     out: list[Violation] = check_step_order(events)
+    out += check_left_stopped(events, left_stopped)
     out += check_mixed_versions(events, source_release=source_release, target_release=target_release)
     out += check_schema_ahead(events, source_release=source_release, target_release=target_release)
     for api, seconds in sorted(downtime.items()):
@@ -60,4 +67,39 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
                 "stop the cluster on fewer than half of its members at a time (not all at once, nor by disabling its "
                 "resource), or plan the outage window",
                 _causes(events, event.time), subject=event.subject))
+    return out
+
+
+_STOPPED_STATES = frozenset({"stopped", "removed", "absent", "disabled", "disable", "stop"})
+
+
+def _unit(target: str) -> str:
+    return target.removesuffix(".service").removeprefix("tripleo_")
+
+
+def check_left_stopped(events: Sequence[Any], left: Sequence[tuple[str, str]]) -> list[Violation]:
+    """``services-restored``: each of ``left`` is a violation, with the task that last stopped it (if any)."""
+    out = []
+    for where, name in left:
+        kinds = ("state.pacemaker",) if where == "pacemaker" else ("state.service", "state.container")
+        stop = next((e for e in reversed(events) if e.kind in kinds and _unit(str(e.data.get("target"))) == name
+                     and str(e.data.get("state")) in _STOPPED_STATES
+                     and (where == "pacemaker" or e.subject == where)), None)
+        if stop is None:
+            message = f"{name} on {where} is part of the target layout but not running at the end of the run"
+            causes: tuple[TraceEntry, ...] = ()
+        else:
+            causes = _causes(events, stop.time, stop.subject)
+            state = str(stop.data.get("state"))
+            done = "disabled" if state.startswith("disable") else "removed" if state in ("removed", "absent") \
+                else "stopped"
+            by = f" by {causes[0].task!r} ({causes[0].key} step {causes[0].step})" if causes else ""
+            what = f"pacemaker resource {name}" if where == "pacemaker" else f"{name} on {where}"
+            message = (f"{what} was {done} at t={stop.time:.0f}s on {stop.subject}{by} and nothing started it "
+                       "again before the run ended")
+        out.append(Violation(
+            "services-restored", message,
+            "start it again in a later step (docker_config, deploy_steps_tasks, a post_upgrade task, or "
+            "`pcs resource enable` for a pacemaker resource), or remove it from the layout on purpose",
+            causes, subject=f"{where}:{name}"))
     return out

@@ -40,7 +40,7 @@ from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, 
 
 from .stack import Deploy, stack_operation
 
-__all__ = ["Failure", "PhaseSpan", "Simulation", "host_api_units"]
+__all__ = ["Failure", "PhaseSpan", "Simulation", "expected_running", "host_api_units"]
 
 
 @dataclass(frozen=True)
@@ -280,6 +280,16 @@ class Simulation:
                 result["stdout_lines"] = [result["stdout"].strip()] if result["stdout"] else []
         return result
 
+    def left_stopped(self) -> list[tuple[str, str]]:
+        """What the target layout runs but is not running at the end of the run: ``(node, container or unit)``
+        and ``("pacemaker", resource)``. Empty for a run that failed (it stopped part-way)."""
+        if self.failures:
+            return []
+        roles = {r.name: r for r in self.target.roles}
+        out = [(node.name, name) for node in self.world.nodes.values() if node.role in roles
+               for name in sorted(expected_running(roles[node.role])) if node.containers.get(name) is False]
+        return out + [("pacemaker", r) for r, on in sorted(self.world.pcs_resources.items()) if not on]
+
     def _node_fault(self, host: str, at: float) -> Fault | None:
         for f in self.faults:
             if f.target == host and f.kind == "node_crash" and f.at <= at and (
@@ -420,6 +430,14 @@ def _definition_hashes(role_config: str) -> dict[str, str]:
     definitions = json.loads(role_config)
     return {name: hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
             for name, d in definitions.items()}
+
+
+def expected_running(role: Role) -> set[str]:
+    """What a node of ``role`` runs once the role is deployed: its docker_config (and role-started) containers and
+    the API units it leaves on the host, or, for a role without containers (puppet on baremetal), its API
+    units."""
+    containers = {c for names in role.containers.values() for c in names}
+    return containers | set(host_api_units(role)) if containers else set(api_units(role.services))
 
 
 def host_api_units(role: Role) -> list[str]:

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from simulator.core import Trace
+from simulator.core import Fault, Trace
 from simulator.invariants import check_run
 from simulator.run import run_scenario
 from simulator.scenario import load_scenario
@@ -98,3 +98,36 @@ def test_an_order_that_leaves_an_unsupported_mix_is_reported(order: list[list[st
         v.subject for v in violations]
     v = next(v for v in violations if v.subject.startswith(left_mixed))
     assert "11.6.0 -> 14.3.0: 3 releases apart" in v.message
+
+
+def test_a_service_stopped_and_never_restarted_is_reported_with_the_task() -> None:
+    trace = Trace()
+    trace.record(100.0, "task", "ctl-0", task="Stop nova_api", phase="upgrade_tasks", step="2", status="ok")
+    trace.record(100.0, "state.service", "ctl-0", target="tripleo_nova_api.service", state="stopped")
+    trace.record(150.0, "task", "ctl-0", task="Disable redis", phase="upgrade_tasks", step="1", status="ok")
+    trace.record(150.0, "state.pacemaker", "ctl-0", target="redis-bundle", state="disable")
+    left = [("ctl-0", "nova_api"), ("pacemaker", "redis-bundle"), ("ctl-1", "nova_api")]
+    found = [v for v in check_run(trace, {}, left_stopped=left) if v.invariant == "services-restored"]
+    assert [v.subject for v in found] == ["ctl-0:nova_api", "pacemaker:redis-bundle", "ctl-1:nova_api"]
+    assert "stopped at t=100s on ctl-0 by 'Stop nova_api' (upgrade_tasks step 2)" in found[0].message
+    assert found[1].message.startswith("pacemaker resource redis-bundle was disabled at t=150s")
+    assert [t.task for t in found[1].trace] == ["Disable redis"]
+    assert "not running at the end" in found[2].message and not found[2].trace  # ctl-1's was never started
+    assert not [v for v in check_run(trace, {}) if v.invariant == "services-restored"]
+
+
+def test_the_run_invariants_check_what_the_target_layout_runs_at_the_end() -> None:
+    # Wallaby's redis upgrade tasks disable redis-bundle to swap its image (the simulated `pcs resource config`
+    # shows no image, so the swap runs) and, unlike galera's, rabbitmq's and haproxy's, never enable it again
+    result = run_scenario("train-to-wallaby", seed=1)
+    assert result.simulation.left_stopped() == [("pacemaker", "redis-bundle")]
+    restored = [v for v in result.violations if v.invariant == "services-restored"]
+    assert [v.subject for v in restored] == ["pacemaker:redis-bundle"]
+    assert "'Disable the redis cluster resource before container upgrade' (upgrade_tasks step 1)" in \
+        restored[0].message
+    assert run_scenario("update-18", seed=1).simulation.left_stopped() == []
+    # a run that failed part-way leaves services down by design: the run-succeeds failure says so, not this
+    crashed = dataclasses.replace(load_scenario("train-to-wallaby"),
+                                  faults=(Fault(3000.0, "overcloud-controller-1", "node_crash"),))
+    failed = run_scenario(crashed, seed=1)
+    assert failed.failed and failed.simulation.left_stopped() == []
