@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakes.ansible.roles import containers_started_by
 from fakes.heat.lifecycle import StackResource
 
 __all__ = [
@@ -212,6 +213,18 @@ def _task_name(task: Any, index: int) -> str:
             if key not in _TASK_KEYWORDS:
                 return f"<unnamed {key} #{index}>"
     return f"<unnamed #{index}>"
+
+
+def with_role_started_containers(containers: Mapping[str, tuple[str, ...]],
+                                 deploy_steps: Mapping[str, tuple[Task, ...]]) -> dict[str, tuple[str, ...]]:
+    """A role's containers by deploy step: its docker_config's, plus (from 18.0.0 on) those that tripleo-ansible
+    roles start in its deploy_steps_tasks (:data:`fakes.ansible.roles.SERVICE_CONTAINER_ROLES`)."""
+    out = dict(containers)
+    for step, step_tasks in deploy_steps.items():
+        started = {c for t in step_tasks if isinstance(t.body, Mapping) for c in containers_started_by(t.body)}
+        if started and step.isdigit():
+            out[step] = tuple(sorted({*out.get(step, ()), *started}))
+    return dict(sorted(out.items()))
 
 
 def split_steps(key: str, tasks: list[Any], phase: Phase) -> tuple[dict[str, tuple[Task, ...]], list[NeverRun]]:

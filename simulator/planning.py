@@ -12,13 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fakes.ansible.roles import containers_started_by
 from fakes.heat import TemplateTree, load_environment, overcloud_stack
 from fakes.heat.errors import TemplateError
 from fakes.heat.functions import EvalError
 from fakes.heat.lifecycle import StackResource, resource_graph
 
-from .plan import Node, Phase, Plan, Role, split_steps
+from .plan import Node, Phase, Plan, Role, split_steps, with_role_started_containers
 
 __all__ = ["PHASE_LOOPS", "build_plan", "client_environment_files", "phases_for"]
 
@@ -202,12 +201,7 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
         for step in sorted(docker, key=str):
             value = docker[step]
             containers[str(step).replace("step_", "")] = tuple(sorted(value)) if isinstance(value, Mapping) else ()
-    # from 18.0.0 on some services' containers are started by tripleo-ansible roles in their deploy steps
-    for step, step_tasks in tasks.get("deploy_steps_tasks", {}).items():
-        started = {c for t in step_tasks if isinstance(t.body, Mapping) for c in containers_started_by(t.body)}
-        if started and step.isdigit():
-            containers[step] = tuple(sorted({*containers.get(step, ()), *started}))
-    containers = dict(sorted(containers.items(), key=lambda kv: kv[0]))
+    containers = with_role_started_containers(containers, tasks.get("deploy_steps_tasks", {}))
     return Role(
         name=name, count=count, hostname_format=fmt,
         services=tuple(s for s in (data.get("service_names") or []) if isinstance(s, str)),

@@ -19,7 +19,7 @@ from typing import Any
 
 from fakes.heat import TemplateTree, load_environment, overcloud_stack
 
-from ..plan import Node, Phase, Plan, Role, Task, split_steps
+from ..plan import Node, Phase, Plan, Role, Task, split_steps, with_role_started_containers
 from ..planning import client_environment_files, phases_for
 from .model import InvariantError
 
@@ -135,7 +135,8 @@ def _role(cat: ServiceCatalogue, lr: LayoutRole) -> Role:
             never += nr
         cached = Role(name=lr.name, count=0, hostname_format="", services=tuple(ordered), disabled_services=(),
                       nodes=(), tags=(), networks=(), update_serial=1, tasks=tasks, never_runs=tuple(never),
-                      containers={s: tuple(sorted(c)) for s, c in sorted(containers.items())},
+                      containers=with_role_started_containers(
+                          {s: tuple(sorted(c)) for s, c in containers.items()}, tasks.get("deploy_steps_tasks", {})),
                       role_data_keys=tuple(sorted(lists)))
         cat._roles[key] = cached
     fmt = lr.hostname_format or f"%stackname%-{lr.name.lower()}-%index%"
