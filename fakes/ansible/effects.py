@@ -167,6 +167,8 @@ _MODULES: dict[str, Callable[[ModuleCall], list[Effect]]] = {
     "sim_tripleo_container_rm": _role("container", "removed"),
     "sim_tripleo_container_stop": _role("container", "stopped"),
     "sim_tripleo_upgrade_hiera": _role("hiera", "set"),
+    "sim_tripleo_ha_wrapper": lambda call: [Effect(call.target, "pacemaker", str(call.args.get("bundle", "?")),
+                                                   "ha-wrapper", call.action)],
 }
 
 # (regex on the command line, effect kind, state, group index of the target or a constant target)

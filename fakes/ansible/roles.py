@@ -93,6 +93,25 @@ ROLE_CATALOGUE: dict[str, RoleModel] = {
         },
         summary="stop the named containers (systemctl stop, podman kill, docker stop) on the delegate hosts",
     ),
+    "tripleo_ha_wrapper": RoleModel(
+        "tripleo_ha_wrapper",
+        defaults={"tripleo_ha_wrapper_minor_update": ""},
+        entry_points={
+            "main": (
+                _call(
+                    "tripleo_ha_wrapper",
+                    "Run init bundle puppet and restart the bundle if its config changed",
+                    service="{{ tripleo_ha_wrapper_service_name }}",
+                    resource="{{ tripleo_ha_wrapper_resource_name }}",
+                    bundle="{{ tripleo_ha_wrapper_bundle_name }}",
+                    minor_update="{{ tripleo_ha_wrapper_minor_update }}",
+                ),
+            )
+        },
+        summary="puppet creates/updates the pacemaker bundle; pacemaker_restart_bundle.sh restarts it when the "
+        "service's generated config changed (globally from the service's bootstrap node on a stack update, "
+        "locally on a minor update, never on a stack create)",
+    ),
     "tripleo_upgrade_hiera": RoleModel(
         "tripleo_upgrade_hiera",
         defaults={"tripleo_upgrade_hiera_file": "/etc/puppet/hieradata/upgrade.json"},

@@ -30,7 +30,7 @@ from fakes.ansible import (
     parse_playbook,
     tripleo_plugins,
 )
-from fakes.ansible.effects import classify
+from fakes.ansible.effects import Effect, classify
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import build_inventory, os_major_of
@@ -333,18 +333,22 @@ class Simulation:
             self.failures.append(Failure(self.env.now, "-", label, step, "-", f"{type(exc).__name__}: {exc}"))
         pair()
         self.interpret_seconds += perf_counter() - wall  # wall-clock, for benchmarks; not in the trace
-        # a rebooting host is down from the reboot task's start until it ends (its effects bring it back)
-        outages = [(start, len(laid) + i, record.host) for i, (_, _, (record, start, _, effects))
-                   in enumerate(laid) if any(e.kind == "reboot" for e in effects)]
+        # a rebooting host is down from the reboot task's start until it ends (its effects bring it back); a bundle
+        # restarted globally is down from the restarting task's start until it ends
+        outages = [(start, len(laid) + i, e) for i, (_, _, (record, start, _, effects)) in enumerate(laid)
+                   for e in effects if e.kind == "reboot" or (e.kind == "pacemaker" and e.state == "restart")]
         events = [(t, seq, payload, False) for t, seq, payload in laid]
-        events += [(t, seq, host, True) for t, seq, host in outages]
+        events += [(t, seq, effect, True) for t, seq, effect in outages]
         for time, _, payload, down in sorted(events, key=lambda e: (e[0], e[1])):
             if time > self.env.now:
                 yield self.env.timeout(time - self.env.now)
-            if down:
-                self.world.set_node_up(payload, False, time, "rebooting")
-            else:
+            if not down:
                 self._emit(payload, label, step)
+            elif payload.kind == "reboot":
+                self.world.set_node_up(payload.host, False, time, "rebooting")
+            else:
+                self.world.apply(Effect(payload.host, "pacemaker", payload.target, "restart-begin", payload.source),
+                                 time)
         end = max(host_t.values(), default=t0)
         if end > self.env.now:
             yield self.env.timeout(end - self.env.now)
@@ -352,7 +356,8 @@ class Simulation:
     def _cost(self, record: Any) -> tuple[float, list[Any]]:
         if record.status == "skipped":
             return self.timing.skipped.sample(self._rng), []
-        effects = [e for call in record.calls for e in classify(call)]
+        effects = [self._ha_wrapper(e) if e.state == "ha-wrapper" else e
+                   for call in record.calls for e in classify(call)]
         if not effects:
             return self.timing.task_default.sample(self._rng), []
         total = 0.0
@@ -365,6 +370,27 @@ class Simulation:
                 pulled.add(e.target)
             total += self.timing.effect(kind).sample(self._rng)
         return total, effects
+
+    def _ha_wrapper(self, effect: Effect) -> Effect:
+        """What tripleo_ha_wrapper's pacemaker_restart_bundle.sh does on this host. The service's generated config
+        changes in an upgrade (a new release): on the service's bootstrap node the bundle is then restarted
+        globally (``pcs resource disable`` + ``enable``, ``restart``: down for the task) unless it is meant to stay
+        stopped or runs nowhere. A stack create never restarts; a minor update restarts each node's replica
+        locally, which is not modelled. Otherwise the init-bundle puppet run only (``config-applied``)."""
+        bundle = effect.target
+        if (self.kind == "upgrade" and self.source.release != self.target.release
+                and self.world.pcs_resources.get(bundle) and self.world.bundle_running(bundle)
+                and effect.host == self._bootstrap_of(bundle)):
+            return Effect(effect.host, "pacemaker", bundle, "restart", effect.source)
+        return Effect(effect.host, "pacemaker", bundle, "config-applied", effect.source)
+
+    def _bootstrap_of(self, bundle: str) -> str | None:
+        """``<service>_short_bootstrap_node_name``: the first node of the first role running the bundle's service."""
+        services = {s for s, b in PACEMAKER_BUNDLES.items() if b == bundle}
+        for role in self.target.roles:
+            if services & set(role.services) and role.nodes:
+                return role.nodes[0].name
+        return self.world.pcs_bootstrap
 
     def _emit(self, payload: Any, label: str, step: str) -> None:
         record, start, end, effects = payload

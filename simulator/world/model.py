@@ -407,6 +407,10 @@ class World:
                 if node.name in self.pcs_members:
                     return
                 self.pcs_members.add(node.name)
+            elif target in self.pcs_resources and state == "restart-begin":  # a global restart: down until it ends
+                self.pcs_resources[target] = False
+            elif target in self.pcs_resources and state == "restart":
+                self.pcs_resources[target] = True
             elif target in self.pcs_resources and state in ("disabled", "disable", "stopped", "stop"):
                 self.pcs_resources[target] = False
             elif target in self.pcs_resources and state in ("enabled", "enable", "started", "start"):

@@ -1,0 +1,44 @@
+"""tripleo_ha_wrapper (deploy step 2 of the pacemaker-managed services, Train on): puppet creates or updates the
+bundle, then pacemaker_restart_bundle.sh restarts it when the service's generated config changed. In an upgrade
+(a new release, a stack update) the service's bootstrap node restarts the bundle globally: every replica is down
+for the task, and so is every API that needs it. A stack create never restarts; a minor update's local restarts
+are not modelled."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.run import run_scenario
+
+pytestmark = pytest.mark.integration
+
+
+def _restarts(run):  # type: ignore[no-untyped-def]
+    return [e for e in run.simulation.trace.select("state.pacemaker") if e.data["state"] == "restart-begin"]
+
+
+def test_an_upgrade_restarts_the_bundles_globally_from_their_bootstrap_node() -> None:
+    run = run_scenario("train-to-wallaby", seed=1)
+    restarts = _restarts(run)
+    assert {e.data["target"] for e in restarts} >= {"galera-bundle", "haproxy-bundle", "rabbitmq-bundle"}
+    assert {e.subject for e in restarts} == {"overcloud-controller-0"}
+    assert "redis-bundle" not in {e.data["target"] for e in restarts}  # disabled: meant to stay stopped
+    trace = list(run.simulation.trace)
+    galera = next(e for e in restarts if e.data["target"] == "galera-bundle")
+    task = next(e for e in trace if e.kind == "task" and e.subject == "overcloud-controller-0"
+                and e.data["start"] == pytest.approx(galera.time) and "init bundle puppet" in e.data["task"])
+    assert task.data["step"] == "2" and task.data["phase"] == "deploy_steps_tasks"
+    # keystone needs galera: down from the restart's start to the task's end, for that reason
+    down = next(e for e in trace if e.kind == "api.down" and e.subject == "keystone" and e.time == galera.time)
+    assert down.data["reason"] == "galera stopped"
+    up = next(e for e in trace if e.kind == "api.up" and e.subject == "keystone" and e.time > galera.time)
+    assert up.time == pytest.approx(task.time)
+    assert run.simulation.world.snapshot()["pacemaker"]["resources"]["galera-bundle"]
+
+
+def test_a_deploy_and_a_minor_update_restart_nothing_globally() -> None:
+    assert _restarts(run_scenario("update-18", seed=1)) == []
+    deploy = run_scenario("composable-db-networker", seed=1)
+    assert _restarts(deploy) == []
+    wrapped = [e for e in deploy.simulation.trace.select("task") if "init bundle puppet" in e.data["task"]]
+    assert wrapped  # the init-bundle puppet runs (it creates the bundles), without a restart
