@@ -74,6 +74,9 @@ API_DEPENDENCIES: dict[str, tuple[str, ...]] = {
 }
 _NO_DATABASE = frozenset({"horizon", "swift_proxy"})
 _INFRA_BUNDLES = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle"}
+# the OCF resource each bundle runs (pcs resource names): galera's, rabbitmq's, redis's, ovn-dbs'
+_BUNDLE_OF_RESOURCE = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle", "redis": "redis-bundle",
+                       "ovndb_servers": "ovn-dbs-bundle"}
 
 
 def api_graph(apis: Iterable[str]) -> nx.DiGraph:
@@ -390,6 +393,10 @@ class World:
             else:
                 return
         elif kind == "pacemaker":
+            if target not in self.pcs_resources and target in _BUNDLE_OF_RESOURCE:
+                # the resource inside a bundle (Wallaby disables `galera` to swap galera-bundle's image): every
+                # replica stops with it, as if the bundle were disabled
+                target = _BUNDLE_OF_RESOURCE[target]
             if target == "maintenance-mode":
                 on = state in ("true", "on")
                 if on == self.pcs_maintenance:

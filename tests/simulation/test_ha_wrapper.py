@@ -42,3 +42,18 @@ def test_a_deploy_and_a_minor_update_restart_nothing_globally() -> None:
     assert _restarts(deploy) == []
     wrapped = [e for e in deploy.simulation.trace.select("task") if "init bundle puppet" in e.data["task"]]
     assert wrapped  # the init-bundle puppet runs (it creates the bundles), without a restart
+
+
+def test_disabling_the_resource_inside_a_bundle_stops_the_bundle() -> None:
+    # Wallaby swaps galera-bundle's image by disabling `galera` (the OCF resource in the bundle), updating the bundle
+    # and enabling `galera` again: every replica is down meanwhile, and keystone with it
+    run = run_scenario("train-to-wallaby", seed=1)
+    trace = list(run.simulation.trace)
+    ran = [e for e in trace if e.kind == "task" and e.data["status"] != "skipped"]
+    disable = next(e for e in ran if e.data["task"] == "Disable the galera cluster resource before container upgrade")
+    enable = next(e for e in ran if e.data["task"] == "Enable the galera cluster resource")
+    lost = next(e for e in trace if e.kind == "quorum.lost" and e.subject == "galera")
+    regained = next(e for e in trace if e.kind == "quorum.regained" and e.subject == "galera")
+    assert (lost.time, regained.time) == (disable.time, enable.time)
+    down = [e for e in trace if e.kind == "api.down" and e.subject == "keystone" and e.time == disable.time]
+    assert [e.data["reason"] for e in down] == ["galera stopped"]
