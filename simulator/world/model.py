@@ -363,6 +363,16 @@ class World:
                 if c.endswith("db_sync") and (project := project_of(c)):
                     self._set_schema(project, release, now, node)
             self._watch_schema(now)
+            # Pike to Stein: a <service>_init_bundle container runs puppet that creates (or updates) the service's
+            # pacemaker bundle, which then runs (Train on: tripleo_ha_wrapper, an Ansible role)
+            bundles = [b for c in changed if c.endswith("_init_bundle")
+                       and (b := PACEMAKER_BUNDLES.get(c.removesuffix("_init_bundle"))) in self.pcs_resources
+                       and not self.pcs_resources[b]]
+            for bundle in bundles:
+                self.pcs_resources[bundle] = True
+                self.trace.record(now, "state.pacemaker", node, target=bundle, state="created")
+            if bundles:
+                self._observe(now)
 
     def stop_containers(self, node: str, now: float, reason: str) -> None:
         """Every container (or unit) of ``node`` stops and stays stopped (e.g. gone with the old OS's runtime)."""

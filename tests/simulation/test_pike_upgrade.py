@@ -92,3 +92,22 @@ def test_a_pike_deploy_starts_the_apis_left_on_the_host(tmp_path) -> None:  # ty
     node = run.simulation.world.nodes["overcloud-controller-0"]
     assert node.containers.get("keystone") and node.containers.get("httpd")  # Cinder's API under the host's httpd
     assert all(run.simulation.world.snapshot()["apis"].values())
+
+
+def test_the_baremetal_galera_resource_gives_way_to_the_bundle_its_init_container_creates(pike) -> None:  # type: ignore[no-untyped-def]
+    # Pike's upgrade disables (and deletes) the baremetal `galera` resource at step 2 on the bootstrap node; the
+    # mysql_init_bundle container of the post-upgrade deploy step 2 runs the puppet that creates galera-bundle
+    trace = list(pike.simulation.trace)
+    disable = next(e for e in trace if e.kind == "task" and e.data["task"] == "Disable the galera cluster resource"
+                   and e.data["status"] != "skipped")
+    assert (disable.subject, disable.data["step"]) == ("overcloud-controller-0", "2")
+    lost = next(e for e in trace if e.kind == "quorum.lost" and e.subject == "galera")
+    assert lost.time == disable.time
+    created = next(e for e in trace if e.kind == "state.pacemaker" and e.data == {"target": "galera-bundle",
+                                                                                   "state": "created"})
+    started = next(e for e in trace if e.kind == "state.containers"
+                   and "mysql_init_bundle" in e.data.get("started", ()))
+    regained = next(e for e in trace if e.kind == "quorum.regained" and e.subject == "galera")
+    assert created.time == started.time == regained.time
+    assert created.time >= _done(pike, "ControllerUpgrade_Step5").time
+    assert not [v for v in pike.violations if v.invariant == "services-restored"]
