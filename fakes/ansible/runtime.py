@@ -39,12 +39,13 @@ class Recording:
     """What one task execution depended on: the variables it read at top level (not those read while templating
     another variable's value, nor loop items) and the module results the effects callback gave."""
 
-    __slots__ = ("reads", "results", "usable")
+    __slots__ = ("reads", "results", "set_facts", "usable")
 
     def __init__(self) -> None:
         self.reads: dict[str, Any] = {}
         self.results: list[tuple[ModuleCall, dict[str, Any]]] = []
         self.usable = True
+        self.set_facts: set[str] = set()  # names the task's set_fact wrote (even with the value they had)
 
     def read(self, key: str, value: Any, presence: bool = False) -> None:
         if key == "hostvars":
@@ -464,6 +465,8 @@ def _action(
         targets = ctx.hosts.values() if scope.options.get("run_once") else [host]
         for state in targets:
             state.facts.update(facts)
+        if ctx.recording is not None:
+            ctx.recording.set_facts.update(facts)
         return {"changed": False, "ansible_facts": facts}
     if action == "fail":
         msg = templar.render(task.args.get("msg", "Failed as requested from task"), variables, where)
@@ -540,7 +543,10 @@ class TaskMemo:
         finally:
             ctx.recording = None
         if recording.usable and len(entries) < self.variants:
-            writes = {k: v for k, v in host.facts.items() if before.get(k, ABSENT) is not v}
+            # what the task wrote, including a set_fact or register that left a value as it was here: on another
+            # host the same write creates it
+            written = recording.set_facts | ({task.register} if task.register else set())
+            writes = {k: v for k, v in host.facts.items() if k in written or before.get(k, ABSENT) is not v}
             entries.append(_Memo(task, host.name, scope.when, dict(scope.options), recording, outcome, writes))
         return outcome
 

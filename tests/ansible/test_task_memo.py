@@ -82,6 +82,17 @@ def test_a_differing_input_runs_the_task_again() -> None:
     assert skipped == {"compute-4"}
 
 
+def test_a_set_fact_that_changed_nothing_where_it_was_recorded_still_writes_on_replay() -> None:
+    # compute-0 already has marker=True (its host vars reach it through an earlier set_fact); its run of the
+    # set_fact changes no value there, but replayed on another host the write must create the fact (found by
+    # test_memo_never_changes_a_generated_run)
+    tasks = [{"name": "pre", "set_fact": {"marker": True}, "when": "inventory_hostname == 'compute-0'"},
+             {"name": "t", "set_fact": {"marker": True}, "register": "reg"},
+             {"name": "u", "debug": {"msg": "{{ marker }}"}}]
+    runner = assert_same_run(_case(tasks))
+    assert all(runner.hosts[h].facts.get("marker") is True for h in HOSTS)
+
+
 def test_a_differing_module_result_runs_the_task_again() -> None:
     """The effects callback is the world: a host where it answers differently (a crash) is not replayed."""
 
