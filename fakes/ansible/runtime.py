@@ -76,6 +76,11 @@ class Scope:
     role: str | None = None
     # -1 outside a rescue section; 0 directly in one; n > 0 in a block nested n deep inside one
     rescue_depth: int = -1
+    # scopes entered from this one, by (node, arguments): every host of a play shares them (a pure function of
+    # this scope and the node), so a task's memo finds its scope identical instead of comparing it. Not an init
+    # field: dataclasses.replace() gives the new scope its own cache
+    _entered: dict[tuple[int, bool, bool | None, int | None], tuple[Block | Task, Scope]] = field(
+        default_factory=dict, init=False, compare=False, repr=False, hash=False)
 
     def enter(
         self,
@@ -85,6 +90,16 @@ class Scope:
         rescuable: bool | None = None,
         rescue_depth: int | None = None,
     ) -> Scope:
+        key = (id(node), inherit_when, rescuable, rescue_depth)
+        cached = self._entered.get(key)
+        if cached is not None and cached[0] is node:
+            return cached[1]
+        child = self._enter(node, inherit_when, rescuable, rescue_depth)
+        self._entered[key] = (node, child)  # holds the node: its id is not reused while cached
+        return child
+
+    def _enter(self, node: Block | Task, inherit_when: bool, rescuable: bool | None,
+               rescue_depth: int | None) -> Scope:
         if rescue_depth is None:
             nested = isinstance(node, Block) and self.rescue_depth >= 0
             rescue_depth = self.rescue_depth + 1 if nested else self.rescue_depth
@@ -547,7 +562,7 @@ class TaskMemo:
             # host the same write creates it
             written = recording.set_facts | ({task.register} if task.register else set())
             writes = {k: v for k, v in host.facts.items() if k in written or before.get(k, ABSENT) is not v}
-            entries.append(_Memo(task, host.name, scope.when, dict(scope.options), recording, outcome, writes))
+            entries.append(_Memo(task, host.name, scope.when, scope.options, recording, outcome, writes))
         return outcome
 
 
