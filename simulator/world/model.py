@@ -2,13 +2,14 @@
 
 Per node: up/down, the release of its packages, containers (running or stopped, image release, a hash of the
 docker_config definition it was started from). Across nodes: the pacemaker cluster (members online, resources
-enabled or disabled, maintenance mode), galera and rabbitmq membership and quorum (through their pacemaker bundles
-where pacemaker manages them, else their containers), the database schema release of each project, haproxy's VIP
-and each API's backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`): the
-availability of each API — a backend serving it on an up node, the VIP up, and each of its dependencies
-(database, message bus, keystone) available — and cluster quorum; ``schema.ahead`` windows, where a project's
-schema was migrated to the target release while a node still serves its API with source-release code. Every
-change is recorded in the trace; downtime and quorum intervals are integrated as they happen.
+enabled or disabled — a bundle also by the OCF resource inside it, down while restarted globally, created by its
+``<service>_init_bundle`` container — maintenance mode), galera and rabbitmq membership and quorum (through their
+pacemaker bundles where pacemaker manages them, else their containers), the database schema release of each project,
+haproxy's VIP and each API's backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`):
+the availability of each API — a backend serving it on an up node, the VIP up, and each of its dependencies
+(database, message bus, keystone) available — and cluster quorum; ``schema.ahead`` windows, where a project's schema
+was migrated to the target release while a node still serves its API with source-release code. Every change is
+recorded in the trace; downtime and quorum intervals are integrated as they happen.
 """
 
 from __future__ import annotations
