@@ -150,11 +150,17 @@ ROLE_CATALOGUE: dict[str, RoleModel] = {
 }
 
 
-def role_tasks(name: str, tasks_from: str = "main") -> tuple[list[Mapping[str, Any]], Mapping[str, Any], bool]:
-    """(raw task list, role defaults, modelled?) for a role call; unknown roles give one opaque task."""
+def _entry_point(tasks_from: str) -> str:
+    """``tasks/keystone.yaml`` -> ``keystone``: the entry point a role call's ``tasks_from`` names."""
     entry = tasks_from.rsplit("/", 1)[-1]
     for suffix in (".yml", ".yaml"):
         entry = entry.removesuffix(suffix)
+    return entry
+
+
+def role_tasks(name: str, tasks_from: str = "main") -> tuple[list[Mapping[str, Any]], Mapping[str, Any], bool]:
+    """(raw task list, role defaults, modelled?) for a role call; unknown roles give one opaque task."""
+    entry = _entry_point(tasks_from)
     model = ROLE_CATALOGUE.get(name)
     if model is None or entry not in model.entry_points:
         return [_call("opaque", "opaque role", role=name, tasks_from=entry)], {}, False
@@ -179,10 +185,7 @@ def containers_started_by(task: Mapping[str, Any]) -> tuple[str, ...]:
     for key in _ROLE_KEYS:
         call = task.get(key)
         if isinstance(call, Mapping) and isinstance(call.get("name"), str):
-            entry = str(call.get("tasks_from", "main")).rsplit("/", 1)[-1]
-            for suffix in (".yml", ".yaml"):
-                entry = entry.removesuffix(suffix)
-            out += SERVICE_CONTAINER_ROLES.get((call["name"], entry), ())
+            out += SERVICE_CONTAINER_ROLES.get((call["name"], _entry_point(str(call.get("tasks_from", "main")))), ())
     for section in ("block", "rescue", "always"):
         for inner in task.get(section) or ():
             if isinstance(inner, Mapping):

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from simulator.world import container_name
+
 from .model import TraceEntry, Violation
 from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
 
@@ -73,16 +75,13 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
 _STOPPED_STATES = frozenset({"stopped", "removed", "absent", "disabled", "disable", "stop"})
 
 
-def _unit(target: str) -> str:
-    return target.removesuffix(".service").removeprefix("tripleo_")
-
-
 def check_left_stopped(events: Sequence[Any], left: Sequence[tuple[str, str]]) -> list[Violation]:
     """``services-restored``: each of ``left`` is a violation, with the task that last stopped it (if any)."""
     out = []
     for where, name in left:
         kinds = ("state.pacemaker",) if where == "pacemaker" else ("state.service", "state.container")
-        stop = next((e for e in reversed(events) if e.kind in kinds and _unit(str(e.data.get("target"))) == name
+        stop = next((e for e in reversed(events) if e.kind in kinds
+                     and container_name(str(e.data.get("target"))) == name
                      and str(e.data.get("state")) in _STOPPED_STATES
                      and (where == "pacemaker" or e.subject == where)), None)
         if stop is None:

@@ -1,5 +1,6 @@
 """The simulated cloud's state and its monitors."""
 
-from .model import API_DEPENDENCIES, API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units
+from .model import API_DEPENDENCIES, API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units, container_name
 
-__all__ = ["API_DEPENDENCIES", "API_ENDPOINTS", "PACEMAKER_BUNDLES", "NodeState", "World", "api_units"]
+__all__ = ["API_DEPENDENCIES", "API_ENDPOINTS", "PACEMAKER_BUNDLES", "NodeState", "World", "api_units",
+           "container_name"]

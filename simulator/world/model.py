@@ -396,7 +396,7 @@ class World:
         if node is None or kind in ("noop", "file", "opaque", "hiera"):
             return
         if kind == "service" or kind == "container":
-            name = _container_name(target)
+            name = container_name(target)
             if state in ("stopped", "removed", "absent", "disabled") and node.containers.get(name, False):
                 node.containers[name] = False
             elif state in ("started", "restarted", "present") and name in node.containers:
@@ -446,9 +446,9 @@ class World:
             return
         self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)
         if kind == "pacemaker" or (kind in ("service", "container") and (
-                self._refresh_node(node.name) or _container_name(target) in _CLUSTER_CONTAINERS)):
+                self._refresh_node(node.name) or container_name(target) in _CLUSTER_CONTAINERS)):
             self._observe(now)
-        if kind in ("service", "container") and (project := project_of(_container_name(target))):
+        if kind in ("service", "container") and (project := project_of(container_name(target))):
             self._watch_versions(now, (project,), node.name)
         if kind in ("service", "container", "pacemaker"):
             self._watch_schema(now)
@@ -582,6 +582,7 @@ class _Running:
         return out
 
 
-def _container_name(unit: str) -> str:
+def container_name(unit: str) -> str:
+    """The container (or unit) an effect target names: ``tripleo_nova_api.service`` -> ``nova_api``."""
     name = unit.removesuffix(".service")
     return name.removeprefix("tripleo_")
