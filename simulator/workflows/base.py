@@ -38,6 +38,7 @@ from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units
 
+from .answers import HostAnswers
 from .stack import Deploy, stack_operation
 
 __all__ = ["Failure", "PhaseSpan", "Simulation", "expected_running", "host_api_units"]
@@ -78,6 +79,7 @@ class Simulation:
         self._rng = self.rng_tree.child("durations").random()
         self.faults = tuple(faults)
         self.world = self._initial_world()
+        self.answers = HostAnswers(self.world)  # stat, pcs resource config, systemctl is-active from the model
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)
@@ -265,6 +267,7 @@ class Simulation:
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
         result = canned_result(call)
+        self.answers.answer(call, result)
         if call.action in ("find", "ansible.builtin.find"):  # the simulated hosts hold no files beyond the model
             result.update(files=[], matched=0, examined=0)
         if call.action in ("command", "shell"):

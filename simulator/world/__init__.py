@@ -1,6 +1,15 @@
 """The simulated cloud's state and its monitors."""
 
-from .model import API_DEPENDENCIES, API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units, container_name
+from .model import (
+    API_DEPENDENCIES,
+    API_ENDPOINTS,
+    BUNDLE_OF_RESOURCE,
+    PACEMAKER_BUNDLES,
+    NodeState,
+    World,
+    api_units,
+    container_name,
+)
 
-__all__ = ["API_DEPENDENCIES", "API_ENDPOINTS", "PACEMAKER_BUNDLES", "NodeState", "World", "api_units",
-           "container_name"]
+__all__ = ["API_DEPENDENCIES", "API_ENDPOINTS", "BUNDLE_OF_RESOURCE", "PACEMAKER_BUNDLES", "NodeState", "World",
+           "api_units", "container_name"]

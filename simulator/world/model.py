@@ -25,6 +25,7 @@ from simulator.core import Trace
 __all__ = [
     "API_DEPENDENCIES",
     "API_ENDPOINTS",
+    "BUNDLE_OF_RESOURCE",
     "OPENSTACK_PROJECTS",
     "PACEMAKER_BUNDLES",
     "NodeState",
@@ -76,8 +77,10 @@ API_DEPENDENCIES: dict[str, tuple[str, ...]] = {
 _NO_DATABASE = frozenset({"horizon", "swift_proxy"})
 _INFRA_BUNDLES = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle"}
 # the OCF resource each bundle runs (pcs resource names): galera's, rabbitmq's, redis's, ovn-dbs'
-_BUNDLE_OF_RESOURCE = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle", "redis": "redis-bundle",
-                       "ovndb_servers": "ovn-dbs-bundle"}
+# (haproxy's is not: Pike disables and deletes the baremetal `haproxy` clone while the bundle replaces it, which the
+# world does not model)
+BUNDLE_OF_RESOURCE = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle", "redis": "redis-bundle",
+                      "ovndb_servers": "ovn-dbs-bundle"}
 
 
 def api_graph(apis: Iterable[str]) -> nx.DiGraph:
@@ -404,10 +407,10 @@ class World:
             else:
                 return
         elif kind == "pacemaker":
-            if target not in self.pcs_resources and target in _BUNDLE_OF_RESOURCE:
+            if target not in self.pcs_resources and target in BUNDLE_OF_RESOURCE:
                 # the resource inside a bundle (Wallaby disables `galera` to swap galera-bundle's image): every
                 # replica stops with it, as if the bundle were disabled
-                target = _BUNDLE_OF_RESOURCE[target]
+                target = BUNDLE_OF_RESOURCE[target]
             if target == "maintenance-mode":
                 on = state in ("true", "on")
                 if on == self.pcs_maintenance:

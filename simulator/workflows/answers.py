@@ -1,0 +1,130 @@
+"""What the simulated hosts answer when a task asks them about their state.
+
+Module results are canned (:func:`fakes.ansible.canned_result`: success, empty output, ``stat`` absent) except for
+the queries below, which read the run's model of the hosts, so that a task's ``when`` sees what the run did
+before it:
+
+- ``stat`` of a path: it exists if a task of this run created it (``file`` with ``state: touch``, ``directory``,
+  ``link`` or ``hard``; ``copy``, ``template`` and ``ini_file`` to it; ``lineinfile``/``blockinfile`` with
+  ``create: true``), or a path under it was created (a directory), and no later ``file state: absent`` removed it.
+  Files a real node holds before the run (packages, earlier deployments) are not modelled: they stay absent.
+- ``pcs resource config <resource>`` / ``pcs resource show <resource>`` as a whole command line, for a resource the
+  world models (the pacemaker bundles and the OCF resources inside them): rc 1 with pcs's error when the host is
+  not an online member of the cluster, or the resource does not exist in the cluster; else the canned success.
+- ``systemctl is-active <unit>`` as a whole command line, for a unit the world models on that host (the systemd
+  units serving APIs before containers, ``tripleo_<container>`` for a container, ``pacemaker``): rc 0 and
+  ``active``, or rc 3 and ``inactive``.
+
+The world is read as it was when the step's playbook run began (the run lays a step's host-tasks out in time after
+interpreting them); files change as each host-task is interpreted, so a task sees the files its host's earlier tasks
+created.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import MutableMapping
+from typing import Any
+
+from fakes.ansible import ModuleCall
+from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
+
+__all__ = ["HostAnswers"]
+
+_PCS_CONFIG = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*")
+_IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
+_KNOWN_RESOURCES = frozenset(PACEMAKER_BUNDLES.values()) | frozenset(BUNDLE_OF_RESOURCE)
+_CREATING_STATES = frozenset({"touch", "directory", "link", "hard"})
+_TRUE = ("true", "yes", "1", "on")
+
+
+class HostAnswers:
+    """The files each host holds (created in this run) and the answers to the queries the module docstring lists."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.files: dict[str, dict[str, bool]] = {}  # host -> path -> is a directory
+
+    def exists(self, host: str, path: str) -> tuple[bool, bool]:
+        """(exists, is a directory) of ``path`` on ``host``."""
+        path = posixpath.normpath(path)
+        held = self.files.get(host, {})
+        if path in held:
+            return True, held[path]
+        prefix = path.rstrip("/") + "/"
+        return (True, True) if any(p.startswith(prefix) for p in held) else (False, False)
+
+    def answer(self, call: ModuleCall, result: MutableMapping[str, Any]) -> None:
+        """Update the canned ``result`` of ``call`` from the model, and record the files ``call`` creates or
+        removes."""
+        action = call.action.rsplit(".", 1)[-1]
+        if action == "stat":
+            path = call.args.get("path")
+            if isinstance(path, str) and path:
+                exists, isdir = self.exists(call.target, path)
+                result["stat"] = ({"exists": True, "path": posixpath.normpath(path), "isdir": isdir, "isreg": not isdir}
+                                  if exists else {"exists": False})
+            return
+        if action in ("command", "shell"):
+            line = call.args.get("_raw_params", call.args.get("cmd", ""))
+            if isinstance(line, str):
+                self._command(call.target, line, result)
+            return
+        self._record_file(call, action)
+
+    def _record_file(self, call: ModuleCall, action: str) -> None:
+        args = call.args
+        path = args.get("path", args.get("dest", args.get("name")))
+        if not isinstance(path, str) or not path or "{{" in path:
+            return
+        path = posixpath.normpath(path)
+        held = self.files.setdefault(call.target, {})
+        state = str(args.get("state", "file"))
+        if action == "file":
+            if state == "absent":
+                prefix = path.rstrip("/") + "/"
+                for p in [p for p in held if p == path or p.startswith(prefix)]:
+                    del held[p]
+            elif state in _CREATING_STATES:
+                held[path] = state == "directory"
+        else:
+            creates = (action in ("copy", "template", "ini_file") and state != "absent") or (
+                action in ("lineinfile", "blockinfile") and str(args.get("create", "false")).lower() in _TRUE)
+            if creates:
+                held.setdefault(path, False)
+
+    def _command(self, host: str, line: str, result: MutableMapping[str, Any]) -> None:
+        if match := _PCS_CONFIG.fullmatch(line):
+            resource = match.group(1)
+            if resource not in _KNOWN_RESOURCES:
+                return
+            node = self.world.nodes.get(host)
+            if node is None or not node.up or host not in self.world.pcs_members:
+                _fail(result, 1, "Error: unable to get cib")
+            elif BUNDLE_OF_RESOURCE.get(resource, resource) not in self.world.pcs_resources:
+                _fail(result, 1, f"Error: unable to find resource '{resource}'")
+        elif match := _IS_ACTIVE.fullmatch(line):
+            unit = match.group(2).removesuffix(".service")
+            running = self._unit_running(host, unit)
+            if running is not None:
+                state = "active" if running else "inactive"
+                result.update(rc=0 if running else 3, stdout="" if match.group(1) else state,
+                              stdout_lines=[] if match.group(1) else [state])
+                if not running:
+                    result["msg"] = "non-zero return code"
+
+    def _unit_running(self, host: str, unit: str) -> bool | None:
+        node = self.world.nodes.get(host)
+        if node is None:
+            return None
+        if unit in ("pacemaker", "corosync") and host in self.world.pcs_all:
+            return node.up and host in self.world.pcs_members
+        name = unit.removeprefix("tripleo_")
+        if name in node.containers:
+            return node.up and node.containers[name]
+        return None
+
+
+def _fail(result: MutableMapping[str, Any], rc: int, stderr: str) -> None:
+    result.update(rc=rc, stderr=stderr, stderr_lines=[stderr], msg="non-zero return code")

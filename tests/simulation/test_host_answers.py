@@ -1,0 +1,137 @@
+"""Queries a task makes of its host (``stat``, ``pcs resource config``, ``systemctl is-active``) are answered from
+the run's model, so a ``when`` sees what the run did before it; every other result stays canned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fakes.ansible import Inventory, ModuleCall, Runner, canned_result, parse_playbook
+from simulator.core import Trace
+from simulator.run import run_scenario
+from simulator.workflows.answers import HostAnswers
+from simulator.world import NodeState, World
+
+CONTROLLERS = ["controller-0", "controller-1", "controller-2"]
+
+
+def _world() -> World:
+    nodes = [NodeState(n, "Controller", ("pacemaker", "mysql", "keystone"), "source",
+                       containers={"keystone": True, "httpd": True, "nova_api": False}) for n in CONTROLLERS]
+    nodes.append(NodeState("compute-0", "Compute", ("nova_compute",), "source", containers={"nova_compute": True}))
+    return World(Trace(), nodes, pacemaker_nodes=CONTROLLERS, bundles=["galera-bundle", "rabbitmq-bundle"])
+
+
+def _ask(answers: HostAnswers, host: str, action: str, **args: Any) -> dict[str, Any]:
+    call = ModuleCall(host, host, action, f"ansible.builtin.{action}", args, "t", "t")
+    result = canned_result(call)
+    answers.answer(call, result)
+    return result
+
+
+def _shell(answers: HostAnswers, host: str, line: str) -> dict[str, Any]:
+    return _ask(answers, host, "shell", _raw_params=line)
+
+
+def test_stat_sees_the_files_this_run_created_and_removed() -> None:
+    answers = HostAnswers(_world())
+    flag = "/var/lib/tripleo/transfer-flags/var-lib-mysql"
+    assert _ask(answers, "controller-0", "stat", path=flag)["stat"] == {"exists": False}
+    _ask(answers, "controller-0", "file", path="/var/lib/tripleo/transfer-flags", state="directory")
+    _ask(answers, "controller-0", "file", path=flag, state="touch")
+    assert _ask(answers, "controller-0", "stat", path=flag)["stat"]["exists"] is True
+    assert _ask(answers, "controller-0", "stat", path=flag)["stat"]["isreg"] is True
+    assert _ask(answers, "controller-0", "stat", path="/var/lib/tripleo/")["stat"]["isdir"] is True  # a parent
+    assert _ask(answers, "controller-1", "stat", path=flag)["stat"] == {"exists": False}  # another host
+    _ask(answers, "controller-0", "file", path="/var/lib/tripleo", state="absent")  # removes what is under it
+    assert _ask(answers, "controller-0", "stat", path=flag)["stat"] == {"exists": False}
+    _ask(answers, "controller-0", "template", src="a.j2", dest="/etc/a.conf")
+    _ask(answers, "controller-0", "lineinfile", path="/etc/b.conf", line="x")  # no create: the file is not made
+    _ask(answers, "controller-0", "lineinfile", path="/etc/c.conf", line="x", create=True)
+    held = {p: _ask(answers, "controller-0", "stat", path=p)["stat"]["exists"]
+            for p in ("/etc/a.conf", "/etc/b.conf", "/etc/c.conf")}
+    assert held == {"/etc/a.conf": True, "/etc/b.conf": False, "/etc/c.conf": True}
+
+
+def test_pcs_resource_config_fails_where_pcs_would() -> None:
+    world = _world()
+    answers = HostAnswers(world)
+    assert _shell(answers, "controller-0", "pcs resource config galera-bundle")["rc"] == 0
+    assert _shell(answers, "controller-0", "/usr/sbin/pcs resource show galera")["rc"] == 0  # the OCF resource in it
+    missing = _shell(answers, "controller-0", "pcs resource config ovn-dbs-bundle")  # not in this cluster
+    assert (missing["rc"], missing["stderr"]) == (1, "Error: unable to find resource 'ovn-dbs-bundle'")
+    assert _shell(answers, "compute-0", "pcs resource config galera-bundle")["rc"] == 1  # not a cluster member
+    world.pcs_members.discard("controller-1")  # its cluster stopped
+    assert _shell(answers, "controller-1", "pcs resource config galera-bundle")["stderr"] == "Error: unable to get cib"
+    # what the model does not know, and pipelines (whose rc is the last command's), keep the canned result
+    assert _shell(answers, "compute-0", "pcs resource config ip-192.168.24.10")["rc"] == 0
+    piped = _shell(answers, "compute-0", "pcs resource config redis-bundle | grep -Eo 'image=[^ ]+'")
+    assert (piped["rc"], piped["stdout"]) == (0, "")
+
+
+def test_systemctl_is_active_reads_the_units_and_containers_of_the_host() -> None:
+    world = _world()
+    answers = HostAnswers(world)
+    assert _shell(answers, "controller-0", "systemctl is-active --quiet httpd")["rc"] == 0
+    inactive = _shell(answers, "controller-0", "systemctl is-active tripleo_nova_api.service")
+    assert (inactive["rc"], inactive["stdout"]) == (3, "inactive")
+    assert _shell(answers, "controller-0", "systemctl is-active pacemaker")["rc"] == 0
+    world.pcs_members.discard("controller-0")
+    assert _shell(answers, "controller-0", "systemctl is-active pacemaker")["rc"] == 3
+    assert _shell(answers, "compute-0", "systemctl is-active chronyd")["rc"] == 0  # not modelled: canned
+    world.set_node_up("controller-2", False, 1.0, "crash")
+    assert _shell(answers, "controller-2", "systemctl is-active httpd")["rc"] == 3
+
+
+def test_hosts_that_answer_differently_take_different_branches_under_the_task_memo() -> None:
+    # the memo replays a task only where the effects callback returns the same results: a host whose answer
+    # differs runs the task itself (here, the one controller whose httpd is stopped skips the stop)
+    world = _world()
+    world.nodes["controller-1"].containers["httpd"] = False
+    answers = HostAnswers(world)
+
+    def effects(call: ModuleCall) -> dict[str, Any]:
+        result = canned_result(call)
+        answers.answer(call, result)
+        return result
+
+    tasks = [{"name": "Check if httpd is running", "command": "systemctl is-active --quiet httpd",
+              "register": "httpd_running", "ignore_errors": True},
+             {"name": "Stop httpd", "service": {"name": "httpd", "state": "stopped"},
+              "when": "httpd_running.rc == 0"}]
+    runs = []
+    for memo in (True, False):
+        runner = Runner(Inventory.from_groups({"Controller": CONTROLLERS}), memo=memo, effects=effects)
+        result = runner.run(parse_playbook([{"hosts": "Controller", "tasks": tasks}]))
+        runs.append(sorted((r.host, r.task_name, r.status) for r in result.records))
+    assert runs[0] == runs[1]
+    stop = {host: status for host, task, status in runs[0] if task == "Stop httpd"}
+    assert stop == {"controller-0": "ok", "controller-1": "skipped", "controller-2": "ok"}
+
+
+@pytest.mark.integration
+def test_pike_skips_stopping_httpd_apps_once_cinder_stopped_httpd() -> None:
+    # Pike's containerization: cinder_api's step-1 task stops httpd (every WSGI app in it); from step 2 on the
+    # `systemctl is-active --quiet httpd` checks (tag common, re-run in each step's run) find it inactive, so the
+    # other services' "running under httpd" stops are skipped, as on a real controller
+    run = run_scenario("ocata-to-pike", seed=1)
+    tasks = [e for e in run.simulation.trace.select("task") if e.subject == "overcloud-controller-0"]
+    stopped = next(e for e in tasks if e.data["task"] == "Stop cinder_api service (running under httpd)")
+    assert (stopped.data["step"], stopped.data["status"]) == ("1", "ok")
+    checks = {e.data["step"]: e.data["status"] for e in tasks if e.data["task"] == "Check if httpd is running"}
+    assert checks["1"] == "changed" and checks["2"] == "failed"  # ignore_errors: the run goes on
+    keystone = next(e for e in tasks if e.data["task"] == "Stop and disable keystone service (running under httpd)")
+    assert (keystone.data["step"], keystone.data["status"]) == ("2", "skipped")
+    assert not run.simulation.failures
+
+
+@pytest.mark.integration
+def test_train_leaves_a_bundle_the_source_cluster_does_not_have() -> None:
+    # Queens' default layout has no OVN: Train's ovn-dbs upgrade tasks find no ovn-dbs-bundle (`pcs resource
+    # config` fails) and skip updating it; the bundle is created later by its init-bundle container
+    run = run_scenario("queens-to-train-ffu", seed=1)
+    ran = {e.data["task"]: e.data["status"] for e in run.simulation.trace.select("task")
+           if e.subject == "overcloud-controller-0" and e.data["phase"] == "upgrade_tasks"}
+    assert ran["Disable the ovn-dbs-bundle cluster resource before container upgrade"] == "skipped"
+    assert ran["Disable the galera cluster resource before container upgrade"] == "ok"
