@@ -16,7 +16,7 @@ from .hosts import Inventory, serial_batches, split_patterns
 from .loader import DirectoryLoader, Loader, MappingLoader
 from .play import Play, parse_playbook
 from .results import Effects, HostTask, ModuleCall, Record, canned_result
-from .roles import ROLE_CATALOGUE, RoleModel
+from .roles import ROLE_CATALOGUE, RoleModel, catalogued
 from .strategy import Runner, RunResult
 from .tags import TagSelection, ocata_step
 from .tasks import Block, Include, Task, parse_tasks
@@ -51,6 +51,7 @@ __all__ = [
     "TemplateFailure",
     "UndefinedVariable",
     "canned_result",
+    "catalogued",
     "classify",
     "is_modelled",
     "module_coverage",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .effects import is_modelled
-from .roles import ROLE_CATALOGUE
+from .roles import catalogued
 from .tasks import Block, Node, Task, parse_tasks
 
 __all__ = ["CoverageRow", "module_coverage"]
@@ -49,7 +49,7 @@ def module_coverage(task_lists: Iterable[Sequence[Mapping[str, Any]] | Sequence[
         for task in _tasks(nodes):  # type: ignore[arg-type]
             if task.include is not None and task.include.kind == "role":
                 key = f"role:{task.include.target}"
-                modelled = task.include.target in ROLE_CATALOGUE
+                modelled = catalogued(str(task.include.target)) is not None
             elif task.include is not None:
                 key, modelled = task.action, True
             else:

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ROLE_CATALOGUE", "SERVICE_CONTAINER_ROLES", "RoleModel", "containers_started_by", "role_tasks"]
+__all__ = ["ROLE_CATALOGUE", "SERVICE_CONTAINER_ROLES", "RoleModel", "catalogued", "containers_started_by",
+           "role_tasks"]
 
 
 @dataclass(frozen=True)
@@ -158,10 +159,16 @@ def _entry_point(tasks_from: str) -> str:
     return entry
 
 
+def catalogued(name: str) -> RoleModel | None:
+    """The catalogue's model of role ``name``. tripleo-ansible named its roles with hyphens up to Victoria
+    (Train's THT calls ``tripleo-container-stop``) and with underscores since: one role under both names."""
+    return ROLE_CATALOGUE.get(name.replace("-", "_"))
+
+
 def role_tasks(name: str, tasks_from: str = "main") -> tuple[list[Mapping[str, Any]], Mapping[str, Any], bool]:
     """(raw task list, role defaults, modelled?) for a role call; unknown roles give one opaque task."""
     entry = _entry_point(tasks_from)
-    model = ROLE_CATALOGUE.get(name)
+    model = catalogued(name)
     if model is None or entry not in model.entry_points:
         return [_call("opaque", "opaque role", role=name, tasks_from=entry)], {}, False
     return [dict(t) for t in model.entry_points[entry]], model.defaults, True

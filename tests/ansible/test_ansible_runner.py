@@ -428,3 +428,19 @@ def test_error_in_meta_condition_aborts_the_run() -> None:
     )
     assert [n for _, n, _ in result.sequence()] == ["a", "a", "a"]
     assert result.aborted is not None and "nope" in result.aborted
+
+
+def test_pre_victoria_role_names_with_hyphens_are_the_same_catalogued_roles() -> None:
+    # Train's THT calls tripleo-container-stop, tripleo-container-rm, tripleo-container-tag, tripleo-upgrade-hiera:
+    # tripleo-ansible renamed them with underscores later; both names run the role's model, not an opaque task
+    calls: list[ModuleCall] = []
+    runner = Runner(INV, effects=lambda call: calls.append(call) or {"changed": True})
+    runner.run(parse_playbook([{"hosts": "controller-0", "tasks": [
+        {"name": "stop", "import_role": {"name": "tripleo-container-stop"},
+         "vars": {"tripleo_containers_to_stop": ["keystone"], "tripleo_delegate_to": ["controller-1"]}},
+        {"name": "rm", "include_role": {"name": "tripleo-container-rm"},
+         "vars": {"tripleo_containers_to_rm": ["redis_init_bundle"]}},
+        {"name": "other", "include_role": {"name": "tripleo-kernel"}},
+    ]}]))
+    assert [c.action for c in calls] == ["sim_tripleo_container_stop", "sim_tripleo_container_rm", "sim_opaque"]
+    assert calls[0].args["containers"] == ["keystone"] and calls[1].args["containers"] == ["redis_init_bundle"]

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from fakes.ansible import ROLE_CATALOGUE
+from fakes.ansible import ROLE_CATALOGUE, catalogued
 
 NOOP_MODULES = (
     "command",
@@ -151,7 +151,7 @@ def write_plugins(directory: Path, modules: Iterable[str] = (), roles: Iterable[
         else:
             (directory / "action" / f"{module}.py").write_text(_ACTION)
     for role, tasks_from in roles:
-        if role in ROLE_CATALOGUE:
+        if catalogued(role) is not None:
             continue
         entry = tasks_from.rsplit("/", 1)[-1].removesuffix(".yml").removesuffix(".yaml")
         file_name = tasks_from if tasks_from.endswith((".yml", ".yaml")) else f"{tasks_from}.yml"
@@ -159,13 +159,14 @@ def write_plugins(directory: Path, modules: Iterable[str] = (), roles: Iterable[
         (directory / "roles" / role / "tasks").mkdir(parents=True, exist_ok=True)
         (directory / "roles" / role / "tasks" / file_name).write_text(yaml.safe_dump(stub, sort_keys=False))
     (directory / "callback" / "sim_recorder.py").write_text(_CALLBACK)
-    for role, model in ROLE_CATALOGUE.items():
-        (directory / "roles" / role / "tasks").mkdir(parents=True, exist_ok=True)
-        (directory / "roles" / role / "defaults").mkdir(parents=True, exist_ok=True)
-        (directory / "roles" / role / "defaults" / "main.yml").write_text(yaml.safe_dump(dict(model.defaults)))
-        for entry, tasks in model.entry_points.items():
-            text = yaml.safe_dump([dict(t) for t in tasks], sort_keys=False)
-            (directory / "roles" / role / "tasks" / f"{entry}.yml").write_text(text)
+    for name, model in ROLE_CATALOGUE.items():
+        for role in (name, name.replace("_", "-")):  # the pre-Victoria spelling names the same role
+            (directory / "roles" / role / "tasks").mkdir(parents=True, exist_ok=True)
+            (directory / "roles" / role / "defaults").mkdir(parents=True, exist_ok=True)
+            (directory / "roles" / role / "defaults" / "main.yml").write_text(yaml.safe_dump(dict(model.defaults)))
+            for entry, tasks in model.entry_points.items():
+                text = yaml.safe_dump([dict(t) for t in tasks], sort_keys=False)
+                (directory / "roles" / role / "tasks" / f"{entry}.yml").write_text(text)
 
 
 def run_ansible(
