@@ -2,7 +2,8 @@
 service, ``overcloud``/``allovercloud``, ``excluded_overcloud``, role group vars (``tripleo_role_name``), the
 global vars of deploy-steps.j2 (``container_cli``, ``enabled_services``, ``deploy_steps_max``, …), the
 per-service node lists tripleo-ansible's ``tripleo_all_nodes_data`` computes (``<service>_short_node_names``,
-``<service>_short_bootstrap_node_name``, ``<service>_enabled``, …) and gathered facts of each host."""
+``<service>_short_bootstrap_node_name``, ``<service>_node_ips``, ``<service>_enabled``, …) and gathered facts of
+each host."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from fakes.ansible import Inventory
 
 from .plan import Plan
 
-__all__ = ["DOMAIN", "build_inventory", "os_major_of"]
+__all__ = ["DOMAIN", "UNDERCLOUD", "build_inventory", "os_major_of"]
 
 DOMAIN = "localdomain"
+UNDERCLOUD = "undercloud"  # the host config-download's external playbooks run on
 
 
 def os_major_of(release: str) -> str:
@@ -27,9 +29,11 @@ def os_major_of(release: str) -> str:
 
 
 def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None,
-                    os_major: Mapping[str, str] | None = None) -> Inventory:
+                    os_major: Mapping[str, str] | None = None, undercloud: bool = False) -> Inventory:
     """config-download's inventory for ``plan``; ``os_major`` gives hosts whose OS major differs from the one
-    ``plan``'s release deploys on (before a leapp system upgrade, hosts still run the source release's OS)."""
+    ``plan``'s release deploys on (before a leapp system upgrade, hosts still run the source release's OS).
+    ``undercloud`` adds the ``undercloud`` host (group ``Undercloud``, a local connection), where the external
+    deploy/upgrade playbooks run and delegate to the overcloud nodes."""
     groups = {k: tuple(v) for k, v in plan.inventory().items()}
     groups["allovercloud"] = groups["overcloud"]
     hosts = groups["overcloud"]
@@ -57,11 +61,14 @@ def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None,
         "ansible_version": {"full": "2.9.27", "major": 2, "minor": 9, "revision": 27, "string": "2.9.27"},
     }
     global_vars.update(plan.global_vars)  # the stack's own RoleConfig.global_vars win where they say something
+    # each node's address on the internal API network (THT's default 172.16.2.0/24 allocation pool starts at .4)
+    address = {h: f"172.16.2.{4 + i}" for i, h in enumerate(hosts)}
     for service in services:
         members = [h for h in groups.get(service, ())]
         global_vars[f"{service}_enabled"] = True
         global_vars[f"{service}_short_node_names"] = members
         global_vars[f"{service}_node_names"] = [f"{h}.{DOMAIN}" for h in members]
+        global_vars[f"{service}_node_ips"] = [address[h] for h in members]
         if members:
             global_vars[f"{service}_short_bootstrap_node_name"] = members[0]
             global_vars[f"{service}_bootstrap_node_name"] = f"{members[0]}.{DOMAIN}"
@@ -85,4 +92,14 @@ def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None,
                     "distribution_version": f"{major}.2", "architecture": "x86_64",
                 },
             }
+    if undercloud:
+        groups["Undercloud"] = (UNDERCLOUD,)
+        hosts = (*hosts, UNDERCLOUD)
+        host_vars[UNDERCLOUD] = {
+            "ansible_connection": "local", "ansible_host": "localhost", "ansible_hostname": UNDERCLOUD,
+            "ansible_fqdn": f"{UNDERCLOUD}.{DOMAIN}",
+            "ansible_facts": {"hostname": UNDERCLOUD, "fqdn": f"{UNDERCLOUD}.{DOMAIN}", "os_family": "RedHat",
+                              "distribution": "RedHat", "distribution_major_version": release_major,
+                              "distribution_version": f"{release_major}.2", "architecture": "x86_64"},
+        }
     return Inventory(hosts=hosts, groups=groups, host_vars=host_vars, group_vars=group_vars)

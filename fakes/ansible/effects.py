@@ -104,6 +104,17 @@ def _noop(call: ModuleCall) -> list[Effect]:
     return [Effect(call.target, "noop", call.action, "ok", call.action)]
 
 
+def _stop_on_delegates(call: ModuleCall) -> list[Effect]:
+    """tripleo_container_stop stops the containers on each of its ``tripleo_delegate_to`` hosts (the external
+    upgrade playbook runs on the undercloud and names the service's nodes)."""
+    hosts = call.args.get("delegate_to") or [call.target]
+    hosts = [hosts] if isinstance(hosts, str) else hosts
+    names = call.args.get("containers") or []
+    names = names if isinstance(names, list) else [names]
+    return [Effect(call.target if str(h) == "localhost" else str(h), "container", str(n), "stopped", call.action)
+            for h in hosts for n in names]
+
+
 def _role(kind: str, state: str) -> Callable[[ModuleCall], list[Effect]]:
     def effect(call: ModuleCall) -> list[Effect]:
         if kind == "container":
@@ -165,7 +176,10 @@ _MODULES: dict[str, Callable[[ModuleCall], list[Effect]]] = {
     "import_role": _noop,
     "sim_tripleo_container_tag": _role("image", "tagged"),
     "sim_tripleo_container_rm": _role("container", "removed"),
-    "sim_tripleo_container_stop": _role("container", "stopped"),
+    "sim_tripleo_container_stop": _stop_on_delegates,
+    "sim_tripleo_transfer": lambda call: [Effect(call.target, "data_transfer",
+                                                 f"{call.args.get('dest_host', '?')}:{call.args.get('dest_dir', '?')}",
+                                                 "synced", call.action)],
     "sim_tripleo_upgrade_hiera": _role("hiera", "set"),
     "sim_tripleo_ha_wrapper": lambda call: [Effect(call.target, "pacemaker", str(call.args.get("bundle", "?")),
                                                    "ha-wrapper", call.action)],

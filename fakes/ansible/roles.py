@@ -28,6 +28,8 @@ def _call(module: str, name: str, **args: Any) -> Mapping[str, Any]:
     return {"name": name, f"sim_{module}": dict(args)}
 
 
+_FLAG_FILE_SET = ["tripleo_transfer_flag_file != None", "tripleo_transfer_flag_file | length > 0"]
+
 ROLE_CATALOGUE: dict[str, RoleModel] = {
     "tripleo_container_tag": RoleModel(
         "tripleo_container_tag",
@@ -112,6 +114,67 @@ ROLE_CATALOGUE: dict[str, RoleModel] = {
         summary="puppet creates/updates the pacemaker bundle; pacemaker_restart_bundle.sh restarts it when the "
         "service's generated config changed (globally from the service's bootstrap node on a stack update, "
         "locally on a minor update, never on a stack create)",
+    ),
+    "tripleo_transfer": RoleModel(
+        "tripleo_transfer",
+        defaults={
+            "tripleo_transfer_src_become": True,
+            "tripleo_transfer_dest_become": True,
+            "tripleo_transfer_flag_file": None,
+            "tripleo_transfer_key_location": "~/transfer_key",
+            "tripleo_transfer_cleanup_keys": True,
+        },
+        entry_points={
+            "main": (
+                {
+                    "name": "tripleo_transfer tasks",
+                    "run_once": True,
+                    "block": [
+                        {
+                            "name": "check flag file existence in destination host",
+                            "stat": {"path": "{{ tripleo_transfer_flag_file }}"},
+                            "register": "tripleo_transfer_flag_stat",
+                            "delegate_to": "{{ tripleo_transfer_dest_host }}",
+                            "when": _FLAG_FILE_SET,
+                        },
+                        {
+                            "name": "fail if flag file exists",
+                            "fail": {
+                                "msg": "Data transfer to '{{ tripleo_transfer_dest_dir }}' was prevented by flag file "
+                                "existence. This means the transfer was attempted before and another one would "
+                                "overwrite the data. If this is desired, remove the flag file at "
+                                "'{{ tripleo_transfer_flag_file }}' and re-run the data transfer."
+                            },
+                            "when": [*_FLAG_FILE_SET, "tripleo_transfer_flag_stat.stat.exists"],
+                        },
+                        {
+                            "name": "ensure directory for flag file exists",
+                            "file": {"path": "{{ tripleo_transfer_flag_file | dirname }}", "state": "directory"},
+                            "delegate_to": "{{ tripleo_transfer_dest_host }}",
+                            "when": _FLAG_FILE_SET,
+                        },
+                        {
+                            "name": "create the flag file",
+                            "file": {"path": "{{ tripleo_transfer_flag_file }}", "state": "touch"},
+                            "delegate_to": "{{ tripleo_transfer_dest_host }}",
+                            "when": _FLAG_FILE_SET,
+                        },
+                        {
+                            **_call(
+                                "tripleo_transfer",
+                                "synchronize both directories",
+                                src_dir="{{ tripleo_transfer_src_dir }}",
+                                dest_host="{{ tripleo_transfer_dest_host }}",
+                                dest_dir="{{ tripleo_transfer_dest_dir }}",
+                            ),
+                            "delegate_to": "{{ tripleo_transfer_src_host }}",
+                        },
+                    ],
+                },
+            )
+        },
+        summary="once: refuse if the destination's flag file exists, create it, rsync a directory from the source "
+        "node to the destination node (Train's leapp data transfer: /var/lib/mysql to the bootstrap node)",
     ),
     "tripleo_upgrade_hiera": RoleModel(
         "tripleo_upgrade_hiera",

@@ -33,7 +33,7 @@ from fakes.ansible import (
 from fakes.ansible.effects import Effect, classify
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
-from simulator.inventory import build_inventory, os_major_of
+from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units
@@ -239,11 +239,41 @@ class Simulation:
                 # deploy-steps start the step's containers in tasks tagged container_startup_configs: a run limited
                 # to other tags (`upgrade run --tags system_upgrade`) starts none
                 if key == "deploy_steps_tasks" and not self.failures and runner.tags.should_run(_CONTAINER_START_TAGS):
+                    if step == "1":
+                        self._puppet_starts_pacemaker([h for _, hosts in roles for h in hosts])
                     yield from self._start_containers(roles, step)
                     if step == str(_SERVICES_STARTED_AT_PUPPET_STEP) and not self.failures:
                         self._host_puppet(roles)
                 if self.failures:
                     return
+
+    def _external_run(self, key: str, tags: Sequence[str]) -> Generator[Any, Any, None]:
+        """``openstack overcloud external-upgrade run --tags ...`` (``key`` external_upgrade_tasks) or the like: the
+        external steps playbook on the undercloud, a play per step with ``step`` set (``tripleo_free``,
+        ``any_errors_fatal``), each the union of every role's tasks for the step in role order (the stack merges
+        them, dropping repeats); its tasks act on the overcloud nodes through ``delegate_to``."""
+        inventory = build_inventory(self.target, os_major=self.os_major, undercloud=True)
+        runner = Runner(inventory, effects=self._effects, limit=[UNDERCLOUD], templar=self.templar,
+                        extra_vars={"ansible_limit": UNDERCLOUD}, tags=TagSelection.of(tags))
+        steps = sorted({s for role in self.target.roles for s in role.tasks.get(key, {})}, key=_step_order)
+        for step in steps:
+            tasks: list[Any] = []
+            seen: set[str] = set()
+            for role in self.target.roles:
+                for task in role.tasks.get(key, {}).get(step, ()):
+                    text = json.dumps(task.body, sort_keys=True, default=str)
+                    if text not in seen:
+                        seen.add(text)
+                        tasks.append(task.body)
+            if not tasks:
+                continue
+            play: dict[str, Any] = {"hosts": UNDERCLOUD, "name": f"External {key} step {step}", "strategy": "free",
+                                    "any_errors_fatal": True, "become": False, "tasks": tasks}
+            if step != "all":
+                play["vars"] = {"step": int(step)}
+            yield from self._run_plays(runner, [play], key, step)
+            if self.failures:
+                return
 
     def _by_tags(self, key: str) -> bool:
         """Whether the target release selects ``key``'s steps by tags (a separate Ansible run per step)."""
@@ -426,6 +456,15 @@ class Simulation:
             for host in hosts:
                 if units and self.world.nodes[host].up:
                     self.world.start_containers(host, units, "target", self.env.now)
+
+    def _puppet_starts_pacemaker(self, hosts: Sequence[str]) -> None:
+        """Deploy step 1's host puppet run (not interpreted): puppet-tripleo's pacemaker profile sets the cluster up
+        and starts it where it does not run (``pcs cluster start --all`` unless ``pcs status`` succeeds). Where no
+        node of the cluster runs it (Train's leapp upgrade after the data transfer stopped it everywhere:
+        ``cluster_recreate``), the nodes starting it form a new cluster."""
+        for host in hosts:
+            if host in self.world.pcs_all and host not in self.world.pcs_members and self.world.nodes[host].up:
+                self.world.join_cluster(host, self.env.now, "deploy step 1 puppet (pacemaker profile)")
 
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now

@@ -81,10 +81,3 @@ class DeploySimulation(Simulation):
     def _deploy(self, hosts: list[str]) -> Generator[Any, Any, None]:
         yield from self._steps_run(self._runner(hosts), self._roles_in(hosts), SEQUENCE)
 
-    def _start_containers(self, roles: Any, step: str) -> Generator[Any, Any, None]:
-        if step == "1":
-            for node in self.world.nodes.values():
-                if node.name in self.world.pcs_all and node.up:
-                    self.world.pcs_members.add(node.name)
-            self.world.refresh(self.env.now)
-        yield from super()._start_containers(roles, step)

@@ -10,13 +10,18 @@
 
 With ``system_upgrade`` (a scenario key; it sets ``UpgradeLeappEnabled``), each batch first runs
 ``upgrade run --tags system_upgrade --limit <batch>``: THT's leapp tasks, whose reboot moves the host to the
-target release's OS (hosts start on the source release's OS: Queens RHEL 7, Train RHEL 8).
+target release's OS (hosts start on the source release's OS: Queens RHEL 7, Train RHEL 8). Where the target's
+external upgrade tasks transfer data (Train), ``external-upgrade run --tags system_upgrade_transfer_data`` runs
+first, on the undercloud: it stops the services and the pacemaker cluster on every node and copies the database
+to its bootstrap node, leaving the flag file that makes the upgrade tasks recreate the cluster (``cluster_recreate``)
+instead of stopping and restarting it; deploy step 1 then forms the new cluster.
 
 The tasks are the target release's plan; the world starts as the source release's.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Sequence
 from typing import Any
 
@@ -25,6 +30,8 @@ from simulator.inventory import build_inventory, os_major_of
 from .base import Simulation
 
 __all__ = ["UpgradeSimulation"]
+
+_TRANSFER_DATA = "system_upgrade_transfer_data"
 
 
 class UpgradeSimulation(Simulation):
@@ -45,6 +52,17 @@ class UpgradeSimulation(Simulation):
         if not self.failures:
             yield from self._phase("external-upgrade run --tags container_image_prepare",
                                    self._wait("container_image_prepare"))
+        if not self.failures and self._transfers_data():
+            yield from self._phase(f"external-upgrade run --tags {_TRANSFER_DATA}",
+                                   self._external_run("external_upgrade_tasks", (_TRANSFER_DATA,)))
+
+    def _transfers_data(self) -> bool:
+        """A leapp upgrade whose target release transfers data first (Train): the documented procedure runs
+        ``external-upgrade run --tags system_upgrade_transfer_data`` before the first ``--tags system_upgrade``."""
+        return self.system_upgrade and any(
+            _TRANSFER_DATA in json.dumps(task.body, default=str)
+            for role in self.target.roles for tasks in role.tasks.get("external_upgrade_tasks", {}).values()
+            for task in tasks)
 
     def _batch(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
         """One operator batch: with ``system_upgrade`` the leapp run first, then ``upgrade run --limit``."""
@@ -59,7 +77,7 @@ class UpgradeSimulation(Simulation):
         yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
 
     def _planned_phases(self) -> int:
-        return 4 + len(self.order) * (2 if self.system_upgrade else 1)
+        return 4 + len(self.order) * (2 if self.system_upgrade else 1) + self._transfers_data()
 
     def _default_order(self) -> list[list[str]]:
         """The documented operator order: the roles that run pacemaker first, then each other role."""

@@ -145,6 +145,9 @@ class World:
         pacemaker_nodes = list(pacemaker_nodes)
         self.pcs_members = set(pacemaker_nodes)
         self.pcs_all = tuple(sorted(self.pcs_members))
+        # the nodes in the cluster's configuration (quorum counts them): all pacemaker nodes, or those that formed
+        # a new cluster (see join_cluster) and joined it since
+        self.pcs_configured = set(self.pcs_members)
         # the bootstrap node: the first node of the pacemaker service (THT's pacemaker_short_bootstrap_node_name)
         self.pcs_bootstrap = pacemaker_nodes[0] if pacemaker_nodes else None
         self.pcs_resources = {b: True for b in bundles}  # enabled?
@@ -201,7 +204,7 @@ class World:
         if not self.pcs_all:
             return True
         online = [m for m in self.pcs_members if self.nodes[m].up]
-        return len(online) * 2 > len(self.pcs_all)
+        return len(online) * 2 > len(self.pcs_configured)
 
     def cluster_member_up(self, cluster: str, name: str) -> bool:
         """A galera/rabbitmq member runs: under pacemaker, its node is an online member of a quorate cluster with
@@ -345,6 +348,24 @@ class World:
             self._observe(now)
             self._watch_schema(now)
 
+    def join_cluster(self, node: str, now: float, source: str) -> None:
+        """``node`` starts pacemaker (puppet at deploy step 1). If no node of the cluster runs it, ``node`` forms a
+        new cluster (Train's ``cluster_recreate`` after the leapp data transfer): quorum then counts the nodes that
+        formed it and joined it since, not the old cluster's."""
+        if node in self.pcs_members or node not in self.pcs_all:
+            return
+        recreated = not any(self.nodes[m].up for m in self.pcs_members)
+        if recreated:
+            self.pcs_members.clear()
+            self.pcs_configured = {node}
+        else:
+            self.pcs_configured.add(node)
+        self.pcs_members.add(node)
+        self.trace.record(now, "state.pacemaker", node, target="cluster", state="formed" if recreated else "joined",
+                          source=source)
+        self._observe(now)
+        self._watch_schema(now)
+
     def start_containers(self, node: str, names: Iterable[str], release: str, now: float,
                          configs: Mapping[str, str] | None = None) -> None:
         """Start ``names`` on ``node`` at ``release``; ``configs`` gives their config hashes (a container whose
@@ -428,6 +449,7 @@ class World:
                 if node.name in self.pcs_members:
                     return
                 self.pcs_members.add(node.name)
+                self.pcs_configured.add(node.name)
             elif target in self.pcs_resources and state == "restart-begin":  # a global restart: down until it ends
                 self.pcs_resources[target] = False
             elif target in self.pcs_resources and state == "restart":
@@ -445,6 +467,8 @@ class World:
             return
         elif kind == "reboot":
             pass  # recorded; containers come back with their systemd units, the node's outage is not modelled
+        elif kind == "data_transfer":
+            pass  # recorded (``<dest host>:<dir>`` copied from this node); the data itself is not modelled
         else:
             return
         self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)

@@ -3,6 +3,7 @@ the run's model, so a ``when`` sees what the run did before it; every other resu
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from fakes.ansible import Inventory, ModuleCall, Runner, canned_result, parse_playbook
 from simulator.core import Trace
 from simulator.run import run_scenario
+from simulator.scenario import load_scenario
 from simulator.workflows.answers import HostAnswers
 from simulator.world import NodeState, World
 
@@ -129,9 +131,39 @@ def test_pike_skips_stopping_httpd_apps_once_cinder_stopped_httpd() -> None:
 @pytest.mark.integration
 def test_train_leaves_a_bundle_the_source_cluster_does_not_have() -> None:
     # Queens' default layout has no OVN: Train's ovn-dbs upgrade tasks find no ovn-dbs-bundle (`pcs resource
-    # config` fails) and skip updating it; the bundle is created later by its init-bundle container
-    run = run_scenario("queens-to-train-ffu", seed=1)
+    # config` fails) and skip updating it; the bundle is created later by its init-bundle container. (Without the
+    # leapp upgrade: its data transfer stops the whole cluster first, and then every such check fails.)
+    scenario = dataclasses.replace(load_scenario("queens-to-train-ffu"), system_upgrade=False)
+    run = run_scenario(scenario, seed=1)
     ran = {e.data["task"]: e.data["status"] for e in run.simulation.trace.select("task")
            if e.subject == "overcloud-controller-0" and e.data["phase"] == "upgrade_tasks"}
     assert ran["Disable the ovn-dbs-bundle cluster resource before container upgrade"] == "skipped"
     assert ran["Disable the galera cluster resource before container upgrade"] == "ok"
+
+
+def test_a_second_data_transfer_is_refused_by_the_flag_the_first_left() -> None:
+    # tripleo-transfer (Train's leapp data transfer) creates its flag file on the destination and refuses to run
+    # where the flag exists: with `stat` answered from the run's files the guard works as on real nodes
+    answers = HostAnswers(_world())
+
+    def effects(call: ModuleCall) -> dict[str, Any]:
+        result = canned_result(call)
+        answers.answer(call, result)
+        return result
+
+    transfer = {"name": "Transfer mysql data", "include_role": {"name": "tripleo-transfer"},
+                "vars": {"tripleo_transfer_src_dir": "/var/lib/mysql", "tripleo_transfer_src_host": "controller-1",
+                         "tripleo_transfer_dest_dir": "/var/lib/mysql", "tripleo_transfer_dest_host": "controller-0",
+                         "tripleo_transfer_flag_file": "/var/lib/tripleo/transfer-flags/var-lib-mysql"}}
+    inventory = Inventory.from_groups({"Controller": CONTROLLERS, "Undercloud": ["undercloud"]})
+    outcomes = []
+    for _ in range(2):
+        runner = Runner(inventory, effects=effects)
+        result = runner.run(parse_playbook([{"hosts": "undercloud", "tasks": [transfer]}]))
+        outcomes.append({r.task_name: (r.status, r.error or r.result.get("msg", "")) for r in result.records})
+    sync = "tripleo-transfer : synchronize both directories"
+    assert outcomes[0][sync][0] == "ok"
+    assert answers.exists("controller-0", "/var/lib/tripleo/transfer-flags/var-lib-mysql") == (True, False)
+    status, message = outcomes[1]["tripleo-transfer : fail if flag file exists"]
+    assert status == "failed" and "prevented by flag file existence" in str(message)
+    assert sync not in outcomes[1]

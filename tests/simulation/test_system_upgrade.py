@@ -24,9 +24,10 @@ def test_leapp_runs_in_the_system_upgrade_run_before_each_batch(ffu) -> None:  #
     assert s["result"] == "succeeded" and (s["source_release"], s["target_release"]) == ("8.4.1", "11.6.0")
     names = [p["name"] for p in s["phases"]]
     controllers = "overcloud-controller-0:overcloud-controller-1:overcloud-controller-2"
-    assert names[2:4] == [f"upgrade run --tags system_upgrade --limit {controllers}",
+    assert names[2:5] == ["external-upgrade run --tags system_upgrade_transfer_data",
+                          f"upgrade run --tags system_upgrade --limit {controllers}",
                           f"upgrade run --limit {controllers}"]
-    system_run = ffu.simulation.phases[2]
+    system_run = ffu.simulation.phases[3]
     reboots = [e for e in ffu.simulation.trace
                if e.kind == "task" and e.data["task"] == "reboot to perform the upgrade"]
     assert sorted(e.subject for e in reboots) == sorted(n.name for r in ffu.target.roles for n in r.nodes)
@@ -61,14 +62,58 @@ def test_system_upgrade_key_is_validated(tmp_path: Path) -> None:
         load_scenario(str(bad))
 
 
-def test_the_leapp_reboot_takes_the_node_down_and_three_at_once_lose_quorum(ffu) -> None:  # type: ignore[no-untyped-def]
+def test_the_leapp_reboot_takes_the_node_down(ffu) -> None:  # type: ignore[no-untyped-def]
     trace = list(ffu.simulation.trace)
     for reboot in [e for e in trace if e.kind == "task" and e.data["task"] == "reboot to perform the upgrade"]:
         down = [e for e in trace if e.kind == "node.down" and e.subject == reboot.subject]
         up = [e for e in trace if e.kind == "node.up" and e.subject == reboot.subject]
         assert [e.time for e in down] == [pytest.approx(reboot.data["start"], abs=1e-5)]
         assert [e.time for e in up] == [reboot.time] and up[0].data["reason"] == "rebooted"
-    # the default order reboots the three controllers in one batch: the cluster loses quorum meanwhile
-    lost = next(e for e in trace if e.kind == "quorum.lost" and e.subject == "pacemaker")
-    system_run = ffu.simulation.phases[2]
-    assert system_run.start < lost.time < system_run.end
+
+
+def test_the_data_transfer_stops_the_cloud_and_leaves_the_flag_on_the_bootstrap_node(ffu) -> None:  # type: ignore[no-untyped-def]
+    # Train's external_upgrade_tasks tagged system_upgrade_transfer_data, on the undercloud: every service's
+    # containers stopped on its nodes (tripleo-container-stop delegated to them), `pcs cluster stop --force` on
+    # each pacemaker node, then tripleo-transfer copies /var/lib/mysql from mysql_short_node_names[1] to the
+    # bootstrap node and leaves the flag file there
+    sim = ffu.simulation
+    transfer = sim.phases[2]
+    trace = [e for e in sim.trace if transfer.start <= e.time <= transfer.end]
+    ran = [e for e in trace if e.kind == "task" and e.data["status"] != "skipped"]
+    assert {e.subject for e in ran} == {"undercloud"}
+    stopped = {e.subject for e in trace if e.kind == "state.pacemaker" and e.data["state"] == "cluster-stopped"}
+    assert stopped == {"overcloud-controller-0", "overcloud-controller-1", "overcloud-controller-2"}
+    lost = next(e for e in sim.trace if e.kind == "quorum.lost" and e.subject == "pacemaker")
+    assert transfer.start < lost.time <= transfer.end
+    keystone = [e for e in trace if e.kind == "state.container" and e.data["target"] == "keystone"]
+    assert {e.subject for e in keystone} == stopped and all(e.data["state"] == "stopped" for e in keystone)
+    sync = next(e for e in ran if e.data["task"] == "tripleo-transfer : synchronize both directories")
+    assert sync.data["step"] == "2"
+    copied = [(e.time, e.subject, e.data["target"]) for e in trace if e.kind == "state.data_transfer"]
+    assert copied == [(sync.time, "overcloud-controller-1", "overcloud-controller-0:/var/lib/mysql")]
+    flag = "/var/lib/tripleo/transfer-flags/var-lib-mysql"
+    assert sim.answers.exists("overcloud-controller-0", flag) == (True, False)
+    assert sim.answers.exists("overcloud-controller-1", flag)[0] is False
+
+
+def test_the_upgrade_recreates_the_cluster_instead_of_stopping_it(ffu) -> None:  # type: ignore[no-untyped-def]
+    # the flag makes cluster_recreate true: the upgrade tasks neither stop nor start the old cluster, the bundle
+    # checks (`pcs resource config`) fail on the stopped cluster so no bundle is disabled for its new image, and
+    # deploy step 1's puppet forms a new cluster from the upgraded controllers
+    sim = ffu.simulation
+    tasks = [e for e in sim.trace.select("task") if e.subject == "overcloud-controller-0"]
+    status = {(e.data["phase"], e.data["task"]): e.data["status"] for e in tasks}
+    assert status[("upgrade_tasks", "Set fact cluster_recreate")] == "ok"
+    assert status[("upgrade_tasks", "Stop pacemaker cluster")] == "skipped"
+    assert status[("upgrade_tasks", "Start pacemaker cluster")] == "skipped"
+    assert status[("upgrade_tasks", "Disable the redis cluster resource before container upgrade")] == "skipped"
+    run = sim.phases[4]
+    formed = [e for e in sim.trace if e.kind == "state.pacemaker" and e.data["target"] == "cluster"
+              and e.data["state"] in ("formed", "joined")]
+    assert [(e.subject, e.data["state"]) for e in formed] == [
+        ("overcloud-controller-0", "formed"), ("overcloud-controller-1", "joined"),
+        ("overcloud-controller-2", "joined")]
+    assert all(run.start < e.time < run.end for e in formed)
+    regained = next(e for e in sim.trace if e.kind == "quorum.regained" and e.subject == "pacemaker")
+    assert regained.time == formed[0].time
+    assert sim.left_stopped() == []  # redis-bundle was left disabled while the old cluster was reused
