@@ -121,10 +121,6 @@ def _role(kind: str, state: str) -> Callable[[ModuleCall], list[Effect]]:
             names = call.args.get("containers") or []
             names = names if isinstance(names, list) else [names]
             return [Effect(call.target, kind, str(n), state, call.action) for n in names]
-        if kind == "image":
-            return [
-                Effect(call.target, kind, f"{call.args.get('image')}->{call.args.get('latest')}", state, call.action)
-            ]
         return [
             Effect(
                 call.target,
@@ -174,7 +170,9 @@ _MODULES: dict[str, Callable[[ModuleCall], list[Effect]]] = {
     "import_tasks": _noop,
     "include_role": _noop,
     "import_role": _noop,
-    "sim_tripleo_container_tag": _role("image", "tagged"),
+    "sim_tripleo_container_tag": lambda call: [Effect(
+        call.target, "image", f"{call.args.get('image')}->{call.args.get('latest')}",
+        "pulled" if str(call.args.get("pull", True)).lower() in ("true", "yes", "1") else "tagged", call.action)],
     "sim_tripleo_container_rm": _role("container", "removed"),
     "sim_tripleo_container_stop": _stop_on_delegates,
     "sim_tripleo_transfer": lambda call: [Effect(call.target, "data_transfer",

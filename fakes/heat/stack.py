@@ -137,7 +137,7 @@ class Stack:
                 raw = defaults[pname]
             elif schema.get("default") is not None:
                 raw = schema["default"]
-            elif (generated := _client_generated(pname, schema)) is not None:
+            elif (generated := _client_generated(pname, schema, self.ctx.tree.version)) is not None:
                 raw = generated
             else:
                 out[pname] = _MISSING
@@ -316,10 +316,27 @@ _IMAGE_PARAM = re.compile(r"^(?:Container|Docker)(\w+)Image$")  # Docker*: Queen
 _SECRET_PARAM = re.compile(r"(Password|Passphrase|Key\d*|Kek|FSID|Secret|Authkey|Credential\d*|Keys)$")
 
 
-def _client_generated(name: str, schema: Mapping[str, Any]) -> Any:
+# tripleo-common's default ContainerImagePrepare by THT major release: RDO's registry namespace and the image name
+# prefix (Kolla's ``centos-binary-`` images up to Ussuri, the ``openstack-`` images built by tcib from Victoria on)
+_CODENAMES = {5: "newton", 6: "ocata", 7: "pike", 8: "queens", 9: "rocky", 10: "stein", 11: "train", 12: "ussuri",
+              13: "victoria", 14: "wallaby", 15: "xena", 16: "yoga", 17: "zed"}
+
+
+def image_prepare_defaults(version: str) -> tuple[str, str]:
+    """(namespace, name_prefix) of the release's default container image prepare (``local`` trees: master's)."""
+    major = version.split(".")[0]
+    number = int(major) if major.isdigit() else None
+    codename = _CODENAMES.get(number or 0, "master")
+    if number is not None and number <= 12:
+        return f"docker.io/tripleo{codename}", "centos-binary-"
+    return f"quay.io/tripleo{codename}", "openstack-"
+
+
+def _client_generated(name: str, schema: Mapping[str, Any], version: str = "local") -> Any:
     """Values tripleoclient generates before it creates the stack, for parameters that have none:
     passwords, keys and secrets (tripleo-common's password generation) and container image references
-    (container image prepare)."""
+    (container image prepare with the release's default namespace and name prefix; the image name is the
+    parameter's, e.g. ``ContainerRedisImage`` -> ``docker.io/tripleotrain/centos-binary-redis:current-tripleo``)."""
     ptype = str(schema.get("type")).lower()
     secret = "gen-" + hashlib.sha256(name.encode()).hexdigest()[:20]
     if ptype == "json" and _SECRET_PARAM.search(name):
@@ -330,7 +347,8 @@ def _client_generated(name: str, schema: Mapping[str, Any]) -> Any:
         return secret
     m = _IMAGE_PARAM.match(name)
     if m:
-        return f"registry.local/tripleo/{_kebab(m.group(1))}:current"
+        namespace, prefix = image_prepare_defaults(version)
+        return f"{namespace}/{prefix}{_kebab(m.group(1))}:current-tripleo"
     return None
 
 

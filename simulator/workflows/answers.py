@@ -11,6 +11,10 @@ before it:
 - ``pcs resource config <resource>`` / ``pcs resource show <resource>`` as a whole command line, for a resource the
   world models (the pacemaker bundles and the OCF resources inside them): rc 1 with pcs's error when the host is
   not an online member of the cluster, or the resource does not exist in the cluster; else the canned success.
+  Piped through ``grep ... image=``: the bundle's container image name (nothing where pcs would fail). A bundle
+  runs the source release's ``pcmklatest`` image name (the ``<service>_image_latest`` value of the source plan's
+  upgrade tasks) until ``pcs resource bundle update <bundle> container image=<name>`` names another or the target
+  release's puppet (``tripleo_ha_wrapper``) updates it to the target's.
 - ``systemctl is-active <unit>`` as a whole command line, for a unit the world models on that host (the systemd
   units serving APIs before containers, ``tripleo_<container>`` for a container, ``pacemaker``): rc 0 and
   ``active``, or rc 3 and ``inactive``.
@@ -24,15 +28,23 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from fakes.ansible import ModuleCall
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
-__all__ = ["HostAnswers"]
+__all__ = ["HostAnswers", "bundle_images"]
 
 _PCS_CONFIG = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*")
+_PCS_IMAGE = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*\|.*\bimage=.*",
+                        re.DOTALL)
+_BUNDLE_UPDATE = re.compile(r"\bpcs\s+resource\s+bundle\s+update\s+([\w.:-]+)\s+container\s+image=([^\s;&|]+)")
+# THT's upgrade tasks name each bundle's image as a fact: <prefix>_image_latest (Queens: <prefix>_docker_image_latest)
+_IMAGE_FACT_BUNDLES = {"galera": "galera-bundle", "mysql": "galera-bundle", "haproxy": "haproxy-bundle",
+                       "redis": "redis-bundle", "rabbitmq": "rabbitmq-bundle", "ovn_dbs": "ovn-dbs-bundle",
+                       "cinder_volume": "openstack-cinder-volume", "cinder_backup": "openstack-cinder-backup",
+                       "manila_share": "openstack-manila-share"}
 _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
 _KNOWN_RESOURCES = frozenset(PACEMAKER_BUNDLES.values()) | frozenset(BUNDLE_OF_RESOURCE)
 _CREATING_STATES = frozenset({"touch", "directory", "link", "hard"})
@@ -42,9 +54,12 @@ _TRUE = ("true", "yes", "1", "on")
 class HostAnswers:
     """The files each host holds (created in this run) and the answers to the queries the module docstring lists."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, source_images: Mapping[str, str] | None = None,
+                 target_images: Mapping[str, str] | None = None) -> None:
         self.world = world
         self.files: dict[str, dict[str, bool]] = {}  # host -> path -> is a directory
+        self.bundle_images = dict(source_images or {})  # bundle -> its container image name in the CIB
+        self.target_images = dict(target_images or {})
 
     def exists(self, host: str, path: str) -> tuple[bool, bool]:
         """(exists, is a directory) of ``path`` on ``host``."""
@@ -71,6 +86,11 @@ class HostAnswers:
             if isinstance(line, str):
                 self._command(call.target, line, result)
             return
+        if action == "sim_tripleo_ha_wrapper":  # puppet creates or updates the bundle with the release's image
+            bundle = str(call.args.get("bundle", ""))
+            if bundle in self.target_images:
+                self.bundle_images[bundle] = self.target_images[bundle]
+            return
         self._record_file(call, action)
 
     def _record_file(self, call: ModuleCall, action: str) -> None:
@@ -95,7 +115,15 @@ class HostAnswers:
                 held.setdefault(path, False)
 
     def _command(self, host: str, line: str, result: MutableMapping[str, Any]) -> None:
-        if match := _PCS_CONFIG.fullmatch(line):
+        for bundle, image in _BUNDLE_UPDATE.findall(line):
+            self.bundle_images[bundle] = image
+        if (match := _PCS_IMAGE.fullmatch(line)) and match.group(1) in self.bundle_images:
+            bundle = match.group(1)
+            node = self.world.nodes.get(host)
+            if node is not None and node.up and host in self.world.pcs_members and bundle in self.world.pcs_resources:
+                image = self.bundle_images[bundle]
+                result.update(stdout=image, stdout_lines=[image])
+        elif match := _PCS_CONFIG.fullmatch(line):
             resource = match.group(1)
             if resource not in _KNOWN_RESOURCES:
                 return
@@ -128,3 +156,26 @@ class HostAnswers:
 
 def _fail(result: MutableMapping[str, Any], rc: int, stderr: str) -> None:
     result.update(rc=rc, stderr=stderr, stderr_lines=[stderr], msg="non-zero return code")
+
+
+def bundle_images(task_bodies: Iterable[Any]) -> dict[str, str]:
+    """Each bundle's ``pcmklatest`` image name as a plan's tasks set it (``galera_image_latest: <name>``: the value
+    Heat resolved from the image parameters), by bundle."""
+    out: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if isinstance(key, str) and isinstance(value, str) and key.endswith("_image_latest") \
+                        and "{{" not in value:
+                    prefix = key.removesuffix("_image_latest").removesuffix("_docker")
+                    if bundle := _IMAGE_FACT_BUNDLES.get(prefix):
+                        out.setdefault(bundle, value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for body in task_bodies:
+        walk(body)
+    return out

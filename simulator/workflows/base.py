@@ -38,7 +38,7 @@ from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units
 
-from .answers import HostAnswers
+from .answers import HostAnswers, bundle_images
 from .stack import Deploy, stack_operation
 
 __all__ = ["Failure", "PhaseSpan", "Simulation", "expected_running", "host_api_units"]
@@ -79,7 +79,8 @@ class Simulation:
         self._rng = self.rng_tree.child("durations").random()
         self.faults = tuple(faults)
         self.world = self._initial_world()
-        self.answers = HostAnswers(self.world)  # stat, pcs resource config, systemctl is-active from the model
+        # stat, pcs resource config, systemctl is-active answered from the model
+        self.answers = HostAnswers(self.world, bundle_images(_task_bodies(source)), bundle_images(_task_bodies(target)))
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)
@@ -401,6 +402,8 @@ class Simulation:
                 if e.target in pulled:
                     kind = "image_cached"
                 pulled.add(e.target)
+            elif kind == "image" and e.state == "tagged":  # a tag of an image the node has: no download
+                kind = "image_cached"
             total += self.timing.effect(kind).sample(self._rng)
         return total, effects
 
@@ -525,6 +528,11 @@ def config_hashes(role: Role, step: str) -> dict[str, str]:
     if not isinstance(step_config, Mapping):
         return {}
     return dict(_definition_hashes(json.dumps(step_config, sort_keys=True, default=str)))
+
+
+def _task_bodies(plan: Plan) -> list[Any]:
+    return [task.body for role in plan.roles for steps in role.tasks.values() for tasks in steps.values()
+            for task in tasks]
 
 
 def _step_order(step: str) -> tuple[int, int]:

@@ -167,3 +167,54 @@ def test_a_second_data_transfer_is_refused_by_the_flag_the_first_left() -> None:
     status, message = outcomes[1]["tripleo-transfer : fail if flag file exists"]
     assert status == "failed" and "prevented by flag file existence" in str(message)
     assert sync not in outcomes[1]
+
+
+def test_the_image_a_bundle_runs_follows_bundle_updates_and_the_target_release_puppet() -> None:
+    # `pcs resource config <bundle> | grep -Eo 'image=[^ ]+' | awk ...` is how THT learns the image a bundle runs:
+    # the source release's pcmklatest name, until a task updates the bundle or the target's puppet recreates it
+    world = _world()
+    answers = HostAnswers(world, {"galera-bundle": "cluster.common.tag/centos-binary-mysql:pcmklatest"},
+                          {"galera-bundle": "cluster.common.tag/mariadb:pcmklatest"})
+    query = "pcs resource config galera-bundle | grep -Eo 'image=[^ ]+' | awk -F= '{print $2;}'"
+    assert _shell(answers, "controller-0", query)["stdout"] == "cluster.common.tag/centos-binary-mysql:pcmklatest"
+    _shell(answers, "controller-0", "pcs resource bundle update galera-bundle container image=quay.io/x/mariadb:1")
+    assert _shell(answers, "controller-1", query)["stdout"] == "quay.io/x/mariadb:1"  # the cluster's, not a node's
+    _ask(answers, "controller-0", "sim_tripleo_ha_wrapper", bundle="galera-bundle")
+    assert _shell(answers, "controller-2", query)["stdout_lines"] == ["cluster.common.tag/mariadb:pcmklatest"]
+    world.pcs_members.discard("controller-2")  # pcs fails where the cluster does not run: grep finds nothing
+    assert _shell(answers, "controller-2", query)["stdout"] == ""
+
+
+def test_bundle_images_reads_the_pcmklatest_facts_of_a_plans_tasks() -> None:
+    from simulator.workflows.answers import bundle_images
+
+    bodies = [{"block": [{"set_fact": {"galera_image_latest": "cluster.common.tag/mariadb:pcmklatest",
+                                       "galera_image_current": "{{ galera_image_current_res.stdout }}"}}]},
+              {"set_fact": {"redis_docker_image_latest": "docker.io/tripleoqueens/centos-binary-redis:pcmklatest"}},
+              {"vars": {"container_image_latest": "{{ galera_image_latest }}"}}]
+    assert bundle_images(bodies) == {"galera-bundle": "cluster.common.tag/mariadb:pcmklatest",
+                                     "redis-bundle": "docker.io/tripleoqueens/centos-binary-redis:pcmklatest"}
+
+
+def test_image_prepare_names_images_as_each_release_default_does() -> None:
+    from fakes.heat.stack import image_prepare_defaults
+
+    assert image_prepare_defaults("11.6.0") == ("docker.io/tripleotrain", "centos-binary-")
+    assert image_prepare_defaults("14.3.0") == ("quay.io/tripleowallaby", "openstack-")
+    assert image_prepare_defaults("local") == ("quay.io/tripleomaster", "openstack-")
+
+
+@pytest.mark.integration
+def test_wallaby_swaps_the_bundle_images_whose_pcmklatest_name_changed() -> None:
+    # Train's pcmklatest names come from its images (cluster.common.tag/centos-binary-<name>); Wallaby's are fixed
+    # (ClusterFullTag: cluster.common.tag/<name>): each bundle's upgrade block tags the running image with the new
+    # name, then disables the bundle (or its resource) to update it
+    run = run_scenario("train-to-wallaby", seed=1)
+    tasks = [e for e in run.simulation.trace.select("task")
+             if e.subject == "overcloud-controller-0" and e.data["phase"] == "upgrade_tasks"]
+    tagged = [e for e in tasks if e.data["task"] == "tripleo_container_tag : Pull and tag image"
+              and e.data["status"] != "skipped"]
+    assert len(tagged) == 6  # cinder-volume, haproxy, galera, ovn-dbs, rabbitmq, redis: current != latest
+    ran = {e.data["task"]: e.data["status"] for e in tasks}
+    for bundle in ("galera", "redis", "rabbitmq", "haproxy"):
+        assert ran[f"Update the {bundle} bundle to use the new container image name"] == "changed"
