@@ -66,9 +66,12 @@ class UpgradeSimulation(Simulation):
 
     def _batch(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
         """One operator batch: with ``system_upgrade`` the leapp run first, then ``upgrade run --limit``."""
-        if self.system_upgrade:
-            yield from self._phase(f"upgrade run --tags system_upgrade --limit {':'.join(batch)}",
-                                   self._system_upgrade(batch))
+        # leapp runs once per node: the documented Train procedure widens each controller's `upgrade run --limit` to
+        # the controllers upgraded before it (the upgrade tasks recreate the cluster from the limit's nodes)
+        leapp = [h for h in batch if self.os_major.get(h) != os_major_of(self.target.release)]
+        if self.system_upgrade and leapp:
+            yield from self._phase(f"upgrade run --tags system_upgrade --limit {':'.join(leapp)}",
+                                   self._system_upgrade(leapp))
         if not self.failures:
             yield from self._phase(f"upgrade run --limit {':'.join(batch)}", self._upgrade_run(batch))
 
@@ -77,7 +80,9 @@ class UpgradeSimulation(Simulation):
         yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
 
     def _planned_phases(self) -> int:
-        return 4 + len(self.order) * (2 if self.system_upgrade else 1) + self._transfers_data()
+        leapp_runs = len({h for batch in self.order for h in batch}) and sum(
+            1 for i, batch in enumerate(self.order) if set(batch) - {h for b in self.order[:i] for h in b})
+        return 4 + len(self.order) + (leapp_runs if self.system_upgrade else 0) + self._transfers_data()
 
     def _default_order(self) -> list[list[str]]:
         """The documented operator order: the roles that run pacemaker first, then each other role."""

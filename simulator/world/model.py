@@ -1,10 +1,12 @@
 """State of the simulated overcloud, changed by effects of executed tasks, watched by monitors.
 
 Per node: up/down, the release of its packages, containers (running or stopped, image release, a hash of the
-docker_config definition it was started from). Across nodes: the pacemaker cluster (members online, resources
-enabled or disabled — a bundle also by the OCF resource inside it, down while restarted globally, created by its
-``<service>_init_bundle`` container — maintenance mode), galera and rabbitmq membership and quorum (through their
-pacemaker bundles where pacemaker manages them, else their containers), the database schema release of each project,
+docker_config definition it was started from; those that run to completion count as no running release). Across
+nodes: the pacemaker cluster (members online, the nodes in its configuration — a cluster formed anew by the nodes
+starting it when none runs it —, resources enabled or disabled — a bundle also by the OCF resource inside it, down
+while restarted globally, created by its ``<service>_init_bundle`` container — maintenance mode), galera and rabbitmq
+membership and quorum (through their pacemaker bundles where pacemaker manages them, counted among the cluster's
+configured nodes, else their containers), the database schema release of each project,
 haproxy's VIP and each API's backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`):
 the availability of each API — a backend serving it on an up node, the VIP up, and each of its dependencies
 (database, message bus, keystone) available — and cluster quorum; ``schema.ahead`` windows, where a project's schema
@@ -139,9 +141,12 @@ class NodeState:
 
 class World:
     def __init__(self, trace: Trace, nodes: Iterable[NodeState], *, pacemaker_nodes: Iterable[str] = (),
-                 bundles: Iterable[str] = ()):
+                 bundles: Iterable[str] = (), oneshot: Iterable[str] = ()):
         self.trace = trace
         self.nodes = {n.name: n for n in nodes}
+        # containers that run to completion (docker_config without `restart: always`: db syncs, init logs, bootstrap
+        # and wait containers): they leave no running service, so the mixed-version monitor does not count them
+        self.oneshot = frozenset(oneshot)
         pacemaker_nodes = list(pacemaker_nodes)
         self.pcs_members = set(pacemaker_nodes)
         self.pcs_all = tuple(sorted(self.pcs_members))
@@ -189,7 +194,7 @@ class World:
         self._project_nodes: dict[str, _Running] = {}  # project -> the release each node runs it at
         for state in self.nodes.values():
             for c, running in state.containers.items():
-                if running and state.up and (project := project_of(c)):
+                if running and state.up and c not in self.oneshot and (project := project_of(c)):
                     release = state.images.get(c, state.release)
                     running_on = self._running(project)
                     if running_on.nodes.get(state.name) != "target":
@@ -221,6 +226,10 @@ class World:
 
     def cluster_has_quorum(self, cluster: str) -> bool:
         members = self.cluster_members.get(cluster, ())
+        if CLUSTERS[cluster][1] in self.pcs_resources and not self.pcs_maintenance:
+            # under pacemaker the bundle runs a replica on each node in the cluster's configuration: a cluster formed
+            # anew (Train's leapp cluster_recreate) bootstraps galera and rabbitmq from its own nodes
+            members = tuple(m for m in members if m in self.pcs_configured or m not in self.pcs_all)
         return not members or sum(self.cluster_member_up(cluster, m) for m in members) * 2 > len(members)
 
     def bundle_running(self, bundle: str) -> bool:
@@ -529,7 +538,7 @@ class World:
             if node:
                 state = self.nodes[node]
                 releases = {state.images.get(c, state.release) for c, on in state.containers.items()
-                            if on and project_of(c) == project} if state.up else set()
+                            if on and c not in self.oneshot and project_of(c) == project} if state.up else set()
                 running.set(node, ("target" if "target" in releases else "source") if releases else None)
             source, target = running.counts["source"], running.counts["target"]
             if source and target:

@@ -14,7 +14,7 @@ from simulator.run import run_scenario
 
 HERE = Path(__file__).parent
 SCENARIOS = ("train-to-wallaby", "update-18", "deploy-3-100", "composable-db-networker", "queens-to-train-ffu",
-             "ocata-composable-upgrade", "newton-to-queens-ffu", "ocata-to-pike")
+             "queens-to-train-staged", "ocata-composable-upgrade", "newton-to-queens-ffu", "ocata-to-pike")
 
 
 def golden_text(name: str) -> str:
