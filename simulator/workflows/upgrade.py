@@ -80,8 +80,10 @@ class UpgradeSimulation(Simulation):
         yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
 
     def _planned_phases(self) -> int:
-        leapp_runs = len({h for batch in self.order for h in batch}) and sum(
-            1 for i, batch in enumerate(self.order) if set(batch) - {h for b in self.order[:i] for h in b})
+        leapp_runs, seen = 0, set[str]()  # a batch has a leapp run if it holds a node no earlier batch held
+        for batch in self.order:
+            leapp_runs += bool(set(batch) - seen)
+            seen |= set(batch)
         return 4 + len(self.order) + (leapp_runs if self.system_upgrade else 0) + self._transfers_data()
 
     def _default_order(self) -> list[list[str]]:

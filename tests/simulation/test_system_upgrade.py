@@ -170,3 +170,8 @@ def test_one_shot_containers_do_not_count_as_running_a_release(staged) -> None: 
     assert "keystone" not in sim.world.oneshot
     assert not [e for e in sim.trace if e.kind == "version.mixed" and e.subject == "keystone"]
     assert [e for e in sim.trace if e.kind == "version.mixed" and e.subject == "swift"]  # storage kept running
+
+
+def test_the_progress_bar_plans_every_phase_the_staged_order_runs(staged) -> None:  # type: ignore[no-untyped-def]
+    # a widened batch has no leapp run of its own for the controllers already upgraded
+    assert staged.simulation._planned_phases() == len(staged.simulation.phases) == 13
