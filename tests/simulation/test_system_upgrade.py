@@ -173,5 +173,13 @@ def test_one_shot_containers_do_not_count_as_running_a_release(staged) -> None: 
 
 
 def test_the_progress_bar_plans_every_phase_the_staged_order_runs(staged) -> None:  # type: ignore[no-untyped-def]
-    # a widened batch has no leapp run of its own for the controllers already upgraded
-    assert staged.simulation._planned_phases() == len(staged.simulation.phases) == 13
+    sim = staged.simulation
+    assert sim._planned_phases() == len(sim.phases) == 13
+    # a batch repeating upgraded nodes has no leapp run: 4 + 3 upgrade runs + 2 leapp runs + the data transfer
+    order = sim.order
+    try:
+        sim.order = [["overcloud-controller-0"], ["overcloud-controller-0"],
+                     ["overcloud-controller-0", "overcloud-controller-1"]]
+        assert sim._planned_phases() == 10
+    finally:
+        sim.order = order
