@@ -115,13 +115,17 @@ class Simulation:
                 if "pacemaker" in role.services:
                     pcs_nodes.append(node.name)
             bundles |= {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services and "pacemaker" in role.services}
-        services = {name for plan in (self.source, self.target) for role in plan.roles
-                    for step in role.docker_config.values() if isinstance(step, Mapping)
-                    for name, definition in step.items()
-                    if isinstance(definition, Mapping) and definition.get("restart") == "always"}
-        oneshot = {name for plan in (self.source, self.target) for role in plan.roles
-                   for step in role.docker_config.values() if isinstance(step, Mapping) for name in step} - services
-        return World(self.trace, nodes, pacemaker_nodes=pcs_nodes, bundles=sorted(bundles), oneshot=oneshot)
+        # containers that run to completion: defined, in either release, only without `restart: always`
+        defined: set[str] = set()
+        services: set[str] = set()
+        for role in (*self.source.roles, *self.target.roles):
+            for step in role.docker_config.values():
+                for name, definition in (step.items() if isinstance(step, Mapping) else ()):
+                    defined.add(name)
+                    if isinstance(definition, Mapping) and definition.get("restart") == "always":
+                        services.add(name)
+        return World(self.trace, nodes, pacemaker_nodes=pcs_nodes, bundles=sorted(bundles),
+                     oneshot=defined - services)
 
     def run(self) -> None:
         """Run the workflow to its end (the run ends with it: later fault events, or a failed stack's cancelled

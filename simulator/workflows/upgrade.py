@@ -21,6 +21,7 @@ The tasks are the target release's plan; the world starts as the source release'
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Generator, Sequence
 from typing import Any
@@ -52,10 +53,11 @@ class UpgradeSimulation(Simulation):
         if not self.failures:
             yield from self._phase("external-upgrade run --tags container_image_prepare",
                                    self._wait("container_image_prepare"))
-        if not self.failures and self._transfers_data():
+        if not self.failures and self._transfers_data:
             yield from self._phase(f"external-upgrade run --tags {_TRANSFER_DATA}",
                                    self._external_run("external_upgrade_tasks", (_TRANSFER_DATA,)))
 
+    @functools.cached_property
     def _transfers_data(self) -> bool:
         """A leapp upgrade whose target release transfers data first (Train): the documented procedure runs
         ``external-upgrade run --tags system_upgrade_transfer_data`` before the first ``--tags system_upgrade``."""
@@ -84,7 +86,7 @@ class UpgradeSimulation(Simulation):
         for batch in self.order:
             leapp_runs += bool(set(batch) - seen)
             seen |= set(batch)
-        return 4 + len(self.order) + (leapp_runs if self.system_upgrade else 0) + self._transfers_data()
+        return 4 + len(self.order) + (leapp_runs if self.system_upgrade else 0) + self._transfers_data
 
     def _default_order(self) -> list[list[str]]:
         """The documented operator order: the roles that run pacemaker first, then each other role."""
