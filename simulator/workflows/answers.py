@@ -18,6 +18,9 @@ before it:
 - ``systemctl is-active <unit>`` as a whole command line, for a unit the world models on that host (the systemd
   units serving APIs before containers, ``tripleo_<container>`` for a container, ``pacemaker``): rc 0 and
   ``active``, or rc 3 and ``inactive``.
+- ``podman container exists <name>`` (or ``docker``) as a whole command line: rc 0 if the host has the container
+  (the world knows it there and no task of this run removed it since — ``tripleo_container_rm``, ``podman rm`` —
+  unless it runs again), else rc 1. An HA controller has no ``mysql`` container: galera runs in its bundle.
 
 The world is read as it was when the step's playbook run began (the run lays a step's host-tasks out in time after
 interpreting them); files change as each host-task is interpreted, so a task sees the files its host's earlier tasks
@@ -45,6 +48,8 @@ _IMAGE_FACT_BUNDLES = {"galera": "galera-bundle", "mysql": "galera-bundle", "hap
                        "redis": "redis-bundle", "rabbitmq": "rabbitmq-bundle", "ovn_dbs": "ovn-dbs-bundle",
                        "cinder_volume": "openstack-cinder-volume", "cinder_backup": "openstack-cinder-backup",
                        "manila_share": "openstack-manila-share"}
+_EXISTS = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+container\s+exists\s+([\w.-]+)\s*")
+_REMOVE = re.compile(r"\b(?:podman|docker)\s+rm\s+(?:-f\s+|--force\s+)?([\w.-]+)")
 _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
 _KNOWN_RESOURCES = frozenset(PACEMAKER_BUNDLES.values()) | frozenset(BUNDLE_OF_RESOURCE)
 _CREATING_STATES = frozenset({"touch", "directory", "link", "hard"})
@@ -60,6 +65,7 @@ class HostAnswers:
         self.files: dict[str, dict[str, bool]] = {}  # host -> path -> is a directory
         self.bundle_images = dict(source_images or {})  # bundle -> its container image name in the CIB
         self.target_images = dict(target_images or {})
+        self.removed: dict[str, set[str]] = {}  # host -> containers this run removed
 
     def exists(self, host: str, path: str) -> tuple[bool, bool]:
         """(exists, is a directory) of ``path`` on ``host``."""
@@ -85,6 +91,10 @@ class HostAnswers:
             line = call.args.get("_raw_params", call.args.get("cmd", ""))
             if isinstance(line, str):
                 self._command(call.target, line, result)
+            return
+        if action == "sim_tripleo_container_rm":
+            names = call.args.get("containers") or []
+            self.removed.setdefault(call.target, set()).update(map(str, names if isinstance(names, list) else [names]))
             return
         if action == "sim_tripleo_ha_wrapper":  # puppet creates or updates the bundle with the release's image
             bundle = str(call.args.get("bundle", ""))
@@ -117,6 +127,11 @@ class HostAnswers:
     def _command(self, host: str, line: str, result: MutableMapping[str, Any]) -> None:
         for bundle, image in _BUNDLE_UPDATE.findall(line):
             self.bundle_images[bundle] = image
+        self.removed.setdefault(host, set()).update(_REMOVE.findall(line))
+        if match := _EXISTS.fullmatch(line):
+            if not self.container_exists(host, match.group(1)):
+                _fail(result, 1, "")
+            return
         if (match := _PCS_IMAGE.fullmatch(line)) and match.group(1) in self.bundle_images:
             bundle = match.group(1)
             node = self.world.nodes.get(host)
@@ -142,6 +157,12 @@ class HostAnswers:
                 if not running:
                     result["msg"] = "non-zero return code"
 
+    def container_exists(self, host: str, name: str) -> bool:
+        node = self.world.nodes.get(host)
+        if node is None or name not in node.containers:
+            return False
+        return node.containers[name] or name not in self.removed.get(host, ())
+
     def _unit_running(self, host: str, unit: str) -> bool | None:
         node = self.world.nodes.get(host)
         if node is None:
@@ -155,7 +176,7 @@ class HostAnswers:
 
 
 def _fail(result: MutableMapping[str, Any], rc: int, stderr: str) -> None:
-    result.update(rc=rc, stderr=stderr, stderr_lines=[stderr], msg="non-zero return code")
+    result.update(rc=rc, stderr=stderr, stderr_lines=[stderr] if stderr else [], msg="non-zero return code")
 
 
 def bundle_images(task_bodies: Iterable[Any]) -> dict[str, str]:

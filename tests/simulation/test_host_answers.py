@@ -218,3 +218,28 @@ def test_wallaby_swaps_the_bundle_images_whose_pcmklatest_name_changed() -> None
     ran = {e.data["task"]: e.data["status"] for e in tasks}
     for bundle in ("galera", "redis", "rabbitmq", "haproxy"):
         assert ran[f"Update the {bundle} bundle to use the new container image name"] == "changed"
+
+
+def test_podman_container_exists_reads_the_host_and_the_removals_of_this_run() -> None:
+    world = _world()
+    answers = HostAnswers(world)
+    assert _shell(answers, "controller-0", "podman container exists keystone")["rc"] == 0
+    assert _shell(answers, "controller-0", "podman container exists nova_api")["rc"] == 0  # stopped, still there
+    assert _shell(answers, "controller-0", "podman container exists mysql")["rc"] == 1  # never on this host
+    _ask(answers, "controller-0", "sim_tripleo_container_rm", containers=["nova_api"])
+    assert _shell(answers, "controller-0", "podman container exists nova_api")["rc"] == 1
+    _shell(answers, "controller-1", "podman rm -f nova_api")
+    assert _shell(answers, "controller-1", "docker container exists nova_api")["rc"] == 1
+    world.nodes["controller-1"].containers["nova_api"] = True  # started again by a later deploy step
+    assert _shell(answers, "controller-1", "podman container exists nova_api")["rc"] == 0
+
+
+@pytest.mark.integration
+def test_an_ha_controller_has_no_non_ha_mysql_container_to_tear_down() -> None:
+    # Wallaby's "Tear-down non-HA mysql container" asks `podman container exists mysql`: on Train's HA controllers
+    # galera runs in its bundle, so the clustercheck user is not created through a `mysql` container
+    run = run_scenario("train-to-wallaby", seed=1)
+    created = {e.subject: e.data["status"] for e in run.simulation.trace.select("task")
+               if e.data["task"] == "Create clustercheck user and permissions"}
+    assert created == dict.fromkeys(("overcloud-controller-0", "overcloud-controller-1", "overcloud-controller-2"),
+                                    "skipped")
