@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from fakes.ansible import ModuleCall
+from fakes.ansible.effects import classify
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
 __all__ = ["HostAnswers", "bundle_images"]
@@ -49,7 +50,6 @@ _IMAGE_FACT_BUNDLES = {"galera": "galera-bundle", "mysql": "galera-bundle", "hap
                        "cinder_volume": "openstack-cinder-volume", "cinder_backup": "openstack-cinder-backup",
                        "manila_share": "openstack-manila-share"}
 _EXISTS = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+container\s+exists\s+([\w.-]+)\s*")
-_REMOVE = re.compile(r"\b(?:podman|docker)\s+rm\s+(?:-f\s+|--force\s+)?([\w.-]+)")
 _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
 _KNOWN_RESOURCES = frozenset(PACEMAKER_BUNDLES.values()) | frozenset(BUNDLE_OF_RESOURCE)
 _CREATING_STATES = frozenset({"touch", "directory", "link", "hard"})
@@ -90,11 +90,12 @@ class HostAnswers:
         if action in ("command", "shell"):
             line = call.args.get("_raw_params", call.args.get("cmd", ""))
             if isinstance(line, str):
+                if " rm " in line:
+                    self._record_removals(call)
                 self._command(call.target, line, result)
             return
         if action == "sim_tripleo_container_rm":
-            names = call.args.get("containers") or []
-            self.removed.setdefault(call.target, set()).update(map(str, names if isinstance(names, list) else [names]))
+            self._record_removals(call)
             return
         if action == "sim_tripleo_ha_wrapper":  # puppet creates or updates the bundle with the release's image
             bundle = str(call.args.get("bundle", ""))
@@ -102,6 +103,12 @@ class HostAnswers:
                 self.bundle_images[bundle] = self.target_images[bundle]
             return
         self._record_file(call, action)
+
+    def _record_removals(self, call: ModuleCall) -> None:
+        """Containers ``call`` removes, as the effect catalogue reads them (``tripleo_container_rm``, ``podman rm``)."""
+        removed = [e.target for e in classify(call) if e.kind == "container" and e.state == "removed"]
+        if removed:
+            self.removed.setdefault(call.target, set()).update(removed)
 
     def _record_file(self, call: ModuleCall, action: str) -> None:
         args = call.args
@@ -127,23 +134,20 @@ class HostAnswers:
     def _command(self, host: str, line: str, result: MutableMapping[str, Any]) -> None:
         for bundle, image in _BUNDLE_UPDATE.findall(line):
             self.bundle_images[bundle] = image
-        self.removed.setdefault(host, set()).update(_REMOVE.findall(line))
         if match := _EXISTS.fullmatch(line):
             if not self.container_exists(host, match.group(1)):
                 _fail(result, 1, "")
             return
         if (match := _PCS_IMAGE.fullmatch(line)) and match.group(1) in self.bundle_images:
             bundle = match.group(1)
-            node = self.world.nodes.get(host)
-            if node is not None and node.up and host in self.world.pcs_members and bundle in self.world.pcs_resources:
+            if self._runs_pacemaker(host) and bundle in self.world.pcs_resources:
                 image = self.bundle_images[bundle]
                 result.update(stdout=image, stdout_lines=[image])
         elif match := _PCS_CONFIG.fullmatch(line):
             resource = match.group(1)
             if resource not in _KNOWN_RESOURCES:
                 return
-            node = self.world.nodes.get(host)
-            if node is None or not node.up or host not in self.world.pcs_members:
+            if not self._runs_pacemaker(host):
                 _fail(result, 1, "Error: unable to get cib")
             elif BUNDLE_OF_RESOURCE.get(resource, resource) not in self.world.pcs_resources:
                 _fail(result, 1, f"Error: unable to find resource '{resource}'")
@@ -157,6 +161,11 @@ class HostAnswers:
                 if not running:
                     result["msg"] = "non-zero return code"
 
+    def _runs_pacemaker(self, host: str) -> bool:
+        """``host`` is up and an online member of the cluster (where pcs can read the CIB)."""
+        node = self.world.nodes.get(host)
+        return node is not None and node.up and host in self.world.pcs_members
+
     def container_exists(self, host: str, name: str) -> bool:
         node = self.world.nodes.get(host)
         if node is None or name not in node.containers:
@@ -168,7 +177,7 @@ class HostAnswers:
         if node is None:
             return None
         if unit in ("pacemaker", "corosync") and host in self.world.pcs_all:
-            return node.up and host in self.world.pcs_members
+            return self._runs_pacemaker(host)
         name = unit.removeprefix("tripleo_")
         if name in node.containers:
             return node.up and node.containers[name]
