@@ -21,6 +21,15 @@ before it:
 - ``podman container exists <name>`` (or ``docker``) as a whole command line: rc 0 if the host has the container
   (the world knows it there and no task of this run removed it since — ``tripleo_container_rm``, ``podman rm`` —
   unless it runs again), else rc 1. An HA controller has no ``mysql`` container: galera runs in its bundle.
+- ``podman inspect --format '{{.Id}}' <image>`` (or ``docker``, ``image inspect``) as a whole command line: the id
+  of the image that name points to on the host, or rc 125 and podman's error when the host holds no such image.
+  Before the run a node holds the images its role's containers ran in the source release (the ``image`` of each
+  docker_config entry) and, where the role runs a pacemaker bundle, the source's ``pcmklatest`` name, each its
+  own build. A pull (``podman pull``, ``podman_image``, ``tripleo_container_tag``) fetches a new build of the name
+  (an update or upgrade pulls what image prepare just published, even under an unchanged name); the first pull of a
+  name in the run fixes its build, so the prefetch and the later forced pull agree. A tag points the new name at
+  the source's id. So THT's "Retag pcmklatest to latest <service> image" runs when the pulled build differs from
+  what ``pcmklatest`` names, as on a real node.
 
 The world is read as it was when the step's playbook run began (the run lays a step's host-tasks out in time after
 interpreting them); files change as each host-task is interpreted, so a task sees the files its host's earlier tasks
@@ -29,6 +38,7 @@ created.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -36,9 +46,10 @@ from typing import Any
 
 from fakes.ansible import ModuleCall
 from fakes.ansible.effects import classify
+from simulator.plan import Plan
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
-__all__ = ["HostAnswers", "bundle_images"]
+__all__ = ["HostAnswers", "bundle_images", "deployed_images"]
 
 _PCS_CONFIG = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*")
 _PCS_IMAGE = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*\|.*\bimage=.*",
@@ -49,8 +60,11 @@ _IMAGE_FACT_BUNDLES = {"galera": "galera-bundle", "mysql": "galera-bundle", "hap
                        "redis": "redis-bundle", "rabbitmq": "rabbitmq-bundle", "ovn_dbs": "ovn-dbs-bundle",
                        "cinder_volume": "openstack-cinder-volume", "cinder_backup": "openstack-cinder-backup",
                        "manila_share": "openstack-manila-share"}
+_INSPECT_ID = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+(?:image\s+)?inspect\s+(?:--format|-f)[\s=]+"
+                         r"(['\"]?)\{\{\s*\.Id\s*\}\}\1\s+([^\s;&|'\"]+)\s*")
 _EXISTS = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+container\s+exists\s+([\w.-]+)\s*")
 _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
+_IMAGE_ACTIONS = frozenset({"sim_tripleo_container_tag", "podman_image", "docker_image"})
 _KNOWN_RESOURCES = frozenset(PACEMAKER_BUNDLES.values()) | frozenset(BUNDLE_OF_RESOURCE)
 _CREATING_STATES = frozenset({"touch", "directory", "link", "hard"})
 _TRUE = ("true", "yes", "1", "on")
@@ -60,8 +74,12 @@ class HostAnswers:
     """The files each host holds (created in this run) and the answers to the queries the module docstring lists."""
 
     def __init__(self, world: World, source_images: Mapping[str, str] | None = None,
-                 target_images: Mapping[str, str] | None = None) -> None:
+                 target_images: Mapping[str, str] | None = None,
+                 deployed_images: Mapping[str, Iterable[str]] | None = None) -> None:
         self.world = world
+        # host -> image names it holds before the run (each the source's build); host -> name -> id set in this run
+        self.deployed_images = {host: frozenset(names) for host, names in (deployed_images or {}).items()}
+        self.images: dict[str, dict[str, str]] = {}
         self.files: dict[str, dict[str, bool]] = {}  # host -> path -> is a directory
         self.bundle_images = dict(source_images or {})  # bundle -> its container image name in the CIB
         self.target_images = dict(target_images or {})
@@ -92,10 +110,15 @@ class HostAnswers:
             if isinstance(line, str):
                 if " rm " in line:
                     self._record_removals(call)
+                if " pull " in line or " tag " in line:
+                    self._record_images(call)
                 self._command(call.target, line, result)
             return
         if action == "sim_tripleo_container_rm":
             self._record_removals(call)
+            return
+        if action in _IMAGE_ACTIONS:
+            self._record_images(call)
             return
         if action == "sim_tripleo_ha_wrapper":  # puppet creates or updates the bundle with the release's image
             bundle = str(call.args.get("bundle", ""))
@@ -109,6 +132,28 @@ class HostAnswers:
         removed = [e.target for e in classify(call) if e.kind == "container" and e.state == "removed"]
         if removed:
             self.removed.setdefault(call.target, set()).update(removed)
+
+    def image_id(self, host: str, name: str) -> str | None:
+        """The id of the image ``name`` points to on ``host``, or None if the host holds no such image."""
+        if (pulled := self.images.get(host, {}).get(name)) is not None:
+            return pulled
+        return _image_id(name, "deployed") if name in self.deployed_images.get(host, ()) else None
+
+    def _record_images(self, call: ModuleCall) -> None:
+        """Pulls and tags ``call`` makes, as the effect catalogue reads them (``podman pull``/``tag``,
+        ``podman_image``, ``tripleo_container_tag``: ``image->latest``, pulled or only tagged)."""
+        for e in classify(call):
+            if e.kind != "image":
+                continue
+            source, _, latest = e.target.partition("->")
+            if not latest and e.state == "tagged":
+                source, _, latest = e.target.partition(" ")
+            held = self.images.setdefault(call.target, {})
+            if e.state == "pulled":  # the first pull of a name in this run fixes its build
+                held.setdefault(source, _image_id(source, "pulled"))
+            image = self.image_id(call.target, source)
+            if latest and image is not None:  # tagging an image the host does not hold fails there: nothing changes
+                held[latest.strip()] = image
 
     def _record_file(self, call: ModuleCall, action: str) -> None:
         args = call.args
@@ -137,6 +182,13 @@ class HostAnswers:
         if match := _EXISTS.fullmatch(line):
             if not self.container_exists(host, match.group(1)):
                 _fail(result, 1, "")
+            return
+        if match := _INSPECT_ID.fullmatch(line):
+            image = self.image_id(host, match.group(2))
+            if image is None:
+                _fail(result, 125, f'Error: no such object: "{match.group(2)}"')
+            else:
+                result.update(stdout=image, stdout_lines=[image])
             return
         if (match := _PCS_IMAGE.fullmatch(line)) and match.group(1) in self.bundle_images:
             bundle = match.group(1)
@@ -184,6 +236,10 @@ class HostAnswers:
         return None
 
 
+def _image_id(name: str, build: str) -> str:
+    return "sha256:" + hashlib.sha256(f"{name}\0{build}".encode()).hexdigest()
+
+
 def _fail(result: MutableMapping[str, Any], rc: int, stderr: str) -> None:
     result.update(rc=rc, stderr=stderr, stderr_lines=[stderr] if stderr else [], msg="non-zero return code")
 
@@ -208,4 +264,17 @@ def bundle_images(task_bodies: Iterable[Any]) -> dict[str, str]:
 
     for body in task_bodies:
         walk(body)
+    return out
+
+
+def deployed_images(plan: Plan, pcmklatest: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """The image names each node of a deployed ``plan`` holds: its role's docker_config images and, where the role
+    runs a pacemaker bundle's service, the bundle's ``pcmklatest`` name (``pcmklatest``: by bundle)."""
+    out: dict[str, frozenset[str]] = {}
+    for role in plan.roles:
+        names = {str(d["image"]) for step in role.docker_config.values() if isinstance(step, Mapping)
+                 for d in step.values() if isinstance(d, Mapping) and isinstance(d.get("image"), str)}
+        if "pacemaker" in role.services:
+            names |= {pcmklatest[b] for s, b in PACEMAKER_BUNDLES.items() if s in role.services and b in pcmklatest}
+        out |= dict.fromkeys((n.name for n in role.nodes), frozenset(names))
     return out

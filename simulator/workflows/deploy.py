@@ -35,6 +35,7 @@ class DeploySimulation(Simulation):
                 node.containers[name] = False
         self.world.pcs_members.clear()
         self.world.rebase()
+        self.answers.deployed_images = {}  # new nodes hold no images
 
     def _workflow(self) -> Generator[Any, Any, None]:
         self._initial_world_state()

@@ -10,9 +10,9 @@ import pytest
 
 from fakes.ansible import Inventory, ModuleCall, Runner, canned_result, parse_playbook
 from simulator.core import Trace
-from simulator.run import run_scenario
+from simulator.run import plan_for, run_scenario
 from simulator.scenario import load_scenario
-from simulator.workflows.answers import HostAnswers
+from simulator.workflows.answers import HostAnswers, deployed_images
 from simulator.world import NodeState, World
 
 CONTROLLERS = ["controller-0", "controller-1", "controller-2"]
@@ -213,7 +213,7 @@ def test_wallaby_swaps_the_bundle_images_whose_pcmklatest_name_changed() -> None
     tasks = [e for e in run.simulation.trace.select("task")
              if e.subject == "overcloud-controller-0" and e.data["phase"] == "upgrade_tasks"]
     tagged = [e for e in tasks if e.data["task"] == "tripleo_container_tag : Pull and tag image"
-              and e.data["status"] != "skipped"]
+              and e.data["status"] != "skipped" and e.data["step"] == "0"]
     assert len(tagged) == 6  # cinder-volume, haproxy, galera, ovn-dbs, rabbitmq, redis: current != latest
     ran = {e.data["task"]: e.data["status"] for e in tasks}
     for bundle in ("galera", "redis", "rabbitmq", "haproxy"):
@@ -243,3 +243,53 @@ def test_an_ha_controller_has_no_non_ha_mysql_container_to_tear_down() -> None:
                if e.data["task"] == "Create clustercheck user and permissions"}
     assert created == dict.fromkeys(("overcloud-controller-0", "overcloud-controller-1", "overcloud-controller-2"),
                                     "skipped")
+
+
+def test_image_ids_follow_the_deployed_images_pulls_and_tags_of_the_host() -> None:
+    latest = "cluster.common.tag/mariadb:pcmklatest"
+    image = "quay.io/tripleowallaby/openstack-mariadb:current-tripleo"
+    answers = HostAnswers(_world(), deployed_images={"controller-0": {image, latest}})
+
+    def image_id(host: str, name: str, cli: str = "podman") -> dict[str, Any]:
+        return _shell(answers, host, f"{cli} inspect --format '{{{{.Id}}}}' {name}")
+
+    before = image_id("controller-0", latest)["stdout"]
+    assert before.startswith("sha256:") and before != image_id("controller-0", image)["stdout"]  # two builds
+    missing = image_id("controller-1", image)  # another host holds nothing
+    assert (missing["rc"], missing["stdout"], missing["stderr"]) == (125, "", f'Error: no such object: "{image}"')
+    _shell(answers, "controller-0", f"podman pull {image}")  # an update pulls a new build under the same name
+    pulled = image_id("controller-0", image, "docker")["stdout"]
+    assert pulled not in ("", before, answers.image_id("controller-1", image) or "")
+    _shell(answers, "controller-0", f"podman pull {image}")  # pulling it again in the same run: the same build
+    assert image_id("controller-0", image)["stdout"] == pulled
+    assert image_id("controller-0", latest)["stdout"] == before  # the tag still names the old build
+    _ask(answers, "controller-0", "sim_tripleo_container_tag", image=image, latest=latest, pull=True)
+    assert image_id("controller-0", latest)["stdout"] == pulled
+    _shell(answers, "controller-1", f"podman tag {image} {latest}")  # tagging an image the host lacks: no change
+    assert image_id("controller-1", latest)["rc"] == 125
+    _ask(answers, "controller-1", "podman_image", name=image)
+    _ask(answers, "controller-1", "sim_tripleo_container_tag", image=image, latest="x:pcmklatest", pull=False)
+    assert image_id("controller-1", "x:pcmklatest")["stdout"] == answers.image_id("controller-1", image)
+
+
+@pytest.mark.integration
+def test_the_pcmklatest_tag_moves_to_the_new_build_in_updates_and_upgrades() -> None:
+    # THT compares the id pcmklatest names with the id of the image it just pulled, and retags pcmklatest when they
+    # differ: in a minor update (a new build under the same name) and in an upgrade (a new release's image)
+    for name, phase, step in (("update-18", "update_tasks", "2"), ("train-to-wallaby", "upgrade_tasks", "3")):
+        run = run_scenario(name, seed=1)
+        retags = {e.data["task"]: e.data["status"] for e in run.simulation.trace.select("task")
+                  if e.subject == "overcloud-controller-1" and e.data["phase"] == phase and e.data["step"] == step
+                  and e.data["task"].startswith("Retag pcmklatest to latest")}
+        assert retags and set(retags.values()) == {"ok"}, (name, retags)
+        assert not run.simulation.failures
+
+
+def test_deployed_images_are_the_role_images_and_its_bundles_pcmklatest_names() -> None:
+    scenario = load_scenario("composable-db-networker")
+    plan = plan_for(scenario.source, scenario)
+    held = deployed_images(plan, {"galera-bundle": "galera:pcmklatest", "haproxy-bundle": "haproxy:pcmklatest"})
+    roles = {r.name: r for r in plan.roles}
+    database, compute = roles["Database"].nodes[0].name, roles["Compute"].nodes[0].name
+    assert "galera:pcmklatest" in held[database] and "galera:pcmklatest" not in held[compute]
+    assert any("nova-compute" in name for name in held[compute])
