@@ -10,7 +10,8 @@ before it:
   Files a real node holds before the run (packages, earlier deployments) are not modelled: they stay absent.
 - ``pcs resource config <resource>`` / ``pcs resource show <resource>`` as a whole command line, for a resource the
   world models (the pacemaker bundles and the OCF resources inside them): rc 1 with pcs's error when the host is
-  not an online member of the cluster, or the resource does not exist in the cluster; else the canned success.
+  not an online member of the cluster, or the resource does not exist in the cluster (a cluster formed anew holds
+  none until puppet creates them); else the canned success.
   Piped through ``grep ... image=``: the bundle's container image name (nothing where pcs would fail). A bundle
   runs the source release's ``pcmklatest`` image name (the ``<service>_image_latest`` value of the source plan's
   upgrade tasks) until ``pcs resource bundle update <bundle> container image=<name>`` names another or the target
@@ -192,7 +193,7 @@ class HostAnswers:
             return
         if (match := _PCS_IMAGE.fullmatch(line)) and match.group(1) in self.bundle_images:
             bundle = match.group(1)
-            if self._runs_pacemaker(host) and bundle in self.world.pcs_resources:
+            if self._runs_pacemaker(host) and self.world.has_resource(bundle):
                 image = self.bundle_images[bundle]
                 result.update(stdout=image, stdout_lines=[image])
         elif match := _PCS_CONFIG.fullmatch(line):
@@ -201,7 +202,7 @@ class HostAnswers:
                 return
             if not self._runs_pacemaker(host):
                 _fail(result, 1, "Error: unable to get cib")
-            elif BUNDLE_OF_RESOURCE.get(resource, resource) not in self.world.pcs_resources:
+            elif not self.world.has_resource(BUNDLE_OF_RESOURCE.get(resource, resource)):
                 _fail(result, 1, f"Error: unable to find resource '{resource}'")
         elif match := _IS_ACTIVE.fullmatch(line):
             unit = match.group(2).removesuffix(".service")

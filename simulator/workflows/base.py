@@ -116,7 +116,8 @@ class Simulation:
                                        images=dict.fromkeys(containers, "source")))
                 if "pacemaker" in role.services:
                     pcs_nodes.append(node.name)
-            bundles |= {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services and "pacemaker" in role.services}
+            bundles |= {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services and "pacemaker" in role.services
+                        and _runs_bundle(role, b)}
         # containers that run to completion: defined, in either release, only without `restart: always`
         defined: set[str] = set()
         services: set[str] = set()
@@ -540,6 +541,18 @@ def config_hashes(role: Role, step: str) -> dict[str, str]:
     if not isinstance(step_config, Mapping):
         return {}
     return dict(_definition_hashes(json.dumps(step_config, sort_keys=True, default=str)))
+
+
+def _runs_bundle(role: Role, bundle: str) -> bool:
+    """Whether ``role`` deploys ``bundle`` under pacemaker: a containerized role's templates name the bundle (its
+    init-bundle puppet, ``tripleo_ha_wrapper``, upgrade tasks), where a service deployed without pacemaker (18.0.0's
+    default OVN DBs: one container per node) does not. Baremetal (puppet) roles run the service as a plain
+    pacemaker resource: the world still calls it by its bundle's name."""
+    if not role.containers:
+        return True
+    text = json.dumps([role.docker_config, [t.body for steps in role.tasks.values() for ts in steps.values()
+                                            for t in ts]], default=str)
+    return bundle in text
 
 
 def _task_bodies(plan: Plan) -> list[Any]:

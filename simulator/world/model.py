@@ -4,7 +4,8 @@ Per node: up/down, the release of its packages, containers (running or stopped, 
 docker_config definition it was started from; those that run to completion count as no running release). Across
 nodes: the pacemaker cluster (members online, the nodes in its configuration — a cluster formed anew by the nodes
 starting it when none runs it —, resources enabled or disabled — a bundle also by the OCF resource inside it, down
-while restarted globally, created by its ``<service>_init_bundle`` container — maintenance mode), galera and rabbitmq
+while restarted globally, created by its ``<service>_init_bundle`` container or ``tripleo_ha_wrapper``'s puppet, absent
+from a cluster formed anew until then — maintenance mode), galera and rabbitmq
 membership and quorum (through their pacemaker bundles where pacemaker manages them, counted among the cluster's
 configured nodes, else their containers), the database schema release of each project,
 haproxy's VIP and each API's backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`):
@@ -153,6 +154,9 @@ class World:
         # the nodes in the cluster's configuration (quorum counts them): all pacemaker nodes, or those that formed
         # a new cluster (see join_cluster) and joined it since
         self.pcs_configured = set(self.pcs_members)
+        # bundles the cluster's configuration (CIB) does not hold: a cluster formed anew has none until puppet
+        # (tripleo_ha_wrapper, or an <service>_init_bundle container) creates them
+        self.pcs_absent: set[str] = set()
         # the bootstrap node: the first node of the pacemaker service (THT's pacemaker_short_bootstrap_node_name)
         self.pcs_bootstrap = pacemaker_nodes[0] if pacemaker_nodes else None
         self.pcs_resources = {b: True for b in bundles}  # enabled?
@@ -230,7 +234,13 @@ class World:
             # under pacemaker the bundle runs a replica on each node in the cluster's configuration: a cluster formed
             # anew (Train's leapp cluster_recreate) bootstraps galera and rabbitmq from its own nodes
             members = tuple(m for m in members if m in self.pcs_configured or m not in self.pcs_all)
+            if not members:  # no node of the cluster that runs now has a replica of the bundle: nothing runs
+                return False
         return not members or sum(self.cluster_member_up(cluster, m) for m in members) * 2 > len(members)
+
+    def has_resource(self, bundle: str) -> bool:
+        """Whether the cluster's configuration holds ``bundle`` (``pcs resource config`` finds it)."""
+        return bundle in self.pcs_resources and bundle not in self.pcs_absent
 
     def bundle_running(self, bundle: str) -> bool:
         if bundle not in self.pcs_resources:
@@ -364,9 +374,12 @@ class World:
         if node in self.pcs_members or node not in self.pcs_all:
             return
         recreated = not any(self.nodes[m].up for m in self.pcs_members)
-        if recreated:
+        if recreated:  # a new cluster: a new CIB, without the old cluster's resources
             self.pcs_members.clear()
             self.pcs_configured = {node}
+            self.pcs_absent = set(self.pcs_resources)
+            for bundle in self.pcs_resources:
+                self.pcs_resources[bundle] = False
         else:
             self.pcs_configured.add(node)
         self.pcs_members.add(node)
@@ -403,10 +416,14 @@ class World:
                        and (b := PACEMAKER_BUNDLES.get(c.removesuffix("_init_bundle"))) in self.pcs_resources
                        and not self.pcs_resources[b]]
             for bundle in bundles:
-                self.pcs_resources[bundle] = True
-                self.trace.record(now, "state.pacemaker", node, target=bundle, state="created")
+                self._create_bundle(bundle, node, now)
             if bundles:
                 self._observe(now)
+
+    def _create_bundle(self, bundle: str, node: str, now: float) -> None:
+        self.pcs_absent.discard(bundle)
+        self.pcs_resources[bundle] = True
+        self.trace.record(now, "state.pacemaker", node, target=bundle, state="created")
 
     def stop_containers(self, node: str, now: float, reason: str) -> None:
         """Every container (or unit) of ``node`` stops and stays stopped (e.g. gone with the old OS's runtime)."""
@@ -459,6 +476,11 @@ class World:
                     return
                 self.pcs_members.add(node.name)
                 self.pcs_configured.add(node.name)
+            elif target in self.pcs_absent:
+                if state not in ("config-applied", "restart"):  # pcs finds no such resource: nothing changes
+                    return
+                # tripleo_ha_wrapper's puppet (pacemaker::resource::bundle) creates the bundle, which then runs
+                self._create_bundle(target, node.name, now)
             elif target in self.pcs_resources and state == "restart-begin":  # a global restart: down until it ends
                 self.pcs_resources[target] = False
             elif target in self.pcs_resources and state == "restart":

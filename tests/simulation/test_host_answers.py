@@ -293,3 +293,15 @@ def test_deployed_images_are_the_role_images_and_its_bundles_pcmklatest_names() 
     database, compute = roles["Database"].nodes[0].name, roles["Compute"].nodes[0].name
     assert "galera:pcmklatest" in held[database] and "galera:pcmklatest" not in held[compute]
     assert any("nova-compute" in name for name in held[compute])
+
+
+@pytest.mark.integration
+def test_a_service_deployed_without_pacemaker_has_no_bundle() -> None:
+    # 18.0.0's default OVN DBs run as plain containers (deployment/ovn/ovn-dbs-cluster-ansible.yaml): the cluster
+    # has no ovn-dbs-bundle, so nothing expects one to run at the end of the deploy
+    run = run_scenario(dataclasses.replace(load_scenario("deploy-3-100"), nodes={"Controller": 3, "Compute": 1}),
+                       seed=1)
+    sim = run.simulation
+    assert "ovn-dbs-bundle" not in sim.world.pcs_resources
+    assert {"galera-bundle", "haproxy-bundle", "rabbitmq-bundle"} <= sim.world.pcs_resources.keys()
+    assert sim.left_stopped() == [] and not sim.failures

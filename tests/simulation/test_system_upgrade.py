@@ -119,6 +119,25 @@ def test_the_upgrade_recreates_the_cluster_instead_of_stopping_it(ffu) -> None: 
     assert sim.left_stopped() == []  # redis-bundle was left disabled while the old cluster was reused
 
 
+def test_the_new_cluster_holds_no_bundle_until_deploy_step_2_creates_it(ffu) -> None:  # type: ignore[no-untyped-def]
+    # the recreated cluster starts without the old cluster's resources: galera, rabbitmq, haproxy and redis come back
+    # when deploy step 2's tripleo_ha_wrapper puppet creates them, not when the cluster forms at step 1
+    sim = ffu.simulation
+    formed = next(e for e in sim.trace if e.kind == "state.pacemaker" and e.data["state"] == "formed")
+    created = {e.data["target"]: e.time for e in sim.trace
+               if e.kind == "state.pacemaker" and e.data["state"] == "created"}
+    assert {"galera-bundle", "rabbitmq-bundle", "haproxy-bundle", "redis-bundle"} <= created.keys()
+    step2 = min(e.data["start"] for e in sim.trace.select("task") if e.time > formed.time
+                and e.data["phase"] == "deploy_steps_tasks" and e.data["step"] == "2")
+    assert all(t > step2 for t in created.values())
+    galera = next(e.time for e in sim.trace if e.kind == "quorum.regained" and e.subject == "galera"
+                  and e.time >= formed.time)
+    assert galera == created["galera-bundle"]
+    keystone = next(e.time for e in sim.trace if e.kind == "api.up" and e.subject == "keystone"
+                    and e.time >= formed.time)
+    assert keystone >= created["galera-bundle"]
+
+
 @pytest.fixture(scope="module")
 def staged():  # type: ignore[no-untyped-def]
     return run_scenario("queens-to-train-staged", seed=1)

@@ -65,3 +65,24 @@ def test_galera_and_rabbitmq_quorum_of_their_own() -> None:
     assert not db.cluster_has_quorum("galera") and db.quorum_events == [(2.0, "galera", "lost")]
     lost = db.trace.select("quorum.lost", "galera")[0]
     assert lost.data["online"] == ["db-2"]
+
+
+def test_a_cluster_formed_anew_holds_no_bundle_until_puppet_creates_it() -> None:
+    # Train's leapp upgrade (cluster_recreate) or a fresh deploy: the new cluster's CIB has none of the old
+    # bundles; tripleo_ha_wrapper's puppet (deploy step 2) creates each, which then runs
+    w = make_world()
+    for i, t in enumerate((1.0, 2.0, 3.0)):
+        w.apply(Effect(f"ctl-{i}", "pacemaker", "cluster", "cluster-stopped", "shell"), t)
+    w.join_cluster("ctl-0", 10.0, "deploy step 1 puppet")
+    assert w.has_quorum() and not w.has_resource("galera-bundle") and not w.bundle_running("galera-bundle")
+    assert not w.cluster_has_quorum("galera")  # no replica of galera runs yet
+    w.apply(Effect("ctl-0", "pacemaker", "galera-bundle", "enabled", "pacemaker_resource"), 11.0)
+    assert not w.has_resource("galera-bundle")  # pcs finds no such resource: enabling it changes nothing
+    w.apply(Effect("ctl-0", "pacemaker", "galera-bundle", "config-applied", "sim_tripleo_ha_wrapper"), 20.0)
+    assert w.has_resource("galera-bundle") and w.bundle_running("galera-bundle")
+    assert w.cluster_has_quorum("galera") and not w.cluster_has_quorum("rabbitmq")
+    assert [(e.subject, e.data["state"]) for e in w.trace.select("state.pacemaker")][-3:] == [
+        ("ctl-0", "formed"), ("ctl-0", "created"), ("ctl-0", "config-applied")]
+    assert [q for q in w.quorum_events if q[1] == "galera"] == [(2.0, "galera", "lost"), (20.0, "galera", "regained")]
+    w.join_cluster("ctl-1", 30.0, "deploy step 1 puppet")  # joining a running cluster keeps its resources
+    assert w.has_resource("galera-bundle") and not w.has_resource("rabbitmq-bundle")
