@@ -97,6 +97,10 @@ class Role:
     containers: Mapping[str, tuple[str, ...]]  # docker_config step -> container names
     role_data_keys: tuple[str, ...]
     docker_config: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # the Kolla config of each container (config file path -> command, config_files, permissions) and the role's
+    # hieradata (role_data config_settings)
+    kolla_config: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    config_settings: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # roles_data: Ocata's composable upgrade leaves these roles to upgrade-non-controller.sh
     disable_upgrade_deployment: bool = False
 

@@ -84,6 +84,10 @@ def client_environment_files(tree: TemplateTree) -> list[str]:
     return []
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
 def _param(stack: Any, name: str, default: Any) -> Any:
     try:
         return stack.param(name)
@@ -210,6 +214,7 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
         update_serial=rd.get("update_serial", 1), tasks=tasks, never_runs=tuple(never),
         containers=containers, role_data_keys=tuple(sorted(data)),
         docker_config=dict(docker) if isinstance(docker, Mapping) else {},
+        kolla_config=_mapping(data.get("kolla_config")), config_settings=_mapping(data.get("config_settings")),
         disable_upgrade_deployment=bool(rd.get("disable_upgrade_deployment", False)),
     )
 

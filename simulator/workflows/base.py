@@ -110,10 +110,12 @@ class Simulation:
             containers = sorted({c for names in role.containers.values() for c in names})
             if not containers:  # a baremetal (puppet) deployment: the API services are systemd units
                 containers = api_units(role.services)
+            image_refs, kolla, hiera = container_images(role), kolla_hashes(role), hiera_hash(role)
             for node in role.nodes:
                 nodes.append(NodeState(node.name, role.name, role.services, "source",
                                        containers=dict.fromkeys(containers, True),
-                                       images=dict.fromkeys(containers, "source")))
+                                       images=dict.fromkeys(containers, "source"), image_refs=dict(image_refs),
+                                       kolla=dict(kolla), hiera=hiera))
                 if "pacemaker" in role.services:
                     pcs_nodes.append(node.name)
             bundles |= {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services and "pacemaker" in role.services
@@ -196,6 +198,7 @@ class Simulation:
         interpreted: a step takes ``puppet_step`` from the timing profile; a controller joins the pacemaker
         cluster at step 1 and a node's API units run (at the target release) after step 4, where
         puppet-tripleo's profiles start them. Returns None, or why a step failed (a node unreachable)."""
+        self._write_hiera(self._roles_in(hosts))  # the stack's deployments deliver the hieradata puppet reads
         for step in _PUPPET_STEPS:
             t0 = self.env.now
             ends = sorted((t0 + self.timing.phase("puppet_step").sample(self._rng), h) for h in hosts
@@ -229,6 +232,8 @@ class Simulation:
         role per step (``tripleo_free``, ``any_errors_fatal``, ``step`` set); deploy steps also start the
         step's containers (and at step 4 the API units of services left on the host, see
         :func:`host_api_units`). Stops at the first failure."""
+        if runner.tags.should_run(()):  # the playbooks open with THT's hiera_steps_tasks (untagged): the hieradata
+            self._write_hiera(roles)
         for keys_done, key in enumerate(sequence):
             steps = sorted({s for role, _ in roles for s in role.tasks.get(key, {})}, key=_step_order)
             if key == "deploy_steps_tasks":
@@ -254,6 +259,7 @@ class Simulation:
                 # to other tags (`upgrade run --tags system_upgrade`) starts none
                 if key == "deploy_steps_tasks" and not self.failures and runner.tags.should_run(_CONTAINER_START_TAGS):
                     if step == "1":
+                        self._write_kolla(roles)
                         self._puppet_starts_pacemaker([h for _, hosts in roles for h in hosts])
                     yield from self._start_containers(roles, step)
                     if step == str(_SERVICES_STARTED_AT_PUPPET_STEP) and not self.failures:
@@ -482,15 +488,32 @@ class Simulation:
             if host in self.world.pcs_all and host not in self.world.pcs_members and self.world.nodes[host].up:
                 self.world.join_cluster(host, self.env.now, "deploy step 1 puppet (pacemaker profile)")
 
+    def _write_hiera(self, roles: list[tuple[Role, list[str]]]) -> None:
+        for role, hosts in roles:
+            digest = hiera_hash(role)
+            for host in hosts:
+                if self.world.nodes[host].up:
+                    self.world.write_config(host, self.env.now, hiera=digest)
+
+    def _write_kolla(self, roles: list[tuple[Role, list[str]]]) -> None:
+        """Deploy step 1 writes every container's Kolla config file (THT's "Write kolla config json files")."""
+        for role, hosts in roles:
+            kolla = kolla_hashes(role)
+            for host in hosts:
+                if self.world.nodes[host].up:
+                    self.world.write_config(host, self.env.now, kolla=kolla)
+
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now
         ends: list[tuple[float, str, tuple[str, ...], str]] = []
         configs: dict[str, dict[str, str]] = {}
+        images: dict[str, dict[str, str]] = {}
         for role, hosts in roles:
             names = role.containers.get(step, ())
             if not names:
                 continue
             configs[role.name] = config_hashes(role, step)
+            images[role.name] = container_images(role, step)
             for host in hosts:
                 if self._node_fault(host, t0) is not None:
                     continue
@@ -499,7 +522,7 @@ class Simulation:
         for end, host, names, role_name in sorted(ends):
             if end > self.env.now:
                 yield self.env.timeout(end - self.env.now)
-            self.world.start_containers(host, names, "target", end, configs[role_name])
+            self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
 
 
 _PUPPET_STEPS = (1, 2, 3, 4, 5)
@@ -553,6 +576,41 @@ def _runs_bundle(role: Role, bundle: str) -> bool:
     text = json.dumps([role.docker_config, [t.body for steps in role.tasks.values() for ts in steps.values()
                                             for t in ts]], default=str)
     return bundle in text
+
+
+def container_images(role: Role, step: str | None = None) -> dict[str, str]:
+    """The image (name:tag) of each container of ``role``'s docker_config (at ``step``, or every step)."""
+    steps = [role.docker_config.get(f"step_{step}", role.docker_config.get(step, {}))] if step is not None \
+        else list(role.docker_config.values())
+    return {name: d["image"] for config in steps if isinstance(config, Mapping) for name, d in config.items()
+            if isinstance(d, Mapping) and isinstance(d.get("image"), str)}
+
+
+_KOLLA_TARGET = ":/var/lib/kolla/config_files/config.json"
+
+
+def kolla_hashes(role: Role) -> dict[str, str]:
+    """A hash of the Kolla config file each container of ``role`` reads: the ``kolla_config`` entry its
+    docker_config mounts at ``/var/lib/kolla/config_files/config.json``."""
+    out: dict[str, str] = {}
+    for config in role.docker_config.values():
+        for name, d in (config.items() if isinstance(config, Mapping) else ()):
+            volumes = d.get("volumes") if isinstance(d, Mapping) else None
+            for volume in volumes if isinstance(volumes, list) else ():
+                if isinstance(volume, str) and _KOLLA_TARGET in volume:
+                    source = volume.split(":", 1)[0]
+                    if source in role.kolla_config:
+                        out[name] = _digest(role.kolla_config[source])
+    return out
+
+
+def hiera_hash(role: Role) -> str:
+    """A hash of ``role``'s hieradata (role_data ``config_settings``)."""
+    return _digest(role.config_settings) if role.config_settings else ""
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def _task_bodies(plan: Plan) -> list[Any]:

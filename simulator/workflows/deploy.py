@@ -33,6 +33,9 @@ class DeploySimulation(Simulation):
             node.up = False
             for name in node.containers:
                 node.containers[name] = False
+            node.image_refs.clear()  # a new node holds no container, Kolla config or hieradata yet
+            node.kolla.clear()
+            node.hiera = ""
         self.world.pcs_members.clear()
         self.world.rebase()
         self.answers.deployed_images = {}  # new nodes hold no images

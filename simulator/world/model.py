@@ -138,6 +138,9 @@ class NodeState:
     containers: dict[str, bool] = field(default_factory=dict)  # name -> running (systemd units on baremetal)
     images: dict[str, str] = field(default_factory=dict)  # container -> release of its image
     configs: dict[str, str] = field(default_factory=dict)  # container -> hash of its docker_config definition
+    image_refs: dict[str, str] = field(default_factory=dict)  # container -> the image it runs (name:tag)
+    kolla: dict[str, str] = field(default_factory=dict)  # container -> hash of the Kolla config file it reads
+    hiera: str = ""  # hash of the node's hieradata (its role's config_settings, as the last run wrote them)
 
 
 class World:
@@ -388,12 +391,33 @@ class World:
         self._observe(now)
         self._watch_schema(now)
 
+    def write_config(self, node: str, now: float, *, hiera: str | None = None,
+                     kolla: Mapping[str, str] | None = None) -> None:
+        """A playbook run writes ``node``'s hieradata (``hiera``: its hash; THT's hiera_steps_tasks open every
+        update, upgrade and deploy run) or its containers' Kolla config files (``kolla``: container -> hash; the
+        deploy steps write them before starting containers). A container reads a changed Kolla file when it next
+        starts; the file itself changes now."""
+        state = self.nodes[node]
+        data: dict[str, Any] = {}
+        if hiera is not None and hiera != state.hiera:
+            state.hiera = data["hiera"] = hiera
+        changed = sorted(c for c, h in (kolla or {}).items() if state.kolla.get(c) != h)
+        for c in changed:
+            state.kolla[c] = (kolla or {})[c]
+        if changed:
+            data["kolla"] = changed
+        if data:
+            self.trace.record(now, "state.config", node, **data)
+
     def start_containers(self, node: str, names: Iterable[str], release: str, now: float,
-                         configs: Mapping[str, str] | None = None) -> None:
+                         configs: Mapping[str, str] | None = None,
+                         image_refs: Mapping[str, str] | None = None) -> None:
         """Start ``names`` on ``node`` at ``release``; ``configs`` gives their config hashes (a container whose
-        hash changed is restarted even at the same release, as tripleo_container_manage does)."""
+        hash changed is restarted even at the same release, as tripleo_container_manage does) and ``image_refs``
+        the image each runs (name:tag)."""
         state = self.nodes[node]
         configs = configs or {}
+        image_refs = image_refs or {}
         changed = [c for c in names if not state.containers.get(c) or state.images.get(c) != release
                    or (c in configs and state.configs.get(c) != configs[c])]
         for c in changed:
@@ -401,6 +425,8 @@ class World:
             state.images[c] = release
             if c in configs:
                 state.configs[c] = configs[c]
+            if c in image_refs:
+                state.image_refs[c] = image_refs[c]
         if changed:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
             if self._refresh_node(node) or not _CLUSTER_CONTAINERS.isdisjoint(changed):
@@ -583,7 +609,11 @@ class World:
     def snapshot(self) -> Mapping[str, Any]:
         return {
             "nodes": {n.name: {"up": n.up, "release": n.release,
-                               "stopped": sorted(c for c, r in n.containers.items() if not r)}
+                               "stopped": sorted(c for c, r in n.containers.items() if not r),
+                               "hiera": n.hiera,
+                               "containers": {c: {"running": r, "release": n.images.get(c, ""),
+                                                  "image": n.image_refs.get(c, ""), "kolla": n.kolla.get(c, "")}
+                                              for c, r in sorted(n.containers.items())}}
                       for n in self.nodes.values()},
             "pacemaker": {"online": sorted(self.pcs_members), "resources": dict(self.pcs_resources),
                           "quorum": self.has_quorum(), "bootstrap": self.pcs_bootstrap},
