@@ -198,7 +198,7 @@ class Simulation:
         interpreted: a step takes ``puppet_step`` from the timing profile; a controller joins the pacemaker
         cluster at step 1 and a node's API units run (at the target release) after step 4, where
         puppet-tripleo's profiles start them. Returns None, or why a step failed (a node unreachable)."""
-        self._write_hiera(self._roles_in(hosts))  # the stack's deployments deliver the hieradata puppet reads
+        self._write_config(self._roles_in(hosts), "hiera")  # the stack's deployments deliver the hieradata puppet reads
         for step in _PUPPET_STEPS:
             t0 = self.env.now
             ends = sorted((t0 + self.timing.phase("puppet_step").sample(self._rng), h) for h in hosts
@@ -233,7 +233,7 @@ class Simulation:
         step's containers (and at step 4 the API units of services left on the host, see
         :func:`host_api_units`). Stops at the first failure."""
         if runner.tags.should_run(()):  # the playbooks open with THT's hiera_steps_tasks (untagged): the hieradata
-            self._write_hiera(roles)
+            self._write_config(roles, "hiera")
         for keys_done, key in enumerate(sequence):
             steps = sorted({s for role, _ in roles for s in role.tasks.get(key, {})}, key=_step_order)
             if key == "deploy_steps_tasks":
@@ -259,7 +259,7 @@ class Simulation:
                 # to other tags (`upgrade run --tags system_upgrade`) starts none
                 if key == "deploy_steps_tasks" and not self.failures and runner.tags.should_run(_CONTAINER_START_TAGS):
                     if step == "1":
-                        self._write_kolla(roles)
+                        self._write_config(roles, "kolla")
                         self._puppet_starts_pacemaker([h for _, hosts in roles for h in hosts])
                     yield from self._start_containers(roles, step)
                     if step == str(_SERVICES_STARTED_AT_PUPPET_STEP) and not self.failures:
@@ -488,20 +488,14 @@ class Simulation:
             if host in self.world.pcs_all and host not in self.world.pcs_members and self.world.nodes[host].up:
                 self.world.join_cluster(host, self.env.now, "deploy step 1 puppet (pacemaker profile)")
 
-    def _write_hiera(self, roles: list[tuple[Role, list[str]]]) -> None:
+    def _write_config(self, roles: list[tuple[Role, list[str]]], part: str) -> None:
+        """Write the hieradata (``part`` "hiera": THT's hiera_steps_tasks) or every container's Kolla config file
+        ("kolla": deploy step 1's "Write kolla config json files") of ``roles``' hosts that are up."""
         for role, hosts in roles:
-            digest = hiera_hash(role)
+            written: dict[str, Any] = {"hiera": hiera_hash(role)} if part == "hiera" else {"kolla": kolla_hashes(role)}
             for host in hosts:
                 if self.world.nodes[host].up:
-                    self.world.write_config(host, self.env.now, hiera=digest)
-
-    def _write_kolla(self, roles: list[tuple[Role, list[str]]]) -> None:
-        """Deploy step 1 writes every container's Kolla config file (THT's "Write kolla config json files")."""
-        for role, hosts in roles:
-            kolla = kolla_hashes(role)
-            for host in hosts:
-                if self.world.nodes[host].up:
-                    self.world.write_config(host, self.env.now, kolla=kolla)
+                    self.world.write_config(host, self.env.now, **written)
 
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now
