@@ -147,6 +147,7 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
         workflow = FastForwardUpgradeSimulation
     elif scenario.kind == "upgrade" and target.heat_upgrade_steps:
         workflow = HeatUpgradeSimulation  # Ocata: the upgrade is driven by Heat (major_upgrade_steps.yaml)
-    sim = workflow(source, target, timing=load_timing(), seed=run_seed, faults=scenario.faults,
+    sim = workflow(source, target, timing=load_timing(scenario.timing, scenario.timing_file, scenario.timing_where),
+                   seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade)
     return ScenarioResult(scenario, run_seed, source, target, sim)

@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scen
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
-         "environments", "seed", "faults", "order", "system_upgrade", "fast_forward"}
+         "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing"}
 FAULT_KINDS = ("node_crash", "heat_resource_failed")
 
 
@@ -70,6 +70,10 @@ class Scenario:
     order: tuple[tuple[str, ...], ...] = ()  # operator --limit batches; empty: the documented default
     system_upgrade: bool = False  # run `upgrade run --tags system_upgrade` (leapp OS upgrade) before each batch
     fast_forward: bool = False  # `ffwd-upgrade prepare/run/converge` (Queens' fast_forward_upgrade_tasks)
+    # overrides of the shipped timing profile (scenarios/timing/default.yaml), and where they were written
+    timing: Mapping[str, Any] = field(default_factory=dict)
+    timing_file: str = ""
+    timing_where: str = "timing"
 
     def node_parameters(self) -> dict[str, int]:
         return {f"{role}Count": count for role, count in self.nodes.items()}
@@ -165,6 +169,8 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
 
+    timing, timing_file, timing_where = _timing(data.get("timing"), file, base)
+
     def rel(value: Any, key: str) -> str | None:
         if value is None:
             return None
@@ -180,7 +186,27 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
+        timing=timing, timing_file=timing_file, timing_where=timing_where,
     )
+
+
+def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str]:
+    """A scenario's ``timing:``: overrides written in place, or the path of a timing profile file holding them
+    (relative to the scenario); checked against the shipped profile now, before any run."""
+    from simulator.timing import load_timing
+
+    if value is None:
+        return {}, file, "timing"
+    if isinstance(value, str):
+        path = base / value
+        if not path.is_file():
+            raise ScenarioError(file, "timing", expected="a timing profile file or a mapping of overrides",
+                                found=f"no such file: {path}")
+        overrides, where, source = load_yaml(path.read_text(), str(path)), "", str(path)
+    else:
+        overrides, where, source = value, "timing", file
+    load_timing(overrides, source, where)  # raises a ScenarioError naming the file and key
+    return dict(overrides), source, where
 
 
 def _fault(data: Any, file: str, key: str) -> Fault:

@@ -62,6 +62,23 @@ class TimingProfile:
         return self.phases.get(name, Duration("fixed", 0.0))
 
 
+def _check_keys(over: Any, default: Mapping[str, Any], file: str, where: str) -> None:
+    if not isinstance(over, Mapping):
+        raise ScenarioError(file, where or "timing", expected="a mapping of timing profile keys to durations",
+                            found=repr(over)[:80])
+    for key, value in over.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in default:
+            raise ScenarioError(file, path, expected="one of " + ", ".join(sorted(default)), found=repr(key))
+        if isinstance(default[key], Mapping) and key in ("effects", "phases"):
+            if not isinstance(value, Mapping):
+                raise ScenarioError(file, path, expected="a mapping of name to duration", found=repr(value)[:80])
+            unknown = sorted(str(k) for k in value if k not in default[key])
+            if unknown:
+                raise ScenarioError(file, f"{path}.{unknown[0]}", expected="one of " + ", ".join(sorted(default[key])),
+                                    found=repr(unknown[0]))
+
+
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for k, v in over.items():
@@ -70,16 +87,22 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_timing(overrides: Mapping[str, Any] | None = None, file: str = "timing") -> TimingProfile:
-    """The shipped default profile with a scenario's ``timing:`` overrides applied."""
+def load_timing(overrides: Mapping[str, Any] | None = None, file: str = "timing", where: str = "") -> TimingProfile:
+    """The shipped default profile with a scenario's ``timing:`` overrides applied (``file`` and ``where``, the
+    key path of the overrides in it, name them in errors). An override names a key the default profile has:
+    ``task_default``, ``skipped``, ``effects.<kind>`` or ``phases.<name>``; a misspelt one is an error, not
+    ignored."""
     text = resources.files("scenarios").joinpath("timing/default.yaml").read_text()
-    data = _merge(load_yaml(text, "scenarios/timing/default.yaml"), overrides or {})
+    default = load_yaml(text, "scenarios/timing/default.yaml")
+    _check_keys(overrides or {}, default, file, where)
+    data = _merge(default, overrides or {})
+    prefix = f"{where}." if where else ""
     for key in ("effects", "phases"):
         if not isinstance(data.get(key), Mapping):
             raise ScenarioError(file, key, expected="a mapping of name to duration", found=repr(data.get(key)))
     return TimingProfile(
-        task_default=_duration(data.get("task_default", 1.0), file, "task_default"),
-        skipped=_duration(data.get("skipped", 0.0), file, "skipped"),
-        effects={k: _duration(v, file, f"effects.{k}") for k, v in data["effects"].items()},
-        phases={k: _duration(v, file, f"phases.{k}") for k, v in data["phases"].items()},
+        task_default=_duration(data.get("task_default", 1.0), file, f"{prefix}task_default"),
+        skipped=_duration(data.get("skipped", 0.0), file, f"{prefix}skipped"),
+        effects={k: _duration(v, file, f"{prefix}effects.{k}") for k, v in data["effects"].items()},
+        phases={k: _duration(v, file, f"{prefix}phases.{k}") for k, v in data["phases"].items()},
     )

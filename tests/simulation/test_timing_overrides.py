@@ -1,0 +1,66 @@
+"""A scenario overrides the shipped timing profile (issue 6: "overridable per scenario"), in place or from a
+profile file; a misspelt or malformed override is a typed error naming the file and the key, before any run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.run import prepare_scenario, run_scenario
+from simulator.scenario import ScenarioError, load_scenario
+from simulator.timing import Duration
+
+UPGRADE = """name: quick-prepare
+kind: upgrade
+source: {release: "11.6.0"}
+target: {release: "14.3.0"}
+nodes: {Controller: 1, Compute: 1}
+environments: [environments/docker-ha.yaml]
+"""
+
+
+@pytest.mark.integration
+def test_a_scenario_override_sets_the_duration_the_run_takes(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(UPGRADE + "timing:\n  phases: {container_image_prepare: 60}\n"
+                    "  effects: {image: {uniform: [1, 2]}}\n")
+    run = run_scenario(str(file), seed=1)
+    span = next(p for p in run.simulation.phases if p.name == "external-upgrade run --tags container_image_prepare")
+    assert span.end - span.start == 60.0
+    timing = run.simulation.timing
+    assert timing.effect("image") == Duration("uniform", 1.0, 2.0)
+    assert timing.effect("package") == Duration("uniform", 30.0, 180.0)  # the rest is the shipped profile
+
+
+def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "fast.yaml").write_text("skipped: 0\nphases: {online_upgrade: 30}\n")
+    file = tmp_path / "s.yaml"
+    file.write_text(UPGRADE + "timing: profiles/fast.yaml\n")
+    timing = prepare_scenario(str(file)).simulation.timing
+    assert (timing.skipped, timing.phase("online_upgrade")) == (Duration("fixed", 0.0), Duration("fixed", 30.0))
+
+
+@pytest.mark.parametrize(("timing", "message"), [
+    ("{effects: {imag: 5}}", "s.yaml: timing.effects.imag: expected one of container, "),
+    ("{phase: {online_upgrade: 5}}", "s.yaml: timing.phase: expected one of effects, phases, skipped, task_default"),
+    ("{effects: [image]}", "s.yaml: timing.effects: expected a mapping of name to duration"),
+    ("{effects: {image: {uniform: [9, 1]}}}", "s.yaml: timing.effects.image: expected seconds >= 0 or "),
+    ("[1, 2]", "s.yaml: timing: expected a mapping of timing profile keys to durations"),
+    ("missing.yaml", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found no such file"),
+])
+def test_a_bad_override_names_the_file_and_key(tmp_path: Path, timing: str, message: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(UPGRADE + f"timing: {timing}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(str(file))
+    assert message in str(err.value)
+
+
+def test_a_bad_key_in_a_profile_file_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("phases: {bogus: 1}\n")
+    file = tmp_path / "s.yaml"
+    file.write_text(UPGRADE + "timing: p.yaml\n")
+    with pytest.raises(ScenarioError, match=r"p\.yaml: phases\.bogus: expected one of config_download"):
+        load_scenario(str(file))
