@@ -6,7 +6,8 @@
    steps playbook (upgrade_tasks, steps 0-5), then host_prep_tasks and the deploy steps (deploy_steps_tasks and
    the containers of docker_config, by step), then post_upgrade_tasks (steps 0-3) — each step a play over the
    batch's hosts of each role, ``tripleo_free``, ``any_errors_fatal``, with ``step`` set;
-4. ``external-upgrade run --tags online_upgrade``; 5. ``upgrade converge``.
+4. ``external-upgrade run --tags online_upgrade`` (the target's external upgrade tasks with that tag: the online data
+   migrations); 5. ``upgrade converge``.
 
 With ``system_upgrade`` (a scenario key; it sets ``UpgradeLeappEnabled``), each batch first runs
 ``upgrade run --tags system_upgrade --limit <batch>``: THT's leapp tasks, whose reboot moves the host to the
@@ -78,7 +79,10 @@ class UpgradeSimulation(Simulation):
             yield from self._phase(f"upgrade run --limit {':'.join(batch)}", self._upgrade_run(batch))
 
     def _conclude(self) -> Generator[Any, Any, None]:
-        yield from self._phase("external-upgrade run --tags online_upgrade", self._wait("online_upgrade"))
+        # the target's external_upgrade_tasks tagged online_upgrade (nova, cinder, ironic online data migrations, run
+        # on the undercloud and delegated to a node running the service's container)
+        yield from self._phase("external-upgrade run --tags online_upgrade",
+                               self._external_run("external_upgrade_tasks", ("online_upgrade",)))
         yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
 
     def _planned_phases(self) -> int:

@@ -35,16 +35,16 @@ def test_a_scenario_override_sets_the_duration_the_run_takes(tmp_path: Path) -> 
 
 def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
     (tmp_path / "profiles").mkdir()
-    (tmp_path / "profiles" / "fast.yaml").write_text("skipped: 0\nphases: {online_upgrade: 30}\n")
+    (tmp_path / "profiles" / "fast.yaml").write_text("skipped: 0\nphases: {config_download: 30}\n")
     file = tmp_path / "s.yaml"
     file.write_text(UPGRADE + "timing: profiles/fast.yaml\n")
     timing = prepare_scenario(str(file)).simulation.timing
-    assert (timing.skipped, timing.phase("online_upgrade")) == (Duration("fixed", 0.0), Duration("fixed", 30.0))
+    assert (timing.skipped, timing.phase("config_download")) == (Duration("fixed", 0.0), Duration("fixed", 30.0))
 
 
 @pytest.mark.parametrize(("timing", "message"), [
     ("{effects: {imag: 5}}", "s.yaml: timing.effects.imag: expected one of container, "),
-    ("{phase: {online_upgrade: 5}}", "s.yaml: timing.phase: expected one of effects, phases, skipped, task_default"),
+    ("{phase: {config_download: 5}}", "s.yaml: timing.phase: expected one of effects, phases, skipped, task_default"),
     ("{effects: [image]}", "s.yaml: timing.effects: expected a mapping of name to duration"),
     ("{effects: {image: {uniform: [9, 1]}}}", "s.yaml: timing.effects.image: expected seconds >= 0 or "),
     ("[1, 2]", "s.yaml: timing: expected a mapping of timing profile keys to durations"),

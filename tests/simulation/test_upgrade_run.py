@@ -37,3 +37,15 @@ def test_summary_and_json_shape(first) -> None:  # type: ignore[no-untyped-def]
     assert times == sorted(times), "the trace is in simulated-time order"
     for failure in s["failures"]:
         assert failure["host"] and failure["phase"] and failure["task"] and failure["error"]
+
+
+def test_online_upgrade_runs_the_targets_online_data_migrations(first) -> None:  # type: ignore[no-untyped-def]
+    # `external-upgrade run --tags online_upgrade`: Wallaby's external_upgrade_tasks tagged online_upgrade, run on
+    # the undercloud and delegated to the first node of each service (nova-manage / cinder-manage online migrations)
+    sim = first.simulation
+    span = next(p for p in sim.phases if p.name == "external-upgrade run --tags online_upgrade")
+    ran = [e for e in sim.trace.select("task") if span.start - 1e-6 <= e.data["start"] and e.time <= span.end]
+    assert sorted(e.data["task"] for e in ran) == ["Online data migration for Cinder", "Online data migration for Nova"]
+    assert {(e.subject, e.data["phase"], e.data["status"]) for e in ran} == {
+        ("undercloud", "external_upgrade_tasks", "changed")}
+    assert span.end == max(e.time for e in ran)  # the phase lasts as long as its tasks
