@@ -14,6 +14,7 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fakes.heat import TemplateTree, resolve_templates
@@ -25,6 +26,7 @@ from .planning import build_plan
 from .scenario import Scenario, ScenarioError, Source, load_scenario
 from .timing import load_timing
 from .workflows import WORKFLOWS, FastForwardUpgradeSimulation, HeatUpgradeSimulation, Simulation
+from .workflows.base import listing
 from .workflows.ffwd import FAST_FORWARD_KEY
 
 __all__ = ["ScenarioResult", "plan_for", "prepare_scenario", "run_scenario"]
@@ -32,6 +34,12 @@ __all__ = ["ScenarioResult", "plan_for", "prepare_scenario", "run_scenario"]
 
 def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None] | None = None) -> Plan:
     root = resolve_templates(source.release, source.templates, progress=progress)
+    side = "source" if source is scenario.source else "target"
+    for key, env in [*((f"environments[{i}]", e) for i, e in enumerate(scenario.environments)),
+                     *((f"{side}.environments[{i}]", e) for i, e in enumerate(source.environments))]:
+        if not (Path(root) / env).is_file() and not Path(env).is_file():
+            raise ScenarioError(scenario.file, key, expected=f"an environment file of the templates ({root}) or a path",
+                                found=repr(env))
     if progress:
         progress(f"evaluating {source.describe()} ({root})")
     roles_data: Any = scenario.roles_data
@@ -150,4 +158,25 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
     sim = workflow(source, target, timing=load_timing(scenario.timing, scenario.timing_file, scenario.timing_where),
                    seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade)
+    _check_layout(scenario, target, sim)
     return ScenarioResult(scenario, run_seed, source, target, sim)
+
+
+def _check_layout(scenario: Scenario, target: Plan, sim: Simulation) -> None:
+    """What the scenario names must exist in the planned layout: roles given node counts, nodes in the operator
+    order, fault targets (a misspelt name would otherwise be silently ignored)."""
+    roles = list(dict.fromkeys(r.name for plan in (sim.source, target) for r in plan.roles))
+    for role in scenario.nodes:
+        if role not in roles:
+            raise ScenarioError(scenario.file, f"nodes.{role}", expected=f"a role of the layout ({', '.join(roles)})",
+                                found=repr(role))
+    nodes = [n.name for r in target.roles for n in r.nodes]
+    for i, batch in enumerate(scenario.order):
+        for j, host in enumerate(batch):
+            if host not in nodes:
+                raise ScenarioError(scenario.file, f"order[{i}][{j}]",
+                                    expected=f"a node of the layout ({listing(nodes)})", found=repr(host))
+    for i, fault in enumerate(scenario.faults):
+        problem = sim.fault_problem(fault)
+        if problem is not None:
+            raise ScenarioError(scenario.file, f"faults[{i}].target", expected=problem[0], found=problem[1])

@@ -141,23 +141,28 @@ class Simulation:
     def start(self) -> simpy.Process:
         """Validate the faults, schedule them and start the workflow; the caller advances ``env`` (see
         :class:`simulator.session.Session` to step through a run)."""
-        known = set(self.world.nodes)
-        resources = {r.name for plan in (self.source, self.target) for r in plan.stack_resources}
         for fault in self.faults:
-            if fault.kind == "heat_resource_failed":
-                if not any(find_resource(plan.stack_resources, fault.target) for plan in (self.source, self.target)):
-                    raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no resource {fault.target!r} in "
-                                     f"the overcloud stack (resources: {', '.join(sorted(resources)[:12])}, ...; "
-                                     "a nested one as Controller.0.NetworkDeployment)")
-            elif fault.target not in known:
-                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: no node {fault.target!r} "
-                                 f"(nodes: {', '.join(sorted(known))})")
+            problem = self.fault_problem(fault)
+            if problem is not None:
+                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: expected {problem[0]}, found {problem[1]}")
         scheduler = FaultScheduler(self.env, self.trace, self.faults)
         scheduler.on("node_crash", lambda f, active: self.world.set_node_up(f.target, not active, self.env.now,
                                                                           "crash" if active else "recovered"))
         scheduler.on("heat_resource_failed", lambda f, active: None)  # read by the stack operation when it ends
         scheduler.start()
         return self.env.process(self._workflow())
+
+    def fault_problem(self, fault: Fault) -> tuple[str, str] | None:
+        """Why ``fault`` cannot apply to this run, as (what its target should be, what it is); None if it can."""
+        if fault.kind == "heat_resource_failed":
+            if any(find_resource(plan.stack_resources, fault.target) for plan in (self.source, self.target)):
+                return None
+            resources = sorted({r.name for plan in (self.source, self.target) for r in plan.stack_resources})
+            return (f"a resource of the overcloud stack ({', '.join(resources[:12])}, ...; a nested one as "
+                    "Controller.0.NetworkDeployment)", repr(fault.target))
+        if fault.target in self.world.nodes:
+            return None
+        return f"a node of the layout ({listing(self.world.nodes)})", repr(fault.target)
 
     def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
         start = self.env.now
@@ -605,6 +610,13 @@ def hiera_hash(role: Role) -> str:
 
 def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def listing(names: Any, shown: int = 8) -> str:
+    """Names for an error message: the first ``shown``, sorted, and how many there are in all."""
+    names = sorted(names)
+    more = f", ... ({len(names)} in all)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _task_bodies(plan: Plan) -> list[Any]:

@@ -1,0 +1,48 @@
+"""Names a scenario gives that the planned layout does not have (a role given a node count, a node in the operator
+order, a fault's target, an environment file) are typed errors naming the file and the key, not ignored and not a
+traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.run import prepare_scenario
+from simulator.scenario import ScenarioError
+
+pytestmark = pytest.mark.integration
+
+HEAD = 'name: x\nkind: upgrade\nsource: {release: "11.6.0"}\ntarget: {release: "14.3.0"}\n'
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("order: [[overcloud-controller-0], [overcloud-controller-9]]",
+     "s.yaml: order[1][0]: expected a node of the layout (overcloud-controller-0, overcloud-novacompute-0), "
+     "found 'overcloud-controller-9'"),
+    ("nodes: {Controller: 1, Controllerr: 3}",
+     "s.yaml: nodes.Controllerr: expected a role of the layout (Controller, Compute, BlockStorage, ObjectStorage, "
+     "CephStorage), found 'Controllerr'"),
+    ("faults: [{at: 5, target: overcloud-controller-7, kind: node_crash}]",
+     "s.yaml: faults[0].target: expected a node of the layout (overcloud-controller-0, overcloud-novacompute-0), "
+     "found 'overcloud-controller-7'"),
+    ("faults: [{at: 5, target: Controllr, kind: heat_resource_failed}]",
+     "s.yaml: faults[0].target: expected a resource of the overcloud stack ("),
+    ("environments: [environments/docker-ha.yaml, environments/nope.yaml]",
+     "s.yaml: environments[1]: expected an environment file of the templates ("),
+])
+def test_a_name_the_layout_lacks_is_an_error_naming_file_and_key(tmp_path: Path, body: str, message: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD + body + "\n")
+    with pytest.raises(ScenarioError) as err:
+        prepare_scenario(str(file))
+    assert message in str(err.value)
+
+
+def test_the_cli_reports_it_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD + "faults: [{at: 5, target: overcloud-controller-7, kind: node_crash}]\n")
+    assert main(["upgrade", str(file)]) == 1
+    err = capsys.readouterr().err
+    assert "faults[0].target: expected a node of the layout" in err and "Traceback" not in err
