@@ -7,7 +7,8 @@ before it:
 - ``stat`` of a path: it exists if a task of this run created it (``file`` with ``state: touch``, ``directory``,
   ``link`` or ``hard``; ``copy``, ``template`` and ``ini_file`` to it; ``lineinfile``/``blockinfile`` with
   ``create: true``), or a path under it was created (a directory), and no later ``file state: absent`` removed it.
-  Files a real node holds before the run (packages, earlier deployments) are not modelled: they stay absent.
+  Before the run a deployed node holds what its deployment wrote that THT's tasks look for (see
+  :func:`deployed_files`); other files a real node holds (packages, logs) are not modelled: they are absent.
 - ``pcs resource config <resource>`` / ``pcs resource show <resource>`` as a whole command line, for a resource the
   world models (the pacemaker bundles and the OCF resources inside them): rc 1 with pcs's error when the host is
   not an online member of the cluster, or the resource does not exist in the cluster (a cluster formed anew holds
@@ -31,6 +32,10 @@ before it:
   name in the run fixes its build, so the prefetch and the later forced pull agree. A tag points the new name at
   the source's id. So THT's "Retag pcmklatest to latest <service> image" runs when the pulled build differs from
   what ``pcmklatest`` names, as on a real node.
+- ``yum check-update [<package>]`` / ``yum check-upgrade`` (or ``dnf``), whole or piped through ``awk '/<pkg>/{print}'``
+  or ``grep <pkg>``: in an update or upgrade every package of a node has a newer build in the repositories until a
+  task of this run updates it (``yum update``, ``package: state=latest``, by name or glob, ``*`` for all); the
+  command lists it and exits 100 (piped: awk's 0), or lists nothing and exits 0. A deploy finds nothing to update.
 
 The world is read as it was when the step's playbook run began (the run lays a step's host-tasks out in time after
 interpreting them); files change as each host-task is interpreted, so a task sees the files its host's earlier tasks
@@ -39,6 +44,7 @@ created.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import posixpath
 import re
@@ -50,7 +56,7 @@ from fakes.ansible.effects import classify
 from simulator.plan import Plan
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
-__all__ = ["HostAnswers", "bundle_images", "deployed_images"]
+__all__ = ["HostAnswers", "bundle_images", "deployed_files", "deployed_images"]
 
 _PCS_CONFIG = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*")
 _PCS_IMAGE = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*\|.*\bimage=.*",
@@ -63,6 +69,8 @@ _IMAGE_FACT_BUNDLES = {"galera": "galera-bundle", "mysql": "galera-bundle", "hap
                        "manila_share": "openstack-manila-share"}
 _INSPECT_ID = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+(?:image\s+)?inspect\s+(?:--format|-f)[\s=]+"
                          r"(['\"]?)\{\{\s*\.Id\s*\}\}\1\s+([^\s;&|'\"]+)\s*")
+_CHECK_UPDATE = re.compile(r"\s*(?:/usr/bin/)?(?:yum|dnf)\s+(?:-\S+\s+)*check-(?:update|upgrade)(?:\s+([\w.*+-]+))?\s*"
+                           r"(?:\|\s*(?:awk\s+'/([\w.+-]+)/\{\s*print\s*\}'|grep\s+(?:-\w+\s+)*['\"]?([\w.+-]+)['\"]?)\s*)?")
 _EXISTS = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+container\s+exists\s+([\w.-]+)\s*")
 _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
 _IMAGE_ACTIONS = frozenset({"sim_tripleo_container_tag", "podman_image", "docker_image"})
@@ -76,12 +84,18 @@ class HostAnswers:
 
     def __init__(self, world: World, source_images: Mapping[str, str] | None = None,
                  target_images: Mapping[str, str] | None = None,
-                 deployed_images: Mapping[str, Iterable[str]] | None = None) -> None:
+                 deployed_images: Mapping[str, Iterable[str]] | None = None,
+                 deployed_files: Mapping[str, Mapping[str, bool]] | None = None) -> None:
         self.world = world
         # host -> image names it holds before the run (each the source's build); host -> name -> id set in this run
         self.deployed_images = {host: frozenset(names) for host, names in (deployed_images or {}).items()}
         self.images: dict[str, dict[str, str]] = {}
-        self.files: dict[str, dict[str, bool]] = {}  # host -> path -> is a directory
+        # an update or upgrade finds newer packages in the repositories (a deploy: none); host -> name globs this run
+        # updated (``*``: everything)
+        self.updates_published = False
+        self.updated: dict[str, set[str]] = {}
+        # host -> path -> is a directory: what the deployment left (deployed_files), then what this run changes
+        self.files: dict[str, dict[str, bool]] = {h: dict(paths) for h, paths in (deployed_files or {}).items()}
         self.bundle_images = dict(source_images or {})  # bundle -> its container image name in the CIB
         self.target_images = dict(target_images or {})
         self.removed: dict[str, set[str]] = {}  # host -> containers this run removed
@@ -113,6 +127,8 @@ class HostAnswers:
                     self._record_removals(call)
                 if " pull " in line or " tag " in line:
                     self._record_images(call)
+                if "yum" in line or "dnf" in line:
+                    self._record_packages(call)
                 self._command(call.target, line, result)
             return
         if action == "sim_tripleo_container_rm":
@@ -120,6 +136,9 @@ class HostAnswers:
             return
         if action in _IMAGE_ACTIONS:
             self._record_images(call)
+            return
+        if action in ("package", "yum", "dnf"):
+            self._record_packages(call)
             return
         if action == "sim_tripleo_ha_wrapper":  # puppet creates or updates the bundle with the release's image
             bundle = str(call.args.get("bundle", ""))
@@ -156,6 +175,17 @@ class HostAnswers:
             if latest and image is not None:  # tagging an image the host does not hold fails there: nothing changes
                 held[latest.strip()] = image
 
+    def update_pending(self, host: str, package: str) -> bool:
+        """Whether the repositories hold a newer build of ``package`` than ``host`` runs."""
+        if not self.updates_published:
+            return False
+        return not any(fnmatch.fnmatchcase(package, glob) for glob in self.updated.get(host, ()))
+
+    def _record_packages(self, call: ModuleCall) -> None:
+        for e in classify(call):
+            if e.kind == "package" and e.state == "latest":
+                self.updated.setdefault(call.target, set()).add("*" if e.target in ("", "?") else e.target)
+
     def _record_file(self, call: ModuleCall, action: str) -> None:
         args = call.args
         path = args.get("path", args.get("dest", args.get("name")))
@@ -183,6 +213,16 @@ class HostAnswers:
         if match := _EXISTS.fullmatch(line):
             if not self.container_exists(host, match.group(1)):
                 _fail(result, 1, "")
+            return
+        if match := _CHECK_UPDATE.fullmatch(line):
+            package = match.group(2) or match.group(3) or match.group(1)
+            piped = bool(match.group(2) or match.group(3))
+            pending = self.update_pending(host, package or "*") if package else (
+                self.updates_published and "*" not in self.updated.get(host, ()))
+            listed = f"{package or 'openstack-tripleo-common'}.noarch  (newer build)  updates" if pending else ""
+            result.update(rc=0 if piped or not pending else 100, stdout=listed, stdout_lines=[listed] if listed else [])
+            if result["rc"]:
+                result["msg"] = "non-zero return code"
             return
         if match := _INSPECT_ID.fullmatch(line):
             image = self.image_id(host, match.group(2))
@@ -278,4 +318,29 @@ def deployed_images(plan: Plan, pcmklatest: Mapping[str, str]) -> dict[str, froz
         if "pacemaker" in role.services:
             names |= {pcmklatest[b] for s, b in PACEMAKER_BUNDLES.items() if s in role.services and b in pcmklatest}
         out |= dict.fromkeys((n.name for n in role.nodes), frozenset(names))
+    return out
+
+
+_CONFIG_DATA = "/var/lib/config-data/puppet-generated/"
+
+
+def deployed_files(plan: Plan) -> dict[str, dict[str, bool]]:
+    """Paths each node of a deployed ``plan`` holds that the model knows of (path -> is a directory): the network
+    configuration os-net-config applied at deploy (``/etc/os-net-config/config.json``), and what its containers
+    mount: each service's generated configuration (``/var/lib/config-data/puppet-generated/<service>``) and each
+    container's Kolla config file."""
+    out: dict[str, dict[str, bool]] = {}
+    for role in plan.roles:
+        held = {"/etc/os-net-config/config.json": False}
+        for config in role.docker_config.values():
+            for d in (config.values() if isinstance(config, Mapping) else ()):
+                volumes = d.get("volumes") if isinstance(d, Mapping) else None
+                for volume in volumes if isinstance(volumes, list) else ():
+                    source = volume.split(":", 1)[0] if isinstance(volume, str) else ""
+                    if source.startswith(_CONFIG_DATA) and (name := source[len(_CONFIG_DATA):].split("/")[0]):
+                        held[_CONFIG_DATA + name] = True
+                    elif source.startswith("/var/lib/kolla/config_files/") and source.endswith(".json"):
+                        held[source] = False
+        for node in role.nodes:
+            out[node.name] = dict(held)
     return out

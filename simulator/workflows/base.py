@@ -38,7 +38,7 @@ from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units
 
-from .answers import HostAnswers, bundle_images, deployed_images
+from .answers import HostAnswers, bundle_images, deployed_files, deployed_images
 from .stack import Deploy, stack_operation
 
 __all__ = ["Failure", "PhaseSpan", "Simulation", "expected_running", "host_api_units"]
@@ -82,7 +82,8 @@ class Simulation:
         # stat, pcs resource config, systemctl is-active, image ids, ... answered from the model
         pcmklatest = bundle_images(_task_bodies(source))
         self.answers = HostAnswers(self.world, pcmklatest, bundle_images(_task_bodies(target)),
-                                   deployed_images(source, pcmklatest))
+                                   deployed_images(source, pcmklatest), deployed_files(source))
+        self.answers.updates_published = self.kind in ("update", "upgrade")
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)

@@ -38,7 +38,8 @@ class DeploySimulation(Simulation):
             node.hiera = ""
         self.world.pcs_members.clear()
         self.world.rebase()
-        self.answers.deployed_images = {}  # new nodes hold no images
+        self.answers.deployed_images = {}  # new nodes hold no images, nor any file the model knows of
+        self.answers.files.clear()
 
     def _workflow(self) -> Generator[Any, Any, None]:
         self._initial_world_state()

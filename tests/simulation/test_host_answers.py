@@ -12,7 +12,7 @@ from fakes.ansible import Inventory, ModuleCall, Runner, canned_result, parse_pl
 from simulator.core import Trace
 from simulator.run import plan_for, run_scenario
 from simulator.scenario import load_scenario
-from simulator.workflows.answers import HostAnswers, deployed_images
+from simulator.workflows.answers import HostAnswers, deployed_files, deployed_images
 from simulator.world import NodeState, World
 
 CONTROLLERS = ["controller-0", "controller-1", "controller-2"]
@@ -305,3 +305,39 @@ def test_a_service_deployed_without_pacemaker_has_no_bundle() -> None:
     assert "ovn-dbs-bundle" not in sim.world.pcs_resources
     assert {"galera-bundle", "haproxy-bundle", "rabbitmq-bundle"} <= sim.world.pcs_resources.keys()
     assert sim.left_stopped() == [] and not sim.failures
+
+
+def test_package_update_checks_see_newer_builds_until_this_run_updates_them() -> None:
+    answers = HostAnswers(_world())
+    piped = "yum check-upgrade | awk '/os-net-config/{print}'"
+    assert _shell(answers, "compute-0", piped)["stdout"] == ""  # a deploy: the repositories hold nothing newer
+    answers.updates_published = True  # an update or upgrade
+    found = _shell(answers, "compute-0", piped)
+    assert (found["rc"], found["stdout"]) == (0, "os-net-config.noarch  (newer build)  updates")  # awk's rc
+    whole = _shell(answers, "compute-0", "yum check-update docker")
+    assert (whole["rc"], whole["stdout_lines"]) == (100, ["docker.noarch  (newer build)  updates"])
+    _ask(answers, "compute-0", "package", name="os-net-config", state="latest")
+    assert _shell(answers, "compute-0", piped)["stdout"] == ""
+    assert _shell(answers, "compute-0", "yum check-update docker")["rc"] == 100  # another package: still newer
+    _shell(answers, "compute-0", "yum -y update openstack-nova*")
+    assert not answers.update_pending("compute-0", "openstack-nova-api")
+    assert answers.update_pending("compute-0", "openstack-cinder")
+    _ask(answers, "compute-0", "dnf", name="*", state="latest")
+    assert _shell(answers, "compute-0", "dnf check-update")["rc"] == 0
+    assert _shell(answers, "controller-0", "dnf check-update")["rc"] == 100  # another host
+
+
+def test_a_deployed_node_holds_its_network_config_and_its_containers_configuration() -> None:
+    scenario = load_scenario("train-to-wallaby")
+    plan = plan_for(scenario.source, scenario)
+    held = deployed_files(plan)["overcloud-controller-0"]
+    assert held["/etc/os-net-config/config.json"] is False  # a file
+    assert held["/var/lib/config-data/puppet-generated/keystone"] is True  # a directory keystone mounts
+    assert held["/var/lib/kolla/config_files/keystone.json"] is False
+    answers = HostAnswers(_world(), deployed_files={"controller-0": held})
+    stat = _ask(answers, "controller-0", "stat", path="/var/lib/config-data/puppet-generated/keystone/")["stat"]
+    assert (stat["exists"], stat["isdir"]) == (True, True)
+    _ask(answers, "controller-0", "file", path="/var/lib/config-data/puppet-generated", state="absent")
+    assert _ask(answers, "controller-0", "stat", path="/etc/os-net-config/config.json")["stat"]["exists"] is True
+    assert _ask(answers, "controller-0", "stat",
+                path="/var/lib/config-data/puppet-generated/keystone")["stat"] == {"exists": False}

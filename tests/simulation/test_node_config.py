@@ -78,3 +78,15 @@ def test_a_deployed_node_starts_empty() -> None:
     assert first.data["hiera"] == hiera_hash(role)  # written by the deploy: the node had none
     node = sim.world.nodes["overcloud-novacompute-0"]
     assert node.image_refs["nova_compute"] == container_images(role)["nova_compute"]
+
+
+def test_every_node_upgrades_os_net_config_and_applies_its_network_config(upgrade) -> None:  # type: ignore[no-untyped-def]
+    # THT's tripleo-packages upgrade step 3 updates os-net-config where the repositories hold a newer build (`yum
+    # check-upgrade`) and the node has a network configuration (`stat /etc/os-net-config/config.json`, written when
+    # it was deployed), then applies it: both hold on every upgraded node
+    sim = upgrade.simulation
+    ran = {(e.subject, e.data["task"]): e.data["status"] for e in sim.trace.select("task")
+           if e.data["phase"] == "upgrade_tasks" and e.data["step"] == "3"}
+    for node in sim.world.nodes:
+        assert ran[(node, "Upgrade os-net-config")] == "ok"
+        assert ran[(node, "take new os-net-config parameters into account now")] == "ok"
