@@ -32,6 +32,10 @@ before it:
   name in the run fixes its build, so the prefetch and the later forced pull agree. A tag points the new name at
   the source's id. So THT's "Retag pcmklatest to latest <service> image" runs when the pulled build differs from
   what ``pcmklatest`` names, as on a real node.
+- ``pgrep -x ceph-osd``: rc 0 where the node is up and its role runs a Ceph OSD (``ceph_osd``), else rc 1.
+- ``podman ps -q --filter name=<name>`` (or ``docker``): a container id for each running container whose name
+  contains ``name`` — for a pacemaker bundle, its replica on this node (an online cluster member whose role runs
+  the bundle's service, the bundle running) — else nothing.
 - ``yum check-update [<package>]`` / ``yum check-upgrade`` (or ``dnf``), whole or piped through ``awk '/<pkg>/{print}'``
   or ``grep <pkg>``: in an update or upgrade every package of a node has a newer build in the repositories until a
   task of this run updates it (``yum update``, ``package: state=latest``, by name or glob, ``*`` for all); the
@@ -71,6 +75,8 @@ _INSPECT_ID = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+(?:image\s
                          r"(['\"]?)\{\{\s*\.Id\s*\}\}\1\s+([^\s;&|'\"]+)\s*")
 _CHECK_UPDATE = re.compile(r"\s*(?:/usr/bin/)?(?:yum|dnf)\s+(?:-\S+\s+)*check-(?:update|upgrade)(?:\s+([\w.*+-]+))?\s*"
                            r"(?:\|\s*(?:awk\s+'/([\w.+-]+)/\{\s*print\s*\}'|grep\s+(?:-\w+\s+)*['\"]?([\w.+-]+)['\"]?)\s*)?")
+_PGREP_OSD = re.compile(r"\s*(?:/usr/bin/)?pgrep\s+-x\s+ceph-osd\s*")
+_PS_FILTER = re.compile(r"\s*(?:/usr/bin/)?(?:podman|docker)\s+ps\s+-q\s+--filter\s+['\"]?name=([\w.-]+)['\"]?\s*")
 _EXISTS = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+container\s+exists\s+([\w.-]+)\s*")
 _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
 _IMAGE_ACTIONS = frozenset({"sim_tripleo_container_tag", "podman_image", "docker_image"})
@@ -175,6 +181,19 @@ class HostAnswers:
             if latest and image is not None:  # tagging an image the host does not hold fails there: nothing changes
                 held[latest.strip()] = image
 
+    def running_matching(self, host: str, name: str) -> list[str]:
+        """The containers running on ``host`` whose name contains ``name`` (podman's name filter); a pacemaker
+        bundle's replica on the host is ``<bundle>-podman-0``."""
+        node = self.world.nodes.get(host)
+        if node is None or not node.up:
+            return []
+        out = [c for c, running in sorted(node.containers.items()) if running and name in c]
+        for service, bundle in sorted(PACEMAKER_BUNDLES.items()):
+            if name in bundle and service in node.services and self._runs_pacemaker(host) \
+                    and self.world.has_resource(bundle) and self.world.bundle_running(bundle):
+                out.append(f"{bundle}-podman-0")
+        return sorted(set(out))
+
     def update_pending(self, host: str, package: str) -> bool:
         """Whether the repositories hold a newer build of ``package`` than ``host`` runs."""
         if not self.updates_published:
@@ -213,6 +232,16 @@ class HostAnswers:
         if match := _EXISTS.fullmatch(line):
             if not self.container_exists(host, match.group(1)):
                 _fail(result, 1, "")
+            return
+        if _PGREP_OSD.fullmatch(line):
+            node = self.world.nodes.get(host)
+            if node is None or not node.up or "ceph_osd" not in node.services:
+                _fail(result, 1, "")
+            return
+        if match := _PS_FILTER.fullmatch(line):
+            names = self.running_matching(host, match.group(1))
+            ids = [_image_id(f"{host}/{name}", "container")[7:19] for name in names]
+            result.update(stdout="\n".join(ids), stdout_lines=ids)
             return
         if match := _CHECK_UPDATE.fullmatch(line):
             package = match.group(2) or match.group(3) or match.group(1)

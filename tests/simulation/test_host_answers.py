@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fakes.ansible import Inventory, ModuleCall, Runner, canned_result, parse_playbook
+from fakes.ansible.effects import Effect
 from simulator.core import Trace
 from simulator.run import plan_for, run_scenario
 from simulator.scenario import load_scenario
@@ -16,6 +17,13 @@ from simulator.workflows.answers import HostAnswers, deployed_files, deployed_im
 from simulator.world import NodeState, World
 
 CONTROLLERS = ["controller-0", "controller-1", "controller-2"]
+OVERCLOUD_CONTROLLERS = tuple(f"overcloud-{c}" for c in CONTROLLERS)
+
+
+def _status_by_host(scenario: str, task: str) -> dict[str, str]:
+    """The status of ``task`` on each host that ran it in the shipped ``scenario`` (seed 1)."""
+    run = run_scenario(scenario, seed=1)
+    return {e.subject: e.data["status"] for e in run.simulation.trace.select("task") if e.data["task"] == task}
 
 
 def _world() -> World:
@@ -238,11 +246,8 @@ def test_podman_container_exists_reads_the_host_and_the_removals_of_this_run() -
 def test_an_ha_controller_has_no_non_ha_mysql_container_to_tear_down() -> None:
     # Wallaby's "Tear-down non-HA mysql container" asks `podman container exists mysql`: on Train's HA controllers
     # galera runs in its bundle, so the clustercheck user is not created through a `mysql` container
-    run = run_scenario("train-to-wallaby", seed=1)
-    created = {e.subject: e.data["status"] for e in run.simulation.trace.select("task")
-               if e.data["task"] == "Create clustercheck user and permissions"}
-    assert created == dict.fromkeys(("overcloud-controller-0", "overcloud-controller-1", "overcloud-controller-2"),
-                                    "skipped")
+    assert _status_by_host("train-to-wallaby", "Create clustercheck user and permissions") == dict.fromkeys(
+        OVERCLOUD_CONTROLLERS, "skipped")
 
 
 def test_image_ids_follow_the_deployed_images_pulls_and_tags_of_the_host() -> None:
@@ -341,3 +346,27 @@ def test_a_deployed_node_holds_its_network_config_and_its_containers_configurati
     assert _ask(answers, "controller-0", "stat", path="/etc/os-net-config/config.json")["stat"]["exists"] is True
     assert _ask(answers, "controller-0", "stat",
                 path="/var/lib/config-data/puppet-generated/keystone")["stat"] == {"exists": False}
+
+
+def test_pgrep_ceph_osd_and_container_filters_read_the_host() -> None:
+    world = _world()
+    world.nodes["compute-0"].services = ("nova_compute", "ceph_osd")  # a hyperconverged compute
+    answers = HostAnswers(world)
+    assert _shell(answers, "controller-0", "pgrep -x ceph-osd")["rc"] == 1
+    assert _shell(answers, "compute-0", "pgrep -x ceph-osd")["rc"] == 0
+    galera = _shell(answers, "controller-0", "podman ps -q --filter name=galera-bundle")
+    assert galera["rc"] == 0 and len(galera["stdout_lines"]) == 1 and len(galera["stdout"]) == 12
+    assert galera["stdout"] != _shell(answers, "controller-1", "podman ps -q --filter name=galera-bundle")["stdout"]
+    assert _shell(answers, "compute-0", "podman ps -q --filter name=galera-bundle")["stdout"] == ""  # no replica
+    assert len(_shell(answers, "controller-0", "docker ps -q --filter name=keystone")["stdout_lines"]) == 1
+    assert _shell(answers, "controller-0", "podman ps -q --filter name=nova_api")["stdout"] == ""  # stopped
+    world.apply(Effect("controller-0", "pacemaker", "galera-bundle", "disabled", "pcs"), 1.0)
+    assert _shell(answers, "controller-0", "podman ps -q --filter name=galera-bundle")["stdout"] == ""
+
+
+@pytest.mark.integration
+def test_an_update_refreshes_the_credentials_in_the_running_galera_container() -> None:
+    # 18.0.0's deploy step 3 finds the galera bundle's container (`podman ps -q --filter name=galera-bundle`) and
+    # copies the new .my.cnf into it; the canned empty answer used to skip it on every controller
+    assert _status_by_host("update-18", "Update credentials in the container") == dict.fromkeys(
+        OVERCLOUD_CONTROLLERS, "changed")
