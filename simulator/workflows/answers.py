@@ -248,7 +248,8 @@ class HostAnswers:
             piped = bool(match.group(2) or match.group(3))
             pending = self.update_pending(host, package or "*") if package else (
                 self.updates_published and "*" not in self.updated.get(host, ()))
-            listed = f"{package or 'openstack-tripleo-common'}.noarch  (newer build)  updates" if pending else ""
+            listed = "" if not pending else (f"{package}.noarch  (newer build)  updates" if package
+                                             else "(newer builds of the installed packages)  updates")
             result.update(rc=0 if piped or not pending else 100, stdout=listed, stdout_lines=[listed] if listed else [])
             if result["rc"]:
                 result["msg"] = "non-zero return code"
