@@ -9,7 +9,9 @@ template (the slowest decides); a nested stack or group left unexpanded takes ``
 ``heat_group_member``). A fault of kind ``heat_resource_failed`` on a resource fails it — a top-level name or a
 nested path (``Controller.1.NetIpMap``: that resource of member 1 of the Controller group) — when it would
 complete; the stack then fails naming it with Heat's nested path (``Resource UPDATE failed: Controller:
-resources[1].resources.NetIpMap: ...``); the stack also fails when it runs past the stack timeout.
+resources[1].resources.NetIpMap: ...``); the stack also fails when it runs past the stack timeout. Top-level
+resources are ``heat.resource`` trace events; each expanded nested resource is a ``heat.nested`` event when it
+completes (named by its path), none once the stack has failed.
 """
 
 from __future__ import annotations
@@ -42,12 +44,14 @@ def _leaf(sim: Simulation, resource: StackResource) -> float:
 
 
 class _Failing:
-    """The earliest nested resource that a fault fails: its offset from the top-level resource's start."""
+    """The earliest nested resource that a fault fails: its offset from the top-level resource's start; and every
+    nested resource laid out, ``(end offset, path, type, start offset)``, for its trace event."""
 
     def __init__(self) -> None:
         self.offset: float | None = None
         self.where = ""
         self.fault: Any = None
+        self.nested: list[tuple[float, str, str, float]] = []
 
     def note(self, offset: float, where: str, fault: Any) -> None:
         if self.offset is None or offset < self.offset:
@@ -58,13 +62,15 @@ def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, heat
             faults: dict[str, Any], failing: _Failing, base: float) -> float:
     """The critical path of ``resources`` (a nested stack's graph) starting at offset ``base``, sampling each
     resource in dependency order (template order among independent ones); notes faulted nested resources in
-    ``failing``."""
+    ``failing``, and every nested resource's span in ``failing.nested``."""
     ends: dict[str, float] = {}
     for resource in _topological(resources):
         start = max((ends[d] for d in resource.depends if d in ends), default=base)
         here = f"{path}.{resource.name}" if path else resource.name
         heat_here = _join(heat_path, f"resources.{resource.name}")
         ends[resource.name] = start + _own(sim, resource, here, heat_here, faults, failing, start)
+        if path:
+            failing.nested.append((ends[resource.name], here, resource.type, start))
         fault = faults.get(here)
         if fault is not None and path:  # top-level faults are the stack operation's own business
             failing.note(ends[resource.name], heat_here, fault)
@@ -133,11 +139,14 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
     faults = {f.target: f for f in sim.faults if f.kind == "heat_resource_failed" and "." in f.target}
     durations: dict[str, float] = {}
     nested_failure: dict[str, _Failing] = {}
+    nested: dict[str, list[tuple[float, str, str, float]]] = {}
     for r in resources:
         failing = _Failing()
         durations[r.name] = _own(sim, r, r.name, "", faults, failing, 0.0)
         if failing.offset is not None:
             nested_failure[r.name] = failing
+        if failing.nested:
+            nested[r.name] = sorted(failing.nested)
 
     def fail(resource: StackResource, reason: str) -> None:
         sim.trace.record(env.now, "heat.resource", resource.name, action=action, status=f"{action}_FAILED",
@@ -146,6 +155,17 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
             state["failed"] = f"Resource {action} failed: {resource.name}: {reason}"
             outcome.succeed()
 
+    def inner(start: float, spans: list[tuple[float, str, str, float]]) -> Generator[Any, Any, None]:
+        """The nested resources of a top-level one complete at their laid-out times (until the stack fails or
+        times out): one ``heat.nested`` event each, named by path (``Compute.17.NetIpMap``)."""
+        for end, path, kind, begin in spans:
+            if start + end > env.now:
+                yield env.timeout(start + end - env.now)
+            if state["failed"] is not None or env.now > deadline:
+                return
+            sim.trace.record(env.now, "heat.nested", path, action=action, status=f"{action}_COMPLETE", type=kind,
+                             start=round(start + begin, 6))
+
     def one(resource: StackResource) -> Generator[Any, Any, None]:
         if resource.depends:
             yield env.all_of([done[d] for d in resource.depends])
@@ -153,6 +173,13 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
             return  # Heat starts no new resource once the stack has failed
         start = env.now
         work = deploy(resource) if deploy is not None else None
+        end = start + durations[resource.name]
+        failing = nested_failure.get(resource.name)
+        fails = failing is not None and failing.offset is not None and failing.fault.at <= start + failing.offset \
+            and start + failing.offset <= min(end, deadline)
+        if work is None and resource.name in nested:  # a failing nested resource cancels those not yet complete
+            cut = failing.offset if fails and failing is not None and failing.offset is not None else float("inf")
+            env.process(inner(start, [span for span in nested[resource.name] if span[0] < cut]))
         if work is not None:
             error = yield from work
             if error is not None:
@@ -160,10 +187,7 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
             elif state["failed"] is None:
                 complete(resource, start)
             return
-        end = start + durations[resource.name]
-        failing = nested_failure.get(resource.name)
-        if failing is not None and failing.offset is not None and failing.fault.at <= start + failing.offset \
-                and start + failing.offset <= min(end, deadline):
+        if fails and failing is not None and failing.offset is not None:
             yield env.timeout(failing.offset)
             if state["failed"] is None:
                 fail(resource, f"{failing.where}: " + str(failing.fault.params.get("reason")

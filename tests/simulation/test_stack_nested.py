@@ -15,7 +15,7 @@ from simulator.core import Fault
 from simulator.run import run_scenario
 from simulator.scenario import load_scenario
 from simulator.timing import Duration, TimingProfile
-from simulator.workflows.stack import _own
+from simulator.workflows.stack import _Failing, _own
 
 pytestmark = pytest.mark.integration
 
@@ -54,10 +54,16 @@ def test_a_nested_stack_takes_its_critical_path_and_a_group_its_slowest_member()
               StackResource("Config", "OS::Heat::SoftwareDeployment", ("Port",)),
               StackResource("Other", "OS::Heat::Value"))
     group = StackResource("Controller", "OS::Heat::ResourceGroup", members=3, children=member)
-    failing = SimpleNamespace(note=lambda *a: None)
+    failing = _Failing()
     assert _own(sim, group, "Controller", "", {}, failing, 0.0) == 2.0 + 10.0 + 1.0 + 5.0  # type: ignore[arg-type]
+    # each member's resources, laid out after the member's own overhead: (end, path, type, start)
+    assert sorted(failing.nested)[:4] == [(3.0, "Controller.0.Other", "OS::Heat::Value", 2.0),
+                                          (3.0, "Controller.1.Other", "OS::Heat::Value", 2.0),
+                                          (3.0, "Controller.2.Other", "OS::Heat::Value", 2.0),
+                                          (12.0, "Controller.0.Server", "OS::TripleO::ControllerServer", 2.0)]
+    assert len(failing.nested) == 3 * len(member)
     nested = StackResource("Steps", "OS::TripleO::PostDeploySteps", children=member)
-    assert _own(sim, nested, "Steps", "", {}, failing, 0.0) == 18.0  # type: ignore[arg-type]
+    assert _own(sim, nested, "Steps", "", {}, _Failing(), 0.0) == 18.0  # type: ignore[arg-type]
 
 
 def test_a_fault_on_a_nested_resource_fails_the_stack_naming_its_path() -> None:
@@ -71,6 +77,10 @@ def test_a_fault_on_a_nested_resource_fails_the_stack_naming_its_path() -> None:
     failed = [e for e in result.simulation.trace.select("heat.resource") if e.data["status"] == "UPDATE_FAILED"]
     assert [e.subject for e in failed] == ["Controller"]
     assert [p.name for p in result.simulation.phases] == ["upgrade prepare"]
+    # the nested resources that completed before the failure are in the trace; none after it
+    nested = result.simulation.trace.select("heat.nested")
+    assert nested and all(e.time < failed[0].time for e in nested)
+    assert "Controller.1.NetIpMap" not in {e.subject for e in nested}
 
 
 def test_a_fault_on_an_unknown_nested_path_is_rejected(plans) -> None:  # type: ignore[no-untyped-def]
@@ -81,3 +91,18 @@ def test_a_fault_on_an_unknown_nested_path_is_rejected(plans) -> None:  # type: 
                             faults=(Fault(0.0, "Controller.7.NetIpMap", "heat_resource_failed"),))
     with pytest.raises(ValueError, match=r"Controller.0.NetworkDeployment\), found 'Controller.7.NetIpMap'"):
         sim.run()
+
+
+@pytest.mark.integration
+def test_the_trace_has_each_nested_resource_within_its_top_level_resource() -> None:
+    sim = run_scenario("train-to-wallaby", seed=1).simulation
+    prepared = sim.trace.select("heat.stack")[0].time  # upgrade prepare's stack update (converge is another)
+    top = {e.subject: e for e in sim.trace.select("heat.resource", until=prepared)}
+    nested = sim.trace.select("heat.nested", until=prepared)
+    assert {e.subject.split(".")[0] for e in nested} >= {"Controller", "Compute"}
+    assert {"Controller.0.NetIpMap", "Controller.2.NetIpMap", "Compute.1.NetIpMap"} <= {e.subject for e in nested}
+    for e in nested:
+        parent = top[e.subject.split(".")[0]]
+        assert parent.data["start"] <= e.data["start"] <= e.time <= parent.time
+    times = [e.time for e in sim.trace]
+    assert times == sorted(times)  # the trace stays in simulated-time order
