@@ -49,8 +49,11 @@ def render_snapshot(snap: Mapping[str, Any]) -> str:
     lines = [f"world at t={snap['t']:.0f}s:"]
     pcs = snap["pacemaker"]
     if pcs["online"] or pcs["resources"]:
-        disabled = [r for r, on in pcs["resources"].items() if not on]
+        absent = pcs.get("absent", [])
+        disabled = [r for r, on in pcs["resources"].items() if not on and r not in absent]
         extra = f"; disabled {', '.join(disabled)}" if disabled else ""
+        if absent:
+            extra += f"; not yet created {', '.join(absent)}"
         if snap.get("maintenance_mode"):
             extra += "; MAINTENANCE MODE"
         if pcs.get("bootstrap"):

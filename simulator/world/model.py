@@ -616,6 +616,7 @@ class World:
                                               for c, r in sorted(n.containers.items())}}
                       for n in self.nodes.values()},
             "pacemaker": {"online": sorted(self.pcs_members), "resources": dict(self.pcs_resources),
+                          "absent": sorted(self.pcs_absent),
                           "quorum": self.has_quorum(), "bootstrap": self.pcs_bootstrap},
             "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c)}
                          for c, m in self.cluster_members.items()},

@@ -86,3 +86,18 @@ def test_a_cluster_formed_anew_holds_no_bundle_until_puppet_creates_it() -> None
     assert [q for q in w.quorum_events if q[1] == "galera"] == [(2.0, "galera", "lost"), (20.0, "galera", "regained")]
     w.join_cluster("ctl-1", 30.0, "deploy step 1 puppet")  # joining a running cluster keeps its resources
     assert w.has_resource("galera-bundle") and not w.has_resource("rabbitmq-bundle")
+
+
+def test_the_snapshot_tells_bundles_not_yet_created_from_disabled_ones() -> None:
+    from reports import render_snapshot
+
+    w = make_world()
+    for i, t in enumerate((1.0, 2.0, 3.0)):
+        w.apply(Effect(f"ctl-{i}", "pacemaker", "cluster", "cluster-stopped", "shell"), t)
+    w.join_cluster("ctl-0", 10.0, "deploy step 1 puppet")
+    w.apply(Effect("ctl-0", "pacemaker", "haproxy-bundle", "config-applied", "sim_tripleo_ha_wrapper"), 11.0)
+    w.apply(Effect("ctl-0", "pacemaker", "haproxy-bundle", "disabled", "pcs"), 12.0)
+    snap = w.snapshot()
+    assert snap["pacemaker"]["absent"] == ["galera-bundle", "rabbitmq-bundle"]
+    line = render_snapshot({"t": 12.0, **snap}).splitlines()[1]
+    assert line.endswith("disabled haproxy-bundle; not yet created galera-bundle, rabbitmq-bundle; bootstrap ctl-0")
