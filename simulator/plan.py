@@ -10,7 +10,7 @@ upgrade tasks are split by ``tags: stepN`` instead (``common``/``always`` run at
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +107,22 @@ class Role:
     @property
     def bootstrap_node(self) -> Node | None:
         return self.nodes[0] if self.nodes else None
+
+    def images(self, step: str | None = None) -> dict[str, str]:
+        """The image (name:tag) of each container of the role's docker_config (at ``step``, or every step)."""
+        steps = [self.docker_config.get(f"step_{step}", self.docker_config.get(step, {}))] if step is not None \
+            else list(self.docker_config.values())
+        return {name: d["image"] for config in steps if isinstance(config, Mapping) for name, d in config.items()
+                if isinstance(d, Mapping) and isinstance(d.get("image"), str)}
+
+    def mounts(self) -> Iterator[tuple[str, str]]:
+        """``(container, host path)`` of each bind mount in the role's docker_config (``host:container[:opts]``)."""
+        for config in self.docker_config.values():
+            for name, d in (config.items() if isinstance(config, Mapping) else ()):
+                volumes = d.get("volumes") if isinstance(d, Mapping) else None
+                for volume in volumes if isinstance(volumes, list) else ():
+                    if isinstance(volume, str) and ":" in volume:
+                        yield name, volume
 
 
 @dataclass(frozen=True)

@@ -343,8 +343,7 @@ def deployed_images(plan: Plan, pcmklatest: Mapping[str, str]) -> dict[str, froz
     runs a pacemaker bundle's service, the bundle's ``pcmklatest`` name (``pcmklatest``: by bundle)."""
     out: dict[str, frozenset[str]] = {}
     for role in plan.roles:
-        names = {str(d["image"]) for step in role.docker_config.values() if isinstance(step, Mapping)
-                 for d in step.values() if isinstance(d, Mapping) and isinstance(d.get("image"), str)}
+        names = set(role.images().values())
         if "pacemaker" in role.services:
             names |= {pcmklatest[b] for s, b in PACEMAKER_BUNDLES.items() if s in role.services and b in pcmklatest}
         out |= dict.fromkeys((n.name for n in role.nodes), frozenset(names))
@@ -362,15 +361,12 @@ def deployed_files(plan: Plan) -> dict[str, dict[str, bool]]:
     out: dict[str, dict[str, bool]] = {}
     for role in plan.roles:
         held = {"/etc/os-net-config/config.json": False}
-        for config in role.docker_config.values():
-            for d in (config.values() if isinstance(config, Mapping) else ()):
-                volumes = d.get("volumes") if isinstance(d, Mapping) else None
-                for volume in volumes if isinstance(volumes, list) else ():
-                    source = volume.split(":", 1)[0] if isinstance(volume, str) else ""
-                    if source.startswith(_CONFIG_DATA) and (name := source[len(_CONFIG_DATA):].split("/")[0]):
-                        held[_CONFIG_DATA + name] = True
-                    elif source.startswith("/var/lib/kolla/config_files/") and source.endswith(".json"):
-                        held[source] = False
+        for _, volume in role.mounts():
+            source = volume.split(":", 1)[0]
+            if source.startswith(_CONFIG_DATA) and (name := source[len(_CONFIG_DATA):].split("/")[0]):
+                held[_CONFIG_DATA + name] = True
+            elif source.startswith("/var/lib/kolla/config_files/") and source.endswith(".json"):
+                held[source] = False
         for node in role.nodes:
             out[node.name] = dict(held)
     return out

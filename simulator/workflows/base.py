@@ -111,7 +111,7 @@ class Simulation:
             containers = sorted({c for names in role.containers.values() for c in names})
             if not containers:  # a baremetal (puppet) deployment: the API services are systemd units
                 containers = api_units(role.services)
-            image_refs, kolla, hiera = container_images(role), kolla_hashes(role), hiera_hash(role)
+            image_refs, kolla, hiera = role.images(), kolla_hashes(role), hiera_hash(role)
             for node in role.nodes:
                 nodes.append(NodeState(node.name, role.name, role.services, "source",
                                        containers=dict.fromkeys(containers, True),
@@ -119,8 +119,7 @@ class Simulation:
                                        kolla=dict(kolla), hiera=hiera))
                 if "pacemaker" in role.services:
                     pcs_nodes.append(node.name)
-            bundles |= {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services and "pacemaker" in role.services
-                        and _runs_bundle(role, b)}
+            bundles |= _role_bundles(role)
         # containers that run to completion: defined, in either release, only without `restart: always`
         defined: set[str] = set()
         services: set[str] = set()
@@ -513,7 +512,7 @@ class Simulation:
             if not names:
                 continue
             configs[role.name] = config_hashes(role, step)
-            images[role.name] = container_images(role, step)
+            images[role.name] = role.images(step)
             for host in hosts:
                 if self._node_fault(host, t0) is not None:
                     continue
@@ -535,8 +534,7 @@ _OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(y
 @functools.lru_cache(maxsize=256)
 def _definition_hashes(role_config: str) -> dict[str, str]:
     definitions = json.loads(role_config)
-    return {name: hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
-            for name, d in definitions.items()}
+    return {name: _digest(d) for name, d in definitions.items()}
 
 
 def expected_running(role: Role) -> set[str]:
@@ -566,24 +564,19 @@ def config_hashes(role: Role, step: str) -> dict[str, str]:
     return dict(_definition_hashes(json.dumps(step_config, sort_keys=True, default=str)))
 
 
-def _runs_bundle(role: Role, bundle: str) -> bool:
-    """Whether ``role`` deploys ``bundle`` under pacemaker: a containerized role's templates name the bundle (its
-    init-bundle puppet, ``tripleo_ha_wrapper``, upgrade tasks), where a service deployed without pacemaker (18.0.0's
-    default OVN DBs: one container per node) does not. Baremetal (puppet) roles run the service as a plain
+def _role_bundles(role: Role) -> set[str]:
+    """The pacemaker bundles ``role`` deploys: its services' bundles, and for a containerized role only those its
+    templates name (init-bundle puppet, ``tripleo_ha_wrapper``, upgrade tasks): a service deployed without pacemaker
+    (18.0.0's default OVN DBs: one container per node) does not. Baremetal (puppet) roles run the service as a plain
     pacemaker resource: the world still calls it by its bundle's name."""
-    if not role.containers:
-        return True
+    if "pacemaker" not in role.services:
+        return set()
+    bundles = {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services}
+    if not role.containers or not bundles:
+        return bundles
     text = json.dumps([role.docker_config, [t.body for steps in role.tasks.values() for ts in steps.values()
                                             for t in ts]], default=str)
-    return bundle in text
-
-
-def container_images(role: Role, step: str | None = None) -> dict[str, str]:
-    """The image (name:tag) of each container of ``role``'s docker_config (at ``step``, or every step)."""
-    steps = [role.docker_config.get(f"step_{step}", role.docker_config.get(step, {}))] if step is not None \
-        else list(role.docker_config.values())
-    return {name: d["image"] for config in steps if isinstance(config, Mapping) for name, d in config.items()
-            if isinstance(d, Mapping) and isinstance(d.get("image"), str)}
+    return {b for b in bundles if b in text}
 
 
 _KOLLA_TARGET = ":/var/lib/kolla/config_files/config.json"
@@ -592,16 +585,8 @@ _KOLLA_TARGET = ":/var/lib/kolla/config_files/config.json"
 def kolla_hashes(role: Role) -> dict[str, str]:
     """A hash of the Kolla config file each container of ``role`` reads: the ``kolla_config`` entry its
     docker_config mounts at ``/var/lib/kolla/config_files/config.json``."""
-    out: dict[str, str] = {}
-    for config in role.docker_config.values():
-        for name, d in (config.items() if isinstance(config, Mapping) else ()):
-            volumes = d.get("volumes") if isinstance(d, Mapping) else None
-            for volume in volumes if isinstance(volumes, list) else ():
-                if isinstance(volume, str) and _KOLLA_TARGET in volume:
-                    source = volume.split(":", 1)[0]
-                    if source in role.kolla_config:
-                        out[name] = _digest(role.kolla_config[source])
-    return out
+    return {name: _digest(role.kolla_config[source]) for name, volume in role.mounts() if _KOLLA_TARGET in volume
+            and (source := volume.split(":", 1)[0]) in role.kolla_config}
 
 
 def hiera_hash(role: Role) -> str:

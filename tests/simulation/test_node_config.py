@@ -8,7 +8,7 @@ import pytest
 from fakes.ansible.effects import Effect
 from simulator.core import Trace
 from simulator.run import run_scenario
-from simulator.workflows.base import container_images, hiera_hash, kolla_hashes
+from simulator.workflows.base import hiera_hash, kolla_hashes
 from simulator.world import NodeState, World
 
 
@@ -58,7 +58,7 @@ def test_an_upgrade_run_writes_the_targets_hieradata_then_kolla_config_then_star
                    if e.time > run.start and e.data.get("started"))
     assert run.start < kolla.time <= started.time < run.end
     node = sim.world.nodes["overcloud-controller-0"]
-    assert node.image_refs["keystone"] == container_images(target["Controller"])["keystone"]
+    assert node.image_refs["keystone"] == target["Controller"].images()["keystone"]
     assert node.image_refs["keystone"].startswith("quay.io/tripleowallaby/")
     assert node.kolla["keystone"] == kolla_hashes(target["Controller"])["keystone"]
     compute = sim.world.nodes["overcloud-novacompute-0"]
@@ -77,7 +77,7 @@ def test_a_deployed_node_starts_empty() -> None:
     first = next(e for e in sim.trace.select("state.config", "overcloud-novacompute-0"))
     assert first.data["hiera"] == hiera_hash(role)  # written by the deploy: the node had none
     node = sim.world.nodes["overcloud-novacompute-0"]
-    assert node.image_refs["nova_compute"] == container_images(role)["nova_compute"]
+    assert node.image_refs["nova_compute"] == role.images()["nova_compute"]
 
 
 def test_every_node_upgrades_os_net_config_and_applies_its_network_config(upgrade) -> None:  # type: ignore[no-untyped-def]
