@@ -175,11 +175,11 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
         work = deploy(resource) if deploy is not None else None
         end = start + durations[resource.name]
         failing = nested_failure.get(resource.name)
-        fails = failing is not None and failing.offset is not None and failing.fault.at <= start + failing.offset \
-            and start + failing.offset <= min(end, deadline)
+        # the offset at which a faulted nested resource fails this one (its fault active by then, before the end)
+        cut = failing.offset if failing is not None and failing.offset is not None \
+            and failing.fault.at <= start + failing.offset <= min(end, deadline) else None
         if work is None and resource.name in nested:  # a failing nested resource cancels those not yet complete
-            cut = failing.offset if fails and failing is not None and failing.offset is not None else float("inf")
-            env.process(inner(start, [span for span in nested[resource.name] if span[0] < cut]))
+            env.process(inner(start, [span for span in nested[resource.name] if cut is None or span[0] < cut]))
         if work is not None:
             error = yield from work
             if error is not None:
@@ -187,8 +187,8 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
             elif state["failed"] is None:
                 complete(resource, start)
             return
-        if fails and failing is not None and failing.offset is not None:
-            yield env.timeout(failing.offset)
+        if cut is not None and failing is not None:
+            yield env.timeout(cut)
             if state["failed"] is None:
                 fail(resource, f"{failing.where}: " + str(failing.fault.params.get("reason")
                                                           or f"injected failure at t={failing.fault.at:.0f}s"))
