@@ -70,7 +70,7 @@ def _check_keys(over: Any, default: Mapping[str, Any], file: str, where: str) ->
         path = f"{where}.{key}" if where else str(key)
         if key not in default:
             raise ScenarioError(file, path, expected="one of " + ", ".join(sorted(default)), found=repr(key))
-        if isinstance(default[key], Mapping) and key in ("effects", "phases"):
+        if isinstance(default[key], Mapping):  # effects, phases: a mapping of known names
             if not isinstance(value, Mapping):
                 raise ScenarioError(file, path, expected="a mapping of name to duration", found=repr(value)[:80])
             unknown = sorted(str(k) for k in value if k not in default[key])

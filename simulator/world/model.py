@@ -398,12 +398,13 @@ class World:
         deploy steps write them before starting containers). A container reads a changed Kolla file when it next
         starts; the file itself changes now."""
         state = self.nodes[node]
+        kolla = kolla or {}
         data: dict[str, Any] = {}
         if hiera is not None and hiera != state.hiera:
             state.hiera = data["hiera"] = hiera
-        changed = sorted(c for c, h in (kolla or {}).items() if state.kolla.get(c) != h)
+        changed = sorted(c for c, h in kolla.items() if state.kolla.get(c) != h)
         for c in changed:
-            state.kolla[c] = (kolla or {})[c]
+            state.kolla[c] = kolla[c]
         if changed:
             data["kolla"] = changed
         if data:
