@@ -24,7 +24,6 @@ from .invariants import (
     Violation,
     catalogue_for,
     check_plan,
-    check_run,
     compose_plan,
     context_for,
 )
@@ -129,9 +128,7 @@ def _simulate(args: argparse.Namespace) -> list[Violation]:
             scenario = dataclasses.replace(scenario, source=Source(templates=args.templates))
     result = run_scenario(scenario, progress=_progress)
     sim = result.simulation
-    violations = check_run(sim.trace, sim.world.downtime, downtime_budget_s=args.downtime_budget,
-                           source_release=result.source.release, target_release=result.target.release,
-                           left_stopped=sim.left_stopped())
+    violations = result.check(downtime_budget_s=args.downtime_budget)
     failing = [v for v in violations if v.invariant not in args.accept]
     print(f"scenario {scenario.name} ({scenario.kind} {result.source.release} -> {result.target.release}): "
           f"{'failed' if result.failed else 'succeeded'} in {sim.env.now:.0f} simulated s; "

@@ -20,7 +20,7 @@ from typing import Any
 from fakes.heat import TemplateTree, resolve_templates
 from fakes.heat.yamlio import load_yaml
 
-from .invariants import Violation, check_run
+from .invariants import DEFAULT_DOWNTIME_BUDGET_S, Violation, check_run
 from .plan import Plan
 from .planning import build_plan
 from .scenario import Scenario, ScenarioError, Source, load_scenario
@@ -83,9 +83,14 @@ class ScenarioResult:
     @functools.cached_property
     def violations(self) -> list[Violation]:
         """The run invariants (:func:`simulator.invariants.check_run`) over this run's trace."""
+        return self.check()
+
+    def check(self, downtime_budget_s: float = DEFAULT_DOWNTIME_BUDGET_S) -> list[Violation]:
+        """The run invariants over this run's trace and end state, with an API downtime budget."""
         sim = self.simulation
-        return check_run(sim.trace, sim.world.downtime, source_release=self.source.release,
-                         target_release=self.target.release, left_stopped=sim.left_stopped())
+        return check_run(sim.trace, sim.world.downtime, downtime_budget_s=downtime_budget_s,
+                         source_release=self.source.release, target_release=self.target.release,
+                         left_stopped=sim.left_stopped(), stale_replicas=sim.stale_replicas())
 
     def summary(self) -> dict[str, Any]:
         sim = self.simulation

@@ -7,7 +7,11 @@
   ``steps-never-backwards``, ``step-barrier``, ``mixed-version-window``, ``schema-ahead-of-code``;
 * ``services-restored``: at the end of a run that succeeded, every container or unit of the target layout and
   every pacemaker resource runs (a task that stops or disables one and nothing that starts it again is the
-  failure class "a service is stopped and never restarted").
+  failure class "a service is stopped and never restarted");
+* ``bundle-images-current``: at the end of a run that succeeded, each pacemaker bundle replica runs the build its
+  bundle's image name (``pcmklatest``) points to on its node (a retag after the replica's last start, with
+  nothing restarting it, leaves it on the old image: the update "succeeded" but galera, rabbitmq or haproxy
+  still run the old code).
 
 The causal trace of a violation is the host-tasks that ended at the moment the API went down (or quorum was
 lost): the state changes their effects made are what took it down.
@@ -23,11 +27,12 @@ from simulator.world import container_name
 from .model import TraceEntry, Violation
 from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
 
-__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_run"]
+__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_run", "check_stale_replicas"]
 
 DEFAULT_DOWNTIME_BUDGET_S = 60.0  # tripleo-upgrade's default maximum API outage
 RUN_INVARIANTS = ("api-downtime-budget", "quorum-kept", "steps-never-backwards", "step-barrier",
-                  "mixed-version-window", "schema-ahead-of-code", "services-restored", "run-succeeds")
+                  "mixed-version-window", "schema-ahead-of-code", "services-restored", "bundle-images-current",
+                  "run-succeeds")
 
 
 def _causes(events: Sequence[Any], at: float, host: str | None = None) -> tuple[TraceEntry, ...]:
@@ -41,14 +46,17 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
               downtime_budget_s: float = DEFAULT_DOWNTIME_BUDGET_S,
               planned_quorum_windows: Sequence[tuple[float, float]] = (),
               source_release: str = "", target_release: str = "",
-              left_stopped: Sequence[tuple[str, str]] = ()) -> list[Violation]:
+              left_stopped: Sequence[tuple[str, str]] = (),
+              stale_replicas: Sequence[tuple[str, str, str, str, float]] = ()) -> list[Violation]:
     """Violations of the run invariants for a run's ``trace`` and per-API ``downtime`` seconds; the releases
     (THT versions) say how far apart a mixed-version window's two releases are; ``left_stopped`` is what the
     target layout runs but is not running at the end of the run (``(node, container)`` or ``("pacemaker",
-    resource)``, see :meth:`simulator.workflows.Simulation.left_stopped`)."""
+    resource)``, see :meth:`simulator.workflows.Simulation.left_stopped`); ``stale_replicas``: the bundle replicas
+    on another build than their image name's at the end (see :meth:`simulator.workflows.Simulation.stale_replicas`)."""
     events = list(trace)
     out: list[Violation] = check_step_order(events)
     out += check_left_stopped(events, left_stopped)
+    out += check_stale_replicas(events, stale_replicas)
     out += check_mixed_versions(events, source_release=source_release, target_release=target_release)
     out += check_schema_ahead(events, source_release=source_release, target_release=target_release)
     for api, seconds in sorted(downtime.items()):
@@ -101,4 +109,25 @@ def check_left_stopped(events: Sequence[Any], left: Sequence[tuple[str, str]]) -
             "start it again in a later step (docker_config, deploy_steps_tasks, a post_upgrade task, or "
             "`pcs resource enable` for a pacemaker resource), or remove it from the layout on purpose",
             causes, subject=f"{where}:{name}"))
+    return out
+
+
+def check_stale_replicas(events: Sequence[Any], stale: Sequence[tuple[str, str, str, str, float]]) -> list[Violation]:
+    """``bundle-images-current``: each of ``stale`` (node, bundle, build it runs, build its image name points to
+    now, when it started) is a violation, with the tasks that ended on the node when the replica last started."""
+    out = []
+    for node, bundle, runs, current, started in stale:
+        now = f"points to build {current[7:19]}" if current else "is not on the node"
+        if runs:
+            what = f"runs build {runs[7:19]}, started at t={started:.0f}s"
+            why = "the image was retagged after that start and nothing restarted the replica"
+        else:
+            what = f"was started at t={started:.0f}s while the node held no image by that name"
+            why = "pacemaker cannot start a replica from an image its node lacks"
+        out.append(Violation(
+            "bundle-images-current",
+            f"{bundle}'s replica on {node} {what}, but the image its bundle names there now {now}: {why}",
+            "retag (tripleo_container_tag) before the replica restarts: in update_tasks between stopping and "
+            "starting the node's pacemaker, in an upgrade before the bundle's global restart",
+            _causes(events, started, node), subject=f"{node}:{bundle}"))
     return out

@@ -165,6 +165,18 @@ class HostAnswers:
             return pulled
         return _image_id(name, "deployed") if name in self.deployed_images.get(host, ()) else None
 
+    def replica_image(self, host: str, bundle: str) -> str | None:
+        """The id of the image ``bundle``'s configuration names on ``host`` (what its replica there starts from),
+        None if the host holds no such image, "" if the model does not know the bundle's image name (a
+        baremetal resource)."""
+        name = self.bundle_images.get(bundle)
+        return self.image_id(host, name) if name else ""
+
+    def os_upgraded(self, host: str) -> None:
+        """``host`` booted a new OS (leapp): its new container runtime holds none of the old one's images."""
+        self.deployed_images.pop(host, None)
+        self.images.pop(host, None)
+
     def _record_images(self, call: ModuleCall) -> None:
         """Pulls and tags ``call`` makes, as the effect catalogue reads them (``podman pull``/``tag``,
         ``podman_image``, ``tripleo_container_tag``: ``image->latest``, pulled or only tagged)."""

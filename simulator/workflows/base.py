@@ -84,6 +84,7 @@ class Simulation:
         self.answers = HostAnswers(self.world, pcmklatest, bundle_images(_task_bodies(target)),
                                    deployed_images(source, pcmklatest), deployed_files(source))
         self.answers.updates_published = self.kind in ("update", "upgrade")
+        self.world.track_replicas(self.answers.replica_image)
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)
@@ -348,6 +349,11 @@ class Simulation:
                for name in sorted(expected_running(roles[node.role])) if node.containers.get(name) is False]
         return out + [("pacemaker", r) for r, on in sorted(self.world.pcs_resources.items()) if not on]
 
+    def stale_replicas(self) -> list[tuple[str, str, str, str, float]]:
+        """Bundle replicas running another build than their bundle's image name points to on their node at the end
+        of the run (see :meth:`simulator.world.World.stale_replicas`). Empty for a run that failed."""
+        return [] if self.failures else self.world.stale_replicas()
+
     def _node_fault(self, host: str, at: float) -> Fault | None:
         for f in self.faults:
             if f.target == host and f.kind == "node_crash" and f.at <= at and (
@@ -471,6 +477,7 @@ class Simulation:
                 # start the new ones)
                 self.os_major[record.host] = os_major_of(self.target.release)
                 self.world.stop_containers(record.host, end, "os upgraded")
+                self.answers.os_upgraded(record.host)
         if record.status == "failed" and not record.ignored:
             self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
 

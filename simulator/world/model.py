@@ -17,7 +17,7 @@ recorded in the trace; downtime and quorum intervals are integrated as they happ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "BUNDLE_OF_RESOURCE",
     "OPENSTACK_PROJECTS",
     "PACEMAKER_BUNDLES",
+    "REPLICATED_BUNDLES",
     "NodeState",
     "World",
     "api_units",
@@ -114,6 +115,11 @@ PACEMAKER_BUNDLES: dict[str, str] = {
     "cinder_volume": "openstack-cinder-volume",
 }
 
+# bundles that run a replica on each cluster node whose role runs their service (pacemaker clones); the
+# active/passive ones (cinder-volume, cinder-backup, manila-share) run one replica on a node pacemaker picks, which the
+# model does not place
+REPLICATED_BUNDLES = frozenset({"galera-bundle", "rabbitmq-bundle", "redis-bundle", "haproxy-bundle", "ovn-dbs-bundle"})
+
 # OpenStack projects whose services share a database schema and RPC versions across nodes: running two releases of
 # one of them at once is a mixed-version window (containers are named <project>_<service>, e.g. nova_api)
 OPENSTACK_PROJECTS = frozenset({
@@ -166,6 +172,15 @@ class World:
         self.pcs_maintenance = False  # maintenance-mode: pacemaker leaves the resources as they are
         self._frozen_bundles: dict[str, bool] = {}
         self._frozen_members: dict[str, frozenset[str]] = {}
+        # each replicated bundle's replica on each cluster node of its service: (node, bundle) -> the build (image id)
+        # it started from, "" where the model cannot name it; a replica that does not run has no entry. Tracked once
+        # the run gives the hosts' image ids (track_replicas)
+        self._replica_keys = tuple(sorted({(n.name, b) for n in self.nodes.values() if n.name in self.pcs_all
+                                           for s, b in PACEMAKER_BUNDLES.items()
+                                           if s in n.services and b in REPLICATED_BUNDLES and b in self.pcs_resources}))
+        self._image_of: Callable[[str, str], str | None] | None = None
+        self.replicas: dict[tuple[str, str], str] = {}
+        self.replica_started: dict[tuple[str, str], float] = {}
         self.now = 0.0
         self._api_up: dict[str, bool] = {}
         self._api_down_since: dict[str, float] = {}
@@ -306,6 +321,7 @@ class World:
     # ---- changes -------------------------------------------------------------------------------------
     def _observe(self, now: float) -> None:
         self.now = now
+        self._watch_replicas(now)
         quorum = self.has_quorum()
         if quorum != self._quorum:
             self._quorum = quorum
@@ -339,6 +355,8 @@ class World:
         """Take the current state as the starting point (no events): for workflows that start from scratch."""
         for name in self.nodes:
             self._refresh_node(name)
+        if self._image_of is not None:
+            self.track_replicas(self._image_of)
         self._quorum = self.has_quorum()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         states = self.api_states()
@@ -547,6 +565,57 @@ class World:
         self.trace.record(now, "state.schema", project, release=release, node=node)
         self._watch_schema(now)
 
+    # ---- bundle replicas -----------------------------------------------------------------------------
+    def track_replicas(self, image_of: Callable[[str, str], str | None]) -> None:
+        """Follow which build each replica runs: ``image_of(node, bundle)`` is the id of the image the bundle's
+        configuration names on that node now (None: the node holds no such image; "": the model cannot name it).
+        The replicas running now run that build (no events)."""
+        self._image_of = image_of
+        self.replicas = {key: image_of(*key) or "" for key in self._replica_keys if self._replica_runs(*key)}
+        self.replica_started = dict.fromkeys(self.replicas, self.now)
+
+    def _replica_runs(self, node: str, bundle: str) -> bool:
+        """Pacemaker runs ``bundle``'s replica on ``node``: the node is up and an online member of a quorate
+        cluster that holds the bundle enabled. Under maintenance mode each replica stays as it is."""
+        if self.pcs_maintenance:
+            return (node, bundle) in self.replicas
+        return (self.nodes[node].up and node in self.pcs_members and self.pcs_resources[bundle]
+                and bundle not in self.pcs_absent and self.has_quorum())
+
+    def _watch_replicas(self, now: float) -> None:
+        """A replica that starts runs the build its bundle's image name points to on its node at that moment (a
+        ``pcmklatest`` retagged before the start is picked up, one retagged after it is not); ``state.replica``
+        records each start (with the build's short id, ``unknown`` where the model cannot name it, ``missing``
+        where the node holds no such image) and stop."""
+        if self._image_of is None:
+            return
+        for key in self._replica_keys:
+            runs = self._replica_runs(*key)
+            if runs == (key in self.replicas):
+                continue
+            node, bundle = key
+            if runs:
+                image = self._image_of(node, bundle)
+                self.replicas[key] = image or ""
+                self.replica_started[key] = now
+                shown = image[7:19] if image else "unknown" if image == "" else "missing"
+                self.trace.record(now, "state.replica", node, bundle=bundle, state="started", image=shown)
+            else:
+                del self.replicas[key]
+                self.trace.record(now, "state.replica", node, bundle=bundle, state="stopped")
+
+    def stale_replicas(self) -> list[tuple[str, str, str, str, float]]:
+        """Replicas whose build is not the one their bundle's image name points to on their node now: ``(node,
+        bundle, the build it runs, the build the name points to, when it started)`` ("" for a missing image)."""
+        if self._image_of is None:
+            return []
+        out = []
+        for (node, bundle), runs in sorted(self.replicas.items()):
+            current = self._image_of(node, bundle)
+            if current != "" and runs != current:
+                out.append((node, bundle, runs, current or "", self.replica_started[(node, bundle)]))
+        return out
+
     # ---- monitors ------------------------------------------------------------------------------------
     def old_code_serving(self, project: str) -> list[str]:
         """Nodes serving an API of ``project`` from a container (or unit) started at the source release."""
@@ -617,6 +686,8 @@ class World:
                                               for c, r in sorted(n.containers.items())}}
                       for n in self.nodes.values()},
             "pacemaker": {"online": sorted(self.pcs_members), "resources": dict(self.pcs_resources),
+                          "replicas": {f"{bundle}@{node}": image[7:19] or "unknown"
+                                       for (node, bundle), image in sorted(self.replicas.items())},
                           "absent": sorted(self.pcs_absent),
                           "quorum": self.has_quorum(), "bootstrap": self.pcs_bootstrap},
             "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c)}

@@ -1,0 +1,124 @@
+"""Each pacemaker bundle's replica on a node runs the build its bundle's image name (``pcmklatest``) pointed to on
+that node when the replica last started. 18.0.0's minor update stops pacemaker on a controller at update step 1,
+retags ``pcmklatest`` to the pulled image at step 2 and starts pacemaker at step 4, so each replica restarts on the
+new build; a template that starts pacemaker again before the retag leaves the replicas on the old build, which the
+``bundle-images-current`` run invariant reports."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from fakes.ansible.effects import Effect
+from simulator.core import Trace
+from simulator.invariants import check_run
+from simulator.invariants.bugzoo import Mutation, apply_mutation
+from simulator.run import ScenarioResult, prepare_scenario, run_scenario
+from simulator.world import NodeState, World
+
+pytestmark = pytest.mark.integration
+
+CONTROLLERS = [f"overcloud-controller-{i}" for i in range(3)]
+GALERA = "galera-bundle"
+
+
+def _replica_events(result: ScenarioResult, node: str, bundle: str) -> list[tuple[float, str, str]]:
+    return [(e.time, e.data["state"], e.data.get("image", "")) for e in result.simulation.trace.select("state.replica")
+            if e.subject == node and e.data["bundle"] == bundle]
+
+
+def _task_end(result: ScenarioResult, node: str, task: str) -> float:
+    return next(e.time for e in result.simulation.trace.select("task", node) if e.data["task"] == task)
+
+
+def test_the_minor_update_restarts_each_replica_on_the_pulled_build() -> None:
+    result = run_scenario("update-18", seed=1)
+    sim = result.simulation
+    pulled = sim.answers.image_id(CONTROLLERS[0], "quay.io/tripleomaster/openstack-mysql:current-tripleo")
+    assert pulled is not None
+    for node in CONTROLLERS:
+        events = _replica_events(result, node, GALERA)
+        # stopped with the node's pacemaker at update step 1, started with it at step 4, from the retagged build
+        assert [(state, image) for _, state, image in events] == [("stopped", ""), ("started", pulled[7:19])]
+        assert events[0][0] == _task_end(result, node, "Stop pacemaker cluster")
+        assert events[1][0] == _task_end(result, node, "Start pacemaker cluster")
+        assert sim.world.replicas[(node, GALERA)] == pulled
+    assert sim.stale_replicas() == []
+    assert not [v for v in result.violations if v.invariant == "bundle-images-current"]
+    snapshot = sim.world.snapshot()["pacemaker"]["replicas"]
+    assert snapshot[f"{GALERA}@{CONTROLLERS[1]}"] == pulled[7:19]
+
+
+def test_starting_pacemaker_before_the_retag_leaves_the_replicas_on_the_old_build() -> None:
+    prepared = prepare_scenario("update-18", seed=1)
+    early_start = Mutation("early-start", "pacemaker started before the pcmklatest retag", "run-succeeds",
+                           "Controller", "update_tasks",
+                           ({"op": "edit_task", "task": "Start pacemaker cluster", "set": {"when": "step|int == 1"}},),
+                           "<test>")
+    target = apply_mutation(prepared.target, early_start)
+    sim = type(prepared.simulation)(prepared.source, target, timing=prepared.simulation.timing, seed=1)
+    sim.run()
+    result = dataclasses.replace(prepared, target=target, simulation=sim)
+    assert not result.failed  # the update itself "succeeds"
+    stale = sim.stale_replicas()
+    assert {(node, bundle) for node, bundle, *_ in stale} == {
+        (n, b) for n in CONTROLLERS for b in ("galera-bundle", "haproxy-bundle", "rabbitmq-bundle")}
+    deployed = sim.answers.deployed_images[CONTROLLERS[0]]
+    assert "quay.io/tripleomaster/openstack-mysql:pcmklatest" in deployed
+    node, bundle, runs, current, started = next(s for s in stale if s[:2] == (CONTROLLERS[0], GALERA))
+    assert runs != current and current == sim.answers.replica_image(node, bundle)
+    found = [v for v in result.violations if v.invariant == "bundle-images-current"]
+    assert len(found) == 9
+    first = next(v for v in found if v.subject == f"{CONTROLLERS[0]}:{GALERA}")
+    assert f"runs build {runs[7:19]}, started at t={started:.0f}s" in first.message
+    assert "retagged after that start" in first.message
+    assert "Start pacemaker cluster" in {t.task for t in first.trace}
+
+
+def _world(image_of: dict[tuple[str, str], str | None]) -> World:
+    nodes = [NodeState(n, "Controller", ("pacemaker", "mysql"), "source") for n in ("c0", "c1", "c2")]
+    world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=[GALERA])
+    world.track_replicas(lambda node, bundle: image_of[(node, bundle)])
+    return world
+
+
+def test_a_replica_started_from_an_image_its_node_lacks_is_reported() -> None:
+    ids = {(n, GALERA): "sha256:" + "a" * 64 for n in ("c0", "c1", "c2")}
+    world = _world(ids)
+    assert world.replicas[("c1", GALERA)] == ids[("c1", GALERA)] and world.stale_replicas() == []
+    world.apply(Effect("c1", "pacemaker", "cluster", "offline", "t"), 10.0)
+    ids[("c1", GALERA)] = None  # e.g. the bundle now names an image only the other nodes were given
+    world.apply(Effect("c1", "pacemaker", "cluster", "online", "t"), 20.0)
+    events = [(e.time, e.subject, e.data["state"], e.data.get("image")) for e in world.trace.select("state.replica")]
+    assert events == [(10.0, "c1", "stopped", None), (20.0, "c1", "started", "missing")]
+    assert world.stale_replicas() == [("c1", GALERA, "", "", 20.0)]
+    message = check_run(world.trace, {}, stale_replicas=world.stale_replicas())[0].message
+    assert "while the node held no image by that name" in message and "is not on the node" in message
+
+
+def test_maintenance_mode_keeps_replicas_as_they_are_and_a_global_restart_restarts_them_all() -> None:
+    ids = {(n, GALERA): "sha256:" + "a" * 64 for n in ("c0", "c1", "c2")}
+    world = _world(ids)
+    world.apply(Effect("c0", "pacemaker", "maintenance-mode", "true", "t"), 5.0)
+    world.apply(Effect("c0", "pacemaker", GALERA, "disabled", "t"), 6.0)
+    assert not world.trace.select("state.replica")  # pacemaker starts and stops nothing
+    world.apply(Effect("c0", "pacemaker", GALERA, "enabled", "t"), 7.0)
+    world.apply(Effect("c0", "pacemaker", "maintenance-mode", "false", "t"), 8.0)
+    new = "sha256:" + "b" * 64
+    ids.update(dict.fromkeys(ids, new))
+    assert [n for n, *_ in world.stale_replicas()] == ["c0", "c1", "c2"]
+    world.apply(Effect("c0", "pacemaker", GALERA, "restart-begin", "t"), 9.0)
+    world.apply(Effect("c0", "pacemaker", GALERA, "restart", "t"), 12.0)
+    assert world.stale_replicas() == [] and set(world.replicas.values()) == {new}
+    assert [e.data["state"] for e in world.trace.select("state.replica")] == ["stopped"] * 3 + ["started"] * 3
+
+
+def test_after_leapp_a_node_holds_only_the_images_pulled_since() -> None:
+    result = run_scenario("queens-to-train-staged", seed=1)
+    sim = result.simulation
+    for node in CONTROLLERS:
+        assert node not in sim.answers.deployed_images  # the new OS's container runtime started empty
+        for bundle in ("galera-bundle", "rabbitmq-bundle", "haproxy-bundle", "redis-bundle"):
+            assert sim.world.replicas[(node, bundle)] == sim.answers.replica_image(node, bundle) != ""
+    assert sim.stale_replicas() == [] and not result.failed
