@@ -17,7 +17,8 @@ before it:
   runs the source release's ``pcmklatest`` image name (the ``<service>_image_latest`` value of the source plan's
   upgrade tasks) until ``pcs resource bundle update <bundle> container image=<name>`` names another or the target
   release's puppet (``tripleo_ha_wrapper``) updates it to the target's.
-- ``systemctl is-active <unit>`` as a whole command line, for a unit the world models on that host (the systemd
+- ``systemctl is-active <unit>`` (or Queens' ``systemctl show '<unit>' --property ActiveState | grep '\\bactive\\b'``)
+  as a whole command line, for a unit the world models on that host (the systemd
   units serving APIs before containers, ``tripleo_<container>`` for a container, ``pacemaker``): rc 0 and
   ``active``, or rc 3 and ``inactive``.
 - ``podman container exists <name>`` (or ``docker``) as a whole command line: rc 0 if the host has the container
@@ -79,6 +80,9 @@ _PGREP_OSD = re.compile(r"\s*(?:/usr/bin/)?pgrep\s+-x\s+ceph-osd\s*")
 _PS_FILTER = re.compile(r"\s*(?:/usr/bin/)?(?:podman|docker)\s+ps\s+-q\s+--filter\s+['\"]?name=([\w.-]+)['\"]?\s*")
 _EXISTS = re.compile(r"\s*(?:/usr/bin/|/bin/)?(?:podman|docker)\s+container\s+exists\s+([\w.-]+)\s*")
 _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quiet\s+|-q\s+)?([\w@.-]+)\s*")
+# Queens' upgrade validations: systemctl show '<unit>' --property ActiveState | grep '\bactive\b'
+_SHOW_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+show\s+['\"]?([\w@.-]+)['\"]?\s+(?:--property|-p)[\s=]+"
+                          r"ActiveState\s*\|\s*grep\s+(?:-q\s+)?['\"]?\\bactive\\b['\"]?\s*")
 _IMAGE_ACTIONS = frozenset({"sim_tripleo_container_tag", "podman_image", "docker_image"})
 _KNOWN_RESOURCES = frozenset(PACEMAKER_BUNDLES.values()) | frozenset(BUNDLE_OF_RESOURCE)
 _CREATING_STATES = frozenset({"touch", "directory", "link", "hard"})
@@ -286,6 +290,12 @@ class HostAnswers:
                 _fail(result, 1, "Error: unable to get cib")
             elif not self.world.has_resource(BUNDLE_OF_RESOURCE.get(resource, resource)):
                 _fail(result, 1, f"Error: unable to find resource '{resource}'")
+        elif match := _SHOW_ACTIVE.fullmatch(line):
+            running = self._unit_running(host, match.group(1).removesuffix(".service"))
+            if running is False:  # grep finds no "active" in ActiveState=inactive|failed
+                _fail(result, 1, "")
+            elif running:
+                result.update(stdout="ActiveState=active", stdout_lines=["ActiveState=active"])
         elif match := _IS_ACTIVE.fullmatch(line):
             unit = match.group(2).removesuffix(".service")
             running = self._unit_running(host, unit)

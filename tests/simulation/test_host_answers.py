@@ -94,6 +94,18 @@ def test_systemctl_is_active_reads_the_units_and_containers_of_the_host() -> Non
     assert _shell(answers, "controller-2", "systemctl is-active httpd")["rc"] == 3
 
 
+def test_queens_active_state_validation_reads_the_unit_of_the_host() -> None:
+    world = _world()
+    answers = HostAnswers(world)
+    check = "/usr/bin/systemctl show '{}' --property ActiveState | grep '\\bactive\\b'"
+    assert _shell(answers, "controller-0", check.format("httpd"))["stdout"] == "ActiveState=active"
+    stopped = _shell(answers, "controller-0", check.format("nova_api"))
+    assert (stopped["rc"], stopped["stdout"]) == (1, "")
+    assert _shell(answers, "compute-0", check.format("openstack-ceilometer-compute"))["rc"] == 0  # canned
+    world.set_node_up("controller-1", False, 1.0, "crash")
+    assert _shell(answers, "controller-1", check.format("httpd"))["rc"] == 1
+
+
 def test_hosts_that_answer_differently_take_different_branches_under_the_task_memo() -> None:
     # the memo replays a task only where the effects callback returns the same results: a host whose answer
     # differs runs the task itself (here, the one controller whose httpd is stopped skips the stop)
