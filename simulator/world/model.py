@@ -180,6 +180,9 @@ class World:
                                            if s in n.services and b in REPLICATED_BUNDLES and b in self.pcs_resources}))
         self._image_of: Callable[[str, str], str | None] | None = None
         self.replicas: dict[tuple[str, str], str] = {}
+        # replicas pacemaker started on a node that holds no image by the bundle's name: they fail there (their
+        # galera or rabbitmq member is down; haproxy's VIP needs one replica that runs)
+        self.replica_missing: set[tuple[str, str]] = set()
         self.replica_started: dict[tuple[str, str], float] = {}
         self.now = 0.0
         self._api_up: dict[str, bool] = {}
@@ -243,7 +246,8 @@ class World:
         if name in self.pcs_all and bundle in self.pcs_resources:
             if self.pcs_maintenance:  # pacemaker leaves each member as it was when maintenance began
                 return name in self._frozen_members.get(cluster, ())
-            return name in self.pcs_members and self.pcs_resources[bundle] and self.has_quorum()
+            return (name in self.pcs_members and self.pcs_resources[bundle] and self.has_quorum()
+                    and (name, bundle) not in self.replica_missing)
         return node.containers.get(container, True)
 
     def cluster_has_quorum(self, cluster: str) -> bool:
@@ -309,6 +313,9 @@ class World:
     def _bundle_down(self, bundle: str, name: str) -> str | None:
         """Why a pacemaker bundle does not run (None if it runs, or pacemaker does not manage it)."""
         if self.bundle_running(bundle):
+            replicas = [k for k in self.replicas if k[1] == bundle] if self.replica_missing else ()
+            if replicas and all(k in self.replica_missing for k in replicas):
+                return f"{name} image missing"
             return None
         if not self.pcs_maintenance and self.pcs_resources.get(bundle, True) and not self.has_quorum():
             return "pacemaker quorum"
@@ -571,7 +578,9 @@ class World:
         configuration names on that node now (None: the node holds no such image; "": the model cannot name it).
         The replicas running now run that build (no events)."""
         self._image_of = image_of
-        self.replicas = {key: image_of(*key) or "" for key in self._replica_keys if self._replica_runs(*key)}
+        images = {key: image_of(*key) for key in self._replica_keys if self._replica_runs(*key)}
+        self.replicas = {key: image or "" for key, image in images.items()}
+        self.replica_missing = {key for key, image in images.items() if image is None}
         self.replica_started = dict.fromkeys(self.replicas, self.now)
 
     def _replica_runs(self, node: str, bundle: str) -> bool:
@@ -586,7 +595,7 @@ class World:
         """A replica that starts runs the build its bundle's image name points to on its node at that moment (a
         ``pcmklatest`` retagged before the start is picked up, one retagged after it is not); ``state.replica``
         records each start (with the build's short id, ``unknown`` where the model cannot name it, ``missing``
-        where the node holds no such image) and stop."""
+        where the node holds no such image: the replica fails there) and stop."""
         if self._image_of is None:
             return
         for key in self._replica_keys:
@@ -598,10 +607,13 @@ class World:
                 image = self._image_of(node, bundle)
                 self.replicas[key] = image or ""
                 self.replica_started[key] = now
+                if image is None:
+                    self.replica_missing.add(key)
                 shown = image[7:19] if image else "unknown" if image == "" else "missing"
                 self.trace.record(now, "state.replica", node, bundle=bundle, state="started", image=shown)
             else:
                 del self.replicas[key]
+                self.replica_missing.discard(key)
                 self.trace.record(now, "state.replica", node, bundle=bundle, state="stopped")
 
     def stale_replicas(self) -> list[tuple[str, str, str, str, float]]:
@@ -686,7 +698,8 @@ class World:
                                               for c, r in sorted(n.containers.items())}}
                       for n in self.nodes.values()},
             "pacemaker": {"online": sorted(self.pcs_members), "resources": dict(self.pcs_resources),
-                          "replicas": {f"{bundle}@{node}": image[7:19] or "unknown"
+                          "replicas": {f"{bundle}@{node}": "missing" if (node, bundle) in self.replica_missing
+                                       else image[7:19] or "unknown"
                                        for (node, bundle), image in sorted(self.replicas.items())},
                           "absent": sorted(self.pcs_absent),
                           "quorum": self.has_quorum(), "bootstrap": self.pcs_bootstrap},

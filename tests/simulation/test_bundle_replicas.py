@@ -93,6 +93,13 @@ def test_a_replica_started_from_an_image_its_node_lacks_is_reported() -> None:
     events = [(e.time, e.subject, e.data["state"], e.data.get("image")) for e in world.trace.select("state.replica")]
     assert events == [(10.0, "c1", "stopped", None), (20.0, "c1", "started", "missing")]
     assert world.stale_replicas() == [("c1", GALERA, "", "", 20.0)]
+    assert not world.cluster_member_up("galera", "c1") and world.cluster_has_quorum("galera")  # 2 of 3 run
+    assert world.snapshot()["pacemaker"]["replicas"][f"{GALERA}@c1"] == "missing"
+    ids.update(dict.fromkeys(ids, None))  # a global restart: no node holds the image its bundle now names
+    world.apply(Effect("c0", "pacemaker", GALERA, "restart-begin", "t"), 30.0)
+    world.apply(Effect("c0", "pacemaker", GALERA, "restart", "t"), 40.0)
+    # lost while the bundle restarts, and not regained: every replica fails to start
+    assert not world.cluster_has_quorum("galera") and world.quorum_events[-1] == (30.0, "galera", "lost")
     message = check_run(world.trace, {}, stale_replicas=world.stale_replicas())[0].message
     assert "while the node held no image by that name" in message and "is not on the node" in message
 
@@ -122,3 +129,23 @@ def test_after_leapp_a_node_holds_only_the_images_pulled_since() -> None:
         for bundle in ("galera-bundle", "rabbitmq-bundle", "haproxy-bundle", "redis-bundle"):
             assert sim.world.replicas[(node, bundle)] == sim.answers.replica_image(node, bundle) != ""
     assert sim.stale_replicas() == [] and not result.failed
+
+
+def test_haproxy_replicas_that_cannot_start_take_the_vip_and_the_apis_down() -> None:
+    nodes = [NodeState(n, "Controller", ("pacemaker", "haproxy", "keystone"), "source", containers={"keystone": True})
+             for n in ("c0", "c1", "c2")]
+    world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=["haproxy-bundle"])
+    ids: dict[tuple[str, str], str | None] = {(n, "haproxy-bundle"): "sha256:" + "c" * 64 for n in ("c0", "c1", "c2")}
+    world.track_replicas(lambda node, bundle: ids[(node, bundle)])
+    assert world.api_states()["keystone"] == (True, None)
+    ids[("c0", "haproxy-bundle")] = ids[("c1", "haproxy-bundle")] = None
+    world.apply(Effect("c0", "pacemaker", "haproxy-bundle", "restart-begin", "t"), 10.0)
+    world.apply(Effect("c0", "pacemaker", "haproxy-bundle", "restart", "t"), 20.0)
+    assert world.api_states()["keystone"] == (True, None)  # c2's replica holds the VIP
+    ids[("c2", "haproxy-bundle")] = None
+    world.apply(Effect("c0", "pacemaker", "haproxy-bundle", "restart-begin", "t"), 30.0)
+    world.apply(Effect("c0", "pacemaker", "haproxy-bundle", "restart", "t"), 40.0)
+    assert world.api_states()["keystone"] == (False, "haproxy image missing")
+    # down from the restart on (up again at 20 s), and the restart's end does not bring it back
+    changes = [(e.time, e.kind) for e in world.trace.select("api") if e.subject == "keystone"]
+    assert changes == [(10.0, "api.down"), (20.0, "api.up"), (30.0, "api.down")]
