@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from simulator.world import container_name
+from simulator.world import StaleReplica, container_name
 
 from .model import TraceEntry, Violation
 from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
@@ -47,7 +47,7 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
               planned_quorum_windows: Sequence[tuple[float, float]] = (),
               source_release: str = "", target_release: str = "",
               left_stopped: Sequence[tuple[str, str]] = (),
-              stale_replicas: Sequence[tuple[str, str, str, str, float]] = ()) -> list[Violation]:
+              stale_replicas: Sequence[StaleReplica] = ()) -> list[Violation]:
     """Violations of the run invariants for a run's ``trace`` and per-API ``downtime`` seconds; the releases
     (THT versions) say how far apart a mixed-version window's two releases are; ``left_stopped`` is what the
     target layout runs but is not running at the end of the run (``(node, container)`` or ``("pacemaker",
@@ -112,22 +112,24 @@ def check_left_stopped(events: Sequence[Any], left: Sequence[tuple[str, str]]) -
     return out
 
 
-def check_stale_replicas(events: Sequence[Any], stale: Sequence[tuple[str, str, str, str, float]]) -> list[Violation]:
-    """``bundle-images-current``: each of ``stale`` (node, bundle, build it runs, build its image name points to
-    now, when it started) is a violation, with the tasks that ended on the node when the replica last started."""
+def check_stale_replicas(events: Sequence[Any], stale: Sequence[StaleReplica]) -> list[Violation]:
+    """``bundle-images-current``: each of ``stale`` is a violation, with the tasks that ended on the node when the
+    replica last started."""
     out = []
-    for node, bundle, runs, current, started in stale:
-        now = f"points to build {current[7:19]}" if current else "is not on the node"
-        if runs:
-            what = f"runs build {runs[7:19]}, started at t={started:.0f}s"
-            why = "the image was retagged after that start and nothing restarted the replica"
+    for r in stale:
+        expected = f"build {r.expected[7:19]}" if r.expected else "not on the node"
+        if r.reason == "missing":
+            what = (f"was started at t={r.started:.0f}s while the node held no image {r.image} (now {expected}): "
+                    "pacemaker cannot start a replica from an image its node lacks")
+        elif r.reason == "retagged":
+            what = (f"runs build {r.runs[7:19]}, started at t={r.started:.0f}s, but {r.image} is now {expected} "
+                    "there: the image was retagged after that start and nothing restarted the replica")
         else:
-            what = f"was started at t={started:.0f}s while the node held no image by that name"
-            why = "pacemaker cannot start a replica from an image its node lacks"
+            what = (f"runs build {r.runs[7:19]}, but the release's image {r.image} is {expected} there: the "
+                    "bundle's image name was never retagged to it")
         out.append(Violation(
-            "bundle-images-current",
-            f"{bundle}'s replica on {node} {what}, but the image its bundle names there now {now}: {why}",
+            "bundle-images-current", f"{r.bundle}'s replica on {r.node} {what}",
             "retag (tripleo_container_tag) before the replica restarts: in update_tasks between stopping and "
             "starting the node's pacemaker, in an upgrade before the bundle's global restart",
-            _causes(events, started, node), subject=f"{node}:{bundle}"))
+            _causes(events, r.started, r.node), subject=f"{r.node}:{r.bundle}"))
     return out

@@ -61,7 +61,7 @@ from fakes.ansible.effects import classify
 from simulator.plan import Plan
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
-__all__ = ["HostAnswers", "bundle_images", "deployed_files", "deployed_images"]
+__all__ = ["HostAnswers", "bundle_images", "deployed_files", "deployed_images", "release_images"]
 
 _PCS_CONFIG = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*")
 _PCS_IMAGE = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*\|.*\bimage=.*",
@@ -95,8 +95,11 @@ class HostAnswers:
     def __init__(self, world: World, source_images: Mapping[str, str] | None = None,
                  target_images: Mapping[str, str] | None = None,
                  deployed_images: Mapping[str, Iterable[str]] | None = None,
-                 deployed_files: Mapping[str, Mapping[str, bool]] | None = None) -> None:
+                 deployed_files: Mapping[str, Mapping[str, bool]] | None = None,
+                 release_images: Mapping[str, str] | None = None) -> None:
         self.world = world
+        # pcmklatest name -> the target release's image THT's tasks tag as it (galera_image -> galera_image_latest)
+        self.release_images = dict(release_images or {})
         # host -> image names it holds before the run (each the source's build); host -> name -> id set in this run
         self.deployed_images = {host: frozenset(names) for host, names in (deployed_images or {}).items()}
         self.images: dict[str, dict[str, str]] = {}
@@ -169,12 +172,18 @@ class HostAnswers:
             return pulled
         return _image_id(name, "deployed") if name in self.deployed_images.get(host, ()) else None
 
-    def replica_image(self, host: str, bundle: str) -> str | None:
-        """The id of the image ``bundle``'s configuration names on ``host`` (what its replica there starts from),
-        None if the host holds no such image, "" if the model does not know the bundle's image name (a
-        baremetal resource)."""
-        name = self.bundle_images.get(bundle)
-        return self.image_id(host, name) if name else ""
+    def replica_image(self, host: str, bundle: str) -> tuple[str, str | None]:
+        """The image name ``bundle``'s configuration holds and the id of the build it points to on ``host`` (what
+        its replica there starts from; None if the host holds no such image); ("", None) where the model does
+        not know the bundle's image name (a baremetal resource)."""
+        name = self.bundle_images.get(bundle, "")
+        return name, self.image_id(host, name) if name else None
+
+    def release_image(self, host: str, bundle: str) -> tuple[str, str | None]:
+        """The target release's image for ``bundle`` (the one its tasks tag as the bundle's image name), and its id
+        on ``host`` (None where the host does not hold it); ("", None) where the model does not know it."""
+        name = self.release_images.get(self.bundle_images.get(bundle, ""), "")
+        return name, self.image_id(host, name) if name else None
 
     def os_upgraded(self, host: str) -> None:
         """``host`` booted a new OS (leapp): its new container runtime holds none of the old one's images."""
@@ -350,6 +359,30 @@ def bundle_images(task_bodies: Iterable[Any]) -> dict[str, str]:
                     prefix = key.removesuffix("_image_latest").removesuffix("_docker")
                     if bundle := _IMAGE_FACT_BUNDLES.get(prefix):
                         out.setdefault(bundle, value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for body in task_bodies:
+        walk(body)
+    return out
+
+
+def release_images(task_bodies: Iterable[Any]) -> dict[str, str]:
+    """The image each ``pcmklatest`` name is tagged from in a plan's tasks: a mapping (``set_fact``, role ``vars``)
+    that sets both ``<x>_image`` and ``<x>_image_latest`` (``galera_image``, Queens' ``docker_image``,
+    ``tripleo_container_tag``'s ``container_image``), by the ``_latest`` value."""
+    out: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if isinstance(key, str) and key.endswith("_image_latest") and isinstance(value, str) \
+                        and "{{" not in value:
+                    image = node.get(key.removesuffix("_latest"))
+                    if isinstance(image, str) and image and "{{" not in image:
+                        out.setdefault(value, image)
                 walk(value)
         elif isinstance(node, list):
             for item in node:

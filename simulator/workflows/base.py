@@ -36,9 +36,9 @@ from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.timing import TimingProfile
-from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, World, api_units
+from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, StaleReplica, World, api_units
 
-from .answers import HostAnswers, bundle_images, deployed_files, deployed_images
+from .answers import HostAnswers, bundle_images, deployed_files, deployed_images, release_images
 from .stack import Deploy, stack_operation
 
 __all__ = ["Failure", "PhaseSpan", "Simulation", "expected_running", "host_api_units"]
@@ -82,9 +82,10 @@ class Simulation:
         # stat, pcs resource config, systemctl is-active, image ids, ... answered from the model
         pcmklatest = bundle_images(_task_bodies(source))
         self.answers = HostAnswers(self.world, pcmklatest, bundle_images(_task_bodies(target)),
-                                   deployed_images(source, pcmklatest), deployed_files(source))
+                                   deployed_images(source, pcmklatest), deployed_files(source),
+                                   release_images(_task_bodies(target)))
         self.answers.updates_published = self.kind in ("update", "upgrade")
-        self.world.track_replicas(self.answers.replica_image)
+        self.world.track_replicas(self.answers.replica_image, self.answers.release_image)
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)
@@ -349,9 +350,9 @@ class Simulation:
                for name in sorted(expected_running(roles[node.role])) if node.containers.get(name) is False]
         return out + [("pacemaker", r) for r, on in sorted(self.world.pcs_resources.items()) if not on]
 
-    def stale_replicas(self) -> list[tuple[str, str, str, str, float]]:
-        """Bundle replicas running another build than their bundle's image name points to on their node at the end
-        of the run (see :meth:`simulator.world.World.stale_replicas`). Empty for a run that failed."""
+    def stale_replicas(self) -> list[StaleReplica]:
+        """Bundle replicas not on the build they should run at the end of the run (see
+        :meth:`simulator.world.World.stale_replicas`). Empty for a run that failed."""
         return [] if self.failures else self.world.stale_replicas()
 
     def _node_fault(self, host: str, at: float) -> Fault | None:

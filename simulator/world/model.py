@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -32,7 +32,9 @@ __all__ = [
     "OPENSTACK_PROJECTS",
     "PACEMAKER_BUNDLES",
     "REPLICATED_BUNDLES",
+    "ImageOf",
     "NodeState",
+    "StaleReplica",
     "World",
     "api_units",
     "project_of",
@@ -134,6 +136,22 @@ def project_of(container: str) -> str | None:
     return head if head in OPENSTACK_PROJECTS else None
 
 
+# (node, bundle) -> (an image name, the id of the build it points to on the node, None if the node lacks it)
+ImageOf = Callable[[str, str], tuple[str, str | None]]
+
+
+class StaleReplica(NamedTuple):
+    """A bundle replica on another build than it should run (:meth:`World.stale_replicas`)."""
+
+    node: str
+    bundle: str
+    runs: str  # the build (image id) it runs; "" where it failed to start
+    expected: str  # the build it should run; "" where the node lacks it
+    image: str  # the image name that build is of
+    started: float  # when the replica last started
+    reason: str  # "missing", "retagged" or "not retagged"
+
+
 @dataclass
 class NodeState:
     name: str
@@ -178,7 +196,8 @@ class World:
         self._replica_keys = tuple(sorted({(n.name, b) for n in self.nodes.values() if n.name in self.pcs_all
                                            for s, b in PACEMAKER_BUNDLES.items()
                                            if s in n.services and b in REPLICATED_BUNDLES and b in self.pcs_resources}))
-        self._image_of: Callable[[str, str], str | None] | None = None
+        self._image_of: ImageOf | None = None
+        self._release_of: ImageOf | None = None
         self.replicas: dict[tuple[str, str], str] = {}
         # replicas pacemaker started on a node that holds no image by the bundle's name: they fail there (their
         # galera or rabbitmq member is down; haproxy's VIP needs one replica that runs)
@@ -573,12 +592,13 @@ class World:
         self._watch_schema(now)
 
     # ---- bundle replicas -----------------------------------------------------------------------------
-    def track_replicas(self, image_of: Callable[[str, str], str | None]) -> None:
-        """Follow which build each replica runs: ``image_of(node, bundle)`` is the id of the image the bundle's
-        configuration names on that node now (None: the node holds no such image; "": the model cannot name it).
-        The replicas running now run that build (no events)."""
-        self._image_of = image_of
-        images = {key: image_of(*key) for key in self._replica_keys if self._replica_runs(*key)}
+    def track_replicas(self, image_of: ImageOf, release_of: ImageOf | None = None) -> None:
+        """Follow which build each replica runs. ``image_of(node, bundle)`` is the image name the bundle's
+        configuration holds and the id of the build it points to on that node now (None: the node holds no such
+        image; name "": the model cannot name it); ``release_of`` the same for the image the target release
+        tags as that name. The replicas running now run that build (no events)."""
+        self._image_of, self._release_of = image_of, release_of
+        images = {key: image_of(*key)[1] for key in self._replica_keys if self._replica_runs(*key)}
         self.replicas = {key: image or "" for key, image in images.items()}
         self.replica_missing = {key for key, image in images.items() if image is None}
         self.replica_started = dict.fromkeys(self.replicas, self.now)
@@ -604,28 +624,37 @@ class World:
                 continue
             node, bundle = key
             if runs:
-                image = self._image_of(node, bundle)
+                name, image = self._image_of(node, bundle)
                 self.replicas[key] = image or ""
                 self.replica_started[key] = now
-                if image is None:
+                if name and image is None:
                     self.replica_missing.add(key)
-                shown = image[7:19] if image else "unknown" if image == "" else "missing"
+                shown = image[7:19] if image else "missing" if name else "unknown"
                 self.trace.record(now, "state.replica", node, bundle=bundle, state="started", image=shown)
             else:
                 del self.replicas[key]
                 self.replica_missing.discard(key)
                 self.trace.record(now, "state.replica", node, bundle=bundle, state="stopped")
 
-    def stale_replicas(self) -> list[tuple[str, str, str, str, float]]:
-        """Replicas whose build is not the one their bundle's image name points to on their node now: ``(node,
-        bundle, the build it runs, the build the name points to, when it started)`` ("" for a missing image)."""
+    def stale_replicas(self) -> list[StaleReplica]:
+        """Replicas not on the build they should run now: started where their node held no image by the bundle's
+        name (``missing``); on another build than that name points to on the node now (``retagged`` after the
+        replica started); or, where the name points to the build the replica runs, on another build than the
+        target release's image tagged as that name, when the node holds it (``not retagged``)."""
         if self._image_of is None:
             return []
         out = []
         for (node, bundle), runs in sorted(self.replicas.items()):
-            current = self._image_of(node, bundle)
-            if current != "" and runs != current:
-                out.append((node, bundle, runs, current or "", self.replica_started[(node, bundle)]))
+            started = self.replica_started[(node, bundle)]
+            name, current = self._image_of(node, bundle)
+            if (node, bundle) in self.replica_missing:
+                out.append(StaleReplica(node, bundle, "", current or "", name, started, "missing"))
+            elif name and runs != current:
+                out.append(StaleReplica(node, bundle, runs, current or "", name, started, "retagged"))
+            elif self._release_of is not None:
+                release, built = self._release_of(node, bundle)
+                if release and built and runs != built:
+                    out.append(StaleReplica(node, bundle, runs, built, release, started, "not retagged"))
         return out
 
     # ---- monitors ------------------------------------------------------------------------------------

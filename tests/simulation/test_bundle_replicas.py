@@ -15,7 +15,8 @@ from simulator.core import Trace
 from simulator.invariants import check_run
 from simulator.invariants.bugzoo import Mutation, apply_mutation
 from simulator.run import ScenarioResult, prepare_scenario, run_scenario
-from simulator.world import NodeState, World
+from simulator.workflows import Simulation
+from simulator.world import NodeState, StaleReplica, World
 
 pytestmark = pytest.mark.integration
 
@@ -66,20 +67,63 @@ def test_starting_pacemaker_before_the_retag_leaves_the_replicas_on_the_old_buil
         (n, b) for n in CONTROLLERS for b in ("galera-bundle", "haproxy-bundle", "rabbitmq-bundle")}
     deployed = sim.answers.deployed_images[CONTROLLERS[0]]
     assert "quay.io/tripleomaster/openstack-mysql:pcmklatest" in deployed
-    node, bundle, runs, current, started = next(s for s in stale if s[:2] == (CONTROLLERS[0], GALERA))
-    assert runs != current and current == sim.answers.replica_image(node, bundle)
+    node, bundle, runs, current, image, started, reason = next(s for s in stale if s[:2] == (CONTROLLERS[0], GALERA))
+    assert (image, reason) == ("quay.io/tripleomaster/openstack-mysql:pcmklatest", "retagged")
+    assert runs != current and sim.answers.replica_image(node, bundle) == (image, current)
     found = [v for v in result.violations if v.invariant == "bundle-images-current"]
     assert len(found) == 9
     first = next(v for v in found if v.subject == f"{CONTROLLERS[0]}:{GALERA}")
-    assert f"runs build {runs[7:19]}, started at t={started:.0f}s" in first.message
+    assert f"runs build {runs[7:19]}, started at t={started:.0f}s, but {image} is now build {current[7:19]}" \
+        in first.message
     assert "retagged after that start" in first.message
     assert "Start pacemaker cluster" in {t.task for t in first.trace}
+
+
+def test_an_update_without_its_retag_is_retagged_by_the_deploy_steps_after_the_restart() -> None:
+    # without update step 2's retag, pacemaker restarts galera's replicas at step 4 on the build pcmklatest still
+    # names; deploy step 1's "MySQL tag container image for pacemaker" then retags it, and nothing restarts them
+    prepared = prepare_scenario("update-18", seed=1)
+    no_retag = Mutation("no-retag", "pcmklatest not retagged in the update", "run-succeeds", "Controller",
+                        "update_tasks", ({"op": "edit_task", "task": "Mariadb fetch and retag container image for "
+                                          "pacemaker", "set": {"when": "step|int == 9"}},), "<test>")
+    target = apply_mutation(prepared.target, no_retag)
+    sim = type(prepared.simulation)(prepared.source, target, timing=prepared.simulation.timing, seed=1)
+    sim.run()
+    assert not sim.failures
+    stale = sim.stale_replicas()
+    assert [(r.node, r.bundle, r.reason) for r in stale] == [(n, GALERA, "retagged") for n in CONTROLLERS]
+    deployed = "quay.io/tripleomaster/openstack-mysql:pcmklatest"
+    release = sim.answers.image_id(CONTROLLERS[0], "quay.io/tripleomaster/openstack-mysql:current-tripleo")
+    assert all(r.runs != r.expected == release and r.image == deployed for r in stale)
+    for r in stale:
+        retag = [e.time for e in sim.trace.select("task", r.node)
+                 if e.data["task"] == "tripleo_container_tag : Pull and tag image"
+                 and e.data["phase"] == "deploy_steps_tasks" and e.data["step"] == "1"]
+        assert retag and min(retag) > r.started == _task_end_sim(sim, r.node, "Start pacemaker cluster")
+
+
+def test_the_release_image_a_replica_should_run_is_the_one_tagged_as_its_bundles_name() -> None:
+    ids = {(n, GALERA): "sha256:" + "a" * 64 for n in ("c0", "c1", "c2")}
+    world = _world(ids)
+    release = {"c0": "sha256:" + "b" * 64, "c1": None, "c2": "sha256:" + "a" * 64}
+    world.track_replicas(lambda node, bundle: ("mariadb:pcmklatest", ids[(node, bundle)]),
+                         lambda node, bundle: ("mysql:current", release[node]))
+    # c0 holds the release image, on another build; c1 does not hold it (not checked); c2 runs it
+    assert world.stale_replicas() == [StaleReplica("c0", GALERA, ids[("c0", GALERA)], release["c0"] or "",
+                                                   "mysql:current", 0.0, "not retagged")]
+    message = check_run(world.trace, {}, stale_replicas=world.stale_replicas())[0].message
+    assert "the release's image mysql:current is build bbbbbbbbbbbb there" in message
+    assert "never retagged to it" in message
+
+
+def _task_end_sim(sim: Simulation, node: str, task: str) -> float:
+    return next(e.time for e in sim.trace.select("task", node) if e.data["task"] == task)
 
 
 def _world(image_of: dict[tuple[str, str], str | None]) -> World:
     nodes = [NodeState(n, "Controller", ("pacemaker", "mysql"), "source") for n in ("c0", "c1", "c2")]
     world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=[GALERA])
-    world.track_replicas(lambda node, bundle: image_of[(node, bundle)])
+    world.track_replicas(lambda node, bundle: ("mariadb:pcmklatest", image_of[(node, bundle)]))
     return world
 
 
@@ -92,7 +136,7 @@ def test_a_replica_started_from_an_image_its_node_lacks_is_reported() -> None:
     world.apply(Effect("c1", "pacemaker", "cluster", "online", "t"), 20.0)
     events = [(e.time, e.subject, e.data["state"], e.data.get("image")) for e in world.trace.select("state.replica")]
     assert events == [(10.0, "c1", "stopped", None), (20.0, "c1", "started", "missing")]
-    assert world.stale_replicas() == [("c1", GALERA, "", "", 20.0)]
+    assert world.stale_replicas() == [StaleReplica("c1", GALERA, "", "", "mariadb:pcmklatest", 20.0, "missing")]
     assert not world.cluster_member_up("galera", "c1") and world.cluster_has_quorum("galera")  # 2 of 3 run
     assert world.snapshot()["pacemaker"]["replicas"][f"{GALERA}@c1"] == "missing"
     ids.update(dict.fromkeys(ids, None))  # a global restart: no node holds the image its bundle now names
@@ -101,7 +145,7 @@ def test_a_replica_started_from_an_image_its_node_lacks_is_reported() -> None:
     # lost while the bundle restarts, and not regained: every replica fails to start
     assert not world.cluster_has_quorum("galera") and world.quorum_events[-1] == (30.0, "galera", "lost")
     message = check_run(world.trace, {}, stale_replicas=world.stale_replicas())[0].message
-    assert "while the node held no image by that name" in message and "is not on the node" in message
+    assert "while the node held no image mariadb:pcmklatest (now not on the node)" in message
 
 
 def test_maintenance_mode_keeps_replicas_as_they_are_and_a_global_restart_restarts_them_all() -> None:
@@ -127,7 +171,7 @@ def test_after_leapp_a_node_holds_only_the_images_pulled_since() -> None:
     for node in CONTROLLERS:
         assert node not in sim.answers.deployed_images  # the new OS's container runtime started empty
         for bundle in ("galera-bundle", "rabbitmq-bundle", "haproxy-bundle", "redis-bundle"):
-            assert sim.world.replicas[(node, bundle)] == sim.answers.replica_image(node, bundle) != ""
+            assert sim.world.replicas[(node, bundle)] == sim.answers.replica_image(node, bundle)[1] != ""
     assert sim.stale_replicas() == [] and not result.failed
 
 
@@ -136,7 +180,7 @@ def test_haproxy_replicas_that_cannot_start_take_the_vip_and_the_apis_down() -> 
              for n in ("c0", "c1", "c2")]
     world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=["haproxy-bundle"])
     ids: dict[tuple[str, str], str | None] = {(n, "haproxy-bundle"): "sha256:" + "c" * 64 for n in ("c0", "c1", "c2")}
-    world.track_replicas(lambda node, bundle: ids[(node, bundle)])
+    world.track_replicas(lambda node, bundle: ("haproxy:pcmklatest", ids[(node, bundle)]))
     assert world.api_states()["keystone"] == (True, None)
     ids[("c0", "haproxy-bundle")] = ids[("c1", "haproxy-bundle")] = None
     world.apply(Effect("c0", "pacemaker", "haproxy-bundle", "restart-begin", "t"), 10.0)
