@@ -60,6 +60,15 @@ def render_snapshot(snap: Mapping[str, Any]) -> str:
             extra += f"; bootstrap {pcs['bootstrap']}"
         lines.append(f"  pacemaker: {'quorate' if pcs['quorum'] else 'NO QUORUM'}, online "
                      f"{', '.join(pcs['online']) or 'none'}{extra}")
+    builds: dict[str, dict[str, int]] = {}  # bundle -> build (short id, "missing", "unknown") -> replicas
+    for key, build in pcs.get("replicas", {}).items():
+        counts = builds.setdefault(key.split("@", 1)[0], {})
+        counts[build] = counts.get(build, 0) + 1
+    if builds:
+        lines.append("  replicas: " + "; ".join(
+            f"{bundle} " + ", ".join(f"{n} {'on ' + b if b not in ('missing', 'unknown') else b}"
+                                     for b, n in sorted(counts.items()))
+            for bundle, counts in sorted(builds.items())))
     for name, cluster in snap.get("clusters", {}).items():
         lines.append(f"  {name}: {'quorate' if cluster['quorum'] else 'NO QUORUM'} ({len(cluster['members'])} members)")
     down = [a for a, up in snap["apis"].items() if not up]

@@ -193,3 +193,18 @@ def test_haproxy_replicas_that_cannot_start_take_the_vip_and_the_apis_down() -> 
     # down from the restart on (up again at 20 s), and the restart's end does not bring it back
     changes = [(e.time, e.kind) for e in world.trace.select("api") if e.subject == "keystone"]
     assert changes == [(10.0, "api.down"), (20.0, "api.up"), (30.0, "api.down")]
+
+
+def test_the_snapshot_counts_each_bundles_replicas_by_build() -> None:
+    from reports import render_snapshot
+
+    ids: dict[tuple[str, str], str | None] = {(n, GALERA): "sha256:" + "a" * 64 for n in ("c0", "c1", "c2")}
+    world = _world(ids)
+    world.apply(Effect("c1", "pacemaker", "cluster", "offline", "t"), 10.0)
+    ids[("c1", GALERA)] = "sha256:" + "b" * 64
+    world.apply(Effect("c1", "pacemaker", "cluster", "online", "t"), 20.0)
+    world.apply(Effect("c2", "pacemaker", "cluster", "offline", "t"), 30.0)
+    ids[("c2", GALERA)] = None
+    world.apply(Effect("c2", "pacemaker", "cluster", "online", "t"), 40.0)
+    text = render_snapshot({"t": 40.0, **world.snapshot()})
+    assert "  replicas: galera-bundle 1 on aaaaaaaaaaaa, 1 on bbbbbbbbbbbb, 1 missing" in text.splitlines()
