@@ -83,6 +83,7 @@ _IS_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+is-active\s+(--quie
 # Queens' upgrade validations: systemctl show '<unit>' --property ActiveState | grep '\bactive\b'
 _SHOW_ACTIVE = re.compile(r"\s*(?:/usr/bin/|/bin/)?systemctl\s+show\s+['\"]?([\w@.-]+)['\"]?\s+(?:--property|-p)[\s=]+"
                           r"ActiveState\s*\|\s*grep\s+(?:-q\s+)?['\"]?\\bactive\\b['\"]?\s*")
+_TAG = re.compile(r"(?:docker|podman)\s+tag\s+'?([^'\s]+)'?\s+'?([^'\s]+)'?")
 _IMAGE_ACTIONS = frozenset({"sim_tripleo_container_tag", "podman_image", "docker_image"})
 _KNOWN_RESOURCES = frozenset(PACEMAKER_BUNDLES.values()) | frozenset(BUNDLE_OF_RESOURCE)
 _CREATING_STATES = frozenset({"touch", "directory", "link", "hard"})
@@ -177,7 +178,24 @@ class HostAnswers:
         its replica there starts from; None if the host holds no such image); ("", None) where the model does
         not know the bundle's image name (a baremetal resource)."""
         name = self.bundle_images.get(bundle, "")
+        if not name and bundle in self.world.pcs_created:  # replacing a baremetal resource: the target's name
+            name = self.target_images.get(bundle, "")
         return name, self.image_id(host, name) if name else None
+
+    def tag_container(self, host: str, definition: Any) -> None:
+        """Pike and Queens tag ``pcmklatest`` from a docker_config container (``<service>_image_tag``: ``docker tag
+        '<image>' '<image>:pcmklatest'``) that runs on ``host``: starting it pulls its image, then tags it."""
+        if not isinstance(definition, Mapping):
+            return
+        command = definition.get("command")
+        line = " ".join(map(str, command)) if isinstance(command, list) else str(command or "")
+        image = definition.get("image")
+        held = self.images.setdefault(host, {})
+        if isinstance(image, str) and image:
+            held.setdefault(image, _image_id(image, "pulled"))
+        for source, latest in _TAG.findall(line):
+            if (built := self.image_id(host, source)) is not None:
+                held[latest] = built
 
     def release_image(self, host: str, bundle: str) -> tuple[str, str | None]:
         """The target release's image for ``bundle`` (the one its tasks tag as the bundle's image name), and its id

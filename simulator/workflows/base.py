@@ -515,11 +515,13 @@ class Simulation:
         ends: list[tuple[float, str, tuple[str, ...], str]] = []
         configs: dict[str, dict[str, str]] = {}
         images: dict[str, dict[str, str]] = {}
+        definitions: dict[str, Mapping[str, Any]] = {}
         for role, hosts in roles:
             names = role.containers.get(step, ())
             if not names:
                 continue
             configs[role.name] = config_hashes(role, step)
+            definitions[role.name] = _step_config(role, step)
             images[role.name] = role.images(step)
             for host in hosts:
                 if self._node_fault(host, t0) is not None:
@@ -530,6 +532,9 @@ class Simulation:
             if end > self.env.now:
                 yield self.env.timeout(end - self.env.now)
             self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
+            for name in names:  # Pike and Queens: a container that tags the bundle's pcmklatest image
+                if name.endswith("_image_tag"):
+                    self.answers.tag_container(host, definitions[role_name].get(name))
 
 
 _PUPPET_STEPS = (1, 2, 3, 4, 5)
@@ -566,10 +571,14 @@ def host_api_units(role: Role) -> list[str]:
 def config_hashes(role: Role, step: str) -> dict[str, str]:
     """A hash of each container's docker_config definition at ``step`` (image, command, volumes, environment):
     what tripleo_container_manage compares to decide whether a running container must be recreated."""
+    step_config = _step_config(role, step)
+    return dict(_definition_hashes(json.dumps(step_config, sort_keys=True, default=str))) if step_config else {}
+
+
+def _step_config(role: Role, step: str) -> Mapping[str, Any]:
+    """``role``'s docker_config entries of ``step`` (container name -> definition)."""
     step_config = role.docker_config.get(f"step_{step}", role.docker_config.get(step, {}))
-    if not isinstance(step_config, Mapping):
-        return {}
-    return dict(_definition_hashes(json.dumps(step_config, sort_keys=True, default=str)))
+    return step_config if isinstance(step_config, Mapping) else {}
 
 
 def _role_bundles(role: Role) -> set[str]:

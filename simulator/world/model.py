@@ -184,6 +184,7 @@ class World:
         # bundles the cluster's configuration (CIB) does not hold: a cluster formed anew has none until puppet
         # (tripleo_ha_wrapper, or an <service>_init_bundle container) creates them
         self.pcs_absent: set[str] = set()
+        self.pcs_created: set[str] = set()  # bundles puppet created (or recreated) in this run
         # the bootstrap node: the first node of the pacemaker service (THT's pacemaker_short_bootstrap_node_name)
         self.pcs_bootstrap = pacemaker_nodes[0] if pacemaker_nodes else None
         self.pcs_resources = {b: True for b in bundles}  # enabled?
@@ -493,6 +494,7 @@ class World:
 
     def _create_bundle(self, bundle: str, node: str, now: float) -> None:
         self.pcs_absent.discard(bundle)
+        self.pcs_created.add(bundle)
         self.pcs_resources[bundle] = True
         self.trace.record(now, "state.pacemaker", node, target=bundle, state="created")
 
@@ -598,9 +600,9 @@ class World:
         image; name "": the model cannot name it); ``release_of`` the same for the image the target release
         tags as that name. The replicas running now run that build (no events)."""
         self._image_of, self._release_of = image_of, release_of
-        images = {key: image_of(*key)[1] for key in self._replica_keys if self._replica_runs(*key)}
-        self.replicas = {key: image or "" for key, image in images.items()}
-        self.replica_missing = {key for key, image in images.items() if image is None}
+        images = {key: image_of(*key) for key in self._replica_keys if self._replica_runs(*key)}
+        self.replicas = {key: image or "" for key, (_, image) in images.items()}
+        self.replica_missing = {key for key, (name, image) in images.items() if name and image is None}
         self.replica_started = dict.fromkeys(self.replicas, self.now)
 
     def _replica_runs(self, node: str, bundle: str) -> bool:

@@ -208,3 +208,30 @@ def test_the_snapshot_counts_each_bundles_replicas_by_build() -> None:
     world.apply(Effect("c2", "pacemaker", "cluster", "online", "t"), 40.0)
     text = render_snapshot({"t": 40.0, **world.snapshot()})
     assert "  replicas: galera-bundle 1 on aaaaaaaaaaaa, 1 on bbbbbbbbbbbb, 1 missing" in text.splitlines()
+
+
+def test_a_replica_whose_image_name_is_unknown_is_not_missing() -> None:
+    # a baremetal pacemaker resource (Newton, Ocata) the world calls by its bundle's name: no image to miss
+    nodes = [NodeState(n, "Controller", ("pacemaker", "mysql"), "source") for n in ("c0", "c1", "c2")]
+    world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=[GALERA])
+    world.track_replicas(lambda node, bundle: ("", None))
+    assert set(world.replicas.values()) == {""} and not world.replica_missing
+    assert world.cluster_member_up("galera", "c0") and world.stale_replicas() == []
+    world.apply(Effect("c0", "pacemaker", GALERA, "restart-begin", "t"), 1.0)
+    world.apply(Effect("c0", "pacemaker", GALERA, "restart", "t"), 2.0)
+    assert [e.data.get("image") for e in world.trace.select("state.replica")][-1] == "unknown"
+    assert not world.replica_missing and world.cluster_has_quorum("galera")
+
+
+def test_queens_bundles_replacing_baremetal_run_what_their_image_tag_containers_tagged() -> None:
+    # Newton -> Queens: mysql_image_tag (docker_config step 1) runs `docker tag '<image>' '<image>:pcmklatest'`,
+    # then mysql_init_bundle creates galera-bundle with the target's pcmklatest name
+    result = run_scenario("newton-to-queens-ffu", seed=1)
+    sim = result.simulation
+    release = "docker.io/tripleoqueens/centos-binary-mysql:current-tripleo"
+    for node in CONTROLLERS:
+        assert sim.answers.replica_image(node, GALERA) == ("docker.io/tripleoqueens/centos-binary-mysql:pcmklatest",
+                                                           sim.answers.image_id(node, release))
+        assert sim.world.replicas[(node, GALERA)] == sim.answers.image_id(node, release) is not None
+    assert sim.world.replicas[(CONTROLLERS[0], "haproxy-bundle")] == ""  # replaced in place: not followed
+    assert sim.stale_replicas() == [] and not result.failed
