@@ -34,7 +34,7 @@ DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
          "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing"}
-FAULT_KINDS = ("node_crash", "heat_resource_failed")
+FAULT_KINDS = ("node_crash", "heat_resource_failed", "task_failed")
 
 
 class ScenarioError(TemplateError):
@@ -210,10 +210,16 @@ def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str
 
 
 def _fault(data: Any, file: str, key: str) -> Fault:
-    if not isinstance(data, Mapping) or set(data) - {"at", "target", "kind", "duration"}:
-        raise ScenarioError(file, key, expected="{at, target, kind, duration?}", found=repr(data)[:80])
+    if not isinstance(data, Mapping) or set(data) - {"at", "target", "kind", "duration", "task"}:
+        raise ScenarioError(file, key, expected="{at, target, kind, duration?, task? (task_failed)}",
+                            found=repr(data)[:80])
     if data.get("kind") not in FAULT_KINDS:
         raise ScenarioError(file, f"{key}.kind", expected=" | ".join(FAULT_KINDS), found=repr(data.get("kind")))
+    task = data.get("task")
+    if (data["kind"] == "task_failed") != (task is not None) or (task is not None and not (
+            isinstance(task, str) and task.strip())):
+        raise ScenarioError(file, f"{key}.task", expected="a task name or glob (for task_failed only)",
+                            found=repr(task))
     at, duration = data.get("at"), data.get("duration")
     if not isinstance(at, (int, float)) or isinstance(at, bool) or at < 0:
         raise ScenarioError(file, f"{key}.at", expected="simulated seconds >= 0", found=repr(at))
@@ -223,4 +229,5 @@ def _fault(data: Any, file: str, key: str) -> Fault:
     if not isinstance(data.get("target"), str):
         raise ScenarioError(file, f"{key}.target", expected="a node name (a stack resource name for "
                             "heat_resource_failed)", found=repr(data.get("target")))
-    return Fault(float(at), data["target"], data["kind"], None if duration is None else float(duration))
+    return Fault(float(at), data["target"], data["kind"], None if duration is None else float(duration),
+                 {"task": task} if task is not None else {})

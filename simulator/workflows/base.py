@@ -9,6 +9,7 @@ order, so the trace is in simulated-time order.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import hashlib
 import json
@@ -31,6 +32,7 @@ from fakes.ansible import (
     tripleo_plugins,
 )
 from fakes.ansible.effects import Effect, classify
+from fakes.ansible.roles import ROLE_CATALOGUE
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
@@ -102,6 +104,8 @@ class Simulation:
         # upgrade step 5 and again at deploy step 1, with force) finds its layers present
         self._pulled: dict[str, set[str]] = {}
         self._os_upgrading = False
+        # module calls a fault kept from acting (unreachable host, injected failure): they change nothing
+        self._not_run: set[int] = set()
         self._phase_name = ""
 
     # ---- set-up ----------------------------------------------------------------------------------------
@@ -146,25 +150,51 @@ class Simulation:
         for fault in self.faults:
             problem = self.fault_problem(fault)
             if problem is not None:
-                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: expected {problem[0]}, found {problem[1]}")
+                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: {problem[0]}: expected {problem[1]}, "
+                                 f"found {problem[2]}")
         scheduler = FaultScheduler(self.env, self.trace, self.faults)
         scheduler.on("node_crash", lambda f, active: self.world.set_node_up(f.target, not active, self.env.now,
                                                                           "crash" if active else "recovered"))
         scheduler.on("heat_resource_failed", lambda f, active: None)  # read by the stack operation when it ends
+        scheduler.on("task_failed", lambda f, active: None)  # read when a matching task runs (_effects)
         scheduler.start()
         return self.env.process(self._workflow())
 
-    def fault_problem(self, fault: Fault) -> tuple[str, str] | None:
-        """Why ``fault`` cannot apply to this run, as (what its target should be, what it is); None if it can."""
+    def fault_problem(self, fault: Fault) -> tuple[str, str, str] | None:
+        """Why ``fault`` cannot apply to this run, as (its field at fault: ``target`` or ``task``, what it should be,
+        what it is); None if it can."""
         if fault.kind == "heat_resource_failed":
             if any(find_resource(plan.stack_resources, fault.target) for plan in (self.source, self.target)):
                 return None
             resources = sorted({r.name for plan in (self.source, self.target) for r in plan.stack_resources})
-            return (f"a resource of the overcloud stack ({', '.join(resources[:12])}, ...; a nested one as "
+            return ("target", f"a resource of the overcloud stack ({', '.join(resources[:12])}, ...; a nested one as "
                     "Controller.0.NetworkDeployment)", repr(fault.target))
-        if fault.target in self.world.nodes:
-            return None
-        return f"a node of the layout ({listing(self.world.nodes)})", repr(fault.target)
+        if fault.target not in self.world.nodes:
+            return "target", f"a node of the layout ({listing(self.world.nodes)})", repr(fault.target)
+        names = self._task_names() if fault.kind == "task_failed" else []
+        if names and not any(_could_match(n, fault.params["task"]) for n in names):
+            return "task", f"a task name of the plans, or a glob matching one ({listing(names, 3)})", \
+                repr(fault.params["task"])
+        return None
+
+    def _task_names(self) -> list[str]:
+        """The names of every task of both plans (nested in blocks too) and of the tripleo-ansible roles they call."""
+        names = {f"{role} : {t['name']}" for role, model in ROLE_CATALOGUE.items()
+                 for tasks in model.entry_points.values() for t in tasks if isinstance(t.get("name"), str)}
+
+        def walk(node: Any) -> None:
+            if isinstance(node, Mapping):
+                if isinstance(node.get("name"), str):
+                    names.add(node["name"])
+                for key in ("block", "rescue", "always"):
+                    walk(node.get(key))
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        for plan in (self.source, self.target):
+            walk(_task_bodies(plan))
+        return sorted(names)
 
     def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
         start = self.env.now
@@ -321,8 +351,15 @@ class Simulation:
     def _effects(self, call: ModuleCall) -> Mapping[str, Any]:
         fault = self._node_fault(call.target, self._task_start)
         if fault is not None:
+            self._not_run.add(id(call))
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
+        fault = self._task_fault(call.target, call.task_name, self._task_start)
+        if fault is not None:
+            self._not_run.add(id(call))
+            msg = f"injected failure (task_failed at t={fault.at:.0f}s matching {fault.params['task']!r})"
+            return {"failed": True, "changed": False, "rc": 1, "stdout": "", "stdout_lines": [], "stderr": msg,
+                    "stderr_lines": [msg], "msg": msg}
         result = canned_result(call)
         self.answers.answer(call, result)
         if call.action in ("find", "ansible.builtin.find"):  # the simulated hosts hold no files beyond the model
@@ -354,6 +391,15 @@ class Simulation:
         """Bundle replicas not on the build they should run at the end of the run (see
         :meth:`simulator.world.World.stale_replicas`). Empty for a run that failed."""
         return [] if self.failures else self.world.stale_replicas()
+
+    def _task_fault(self, host: str, task: str, at: float) -> Fault | None:
+        """A ``task_failed`` fault that fails ``task`` on ``host`` when it starts at ``at``: the fault's task name
+        or glob matches and ``at`` is in its window."""
+        for f in self.faults:
+            if f.kind == "task_failed" and f.target == host and f.at <= at and (
+                    f.duration is None or at < f.at + f.duration) and fnmatch.fnmatchcase(task, f.params["task"]):
+                return f
+        return None
 
     def _node_fault(self, host: str, at: float) -> Fault | None:
         for f in self.faults:
@@ -421,12 +467,15 @@ class Simulation:
     def _cost(self, record: Any) -> tuple[float, list[Any]]:
         if record.status == "skipped":
             return self.timing.skipped.sample(self._rng), []
-        effects = [self._ha_wrapper(e) if e.state == "ha-wrapper" else e
-                   for call in record.calls for e in classify(call)]
-        if not effects:
+        # a call a fault kept from acting takes its time as if it had run (the RNG stream stays the same) but
+        # changes nothing
+        called = [(id(call) not in self._not_run, self._ha_wrapper(e) if e.state == "ha-wrapper" else e)
+                  for call in record.calls for e in classify(call)]
+        if not called:
             return self.timing.task_default.sample(self._rng), []
+        effects = [e for ran, e in called if ran]
         total = 0.0
-        for e in effects:
+        for _, e in called:
             kind = e.kind
             if kind == "image" and e.state == "pulled":  # a node pulls an image's layers once per run
                 pulled = self._pulled.setdefault(e.host, set())
@@ -620,6 +669,18 @@ def listing(names: Any, shown: int = 8) -> str:
     names = sorted(names)
     more = f", ... ({len(names)} in all)" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
+
+
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _could_match(name: str, pattern: str) -> bool:
+    """Whether a task called ``name`` (a template: ``{{ x }}`` is rendered per host) can match the glob
+    ``pattern``: the glob matches the name with each expression as ``*``, or the pattern is one rendering."""
+    if fnmatch.fnmatchcase(_JINJA.sub("*", name), pattern):
+        return True
+    parts = _JINJA.split(name)
+    return len(parts) > 1 and re.fullmatch(".*".join(map(re.escape, parts)), pattern) is not None
 
 
 def _task_bodies(plan: Plan) -> list[Any]:

@@ -29,6 +29,12 @@ HEAD = 'name: x\nkind: upgrade\nsource: {release: "11.6.0"}\ntarget: {release: "
      "found 'overcloud-controller-7'"),
     ("faults: [{at: 5, target: Controllr, kind: heat_resource_failed}]",
      "s.yaml: faults[0].target: expected a resource of the overcloud stack ("),
+    ("faults: [{at: 5, target: overcloud-controller-0, kind: task_failed, task: Stop pacemaker clustr}]",
+     "s.yaml: faults[0].task: expected a task name of the plans, or a glob matching one ("),
+    ("faults: [{at: 5, target: overcloud-controller-0, kind: task_failed}]",
+     "s.yaml: faults[0].task: expected a task name or glob (for task_failed only), found None"),
+    ("faults: [{at: 5, target: overcloud-controller-0, kind: node_crash, task: Stop pacemaker cluster}]",
+     "s.yaml: faults[0].task: expected a task name or glob (for task_failed only), found 'Stop pacemaker cluster'"),
     ("environments: [environments/docker-ha.yaml, environments/nope.yaml]",
      "s.yaml: environments[1]: expected an environment file of the templates ("),
 ])

@@ -1,0 +1,86 @@
+"""A ``task_failed`` fault fails a named task (or a glob of names) on one node when it runs in the fault's window,
+as the module itself failing would: the run stops at that task with a readable reason, a task whose
+``failed_when`` or ``ignore_errors`` absorbs failures goes on, and a run outside the window is untouched."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.core import Fault
+from simulator.run import ScenarioResult, run_scenario
+from simulator.scenario import load_scenario
+from simulator.workflows.base import _could_match
+
+pytestmark = pytest.mark.integration
+
+CONTROLLER_1 = "overcloud-controller-1"
+
+
+def _update_with(*faults: Fault) -> ScenarioResult:
+    return run_scenario(dataclasses.replace(load_scenario("update-18"), faults=faults), seed=1)
+
+
+def _ended(result: ScenarioResult, host: str, task: str) -> list[tuple[float, str]]:
+    return [(e.time, e.data["status"]) for e in result.simulation.trace.select("task", host) if e.data["task"] == task]
+
+
+def test_the_failed_task_stops_the_run_there_with_the_fault_named() -> None:
+    fault = Fault(0.0, CONTROLLER_1, "task_failed", params={"task": "Start pacemaker cluster"})
+    result = _update_with(fault)
+    assert result.failed
+    failure = result.simulation.failures[0]
+    assert (failure.host, failure.phase, failure.step, failure.task) == (
+        CONTROLLER_1, "update_tasks", "4", "Start pacemaker cluster")
+    assert "injected failure (task_failed at t=0s matching 'Start pacemaker cluster')" in failure.error
+    assert _ended(result, CONTROLLER_1, "Start pacemaker cluster")[-1][1] == "failed"
+    # the controller before it in the serial update finished; nothing ran on the computes
+    assert _ended(result, "overcloud-controller-0", "Start pacemaker cluster")[-1][1] == "ok"
+    assert not result.simulation.trace.select("task", "overcloud-novacompute-0")
+    start = result.simulation.trace.select("fault.start")
+    assert [(e.subject, e.data) for e in start] == [(CONTROLLER_1, {"fault": "task_failed",
+                                                                     "task": "Start pacemaker cluster"})]
+    # and the node's pacemaker stays stopped: the run ends with it
+    assert CONTROLLER_1 not in result.simulation.world.pcs_members
+
+
+def test_failed_when_false_absorbs_the_failure_as_ansible_would() -> None:
+    # "Get previous galera image id" has failed_when: false (pcmklatest may not exist yet)
+    fault = Fault(0.0, CONTROLLER_1, "task_failed", params={"task": "Get previous galera image id"})
+    result = _update_with(fault)
+    assert not result.failed
+    assert {status for _, status in _ended(result, CONTROLLER_1, "Get previous galera image id")} == {"ok"}
+    # its registered result changed: the ids now differ (rc 1, no output), so the retag still runs
+    assert {s for _, s in _ended(result, CONTROLLER_1, "Retag pcmklatest to latest galera image")} == {"ok"}
+
+
+def test_a_fault_window_that_has_ended_changes_nothing() -> None:
+    clean = run_scenario("update-18", seed=1)
+    start = _ended(clean, CONTROLLER_1, "Start pacemaker cluster")[0][0]
+    late = Fault(start + 1.0, CONTROLLER_1, "task_failed", params={"task": "Start pacemaker cluster"})
+    early = Fault(0.0, CONTROLLER_1, "task_failed", 10.0, params={"task": "Start pacemaker cluster"})
+    for fault in (late, early):
+        result = _update_with(fault)
+        assert not result.failed
+        events = [e[:1] + e[2:] for e in result.simulation.trace if not e.kind.startswith("fault.")]
+        assert events == [e[:1] + e[2:] for e in clean.simulation.trace]  # all but the sequence numbers
+
+
+def test_globs_match_rendered_and_templated_task_names() -> None:
+    assert _could_match("Start pacemaker cluster", "Start pacemaker*")
+    assert _could_match("Run init bundle puppet on the host for {{ tripleo_ha_wrapper_service_name }}",
+                        "Run init bundle puppet on the host for mysql")
+    assert _could_match("Pull latest {{ item }} images", "Pull latest * images")
+    assert not _could_match("Start pacemaker cluster", "Stop pacemaker*")
+
+
+def test_the_cli_exits_2_on_the_failed_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text('name: u\nkind: update\nsource: {release: "18.0.0"}\nnodes: {Controller: 3, Compute: 1}\n'
+                    "faults: [{at: 0, target: overcloud-controller-2, kind: task_failed, task: 'Stop pacemaker*'}]\n")
+    assert main(["update", str(file)]) == 2
+    out = capsys.readouterr().out
+    assert "overcloud-controller-2" in out and "Stop pacemaker cluster" in out and "injected failure" in out
