@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fakes.ansible.effects import Effect
 from simulator.core import Trace
@@ -235,3 +237,51 @@ def test_queens_bundles_replacing_baremetal_run_what_their_image_tag_containers_
         assert sim.world.replicas[(node, GALERA)] == sim.answers.image_id(node, release) is not None
     assert sim.world.replicas[(CONTROLLERS[0], "haproxy-bundle")] == ""  # replaced in place: not followed
     assert sim.stale_replicas() == [] and not result.failed
+
+
+_NODES = ("c0", "c1", "c2")
+_STEPS = st.one_of(
+    st.tuples(st.sampled_from(_NODES), st.sampled_from(["cluster"]), st.sampled_from(["offline", "online"])),
+    st.tuples(st.just("c0"), st.sampled_from([GALERA, "haproxy-bundle"]),
+              st.sampled_from(["disabled", "enabled", "restart-begin", "restart"])),
+    st.tuples(st.just("c0"), st.just("maintenance-mode"), st.sampled_from(["true", "false"])),
+    st.tuples(st.sampled_from(_NODES), st.just("node"), st.sampled_from(["down", "up"])),
+    st.tuples(st.sampled_from(_NODES), st.just("image"), st.sampled_from(["a", "b", "gone"])),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_STEPS, max_size=30))
+def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[tuple[str, str, str]]) -> None:
+    nodes = [NodeState(n, "Controller", ("pacemaker", "mysql", "haproxy"), "source") for n in _NODES]
+    world = World(Trace(), nodes, pacemaker_nodes=list(_NODES), bundles=[GALERA, "haproxy-bundle"])
+    images: dict[str, str | None] = dict.fromkeys(_NODES, "sha256:" + "a" * 64)
+    world.track_replicas(lambda node, bundle: ("img:pcmklatest", images[node]))
+    frozen: dict[tuple[str, str], str] | None = None
+    for t, (node, target, state) in enumerate(steps, start=1):
+        if target == "node":
+            world.set_node_up(node, state == "up", float(t), "test")
+        elif target == "image":
+            images[node] = None if state == "gone" else "sha256:" + state * 64
+        else:
+            world.apply(Effect(node, "pacemaker", target, state, "t"), float(t))
+        keys = [(n, b) for n in _NODES for b in (GALERA, "haproxy-bundle")]
+        if world.pcs_maintenance:  # pacemaker starts and stops nothing: the replicas are as maintenance found them
+            frozen = dict(world.replicas) if frozen is None else frozen
+            assert world.replicas == frozen
+            continue
+        frozen = None
+        for n, b in keys:
+            runs = (world.nodes[n].up and n in world.pcs_members and world.pcs_resources[b]
+                    and world.has_quorum())
+            assert ((n, b) in world.replicas) == runs
+        assert world.replica_missing <= set(world.replicas)
+        for n in _NODES:  # a galera member whose replica could not start is down
+            if (n, GALERA) in world.replica_missing:
+                assert not world.cluster_member_up("galera", n)
+    # each replica's events alternate: a start after a stop (or the run's start), never two in a row
+    last: dict[tuple[str, str], str] = {}
+    for e in world.trace.select("state.replica"):
+        key = (e.subject, e.data["bundle"])
+        assert last.get(key) != e.data["state"]
+        last[key] = e.data["state"]
