@@ -88,6 +88,8 @@ class Simulation:
                                    release_images(_task_bodies(target)))
         self.answers.updates_published = self.kind in ("update", "upgrade")
         self.world.track_replicas(self.answers.replica_image, self.answers.release_image)
+        self._vip_rng = self.rng_tree.child("vip").random()  # its own stream: the durations' stays as it was
+        self.world.track_vip(self._schedule_vip_move)
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)
@@ -386,6 +388,16 @@ class Simulation:
         out = [(node.name, name) for node in self.world.nodes.values() if node.role in roles
                for name in sorted(expected_running(roles[node.role])) if node.containers.get(name) is False]
         return out + [("pacemaker", r) for r, on in sorted(self.world.pcs_resources.items()) if not on]
+
+    def _schedule_vip_move(self, arrive: Callable[[float], None]) -> None:
+        """Pacemaker moves the VIPs (IPaddr2 stop and start, gratuitous ARP): ``arrive`` when it is done."""
+        delay = self.timing.phase("vip_move").sample(self._vip_rng)
+
+        def move() -> Generator[Any, Any, None]:
+            yield self.env.timeout(delay)
+            arrive(self.env.now)
+
+        self.env.process(move())
 
     def stale_replicas(self) -> list[StaleReplica]:
         """Bundle replicas not on the build they should run at the end of the run (see

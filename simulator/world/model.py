@@ -204,6 +204,11 @@ class World:
         # galera or rabbitmq member is down; haproxy's VIP needs one replica that runs)
         self.replica_missing: set[tuple[str, str]] = set()
         self.replica_started: dict[tuple[str, str], float] = {}
+        # the node holding the VIPs (IPaddr2 resources colocated with a running haproxy replica): followed once the
+        # run can time a move (track_vip); while pacemaker moves them (moving) no API is reachable
+        self.vip_node: str | None = None
+        self.vip_moving = False
+        self._schedule_vip: Callable[[Callable[[float], None]], None] | None = None
         self.now = 0.0
         self._api_up: dict[str, bool] = {}
         self._api_down_since: dict[str, float] = {}
@@ -313,6 +318,8 @@ class World:
         states: dict[str, tuple[bool, str | None]] = {}
         infra = {c: self._infra_down(c) for c in _INFRA_BUNDLES}
         vip = self._bundle_down("haproxy-bundle", "haproxy")
+        if vip is None and self.vip_node is None and self._vip_followed():
+            vip = "VIP moving" if self.vip_moving else "no VIP"
         for api in self._api_order:
             reason: str | None = None
             if not self._serving.get(api):
@@ -349,6 +356,7 @@ class World:
     def _observe(self, now: float) -> None:
         self.now = now
         self._watch_replicas(now)
+        self._watch_vip(now)
         quorum = self.has_quorum()
         if quorum != self._quorum:
             self._quorum = quorum
@@ -383,7 +391,9 @@ class World:
         for name in self.nodes:
             self._refresh_node(name)
         if self._image_of is not None:
-            self.track_replicas(self._image_of)
+            self.track_replicas(self._image_of, self._release_of)
+        if self._schedule_vip is not None:
+            self.track_vip(self._schedule_vip)
         self._quorum = self.has_quorum()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         states = self.api_states()
@@ -638,6 +648,48 @@ class World:
                 self.replica_missing.discard(key)
                 self.trace.record(now, "state.replica", node, bundle=bundle, state="stopped")
 
+    def track_vip(self, schedule: Callable[[Callable[[float], None]], None]) -> None:
+        """Follow where the VIPs run: on a node running a haproxy replica (the first, in the cluster's order, when
+        they must move). ``schedule(arrive)`` calls ``arrive(now)`` when a move that starts now has ended (the
+        run samples how long pacemaker takes to stop and start the IPaddr2 resources)."""
+        self._schedule_vip = schedule
+        self.vip_moving = False
+        holders = self._vip_holders()
+        self.vip_node = holders[0] if holders else None
+
+    def _vip_followed(self) -> bool:
+        return (self._schedule_vip is not None and "haproxy-bundle" in self.pcs_resources
+                and any(b == "haproxy-bundle" for _, b in self._replica_keys))
+
+    def _vip_holders(self) -> list[str]:
+        return [n for n, b in self._replica_keys
+                if b == "haproxy-bundle" and (n, b) in self.replicas and (n, b) not in self.replica_missing]
+
+    def _watch_vip(self, now: float) -> None:
+        """When the VIPs' node stops running haproxy, pacemaker moves them to another node that runs it: ``state.vip``
+        ``moving`` now, ``started`` when the move ends (APIs unreachable meanwhile), ``stopped`` if no node runs
+        haproxy. Under maintenance mode nothing moves."""
+        if self.pcs_maintenance or self.vip_moving or not self._vip_followed() or self._schedule_vip is None:
+            return
+        holders = self._vip_holders()
+        if self.vip_node in holders or (self.vip_node is None and not holders):
+            return
+        old, self.vip_node = self.vip_node, None
+        if not holders:
+            self.trace.record(now, "state.vip", old or "-", state="stopped")
+            return
+        self.vip_moving = True
+        self.trace.record(now, "state.vip", old or "-", state="moving")
+        self._schedule_vip(self._vip_arrived)
+
+    def _vip_arrived(self, now: float) -> None:
+        self.vip_moving = False
+        holders = self._vip_holders()
+        if holders and not self.pcs_maintenance:
+            self.vip_node = holders[0]
+            self.trace.record(now, "state.vip", self.vip_node, state="started")
+        self._observe(now)
+
     def stale_replicas(self) -> list[StaleReplica]:
         """Replicas not on the build they should run now: started where their node held no image by the bundle's
         name (``missing``); on another build than that name points to on the node now (``retagged`` after the
@@ -737,7 +789,9 @@ class World:
             "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c)}
                          for c, m in self.cluster_members.items()},
             "apis": {a: self._api_up[a] for a in self._api_up},
-            "haproxy": {"vip": self.bundle_running("haproxy-bundle"),
+            "haproxy": {"vip": self.bundle_running("haproxy-bundle") and (
+                             self.vip_node is not None or not self._vip_followed()),
+                         "vip_node": self.vip_node,
                         "backends": {a: sorted(self._serving[a]) for a in self._api_up}},
             "schema": dict(self.schema),
             "maintenance_mode": self.pcs_maintenance,

@@ -7,6 +7,7 @@ new build; a template that starts pacemaker again before the retag leaves the re
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -257,6 +258,8 @@ def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[t
     world = World(Trace(), nodes, pacemaker_nodes=list(_NODES), bundles=[GALERA, "haproxy-bundle"])
     images: dict[str, str | None] = dict.fromkeys(_NODES, "sha256:" + "a" * 64)
     world.track_replicas(lambda node, bundle: ("img:pcmklatest", images[node]))
+    pending: list[Callable[[float], None]] = []
+    world.track_vip(pending.append)
     frozen: dict[tuple[str, str], str] | None = None
     for t, (node, target, state) in enumerate(steps, start=1):
         if target == "node":
@@ -265,6 +268,8 @@ def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[t
             images[node] = None if state == "gone" else "sha256:" + state * 64
         else:
             world.apply(Effect(node, "pacemaker", target, state, "t"), float(t))
+        while pending:  # each VIP move ends before the next step
+            pending.pop()(t + 0.5)
         keys = [(n, b) for n in _NODES for b in (GALERA, "haproxy-bundle")]
         if world.pcs_maintenance:  # pacemaker starts and stops nothing: the replicas are as maintenance found them
             frozen = dict(world.replicas) if frozen is None else frozen
@@ -276,6 +281,9 @@ def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[t
                     and world.has_quorum())
             assert ((n, b) in world.replicas) == runs
         assert world.replica_missing <= set(world.replicas)
+        holders = [n for n in _NODES if (n, "haproxy-bundle") in world.replicas
+                   and (n, "haproxy-bundle") not in world.replica_missing]
+        assert (world.vip_node in holders) if holders else world.vip_node is None
         for n in _NODES:  # a galera member whose replica could not start is down
             if (n, GALERA) in world.replica_missing:
                 assert not world.cluster_member_up("galera", n)

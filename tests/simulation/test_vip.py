@@ -1,0 +1,89 @@
+"""The VIPs run on one node that runs a haproxy replica. When that node stops running haproxy (its pacemaker
+stops, it goes down), pacemaker moves them to another such node: no API is reachable until the move ends (a
+``vip_move`` duration from the timing profile, on its own RNG stream). 18.0.0's minor update stops pacemaker on
+each controller in turn, so the VIPs move twice: off controller-0, then off controller-1."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from fakes.ansible.effects import Effect
+from simulator.core import Trace
+from simulator.run import run_scenario
+from simulator.world import NodeState, World
+
+pytestmark = pytest.mark.integration
+
+HAPROXY = "haproxy-bundle"
+
+
+def test_the_minor_update_moves_the_vips_off_each_controller_that_holds_them() -> None:
+    result = run_scenario("update-18", seed=1)
+    sim = result.simulation
+    moves = [(e.time, e.subject, e.data["state"]) for e in sim.trace.select("state.vip")]
+    stops = {e.subject: e.time for e in sim.trace.select("task") if e.data["task"] == "Stop pacemaker cluster"}
+    assert [(t, node, state) for t, node, state in moves if state == "moving"] == [
+        (stops["overcloud-controller-0"], "overcloud-controller-0", "moving"),
+        (stops["overcloud-controller-1"], "overcloud-controller-1", "moving")]
+    started = [(node, t) for t, node, state in moves if state == "started"]
+    assert [n for n, _ in started] == ["overcloud-controller-1", "overcloud-controller-0"]
+    moving = sum(t - stops[src] for (_, t), src in zip(started, ("overcloud-controller-0", "overcloud-controller-1"),
+                                                        strict=True))
+    low, high = 2.0, 8.0  # scenarios/timing/default.yaml: vip_move
+    assert 2 * low <= moving <= 2 * high
+    for api, seconds in sim.world.downtime.items():
+        assert seconds == pytest.approx(moving), api
+    reasons = {e.data["reason"] for e in sim.trace.select("api.down")}
+    assert reasons == {"VIP moving"}
+    assert sim.world.snapshot()["haproxy"]["vip_node"] == "overcloud-controller-0"
+
+
+def _world() -> tuple[World, list[Callable[[float], None]]]:
+    nodes = [NodeState(n, "Controller", ("pacemaker", "haproxy", "keystone"), "source", containers={"keystone": True})
+             for n in ("c0", "c1", "c2")]
+    world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=[HAPROXY])
+    world.track_replicas(lambda node, bundle: ("haproxy:pcmklatest", "sha256:" + "a" * 64))
+    pending: list[Callable[[float], None]] = []
+    world.track_vip(pending.append)
+    return world, pending
+
+
+def test_a_vip_move_takes_the_apis_down_until_it_ends() -> None:
+    world, pending = _world()
+    assert world.vip_node == "c0" and world.api_states()["keystone"] == (True, None)
+    world.apply(Effect("c1", "pacemaker", "cluster", "offline", "t"), 5.0)  # not the VIPs' node: nothing moves
+    assert world.vip_node == "c0" and not pending
+    world.apply(Effect("c1", "pacemaker", "cluster", "online", "t"), 6.0)
+    world.apply(Effect("c0", "pacemaker", "cluster", "offline", "t"), 10.0)
+    assert world.vip_node is None and world.api_states()["keystone"] == (False, "VIP moving") and len(pending) == 1
+    pending.pop()(14.0)
+    assert world.vip_node == "c1" and world.api_states()["keystone"] == (True, None)
+    world.set_node_up("c1", False, 20.0, "crash")  # the cluster loses quorum: nothing runs, nowhere to move to
+    assert world.vip_node is None and not pending
+    assert world.api_states()["keystone"] == (False, "pacemaker quorum")
+    world.apply(Effect("c0", "pacemaker", "cluster", "online", "t"), 30.0)  # quorate again: the VIPs start
+    assert world.api_states()["keystone"] == (False, "VIP moving") and len(pending) == 1
+    pending.pop()(33.0)
+    assert world.vip_node == "c0" and world.api_states()["keystone"] == (True, None)
+    assert world.downtime["keystone"] == 4.0 + 13.0
+    assert [(e.time, e.subject, e.data["state"]) for e in world.trace.select("state.vip")] == [
+        (10.0, "c0", "moving"), (14.0, "c1", "started"), (20.0, "c1", "stopped"), (30.0, "-", "moving"),
+        (33.0, "c0", "started")]
+
+
+def test_no_haproxy_replica_no_vip_and_maintenance_mode_moves_nothing() -> None:
+    world, pending = _world()
+    world.apply(Effect("c0", "pacemaker", "maintenance-mode", "true", "t"), 1.0)
+    world.apply(Effect("c0", "pacemaker", "cluster", "offline", "t"), 2.0)
+    assert world.vip_node == "c0" and not pending  # pacemaker leaves resources where they are
+    world.apply(Effect("c0", "pacemaker", "cluster", "online", "t"), 3.0)
+    world.apply(Effect("c0", "pacemaker", "maintenance-mode", "false", "t"), 4.0)
+    world.apply(Effect("c0", "pacemaker", HAPROXY, "disabled", "t"), 5.0)
+    assert world.vip_node is None and not pending  # nowhere to move to
+    assert world.api_states()["keystone"] == (False, "haproxy stopped")
+    world.apply(Effect("c0", "pacemaker", HAPROXY, "enabled", "t"), 9.0)
+    assert world.api_states()["keystone"] == (False, "VIP moving")  # the VIPs start after haproxy
+    pending.pop()(11.0)
+    assert world.vip_node == "c0" and world.api_states()["keystone"] == (True, None)
