@@ -503,8 +503,10 @@ class Simulation:
         """What tripleo_ha_wrapper's pacemaker_restart_bundle.sh does on this host. The service's generated config
         changes in an upgrade (a new release): on the service's bootstrap node the bundle is then restarted
         globally (``pcs resource disable`` + ``enable``, ``restart``: down for the task) unless it is meant to stay
-        stopped or runs nowhere. A stack create never restarts; a minor update restarts each node's replica
-        locally, which is not modelled. Otherwise the init-bundle puppet run only (``config-applied``)."""
+        stopped or runs nowhere. A stack create never restarts; a minor update restarts the node's replica
+        locally when the service's generated config changed, which the model cannot see (puppet is not run), so
+        it does not (the replica restarts with the node's pacemaker instead). Otherwise the init-bundle puppet run
+        only (``config-applied``)."""
         bundle = effect.target
         if (self.kind == "upgrade" and self.source.release != self.target.release
                 and self.world.pcs_resources.get(bundle) and self.world.bundle_running(bundle)
