@@ -106,8 +106,9 @@ class Simulation:
         # upgrade step 5 and again at deploy step 1, with force) finds its layers present
         self._pulled: dict[str, set[str]] = {}
         self._os_upgrading = False
-        # module calls a fault kept from acting (unreachable host, injected failure): they change nothing
-        self._not_run: set[int] = set()
+        # module calls a fault kept from acting (unreachable host, injected failure), by id: they change nothing
+        # (held here, so that no other call can get the same id while it is listed)
+        self._not_run: dict[int, ModuleCall] = {}
         self._phase_name = ""
 
     # ---- set-up ----------------------------------------------------------------------------------------
@@ -353,12 +354,12 @@ class Simulation:
     def _effects(self, call: ModuleCall) -> Mapping[str, Any]:
         fault = self._node_fault(call.target, self._task_start)
         if fault is not None:
-            self._not_run.add(id(call))
+            self._not_run[id(call)] = call
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
         fault = self._task_fault(call.target, call.task_name, self._task_start)
         if fault is not None:
-            self._not_run.add(id(call))
+            self._not_run[id(call)] = call
             msg = f"injected failure (task_failed at t={fault.at:.0f}s matching {fault.params['task']!r})"
             return {"failed": True, "changed": False, "rc": 1, "stdout": "", "stdout_lines": [], "stderr": msg,
                     "stderr_lines": [msg], "msg": msg}
@@ -483,6 +484,8 @@ class Simulation:
         # changes nothing
         called = [(id(call) not in self._not_run, self._ha_wrapper(e) if e.state == "ha-wrapper" else e)
                   for call in record.calls for e in classify(call)]
+        for call in record.calls if self._not_run else ():  # laid out: no longer needed
+            self._not_run.pop(id(call), None)
         if not called:
             return self.timing.task_default.sample(self._rng), []
         effects = [e for ran, e in called if ran]
