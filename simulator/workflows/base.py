@@ -153,8 +153,7 @@ class Simulation:
         for fault in self.faults:
             problem = self.fault_problem(fault)
             if problem is not None:
-                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: {problem[0]}: expected {problem[1]}, "
-                                 f"found {problem[2]}")
+                raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: expected {problem[1]}, found {problem[2]}")
         scheduler = FaultScheduler(self.env, self.trace, self.faults)
         scheduler.on("node_crash", lambda f, active: self.world.set_node_up(f.target, not active, self.env.now,
                                                                           "crash" if active else "recovered"))
