@@ -68,9 +68,12 @@ def _package(call: ModuleCall) -> list[Effect]:
 
 
 def _pacemaker(call: ModuleCall) -> list[Effect]:
+    # pacemaker_cluster acts on the cluster stack of its host (THT never passes ``node``), not on a resource
+    default = "cluster" if call.action.endswith("pacemaker_cluster") else "?"
     return [
         Effect(
-            call.target, "pacemaker", str(call.args.get("resource", "?")), str(call.args.get("state", "?")), call.action
+            call.target, "pacemaker", str(call.args.get("resource", default)), str(call.args.get("state", "?")),
+            call.action
         )
     ]
 
