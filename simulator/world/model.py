@@ -7,8 +7,10 @@ starting it when none runs it —, resources enabled or disabled — a bundle al
 while restarted globally, created by its ``<service>_init_bundle`` container or ``tripleo_ha_wrapper``'s puppet, absent
 from a cluster formed anew until then — maintenance mode), galera and rabbitmq
 membership and quorum (through their pacemaker bundles where pacemaker manages them, counted among the cluster's
-configured nodes, else their containers), the database schema release of each project,
-haproxy's VIP and each API's backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`):
+configured nodes, else their containers), each replicated bundle's replica per node and the image build it started
+from (it fails where the node lacks the image), the database schema release of each project,
+haproxy's VIPs (on one node running a haproxy replica, unreachable while pacemaker moves them) and each API's
+backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`):
 the availability of each API — a backend serving it on an up node, the VIP up, and each of its dependencies
 (database, message bus, keystone) available — and cluster quorum; ``schema.ahead`` windows, where a project's schema
 was migrated to the target release while a node still serves its API with source-release code. Every change is
@@ -197,6 +199,7 @@ class World:
         self._replica_keys = tuple(sorted({(n.name, b) for n in self.nodes.values() if n.name in self.pcs_all
                                            for s, b in PACEMAKER_BUNDLES.items()
                                            if s in n.services and b in REPLICATED_BUNDLES and b in self.pcs_resources}))
+        self._haproxy_replicated = any(b == "haproxy-bundle" for _, b in self._replica_keys)
         self._image_of: ImageOf | None = None
         self._release_of: ImageOf | None = None
         self.replicas: dict[tuple[str, str], str] = {}
@@ -658,8 +661,7 @@ class World:
         self.vip_node = holders[0] if holders else None
 
     def _vip_followed(self) -> bool:
-        return (self._schedule_vip is not None and "haproxy-bundle" in self.pcs_resources
-                and any(b == "haproxy-bundle" for _, b in self._replica_keys))
+        return self._schedule_vip is not None and self._haproxy_replicated
 
     def _vip_holders(self) -> list[str]:
         return [n for n, b in self._replica_keys
