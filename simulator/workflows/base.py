@@ -596,10 +596,10 @@ class Simulation:
         for end, host, names, role_name in sorted(ends):
             if end > self.env.now:
                 yield self.env.timeout(end - self.env.now)
-            self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
-            for name in names:  # Pike and Queens: a container that tags the bundle's pcmklatest image
-                if name.endswith("_image_tag"):
+            for name in names:  # Queens: a container that tags the bundle's pcmklatest image (before the bundles
+                if name.endswith("_image_tag"):  # it precedes by start_order are created from it)
                     self.answers.tag_container(host, definitions[role_name].get(name))
+            self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
 
 
 _PUPPET_STEPS = (1, 2, 3, 4, 5)
