@@ -53,7 +53,7 @@ import fnmatch
 import hashlib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from fakes.ansible import ModuleCall
@@ -364,26 +364,32 @@ def _fail(result: MutableMapping[str, Any], rc: int, stderr: str) -> None:
     result.update(rc=rc, stderr=stderr, stderr_lines=[stderr] if stderr else [], msg="non-zero return code")
 
 
-def bundle_images(task_bodies: Iterable[Any]) -> dict[str, str]:
-    """Each bundle's ``pcmklatest`` image name as a plan's tasks set it (``galera_image_latest: <name>``: the value
-    Heat resolved from the image parameters), by bundle."""
-    out: dict[str, str] = {}
+def _image_latest_facts(task_bodies: Iterable[Any]) -> Iterator[tuple[Mapping[str, Any], str, str]]:
+    """Each literal ``<x>_image_latest: <name>`` of a plan's tasks (the value Heat resolved from the image
+    parameters), with the mapping that sets it, in task order."""
 
-    def walk(node: Any) -> None:
+    def walk(node: Any) -> Iterator[tuple[Mapping[str, Any], str, str]]:
         if isinstance(node, Mapping):
             for key, value in node.items():
                 if isinstance(key, str) and isinstance(value, str) and key.endswith("_image_latest") \
                         and "{{" not in value:
-                    prefix = key.removesuffix("_image_latest").removesuffix("_docker")
-                    if bundle := _IMAGE_FACT_BUNDLES.get(prefix):
-                        out.setdefault(bundle, value)
-                walk(value)
+                    yield node, key, value
+                yield from walk(value)
         elif isinstance(node, list):
             for item in node:
-                walk(item)
+                yield from walk(item)
 
     for body in task_bodies:
-        walk(body)
+        yield from walk(body)
+
+
+def bundle_images(task_bodies: Iterable[Any]) -> dict[str, str]:
+    """Each bundle's ``pcmklatest`` image name as a plan's tasks set it (``galera_image_latest: <name>``), by
+    bundle."""
+    out: dict[str, str] = {}
+    for _, key, value in _image_latest_facts(task_bodies):
+        if bundle := _IMAGE_FACT_BUNDLES.get(key.removesuffix("_image_latest").removesuffix("_docker")):
+            out.setdefault(bundle, value)
     return out
 
 
@@ -392,22 +398,10 @@ def release_images(task_bodies: Iterable[Any]) -> dict[str, str]:
     that sets both ``<x>_image`` and ``<x>_image_latest`` (``galera_image``, Queens' ``docker_image``,
     ``tripleo_container_tag``'s ``container_image``), by the ``_latest`` value."""
     out: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                if isinstance(key, str) and key.endswith("_image_latest") and isinstance(value, str) \
-                        and "{{" not in value:
-                    image = node.get(key.removesuffix("_latest"))
-                    if isinstance(image, str) and image and "{{" not in image:
-                        out.setdefault(value, image)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for body in task_bodies:
-        walk(body)
+    for fact, key, value in _image_latest_facts(task_bodies):
+        image = fact.get(key.removesuffix("_latest"))
+        if isinstance(image, str) and image and "{{" not in image:
+            out.setdefault(value, image)
     return out
 
 
