@@ -113,6 +113,7 @@ class HostAnswers:
         self.bundle_images = dict(source_images or {})  # bundle -> its container image name in the CIB
         self.target_images = dict(target_images or {})
         self.removed: dict[str, set[str]] = {}  # host -> containers this run removed
+        self.tagged_names: dict[str, str] = {}  # bundle -> the pcmklatest name its image-tag container tagged
 
     def exists(self, host: str, path: str) -> tuple[bool, bool]:
         """(exists, is a directory) of ``path`` on ``host``."""
@@ -179,14 +180,16 @@ class HostAnswers:
         not know the bundle's image name (a baremetal resource)."""
         name = self.bundle_images.get(bundle, "")
         if not name and bundle in self.world.pcs_created:  # replacing a baremetal resource: the target's name
-            name = self.target_images.get(bundle, "")
+            name = self.target_images.get(bundle) or self.tagged_names.get(bundle, "")
         return name, self.image_id(host, name) if name else None
 
-    def tag_container(self, host: str, definition: Any) -> None:
+    def tag_container(self, host: str, name: str, definition: Any) -> None:
         """Pike and Queens tag ``pcmklatest`` from a docker_config container (``<service>_image_tag``: ``docker tag
-        '<image>' '<image>:pcmklatest'``) that runs on ``host``: starting it pulls its image, then tags it."""
+        '<image>' '<image>:pcmklatest'``) that runs on ``host``: starting it pulls its image, then tags it. The name
+        it tags is the one the service's bundle is created with (Pike's tasks name no bundle image)."""
         if not isinstance(definition, Mapping):
             return
+        bundle = PACEMAKER_BUNDLES.get(name.removesuffix("_image_tag"))
         command = definition.get("command")
         line = " ".join(map(str, command)) if isinstance(command, list) else str(command or "")
         image = definition.get("image")
@@ -196,6 +199,8 @@ class HostAnswers:
         for source, latest in _TAG.findall(line):
             if (built := self.image_id(host, source)) is not None:
                 held[latest] = built
+            if bundle:
+                self.tagged_names.setdefault(bundle, latest)
 
     def release_image(self, host: str, bundle: str) -> tuple[str, str | None]:
         """The target release's image for ``bundle`` (the one its tasks tag as the bundle's image name), and its id

@@ -598,7 +598,7 @@ class Simulation:
                 yield self.env.timeout(end - self.env.now)
             for name in names:  # Queens: a container that tags the bundle's pcmklatest image (before the bundles
                 if name.endswith("_image_tag"):  # it precedes by start_order are created from it)
-                    self.answers.tag_container(host, definitions[role_name].get(name))
+                    self.answers.tag_container(host, name, definitions[role_name].get(name))
             self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
 
 

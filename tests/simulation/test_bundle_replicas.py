@@ -293,3 +293,17 @@ def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[t
         key = (e.subject, e.data["bundle"])
         assert last.get(key) != e.data["state"]
         last[key] = e.data["state"]
+
+
+def test_pike_bundles_take_the_name_their_image_tag_container_tagged() -> None:
+    # Ocata -> Pike: Pike's tasks set no <x>_image_latest fact; mysql_image_tag's `docker tag` names galera-bundle's
+    # image, and mysql_init_bundle creates the bundle with it
+    result = run_scenario("ocata-to-pike", seed=1)
+    sim = result.simulation
+    assert sim.answers.tagged_names[GALERA] == "docker.io/tripleopike/centos-binary-mysql:pcmklatest"
+    for node in CONTROLLERS:
+        name, built = sim.answers.replica_image(node, GALERA)
+        assert name == sim.answers.tagged_names[GALERA] and built is not None
+        assert sim.world.replicas[(node, GALERA)] == built
+        assert sim.world.replicas[(node, "haproxy-bundle")] == ""  # replaced in place: not followed
+    assert sim.stale_replicas() == [] and not result.failed
