@@ -9,6 +9,8 @@ roles_data: null              # null: the release's roles_data.yaml; else a path
 roles: []                     # or role names from the release's roles/ folder (overcloud roles generate)
 nodes: {Controller: 3, Compute: 2}
 environments: []              # -e files, relative to the templates root (or to this file)
+bmc: redfish                  # a deploy's generated machines: redfish | ipmi
+nodes_file: nodes.yaml        # or a deploy's machines from a nodes.yaml / instackenv.json (relative to this file)
 seed: 1
 faults: [{at: 3000, target: overcloud-controller-1, kind: node_crash, duration: 600}]
 order: [[overcloud-controller-0, overcloud-controller-1, overcloud-controller-2], [overcloud-novacompute-0]]
@@ -33,7 +35,8 @@ __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scen
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
-         "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing"}
+         "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing", "nodes_file", "bmc"}
+BMC_TYPES = ("redfish", "ipmi")
 FAULT_KINDS = ("node_crash", "heat_resource_failed", "task_failed")
 
 
@@ -74,6 +77,10 @@ class Scenario:
     timing: Mapping[str, Any] = field(default_factory=dict)
     timing_file: str = ""
     timing_where: str = "timing"
+    # a deploy's machines: a nodes.yaml / instackenv.json (each node's pm_type sets its BMC), else generated ones
+    # with this BMC type
+    nodes_file: str | None = None
+    bmc: str = "redfish"
 
     def node_parameters(self) -> dict[str, int]:
         return {f"{role}Count": count for role, count in self.nodes.items()}
@@ -170,6 +177,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
 
     timing, timing_file, timing_where = _timing(data.get("timing"), file, base)
+    nodes_file, bmc = _machines(data, kind, file, base)
 
     def rel(value: Any, key: str) -> str | None:
         if value is None:
@@ -186,8 +194,37 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
-        timing=timing, timing_file=timing_file, timing_where=timing_where,
+        timing=timing, timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file, bmc=bmc,
     )
+
+
+def _machines(data: Mapping[str, Any], kind: str, file: str, base: Path) -> tuple[str | None, str]:
+    """A deploy's ``nodes_file`` (resolved, and read now: a malformed one is an error before any run) and ``bmc``."""
+    from fakes.baremetal.errors import InventoryError
+    from fakes.baremetal.inventory import load_nodes
+
+    for key in ("nodes_file", "bmc"):
+        if key in data and kind != "deploy":
+            raise ScenarioError(file, key, expected="absent: only a deploy provisions machines (an update or "
+                                "upgrade runs on deployed nodes)", found=repr(data[key])[:80])
+    bmc = data.get("bmc", "redfish")
+    if bmc not in BMC_TYPES:
+        raise ScenarioError(file, "bmc", expected=" | ".join(BMC_TYPES), found=repr(bmc))
+    value = data.get("nodes_file")
+    if value is None:
+        return None, bmc
+    if "bmc" in data:
+        raise ScenarioError(file, "bmc", expected="absent with nodes_file (each node's pm_type sets its BMC)",
+                            found=repr(bmc))
+    if not isinstance(value, str) or not (path := (base / value).resolve()).is_file():
+        raise ScenarioError(file, "nodes_file", expected="the path of a nodes.yaml or instackenv.json (relative "
+                            "to the scenario)", found=repr(value))
+    try:
+        load_nodes(path)
+    except InventoryError as exc:
+        raise ScenarioError(file, "nodes_file", expected="a valid nodes.yaml or instackenv.json",
+                            found=str(exc)) from None
+    return str(path), bmc
 
 
 def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str]:

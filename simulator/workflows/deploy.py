@@ -1,5 +1,7 @@
-"""The deploy workflow: ``openstack overcloud node provision`` (bare metal through the Redfish emulator, by
-:mod:`fakes.baremetal`), ``openstack overcloud deploy`` (the Heat stack, then config-download: host_prep_tasks
+"""The deploy workflow: ``openstack overcloud node provision`` (bare metal by :mod:`fakes.baremetal`: Redfish
+BMCs through sushy-tools' emulator in-process, IPMI BMCs built on pyghmi in a process of their own on 127.0.0.1,
+following the simulation's clock and stopped when provisioning ends; the machines of a nodes file, or generated
+with one BMC type), ``openstack overcloud deploy`` (the Heat stack, then config-download: host_prep_tasks
 and the deploy steps 0-5 with their containers, every node at once). Ocata (THT 6.x) has no config-download:
 the stack's ``AllNodesDeploySteps`` runs the puppet steps on the servers, inside the stack create.
 
@@ -9,11 +11,13 @@ forms as controllers reach deploy step 1 (puppet's pacemaker profile, which the 
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any
 
+from fakes.baremetal.bmc import BmcClient
 from fakes.baremetal.fleet import redfish_fleet
-from fakes.baremetal.inventory import generate_nodes
+from fakes.baremetal.inventory import NodeSpec, generate_nodes
+from fakes.baremetal.ipmi import IpmiBmc, IpmiFleetProcess
 from fakes.baremetal.provisioning import start_provisioning
 from fakes.baremetal.roles import RoleDemand
 from simulator.planning import is_heat_driven
@@ -27,6 +31,12 @@ SEQUENCE = ("host_prep_tasks", "deploy_steps_tasks")
 
 class DeploySimulation(Simulation):
     kind = "deploy"
+
+    def __init__(self, *args: Any, machines: Sequence[NodeSpec] = (), bmc: str = "redfish", **kwargs: Any) -> None:
+        """``machines``: the nodes to provision (a scenario's ``nodes_file``); none: generated, with ``bmc``."""
+        super().__init__(*args, **kwargs)
+        self.machines = tuple(machines)
+        self.bmc = bmc
 
     def _initial_world_state(self) -> None:
         for node in self.world.nodes.values():
@@ -67,11 +77,26 @@ class DeploySimulation(Simulation):
     def _provision(self) -> Generator[Any, Any, None]:
         counts = {r.name: r.count for r in self.target.roles if r.count}
         rng = self.rng_tree.child("baremetal").random()
-        specs = generate_nodes(counts, rng=rng, driver="redfish", hints=True)
-        fleet = redfish_fleet(self.env, specs, rng=rng)
-        demands = [RoleDemand.tripleo(role, count) for role, count in counts.items()]
-        conductor, done = start_provisioning(self.env, specs, demands, fleet.clients, rng=rng)
-        yield done
+        specs = self.machines or generate_nodes(counts, rng=rng, driver=self.bmc, hints=True)
+        drivers = {s.name: "IPMI" if s.driver == "ipmi" else "Redfish" for s in specs}
+        redfish = [s for s in specs if s.driver == "redfish"]
+        ipmi = [s for s in specs if s.driver == "ipmi"]
+        clients: dict[str, BmcClient] = dict(redfish_fleet(self.env, redfish, rng=rng).clients) if redfish else {}
+        bmcs = IpmiFleetProcess(ipmi, seed=rng.getrandbits(32)) if ipmi else None
+        ipmi_clients: dict[str, IpmiBmc] = {}
+        try:
+            if bmcs is not None:
+                bmcs.start()
+                ipmi_clients = {s.name: bmcs.client(s, lambda: float(self.env.now)) for s in ipmi}
+                clients.update(ipmi_clients)
+            demands = [RoleDemand.tripleo(role, count) for role, count in counts.items()]
+            conductor, done = start_provisioning(self.env, specs, demands, clients, rng=rng)
+            yield done
+        finally:
+            for client in ipmi_clients.values():
+                client.close()
+            if bmcs is not None:
+                bmcs.stop()
         by_role: dict[str, list[Any]] = {}
         for result in sorted(conductor.results.values(), key=lambda r: r.node):
             by_role.setdefault(result.role or "", []).append(result)
@@ -81,7 +106,8 @@ class DeploySimulation(Simulation):
                     self.failures.append(Failure(result.finished_at, node.name, "provision", "-", result.node,
                                                  result.last_error or result.provision_state))
                 else:
-                    self.world.set_node_up(node.name, True, self.env.now, f"provisioned as {result.node}")
+                    self.world.set_node_up(node.name, True, self.env.now,
+                                           f"provisioned as {result.node} over {drivers[result.node]}")
 
     def _deploy(self, hosts: list[str]) -> Generator[Any, Any, None]:
         yield from self._steps_run(self._runner(hosts), self._roles_in(hosts), SEQUENCE)
