@@ -37,7 +37,10 @@ _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
          "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing", "nodes_file", "bmc"}
 BMC_TYPES = ("redfish", "ipmi")
-FAULT_KINDS = ("node_crash", "heat_resource_failed", "task_failed")
+# a deploy's BMC faults: fakes.baremetal's kinds, on a machine (unreachable, answers 5xx, power requests that never
+# take effect, credentials rejected, slow power transitions)
+BMC_FAULT_KINDS = ("bmc_unreachable", "bmc_http_5xx", "bmc_power_stuck", "bmc_wrong_credentials", "bmc_slow")
+FAULT_KINDS = ("node_crash", "heat_resource_failed", "task_failed", *BMC_FAULT_KINDS)
 
 
 class ScenarioError(TemplateError):
@@ -265,6 +268,6 @@ def _fault(data: Any, file: str, key: str) -> Fault:
                             found=repr(duration))
     if not isinstance(data.get("target"), str):
         raise ScenarioError(file, f"{key}.target", expected="a node name (a stack resource name for "
-                            "heat_resource_failed)", found=repr(data.get("target")))
+                            "heat_resource_failed, a machine name for bmc_*)", found=repr(data.get("target")))
     return Fault(float(at), data["target"], data["kind"], None if duration is None else float(duration),
                  {"task": task} if task is not None else {})

@@ -37,6 +37,7 @@ from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
 from simulator.plan import Plan, Role
+from simulator.scenario import BMC_FAULT_KINDS
 from simulator.timing import TimingProfile
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, StaleReplica, World, api_units
 
@@ -159,6 +160,8 @@ class Simulation:
                                                                           "crash" if active else "recovered"))
         scheduler.on("heat_resource_failed", lambda f, active: None)  # read by the stack operation when it ends
         scheduler.on("task_failed", lambda f, active: None)  # read when a matching task runs (_effects)
+        for kind in BMC_FAULT_KINDS:  # the deploy hands them to the BMCs it provisions through
+            scheduler.on(kind, lambda f, active: None)
         scheduler.start()
         return self.env.process(self._workflow())
 
@@ -171,6 +174,13 @@ class Simulation:
             resources = sorted({r.name for plan in (self.source, self.target) for r in plan.stack_resources})
             return ("target", f"a resource of the overcloud stack ({', '.join(resources[:12])}, ...; a nested one as "
                     "Controller.0.NetworkDeployment)", repr(fault.target))
+        if fault.kind in BMC_FAULT_KINDS:
+            machines = self.machine_names()
+            if not machines:
+                return "kind", "a fault of a deploy's run (BMC faults act on provisioning)", repr(fault.kind)
+            if fault.target not in machines:
+                return "target", f"a machine the deploy provisions ({listing(machines)})", repr(fault.target)
+            return None
         if fault.target not in self.world.nodes:
             return "target", f"a node of the layout ({listing(self.world.nodes)})", repr(fault.target)
         names = self._task_names() if fault.kind == "task_failed" else []
@@ -178,6 +188,10 @@ class Simulation:
             return "task", f"a task name of the plans, or a glob matching one ({listing(names, 3)})", \
                 repr(fault.params["task"])
         return None
+
+    def machine_names(self) -> list[str]:
+        """The bare metal machines the run provisions (none but in a deploy)."""
+        return []
 
     def _task_names(self) -> list[str]:
         """The names of every task of both plans (nested in blocks too) and of the tripleo-ansible roles they call."""

@@ -15,12 +15,15 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 from fakes.baremetal.bmc import BmcClient
+from fakes.baremetal.faults import Fault as BmcFault
+from fakes.baremetal.faults import FaultSchedule
 from fakes.baremetal.fleet import redfish_fleet
 from fakes.baremetal.inventory import NodeSpec, generate_nodes
 from fakes.baremetal.ipmi import IpmiBmc, IpmiFleetProcess
 from fakes.baremetal.provisioning import start_provisioning
 from fakes.baremetal.roles import RoleDemand
 from simulator.planning import is_heat_driven
+from simulator.scenario import BMC_FAULT_KINDS
 
 from .base import Failure, Simulation
 
@@ -37,6 +40,18 @@ class DeploySimulation(Simulation):
         super().__init__(*args, **kwargs)
         self.machines = tuple(machines)
         self.bmc = bmc
+
+    def machine_names(self) -> list[str]:
+        """The machines' names: the nodes file's, or the generated ones' (``<role lowercased>-<index>``)."""
+        if self.machines:
+            return [m.name for m in self.machines]
+        return [f"{r.name.lower()}-{i}" for r in self.target.roles for i in range(r.count)]
+
+    def _bmc_faults(self) -> FaultSchedule:
+        """The scenario's ``bmc_*`` faults, as the BMCs read them."""
+        return FaultSchedule(tuple(BmcFault(f.target, f.kind.removeprefix("bmc_"), f.at,
+                                            float("inf") if f.duration is None else f.duration)
+                                   for f in self.faults if f.kind in BMC_FAULT_KINDS))
 
     def _initial_world_state(self) -> None:
         for node in self.world.nodes.values():
@@ -81,8 +96,10 @@ class DeploySimulation(Simulation):
         drivers = {s.name: "IPMI" if s.driver == "ipmi" else "Redfish" for s in specs}
         redfish = [s for s in specs if s.driver == "redfish"]
         ipmi = [s for s in specs if s.driver == "ipmi"]
-        clients: dict[str, BmcClient] = dict(redfish_fleet(self.env, redfish, rng=rng).clients) if redfish else {}
-        bmcs = IpmiFleetProcess(ipmi, seed=rng.getrandbits(32)) if ipmi else None
+        faults = self._bmc_faults()
+        clients: dict[str, BmcClient] = dict(redfish_fleet(self.env, redfish, rng=rng, faults=faults).clients) \
+            if redfish else {}
+        bmcs = IpmiFleetProcess(ipmi, seed=rng.getrandbits(32), faults=faults) if ipmi else None
         ipmi_clients: dict[str, IpmiBmc] = {}
         try:
             if bmcs is not None:

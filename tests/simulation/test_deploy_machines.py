@@ -99,3 +99,32 @@ def test_machines_are_for_deploys_only(tmp_path: Path) -> None:
     file.write_text('name: u\nkind: update\nsource: {release: "18.0.0"}\nbmc: ipmi\n')
     with pytest.raises(ScenarioError, match=r"u.yaml: bmc: expected absent: only a deploy provisions machines"):
         prepare_scenario(str(file))
+
+
+def test_a_bmc_that_stays_unreachable_fails_provisioning_and_a_short_outage_is_retried(tmp_path: Path) -> None:
+    down = run_scenario(str(_scenario(tmp_path, "faults: [{at: 0, target: compute-0, kind: bmc_unreachable}]\n")))
+    assert down.failed
+    failure = down.simulation.failures[0]
+    assert (failure.host, failure.phase) == ("overcloud-novacompute-0", "provision")
+    assert "node compute-0: BMC get power state failed" in failure.error and "unreachable" in failure.error
+    assert not down.simulation.trace.select("node.up", "overcloud-novacompute-0")
+    blip = run_scenario(str(_scenario(
+        tmp_path, "faults: [{at: 0, target: compute-0, kind: bmc_unreachable, duration: 5}]\n")))
+    assert not blip.failed
+    assert [(e.kind, e.time) for e in blip.simulation.trace.select("fault")] == [("fault.start", 0.0),
+                                                                                  ("fault.end", 5.0)]
+
+
+@pytest.mark.parametrize(("head", "fault", "message"), [
+    (HEAD, "{at: 0, target: compute-7, kind: bmc_slow}",
+     "s.yaml: faults[0].target: expected a machine the deploy provisions (compute-0, controller-0), found 'compute-7'"),
+    ('name: u\nkind: update\nsource: {release: "18.0.0"}\nnodes: {Controller: 1, Compute: 1}\n',
+     "{at: 0, target: compute-0, kind: bmc_power_stuck}",
+     "s.yaml: faults[0].kind: expected a fault of a deploy's run (BMC faults act on provisioning)"),
+])
+def test_a_bmc_fault_names_a_machine_of_a_deploy(tmp_path: Path, head: str, fault: str, message: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(head + f"faults: [{fault}]\n")
+    with pytest.raises(ScenarioError) as err:
+        prepare_scenario(str(file))
+    assert message in str(err.value)
