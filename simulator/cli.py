@@ -23,7 +23,7 @@ from .plan import Plan
 from .planning import build_plan
 from .progress import Progress
 from .run import plan_for, run_scenario
-from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario, with_faults
 from .session import Session
 
 __all__ = ["main"]
@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("--junit", metavar="FILE", help="write JUnit XML")
         u.add_argument("--at", metavar="SECONDS", type=float, action="append", default=[],
                        help="also print the world at this simulated time (repeatable)")
+        u.add_argument("--fault", metavar="YAML", action="append", default=[],
+                       help="add a fault to the scenario's, written as in its faults: list (repeatable), e.g. "
+                            "'{at: 0, target: overcloud-controller-1, kind: task_failed, task: Start pacemaker*}'")
         u.add_argument("--strict", action="store_true",
                        help="exit 2 when a run invariant is violated (API downtime budget, quorum, step order, "
                             "mixed versions), not only when the simulated run fails")
@@ -126,7 +129,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario or args.default_scenario)
+    scenario = with_faults(load_scenario(args.scenario or args.default_scenario), args.fault)
     if scenario.kind != args.command:
         print(f"tripleo-sim: error: {scenario.file}: kind: expected {args.command}, found {scenario.kind}",
               file=sys.stderr)

@@ -19,18 +19,21 @@ order: [[overcloud-controller-0, overcloud-controller-1, overcloud-controller-2]
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fakes.heat.errors import TemplateError, YamlSyntaxError
 from fakes.heat.yamlio import load_yaml
 from simulator.core import Fault
 
-__all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario"]
+__all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "with_faults"]
 
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
@@ -247,6 +250,20 @@ def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str
         overrides, where, source = value, "timing", file
     load_timing(overrides, source, where)  # raises a ScenarioError naming the file and key
     return dict(overrides), source, where
+
+
+def with_faults(scenario: Scenario, texts: Sequence[str]) -> Scenario:
+    """``scenario`` with more faults, each written as an entry of a scenario's ``faults:`` (YAML flow mapping); a
+    malformed one is a ScenarioError naming ``--fault[i]``."""
+    added = []
+    for i, text in enumerate(texts):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ScenarioError("command line", f"--fault[{i}]", expected="a YAML mapping {at, target, kind, ...}",
+                                found=str(exc).splitlines()[0]) from None
+        added.append(_fault(data, "command line", f"--fault[{i}]"))
+    return dataclasses.replace(scenario, faults=scenario.faults + tuple(added)) if added else scenario
 
 
 def _fault(data: Any, file: str, key: str) -> Fault:

@@ -84,3 +84,15 @@ def test_the_cli_exits_2_on_the_failed_run(tmp_path: Path, capsys: pytest.Captur
     assert main(["update", str(file)]) == 2
     out = capsys.readouterr().out
     assert "overcloud-controller-2" in out and "Stop pacemaker cluster" in out and "injected failure" in out
+
+
+def test_the_cli_adds_a_fault_to_the_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    fault = "{at: 0, target: overcloud-controller-1, kind: task_failed, task: 'Start pacemaker*'}"
+    assert main(["update", "--fault", fault]) == 2
+    out = capsys.readouterr().out
+    assert "FAILED at t=" in out and "on overcloud-controller-1, update_tasks step 4: 'Start pacemaker cluster'" in out
+    assert main(["update", "--fault", "{at: 0, target: overcloud-controller-1, kind: oops}"]) == 1
+    assert "command line: --fault[0].kind: expected node_crash | " in capsys.readouterr().err
+    assert main(["update", "--fault", "{at: 0, target"]) == 1
+    err = capsys.readouterr().err
+    assert "command line: --fault[0]: expected a YAML mapping" in err and "Traceback" not in err
