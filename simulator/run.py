@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from fakes.baremetal.errors import RoleFillError
-from fakes.baremetal.inventory import load_nodes
 from fakes.baremetal.roles import RoleDemand, match_roles
 from fakes.heat import TemplateTree, resolve_templates
 from fakes.heat.yamlio import load_yaml
@@ -163,8 +162,7 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
         workflow = FastForwardUpgradeSimulation
     elif scenario.kind == "upgrade" and target.heat_upgrade_steps:
         workflow = HeatUpgradeSimulation  # Ocata: the upgrade is driven by Heat (major_upgrade_steps.yaml)
-    machines = {"machines": load_nodes(scenario.nodes_file) if scenario.nodes_file else (), "bmc": scenario.bmc} \
-        if scenario.kind == "deploy" else {}
+    machines = {"machines": scenario.machines, "bmc": scenario.bmc} if scenario.kind == "deploy" else {}
     sim = workflow(source, target, timing=load_timing(scenario.timing, scenario.timing_file, scenario.timing_where),
                    seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade,
@@ -187,10 +185,9 @@ def _check_layout(scenario: Scenario, target: Plan, sim: Simulation) -> None:
             if host not in nodes:
                 raise ScenarioError(scenario.file, f"order[{i}][{j}]",
                                     expected=f"a node of the layout ({listing(nodes)})", found=repr(host))
-    if scenario.nodes_file:  # the machines must fill the layout's roles, as node provision matches them
+    if scenario.machines:  # the machines must fill the layout's roles, as node provision matches them
         try:
-            match_roles(load_nodes(scenario.nodes_file),
-                        [RoleDemand.tripleo(r.name, r.count) for r in target.roles if r.count])
+            match_roles(scenario.machines, [RoleDemand.tripleo(r.name, r.count) for r in target.roles if r.count])
         except RoleFillError as exc:
             raise ScenarioError(scenario.file, "nodes_file", expected="machines for every node of the layout's "
                                 "roles (by node:<role>-<index> hint or profile)", found=str(exc)) from None

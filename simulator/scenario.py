@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from fakes.baremetal.errors import InventoryError
+from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
 from fakes.heat.yamlio import load_yaml
 from simulator.core import Fault
@@ -86,6 +88,7 @@ class Scenario:
     # a deploy's machines: a nodes.yaml / instackenv.json (each node's pm_type sets its BMC), else generated ones
     # with this BMC type
     nodes_file: str | None = None
+    machines: tuple[NodeSpec, ...] = ()  # the nodes file's machines, read when the scenario is loaded
     bmc: str = "redfish"
 
     def node_parameters(self) -> dict[str, int]:
@@ -183,7 +186,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
 
     timing, timing_file, timing_where = _timing(data.get("timing"), file, base)
-    nodes_file, bmc = _machines(data, kind, file, base)
+    nodes_file, machines, bmc = _machines(data, kind, file, base)
 
     def rel(value: Any, key: str) -> str | None:
         if value is None:
@@ -200,14 +203,15 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
-        timing=timing, timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file, bmc=bmc,
+        timing=timing, timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file,
+        machines=machines, bmc=bmc,
     )
 
 
-def _machines(data: Mapping[str, Any], kind: str, file: str, base: Path) -> tuple[str | None, str]:
-    """A deploy's ``nodes_file`` (resolved, and read now: a malformed one is an error before any run) and ``bmc``."""
-    from fakes.baremetal.errors import InventoryError
-    from fakes.baremetal.inventory import load_nodes
+def _machines(data: Mapping[str, Any], kind: str, file: str,
+              base: Path) -> tuple[str | None, tuple[NodeSpec, ...], str]:
+    """A deploy's ``nodes_file`` (resolved), its machines (read now: a malformed file is an error before any run)
+    and ``bmc``."""
 
     for key in ("nodes_file", "bmc"):
         if key in data and kind != "deploy":
@@ -218,7 +222,7 @@ def _machines(data: Mapping[str, Any], kind: str, file: str, base: Path) -> tupl
         raise ScenarioError(file, "bmc", expected=" | ".join(BMC_TYPES), found=repr(bmc))
     value = data.get("nodes_file")
     if value is None:
-        return None, bmc
+        return None, (), bmc
     if "bmc" in data:
         raise ScenarioError(file, "bmc", expected="absent with nodes_file (each node's pm_type sets its BMC)",
                             found=repr(bmc))
@@ -226,11 +230,11 @@ def _machines(data: Mapping[str, Any], kind: str, file: str, base: Path) -> tupl
         raise ScenarioError(file, "nodes_file", expected="the path of a nodes.yaml or instackenv.json (relative "
                             "to the scenario)", found=repr(value))
     try:
-        load_nodes(path)
+        machines = load_nodes(path)
     except InventoryError as exc:
         raise ScenarioError(file, "nodes_file", expected="a valid nodes.yaml or instackenv.json",
                             found=str(exc)) from None
-    return str(path), bmc
+    return str(path), machines, bmc
 
 
 def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str]:

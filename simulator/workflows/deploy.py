@@ -12,6 +12,7 @@ forms as controllers reach deploy step 1 (puppet's pacemaker profile, which the 
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
+from random import Random
 from typing import Any
 
 from fakes.baremetal.bmc import BmcClient
@@ -42,10 +43,9 @@ class DeploySimulation(Simulation):
         self.bmc = bmc
 
     def machine_names(self) -> list[str]:
-        """The machines' names: the nodes file's, or the generated ones' (``<role lowercased>-<index>``)."""
-        if self.machines:
-            return [m.name for m in self.machines]
-        return [f"{r.name.lower()}-{i}" for r in self.target.roles for i in range(r.count)]
+        """The machines' names: the nodes file's, or those provisioning will generate."""
+        counts = {r.name: r.count for r in self.target.roles if r.count}
+        return [m.name for m in self.machines or generate_nodes(counts, rng=Random(0), driver=self.bmc)]
 
     def _bmc_faults(self) -> FaultSchedule:
         """The scenario's ``bmc_*`` faults, as the BMCs read them."""
