@@ -671,7 +671,8 @@ class World:
         """When the VIPs' node stops running haproxy, pacemaker moves them to another node that runs it: ``state.vip``
         ``moving`` now, ``started`` when the move ends (APIs unreachable meanwhile), ``stopped`` if no node runs
         haproxy. Under maintenance mode nothing moves."""
-        if self.pcs_maintenance or self.vip_moving or not self._vip_followed() or self._schedule_vip is None:
+        schedule = self._schedule_vip
+        if schedule is None or not self._haproxy_replicated or self.pcs_maintenance or self.vip_moving:
             return
         holders = self._vip_holders()
         if self.vip_node in holders or (self.vip_node is None and not holders):
@@ -682,7 +683,7 @@ class World:
             return
         self.vip_moving = True
         self.trace.record(now, "state.vip", old or "-", state="moving")
-        self._schedule_vip(self._vip_arrived)
+        schedule(self._vip_arrived)
 
     def _vip_arrived(self, now: float) -> None:
         self.vip_moving = False
