@@ -110,6 +110,9 @@ class Simulation:
         # module calls a fault kept from acting (unreachable host, injected failure), by id: they change nothing
         # (held here, so that no other call can get the same id while it is listed)
         self._not_run: dict[int, ModuleCall] = {}
+        # the release whose generated config tripleo_ha_wrapper last saw on a host, by (host, bundle): the source's
+        # until the wrapper runs there in this run
+        self._ha_config: dict[tuple[str, str], str] = {}
         self._phase_name = ""
 
     # ---- set-up ----------------------------------------------------------------------------------------
@@ -495,8 +498,8 @@ class Simulation:
             return self.timing.skipped.sample(self._rng), []
         # a call a fault kept from acting takes its time as if it had run (the RNG stream stays the same) but
         # changes nothing
-        called = [(id(call) not in self._not_run, self._ha_wrapper(e) if e.state == "ha-wrapper" else e)
-                  for call in record.calls for e in classify(call)]
+        called = [(ran, self._ha_wrapper(e, ran) if e.state == "ha-wrapper" else e)
+                  for call in record.calls for ran in (id(call) not in self._not_run,) for e in classify(call)]
         for call in record.calls if self._not_run else ():  # laid out: no longer needed
             self._not_run.pop(id(call), None)
         if not called:
@@ -515,16 +518,22 @@ class Simulation:
             total += self.timing.effect(kind).sample(self._rng)
         return total, effects
 
-    def _ha_wrapper(self, effect: Effect) -> Effect:
-        """What tripleo_ha_wrapper's pacemaker_restart_bundle.sh does on this host. The service's generated config
-        changes in an upgrade (a new release): on the service's bootstrap node the bundle is then restarted
-        globally (``pcs resource disable`` + ``enable``, ``restart``: down for the task) unless it is meant to stay
-        stopped or runs nowhere. A stack create never restarts; a minor update restarts the node's replica
-        locally when the service's generated config changed, which the model cannot see (puppet is not run), so
-        it does not (the replica restarts with the node's pacemaker instead). Otherwise the init-bundle puppet run
-        only (``config-applied``)."""
+    def _ha_wrapper(self, effect: Effect, ran: bool) -> Effect:
+        """What tripleo_ha_wrapper does on this host: its puppet creates or updates the bundle, then
+        ``tripleo_diff_exec`` runs pacemaker_restart_bundle.sh only when the service's generated config changed since
+        the wrapper last ran on this host (it keeps the config's md5sum). The config is the release's: it changes in
+        an upgrade's first deploy steps on a host, not in a later run on the same host (a wider ``--limit`` batch, the
+        converge's deploy). On the service's bootstrap node the script then restarts the bundle globally (``pcs
+        resource disable`` + ``enable``, ``restart``: down for the task) unless it is meant to stay stopped or runs
+        nowhere. A stack create never restarts; a minor update restarts the node's replica locally when the
+        service's generated config changed, which the model cannot see (puppet is not run), so it does not (the
+        replica restarts with the node's pacemaker instead). Otherwise the puppet run only (``config-applied``)."""
         bundle = effect.target
-        if (self.kind == "upgrade" and self.source.release != self.target.release
+        key = (effect.host, bundle)
+        applied = self._ha_config.get(key, self.source.release)
+        if ran and self.kind != "deploy":
+            self._ha_config[key] = self.target.release
+        if (self.kind == "upgrade" and applied != self.target.release
                 and self.world.pcs_resources.get(bundle) and self.world.bundle_running(bundle)
                 and effect.host == self._bootstrap_of(bundle)):
             return Effect(effect.host, "pacemaker", bundle, "restart", effect.source)
