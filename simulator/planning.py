@@ -147,6 +147,14 @@ def is_heat_driven(release: str) -> bool:
     return major.isdigit() and int(major) <= 6
 
 
+def converge_runs_deploy(release: str) -> bool:
+    """Rocky (THT 9.x) on: ``upgrade converge``/``update converge`` are a whole ``overcloud deploy`` with the
+    converge environment — the stack update, then config-download's deploy playbook on every node. Queens' converge
+    updated the plan and the stack only."""
+    major = release.split(".")[0]
+    return not major.isdigit() or int(major) >= 9
+
+
 def is_heat_driven_upgrade(release: str) -> bool:
     """Ocata and Pike (THT 6.x, 7.x): Heat runs the upgrade steps (Pike deploys containers, but its upgrade is
     still a stack update with ``major-upgrade-composable-steps*.yaml``; config-download came with Queens)."""

@@ -37,6 +37,7 @@ from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
 from simulator.plan import Plan, Role
+from simulator.planning import converge_runs_deploy
 from simulator.scenario import BMC_FAULT_KINDS
 from simulator.timing import TimingProfile
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, StaleReplica, World, api_units
@@ -248,6 +249,18 @@ class Simulation:
         failed = yield from stack_operation(self, plan.stack_resources, action, deploy=deploy)
         if not failed and config_download:
             yield from self._wait("config_download")
+
+    def _deploy_playbook(self, hosts: Sequence[str]) -> Generator[Any, Any, None]:
+        """config-download's deploy playbook on ``hosts``: host_prep_tasks, then the deploy steps with their
+        containers (a container whose release, image and config are unchanged keeps running)."""
+        yield from self._steps_run(self._runner(hosts), self._roles_in(hosts), DEPLOY_SEQUENCE)
+
+    def _converge(self) -> Generator[Any, Any, None]:
+        """``upgrade converge`` / ``update converge``: the stack update with the target's templates; from Rocky on
+        (a whole ``overcloud deploy``) then the deploy playbook on every node."""
+        yield from self._stack(self.target, "UPDATE")
+        if not self.failures and converge_runs_deploy(self.target.release):
+            yield from self._deploy_playbook([n.name for r in self.target.roles for n in r.nodes])
 
     def _puppet_steps(self, hosts: Sequence[str]) -> Generator[Any, Any, str | None]:
         """Puppet steps 1-5 on ``hosts`` (Ocata-era deployments; in parallel, each step a barrier). Puppet is not
@@ -614,7 +627,10 @@ class Simulation:
             for host in hosts:
                 if self._node_fault(host, t0) is not None:
                     continue
-                cost = sum(self.timing.phase("container_start").sample(self._rng) for _ in names)
+                # tripleo_container_manage leaves a container whose release and config are unchanged alone
+                cost = sum(self.timing.phase("container_start" if self.world.needs_start(
+                    host, name, "target", configs[role.name].get(name)) else "container_unchanged").sample(self._rng)
+                    for name in names)
                 ends.append((t0 + cost, host, names, role.name))
         for end, host, names, role_name in sorted(ends):
             if end > self.env.now:
@@ -625,6 +641,7 @@ class Simulation:
             self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
 
 
+DEPLOY_SEQUENCE = ("host_prep_tasks", "deploy_steps_tasks")  # the deploy playbook's role_data keys, in order
 _PUPPET_STEPS = (1, 2, 3, 4, 5)
 _SERVICES_STARTED_AT_PUPPET_STEP = 4
 _CONTAINER_START_TAGS = frozenset({"container_startup_configs"})

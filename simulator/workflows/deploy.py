@@ -30,9 +30,6 @@ from .base import Failure, Simulation
 
 __all__ = ["DeploySimulation"]
 
-SEQUENCE = ("host_prep_tasks", "deploy_steps_tasks")
-
-
 class DeploySimulation(Simulation):
     kind = "deploy"
 
@@ -81,7 +78,7 @@ class DeploySimulation(Simulation):
         yield from self._phase("overcloud deploy: stack create", self._stack(self.target, "CREATE"))
         if self.failures:
             return
-        yield from self._phase("overcloud deploy: config-download", self._deploy(hosts))
+        yield from self._phase("overcloud deploy: config-download", self._deploy_playbook(hosts))
 
     def _planned_phases(self) -> int:
         return 2 if is_heat_driven(self.target.release) else 3
@@ -125,7 +122,3 @@ class DeploySimulation(Simulation):
                 else:
                     self.world.set_node_up(node.name, True, self.env.now,
                                            f"provisioned as {result.node} over {drivers[result.node]}")
-
-    def _deploy(self, hosts: list[str]) -> Generator[Any, Any, None]:
-        yield from self._steps_run(self._runner(hosts), self._roles_in(hosts), SEQUENCE)
-

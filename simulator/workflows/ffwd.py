@@ -61,7 +61,7 @@ class FastForwardUpgradeSimulation(UpgradeSimulation):
             yield from self._phase("ffwd-upgrade run", self._ffwd_run())
 
     def _conclude(self) -> Generator[Any, Any, None]:
-        yield from self._phase("ffwd-upgrade converge", self._stack(self.target, "UPDATE"))
+        yield from self._phase("ffwd-upgrade converge", self._converge())
 
     def releases(self) -> list[str]:
         return release_names(self.source.release, self.target.release) or ["ocata", "pike", "queens"]

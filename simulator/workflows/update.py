@@ -4,7 +4,8 @@
 2. ``openstack overcloud update run --limit <role>`` for each role (pacemaker roles first): the role's hosts in
    batches of its ``update_serial`` (roles_data; the update playbook's ``serial``), each batch going through
    update_tasks steps 0-5, host_prep_tasks, the deploy steps and post_update_tasks steps 0-3 before the next;
-3. ``openstack overcloud update converge``.
+3. ``openstack overcloud update converge``: the stack update again, then (Rocky on: a whole ``overcloud deploy``)
+   the deploy playbook on every node.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class UpdateSimulation(Simulation):
             yield from self._phase(f"update run --limit {':'.join(batch)}", self._update_run(batch))
             if self.failures:
                 return
-        yield from self._phase("update converge", self._stack(self.target, "UPDATE"))
+        yield from self._phase("update converge", self._converge())
 
     def _planned_phases(self) -> int:
         return 2 + len(self.order)

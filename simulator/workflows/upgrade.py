@@ -7,7 +7,8 @@
    the containers of docker_config, by step), then post_upgrade_tasks (steps 0-3) — each step a play over the
    batch's hosts of each role, ``tripleo_free``, ``any_errors_fatal``, with ``step`` set;
 4. ``external-upgrade run --tags online_upgrade`` (the target's external upgrade tasks with that tag: the online data
-   migrations); 5. ``upgrade converge``.
+   migrations); 5. ``upgrade converge``: the stack update again, then (Rocky on: a whole ``overcloud deploy``) the
+   deploy playbook on every node.
 
 With ``system_upgrade`` (a scenario key; it sets ``UpgradeLeappEnabled``), each batch first runs
 ``upgrade run --tags system_upgrade --limit <batch>``: THT's leapp tasks, whose reboot moves the host to the
@@ -83,7 +84,7 @@ class UpgradeSimulation(Simulation):
         # on the undercloud and delegated to a node running the service's container)
         yield from self._phase("external-upgrade run --tags online_upgrade",
                                self._external_run("external_upgrade_tasks", ("online_upgrade",)))
-        yield from self._phase("upgrade converge", self._stack(self.target, "UPDATE"))
+        yield from self._phase("upgrade converge", self._converge())
 
     def _planned_phases(self) -> int:
         leapp_runs, seen = 0, set[str]()  # a batch has a leapp run if it holds a node no earlier batch held

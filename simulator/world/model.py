@@ -477,8 +477,7 @@ class World:
         state = self.nodes[node]
         configs = configs or {}
         image_refs = image_refs or {}
-        changed = [c for c in names if not state.containers.get(c) or state.images.get(c) != release
-                   or (c in configs and state.configs.get(c) != configs[c])]
+        changed = [c for c in names if self.needs_start(node, c, release, configs.get(c))]
         for c in changed:
             state.containers[c] = True
             state.images[c] = release
@@ -504,6 +503,13 @@ class World:
                 self._create_bundle(bundle, node, now)
             if bundles:
                 self._observe(now)
+
+    def needs_start(self, node: str, name: str, release: str, config: str | None = None) -> bool:
+        """Whether starting container ``name`` on ``node`` at ``release`` (with config hash ``config``) does anything:
+        it is not running, runs another release, or its config hash changed."""
+        state = self.nodes[node]
+        return not state.containers.get(name) or state.images.get(name) != release \
+            or (config is not None and state.configs.get(name) != config)
 
     def _create_bundle(self, bundle: str, node: str, now: float) -> None:
         self.pcs_absent.discard(bundle)

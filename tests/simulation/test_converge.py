@@ -1,0 +1,61 @@
+"""`upgrade converge` and `update converge`: from Rocky on tripleoclient runs them as a whole `overcloud deploy` with
+the converge environment — the stack update, then config-download's deploy playbook (host_prep_tasks, the deploy
+steps and their containers) on every node. Queens' converge updated the plan and the stack only. A container whose
+release, image and config did not change since the upgrade or update run keeps running."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from simulator.planning import converge_runs_deploy
+from simulator.run import run_scenario
+from simulator.scenario import load_scenario
+
+pytestmark = pytest.mark.integration
+
+
+def _converge(run):  # type: ignore[no-untyped-def]
+    phase = next(p for p in run.simulation.phases if p.name.endswith("converge"))
+    events = [e for e in run.simulation.trace if phase.start <= e.time <= phase.end]
+    return phase, events
+
+
+@pytest.mark.parametrize("name", ["train-to-wallaby", "update-18"])
+def test_converge_runs_the_deploy_playbook_on_every_node_and_restarts_nothing(name: str) -> None:
+    run = run_scenario(name, seed=1)
+    assert not run.failed
+    phase, events = _converge(run)
+    stack = [e for e in events if e.kind == "heat.stack"]
+    assert [e.data["status"] for e in stack] == ["UPDATE_COMPLETE"]
+    tasks = [e for e in events if e.kind == "task" and e.data["start"] >= phase.start]
+    assert tasks and min(e.data["start"] for e in tasks) > stack[0].time  # after the stack (and its export)
+    hosts = {n.name for r in run.target.roles for n in r.nodes}
+    assert {e.subject for e in tasks} == hosts
+    assert {e.data["phase"] for e in tasks} == {"host_prep_tasks", "deploy_steps_tasks"}
+    assert {e.data["step"] for e in tasks if e.data["phase"] == "deploy_steps_tasks"} >= {"0", "1", "2", "3", "4", "5"}
+    # nothing changed since the run: no container starts again, no bundle restarts, no API goes down
+    assert not [e for e in events if e.kind in ("state.containers", "api.down", "quorum.lost")]
+    assert not [e for e in events if e.kind == "state.pacemaker" and e.data["state"] in ("restart-begin", "disable")]
+
+
+def test_queens_converge_is_the_stack_update_only() -> None:
+    assert not converge_runs_deploy("8.4.1") and converge_runs_deploy("11.6.0") and converge_runs_deploy("18.0.0")
+    run = run_scenario("newton-to-queens-ffu", seed=1)
+    phase, events = _converge(run)
+    assert phase.name == "ffwd-upgrade converge"
+    assert [e.data["status"] for e in events if e.kind == "heat.stack"] == ["UPDATE_COMPLETE"]
+    assert not [e for e in events if e.kind == "task" and e.data["start"] >= phase.start]
+
+
+def test_unchanged_containers_cost_less_than_started_ones() -> None:
+    # the converge's deploy steps find every container current: `container_unchanged` per container, not
+    # `container_start` (a timing profile that makes the first huge shows which one is charged)
+    fast = run_scenario("update-18", seed=1)
+    phase, _ = _converge(fast)
+    slow_scenario = dataclasses.replace(load_scenario("update-18"),
+                                        timing={"phases": {"container_unchanged": 500}})
+    slow = run_scenario(slow_scenario, seed=1)
+    slow_phase, _ = _converge(slow)
+    assert slow_phase.end - slow_phase.start > (phase.end - phase.start) + 500
