@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fakes.ansible import Inventory
+from fakes.heat.api import DEPLOY_IDENTIFIER
 
 from .plan import Plan
 
@@ -44,7 +45,7 @@ def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None,
         "deploy_steps_max": 6,
         "enabled_services": services,
         "primary_role_name": primary,
-        "deploy_identifier": "tripleo-sim",
+        "deploy_identifier": DEPLOY_IDENTIFIER,
         "stack_action": "UPDATE",
         "stack_update_type": "UPGRADE",
         "enable_debug": False,

@@ -11,8 +11,8 @@ from .environment import Environment, merge_environment_dicts
 from .stack import EvalContext, Stack
 from .tree import TemplateTree
 
-__all__ = ["CLIENT_PARAMETERS", "DEFAULT_REGISTRY", "evaluate_overcloud", "evaluate_template", "load_environment",
-           "overcloud_stack"]
+__all__ = ["CLIENT_PARAMETERS", "DEFAULT_REGISTRY", "DEPLOY_IDENTIFIER", "evaluate_overcloud", "evaluate_template",
+           "load_environment", "overcloud_stack"]
 
 DEFAULT_REGISTRY = "overcloud-resource-registry-puppet.yaml"
 
@@ -38,9 +38,11 @@ CLIENT_PARAMETER_DEFAULTS: dict[str, Any] = {
 
 # Parameters tripleoclient sets itself (as parameter_defaults) on every deploy; the identifiers are
 # fixed values here so that a plan is a function of its inputs.
+# tripleoclient sets a new DeployIdentifier (the time) on every stack operation: what takes it changes each time
+DEPLOY_IDENTIFIER = "tripleo-sim-deploy-identifier"
 CLIENT_PARAMETERS: dict[str, Any] = {
     "RootStackName": "overcloud",
-    "DeployIdentifier": "tripleo-sim",
+    "DeployIdentifier": DEPLOY_IDENTIFIER,
     "UpdateIdentifier": "",
     "StackAction": "CREATE",
 }

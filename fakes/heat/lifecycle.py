@@ -12,6 +12,8 @@ evaluation of the stack's outputs has created them already (creating one only fo
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +48,10 @@ class StackResource:
     deployment: Deployment | None = None  # for an upgrade-step SoftwareDeploymentGroup
     # a nested stack's own resources (a ResourceGroup: one member's; a ResourceChain: its members), if expanded
     children: tuple[StackResource, ...] = ()
+    # what Heat compares on UPDATE to decide whether a resource needs updating: a digest of its resolved type and
+    # properties (with its metadata, dependencies and policies); None for a nested stack, a group or a chain (Heat
+    # always updates those: their own resources decide) or a resource whose properties cannot be evaluated
+    digest: str | None = None
 
     def walk(self, prefix: str = "") -> Iterator[tuple[str, StackResource]]:
         """This resource and every nested one, with its path (``Controller.0.NetworkDeployment``; a group's
@@ -100,8 +106,9 @@ def resource_graph(stack: Any, nested_depth: int = 0,
                 members = 1
         deployment = _deployment(definition, present) if definition.get("type") == _GROUP else None
         children = _nested(stack, name, nested_depth - 1, cache) if nested_depth > 0 else ()
-        out.append(StackResource(name, str(definition.get("type")), tuple(d for d in deps if d in present),
-                                 members, deployment, children))
+        depends_on = tuple(d for d in deps if d in present)
+        out.append(StackResource(name, str(definition.get("type")), depends_on, members, deployment, children,
+                                 _definition_digest(stack, name, definition, depends_on)))
     graph = to_networkx(out)
     if not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)
@@ -160,12 +167,45 @@ def _nested(stack: Any, name: str, depth: int,
         if isinstance(resource, ResourceChain):
             members = resource.members()
             concurrent = bool(resource.properties().get("concurrent", False))
-            return tuple(StackResource(str(i), m.rtype, () if concurrent or i == 0 else (str(i - 1),),
-                                       children=graph(m, evaluate=True) if depth > 0 else ())
+            return tuple(StackResource(str(i), m.rtype, depends := () if concurrent or i == 0 else (str(i - 1),),
+                                       children=graph(m, evaluate=True) if depth > 0 else (),
+                                       digest=_frozen_digest(m, {"depends_on": list(depends)}))
                          for i, m in enumerate(members))
         return graph(resource)
     except (EvalError, TemplateError):
         return ()
+
+
+def _definition_digest(stack: Any, name: str, definition: Mapping[str, Any], depends: tuple[str, ...]) -> str | None:
+    """Heat's "needs update" test compares a resource's frozen definition before and after: its resolved properties,
+    metadata, dependencies and policies (Heat's ``Resource._needs_update``); a stack resource (a template, a group,
+    a chain) always updates, letting its own resources decide, and so does one that takes tripleoclient's
+    ``DeployIdentifier`` (new on every stack operation)."""
+    try:
+        resource = stack.resource(name)
+        policies = {k: stack.located(definition[k], f"resources.{name}.{k}")
+                    for k in ("metadata", "deletion_policy", "update_policy") if k in definition}
+    except (EvalError, TemplateError):
+        return None
+    return _frozen_digest(resource, {"depends_on": sorted(depends), **policies})
+
+
+def _frozen_digest(resource: Any, extra: Mapping[str, Any]) -> str | None:
+    """The digest of ``resource``'s resolved type and properties with ``extra`` (see :func:`_definition_digest`),
+    or None where Heat always updates it."""
+    from .api import DEPLOY_IDENTIFIER
+    from .resources import TemplateResource, _Members
+
+    if isinstance(resource, TemplateResource | _Members):
+        return None
+    try:
+        text = json.dumps({"type": resource.rtype, "properties": resource.properties(), **extra}, sort_keys=True,
+                          default=str)
+    except (EvalError, TemplateError, TypeError, ValueError):
+        return None
+    if DEPLOY_IDENTIFIER in text:
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _get_param_path(value: Any) -> list[Any] | None:

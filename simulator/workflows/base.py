@@ -33,6 +33,7 @@ from fakes.ansible import (
 )
 from fakes.ansible.effects import Effect, classify
 from fakes.ansible.roles import ROLE_CATALOGUE
+from fakes.heat.api import DEPLOY_IDENTIFIER
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
@@ -114,6 +115,7 @@ class Simulation:
         # the release whose generated config tripleo_ha_wrapper last saw on a host, by (host, bundle): the source's
         # until the wrapper runs there in this run
         self._ha_config: dict[tuple[str, str], str] = {}
+        self.deploy_identifier = 0  # how many stack operations this run has started (each sets a new identifier)
         self._phase_name = ""
 
     # ---- set-up ----------------------------------------------------------------------------------------
@@ -242,11 +244,14 @@ class Simulation:
     def _wait(self, duration: str) -> Generator[Any, Any, None]:
         yield self.env.timeout(self.timing.phase(duration).sample(self._rng))
 
-    def _stack(self, plan: Plan, action: str, *, config_download: bool = True,
+    def _stack(self, plan: Plan, action: str, *, before: Plan | None = None, config_download: bool = True,
                deploy: Deploy | None = None) -> Generator[Any, Any, None]:
-        """A Heat stack operation on ``plan``'s overcloud stack, then (unless it failed) the config-download
-        export that tripleoclient runs after it."""
-        failed = yield from stack_operation(self, plan.stack_resources, action, deploy=deploy)
+        """A Heat stack operation on ``plan``'s overcloud stack (an UPDATE of ``before``'s: the resources whose
+        definition did not change are left alone), then (unless it failed) the config-download export that
+        tripleoclient runs after it."""
+        self.deploy_identifier += 1  # tripleoclient's DeployIdentifier: new for each stack operation
+        failed = yield from stack_operation(self, plan.stack_resources, action, deploy=deploy,
+                                            before=before.stack_resources if before is not None else None)
         if not failed and config_download:
             yield from self._wait("config_download")
 
@@ -258,7 +263,7 @@ class Simulation:
     def _converge(self) -> Generator[Any, Any, None]:
         """``upgrade converge`` / ``update converge``: the stack update with the target's templates; from Rocky on
         (a whole ``overcloud deploy``) then the deploy playbook on every node."""
-        yield from self._stack(self.target, "UPDATE")
+        yield from self._stack(self.target, "UPDATE", before=self.target)
         if not self.failures and converge_runs_deploy(self.target.release):
             yield from self._deploy_playbook([n.name for r in self.target.roles for n in r.nodes])
 
@@ -621,7 +626,7 @@ class Simulation:
             names = role.containers.get(step, ())
             if not names:
                 continue
-            configs[role.name] = config_hashes(role, step)
+            configs[role.name] = config_hashes(role, step, self.deploy_identifier)
             definitions[role.name] = _step_config(role, step)
             images[role.name] = role.images(step)
             for host in hosts:
@@ -650,9 +655,10 @@ _OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(y
 
 
 @functools.lru_cache(maxsize=256)
-def _definition_hashes(role_config: str) -> dict[str, str]:
+def _definition_hashes(role_config: str) -> dict[str, tuple[str, bool]]:
+    """Each container's definition hash, and whether the definition takes tripleoclient's ``DeployIdentifier``."""
     definitions = json.loads(role_config)
-    return {name: _digest(d) for name, d in definitions.items()}
+    return {name: (_digest(d), DEPLOY_IDENTIFIER in json.dumps(d, default=str)) for name, d in definitions.items()}
 
 
 def expected_running(role: Role) -> set[str]:
@@ -673,11 +679,17 @@ def host_api_units(role: Role) -> list[str]:
                    if set(provided) & set(role.services) and not set(served_by) & containers})
 
 
-def config_hashes(role: Role, step: str) -> dict[str, str]:
+def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str, str]:
     """A hash of each container's docker_config definition at ``step`` (image, command, volumes, environment):
-    what tripleo_container_manage compares to decide whether a running container must be recreated."""
+    what tripleo_container_manage compares to decide whether a running container must be recreated. A definition
+    that takes ``DeployIdentifier`` (THT's ``TRIPLEO_DEPLOY_IDENTIFIER`` in db syncs and bootstrap containers)
+    changes with it: tripleoclient sets a new one (``deploy_identifier``, counted here) on every stack
+    operation, so these containers run again after each."""
     step_config = _step_config(role, step)
-    return dict(_definition_hashes(json.dumps(step_config, sort_keys=True, default=str))) if step_config else {}
+    if not step_config:
+        return {}
+    hashes = _definition_hashes(json.dumps(step_config, sort_keys=True, default=str))
+    return {name: _digest([h, deploy_identifier]) if takes else h for name, (h, takes) in hashes.items()}
 
 
 def _step_config(role: Role, step: str) -> Mapping[str, Any]:

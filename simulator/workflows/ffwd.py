@@ -56,7 +56,7 @@ class FastForwardUpgradeSimulation(UpgradeSimulation):
         return 3 + len(self.order)
 
     def _prepare(self) -> Generator[Any, Any, None]:
-        yield from self._phase("ffwd-upgrade prepare", self._stack(self.target, "UPDATE"))
+        yield from self._phase("ffwd-upgrade prepare", self._stack(self.target, "UPDATE", before=self.source))
         if not self.failures:
             yield from self._phase("ffwd-upgrade run", self._ffwd_run())
 

@@ -56,7 +56,8 @@ class HeatUpgradeSimulation(Simulation):
             if self.failures:
                 return
         converge_env = "major-upgrade-converge-docker.yaml" if self.containerized else "major-upgrade-converge.yaml"
-        yield from self._phase(f"overcloud deploy -e {converge_env}", self._stack(self.target, "UPDATE"))
+        yield from self._phase(f"overcloud deploy -e {converge_env}",
+                               self._stack(self.target, "UPDATE", before=self.target))
 
     # ---- 1. the upgrade-steps stack --------------------------------------------------------------------------
     def _composable_steps(self) -> Generator[Any, Any, None]:

@@ -12,6 +12,12 @@ complete; the stack then fails naming it with Heat's nested path (``Resource UPD
 resources[1].resources.NetIpMap: ...``); the stack also fails when it runs past the stack timeout. Top-level
 resources are ``heat.resource`` trace events; each expanded nested resource is a ``heat.nested`` event when it
 completes (named by its path), none once the stack has failed.
+
+On UPDATE, Heat updates a resource only when its frozen definition changed (``Resource._needs_update``): a
+resource whose digest (:attr:`StackResource.digest`: resolved type, properties, metadata, dependencies, policies)
+equals the one the stack held before takes ``heat_unchanged`` and is ``UNCHANGED`` in the trace; nested stacks,
+groups and chains always update (their own resources decide), and so does a resource that takes tripleoclient's
+per-operation ``DeployIdentifier`` or that a fault names.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ DEFAULT_STACK_TIMEOUT_S = 240 * 60.0  # tripleoclient's default --timeout (minut
 
 
 _GROUP = "OS::Heat::ResourceGroup"
+_UNCHANGED = "UNCHANGED"  # an UPDATE left the resource alone: no event in Heat's own event list
 
 
 def _leaf(sim: Simulation, resource: StackResource) -> float:
@@ -45,21 +52,36 @@ def _leaf(sim: Simulation, resource: StackResource) -> float:
 
 class _Failing:
     """The earliest nested resource that a fault fails: its offset from the top-level resource's start; and every
-    nested resource laid out, ``(end offset, path, type, start offset)``, for its trace event."""
+    nested resource laid out, ``(end offset, path, type, start offset, unchanged)``, for its trace event."""
 
     def __init__(self) -> None:
         self.offset: float | None = None
         self.where = ""
         self.fault: Any = None
-        self.nested: list[tuple[float, str, str, float]] = []
+        self.nested: list[tuple[float, str, str, float, bool]] = []
 
     def note(self, offset: float, where: str, fault: Any) -> None:
         if self.offset is None or offset < self.offset:
             self.offset, self.where, self.fault = offset, where, fault
 
 
-def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, heat_path: str,
-            faults: dict[str, Any], failing: _Failing, base: float) -> float:
+class _Before:
+    """What the stack held before an UPDATE: each resource's digest by its walk path (a group's members share
+    ``0``; :meth:`StackResource.walk`). A resource whose digest is unchanged and that no fault names is left alone
+    (Heat's ``_needs_update`` is false): it takes ``heat_unchanged``."""
+
+    def __init__(self, resources: Sequence[StackResource] | None, faults: Sequence[Any]) -> None:
+        self.digests = {p: r.digest for top in resources or () for p, r in top.walk()} if resources is not None \
+            else None
+        self.faulted = {f.target for f in faults if f.kind == "heat_resource_failed"}
+
+    def unchanged(self, resource: StackResource, key: str, path: str) -> bool:
+        return self.digests is not None and resource.digest is not None \
+            and self.digests.get(key) == resource.digest and path not in self.faulted
+
+
+def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, key: str, heat_path: str,
+            faults: dict[str, Any], failing: _Failing, base: float, before: _Before) -> float:
     """The critical path of ``resources`` (a nested stack's graph) starting at offset ``base``, sampling each
     resource in dependency order (template order among independent ones); notes faulted nested resources in
     ``failing``, and every nested resource's span in ``failing.nested``."""
@@ -67,18 +89,20 @@ def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, heat
     for resource in _topological(resources):
         start = max((ends[d] for d in resource.depends if d in ends), default=base)
         here = f"{path}.{resource.name}" if path else resource.name
+        key_here = f"{key}.{resource.name}" if key else resource.name
         heat_here = _join(heat_path, f"resources.{resource.name}")
-        ends[resource.name] = start + _own(sim, resource, here, heat_here, faults, failing, start)
+        ends[resource.name] = start + _own(sim, resource, here, key_here, heat_here, faults, failing, start, before)
         if path:
-            failing.nested.append((ends[resource.name], here, resource.type, start))
+            failing.nested.append((ends[resource.name], here, resource.type, start,
+                                   before.unchanged(resource, key_here, here)))
         fault = faults.get(here)
         if fault is not None and path:  # top-level faults are the stack operation's own business
             failing.note(ends[resource.name], heat_here, fault)
     return max(ends.values(), default=base) - base
 
 
-def _own(sim: Simulation, resource: StackResource, path: str, heat_path: str, faults: dict[str, Any],
-         failing: _Failing, start: float) -> float:
+def _own(sim: Simulation, resource: StackResource, path: str, key: str, heat_path: str, faults: dict[str, Any],
+         failing: _Failing, start: float, before: _Before) -> float:
     if resource.type == _GROUP:
         if resource.members <= 0:
             return sim.timing.phase("heat_resource").sample(sim._rng)
@@ -87,12 +111,16 @@ def _own(sim: Simulation, resource: StackResource, path: str, heat_path: str, fa
         spans = []
         for i in range(resource.members):
             overhead = sim.timing.phase("heat_nested_overhead").sample(sim._rng)
-            spans.append(overhead + _layout(sim, resource.children, f"{path}.{i}", _join(heat_path, f"resources[{i}]"),
-                                            faults, failing, start + overhead))
+            spans.append(overhead + _layout(sim, resource.children, f"{path}.{i}", f"{key}.0",
+                                            _join(heat_path, f"resources[{i}]"), faults, failing, start + overhead,
+                                            before))
         return max(spans)
     if resource.children:
         overhead = sim.timing.phase("heat_nested_overhead").sample(sim._rng)
-        return overhead + _layout(sim, resource.children, path, heat_path, faults, failing, start + overhead)
+        return overhead + _layout(sim, resource.children, path, key, heat_path, faults, failing, start + overhead,
+                                  before)
+    if before.unchanged(resource, key, path):
+        return sim.timing.phase("heat_unchanged").sample(sim._rng)
     return _leaf(sim, resource)
 
 
@@ -123,12 +151,13 @@ Deploy = Callable[[StackResource], "Generator[Any, Any, str | None] | None"]
 
 
 def stack_operation(sim: Simulation, resources: Sequence[StackResource], action: str, *,
-                    timeout_s: float = DEFAULT_STACK_TIMEOUT_S,
-                    deploy: Deploy | None = None) -> Generator[Any, Any, str | None]:
+                    timeout_s: float = DEFAULT_STACK_TIMEOUT_S, deploy: Deploy | None = None,
+                    before: Sequence[StackResource] | None = None) -> Generator[Any, Any, str | None]:
     """Run ``action`` (``CREATE``/``UPDATE``) over ``resources``; returns None, or why the stack failed
     (and then has appended the failure to ``sim.failures``). ``deploy(resource)`` may return a process body
     that does the resource's work (Ocata's upgrade-step deployments run Ansible on servers); it returns None
-    on success or why the deployment failed, and its virtual time is the resource's duration."""
+    on success or why the deployment failed, and its virtual time is the resource's duration. ``before``: the
+    stack's resources before an UPDATE; a resource whose definition is unchanged is left alone (``UNCHANGED``)."""
     env = sim.env
     t0 = env.now
     deadline = t0 + timeout_s
@@ -139,10 +168,11 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
     faults = {f.target: f for f in sim.faults if f.kind == "heat_resource_failed" and "." in f.target}
     durations: dict[str, float] = {}
     nested_failure: dict[str, _Failing] = {}
-    nested: dict[str, list[tuple[float, str, str, float]]] = {}
+    nested: dict[str, list[tuple[float, str, str, float, bool]]] = {}
+    previous = _Before(before if action == "UPDATE" else None, sim.faults)
     for r in resources:
         failing = _Failing()
-        durations[r.name] = _own(sim, r, r.name, "", faults, failing, 0.0)
+        durations[r.name] = _own(sim, r, r.name, r.name, "", faults, failing, 0.0, previous)
         if failing.offset is not None:
             nested_failure[r.name] = failing
         if failing.nested:
@@ -155,15 +185,16 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
             state["failed"] = f"Resource {action} failed: {resource.name}: {reason}"
             outcome.succeed()
 
-    def inner(start: float, spans: list[tuple[float, str, str, float]]) -> Generator[Any, Any, None]:
+    def inner(start: float, spans: list[tuple[float, str, str, float, bool]]) -> Generator[Any, Any, None]:
         """The nested resources of a top-level one complete at their laid-out times (until the stack fails or
         times out): one ``heat.nested`` event each, named by path (``Compute.17.NetIpMap``)."""
-        for end, path, kind, begin in spans:
+        for end, path, kind, begin, unchanged in spans:
             if start + end > env.now:
                 yield env.timeout(start + end - env.now)
             if state["failed"] is not None or env.now > deadline:
                 return
-            sim.trace.record(env.now, "heat.nested", path, action=action, status=f"{action}_COMPLETE", type=kind,
+            sim.trace.record(env.now, "heat.nested", path, action=action,
+                             status=_UNCHANGED if unchanged else f"{action}_COMPLETE", type=kind,
                              start=round(start + begin, 6))
 
     def one(resource: StackResource) -> Generator[Any, Any, None]:
@@ -210,7 +241,8 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
         complete(resource, start)
 
     def complete(resource: StackResource, start: float) -> None:
-        sim.trace.record(env.now, "heat.resource", resource.name, action=action, status=f"{action}_COMPLETE",
+        status = _UNCHANGED if previous.unchanged(resource, resource.name, resource.name) else f"{action}_COMPLETE"
+        sim.trace.record(env.now, "heat.resource", resource.name, action=action, status=status,
                          type=resource.type, start=round(start, 6))
         done[resource.name].succeed()
         state["left"] -= 1

@@ -26,7 +26,7 @@ class UpdateSimulation(Simulation):
     kind = "update"
 
     def _workflow(self) -> Generator[Any, Any, None]:
-        yield from self._phase("update prepare", self._stack(self.target, "UPDATE"))
+        yield from self._phase("update prepare", self._stack(self.target, "UPDATE", before=self.source))
         if self.failures:
             return
         for batch in self.order:

@@ -51,7 +51,7 @@ class UpgradeSimulation(Simulation):
 
     # the three parts of the workflow (InteractiveUpgrade runs the batches on request)
     def _prepare(self) -> Generator[Any, Any, None]:
-        yield from self._phase("upgrade prepare", self._stack(self.target, "UPDATE"))
+        yield from self._phase("upgrade prepare", self._stack(self.target, "UPDATE", before=self.source))
         if not self.failures:
             yield from self._phase("external-upgrade run --tags container_image_prepare",
                                    self._wait("container_image_prepare"))

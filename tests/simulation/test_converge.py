@@ -1,14 +1,17 @@
 """`upgrade converge` and `update converge`: from Rocky on tripleoclient runs them as a whole `overcloud deploy` with
 the converge environment — the stack update, then config-download's deploy playbook (host_prep_tasks, the deploy
 steps and their containers) on every node. Queens' converge updated the plan and the stack only. A container whose
-release, image and config did not change since the upgrade or update run keeps running."""
+release, image and config did not change since the upgrade or update run keeps running; one whose definition takes
+tripleoclient's DeployIdentifier (new for every stack operation) runs again."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
+from fakes.heat.api import DEPLOY_IDENTIFIER
 from simulator.planning import converge_runs_deploy
 from simulator.run import run_scenario
 from simulator.scenario import load_scenario
@@ -35,9 +38,20 @@ def test_converge_runs_the_deploy_playbook_on_every_node_and_restarts_nothing(na
     assert {e.subject for e in tasks} == hosts
     assert {e.data["phase"] for e in tasks} == {"host_prep_tasks", "deploy_steps_tasks"}
     assert {e.data["step"] for e in tasks if e.data["phase"] == "deploy_steps_tasks"} >= {"0", "1", "2", "3", "4", "5"}
-    # nothing changed since the run: no container starts again, no bundle restarts, no API goes down
-    assert not [e for e in events if e.kind in ("state.containers", "api.down", "quorum.lost")]
+    # nothing changed since the run but tripleoclient's DeployIdentifier: the containers that take it (db syncs,
+    # bootstrap and init containers, which run to completion) run again; no service restarts, no API goes down
+    assert not [e for e in events if e.kind in ("api.down", "quorum.lost")]
     assert not [e for e in events if e.kind == "state.pacemaker" and e.data["state"] in ("restart-begin", "disable")]
+    again = {c for e in events if e.kind == "state.containers" for c in e.data.get("started", ())}
+    assert again and again <= run.simulation.world.oneshot
+    assert again == _taking_identifier(run)
+    assert {"nova_db_sync", "nova_api_db_sync", "placement_api_db_sync"} <= again
+
+
+def _taking_identifier(run):  # type: ignore[no-untyped-def]
+    """The target's docker_config containers whose definition takes DeployIdentifier."""
+    return {name for role in run.target.roles if role.nodes for step in role.docker_config.values()
+            for name, definition in (step or {}).items() if DEPLOY_IDENTIFIER in json.dumps(definition, default=str)}
 
 
 def test_queens_converge_is_the_stack_update_only() -> None:

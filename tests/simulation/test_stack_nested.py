@@ -15,7 +15,7 @@ from simulator.core import Fault
 from simulator.run import run_scenario
 from simulator.scenario import load_scenario
 from simulator.timing import Duration, TimingProfile
-from simulator.workflows.stack import _Failing, _own
+from simulator.workflows.stack import _Before, _Failing, _own
 
 pytestmark = pytest.mark.integration
 
@@ -55,15 +55,41 @@ def test_a_nested_stack_takes_its_critical_path_and_a_group_its_slowest_member()
               StackResource("Other", "OS::Heat::Value"))
     group = StackResource("Controller", "OS::Heat::ResourceGroup", members=3, children=member)
     failing = _Failing()
-    assert _own(sim, group, "Controller", "", {}, failing, 0.0) == 2.0 + 10.0 + 1.0 + 5.0  # type: ignore[arg-type]
-    # each member's resources, laid out after the member's own overhead: (end, path, type, start)
-    assert sorted(failing.nested)[:4] == [(3.0, "Controller.0.Other", "OS::Heat::Value", 2.0),
-                                          (3.0, "Controller.1.Other", "OS::Heat::Value", 2.0),
-                                          (3.0, "Controller.2.Other", "OS::Heat::Value", 2.0),
-                                          (12.0, "Controller.0.Server", "OS::TripleO::ControllerServer", 2.0)]
+    created = _Before(None, ())
+    assert _own(sim, group, "Controller", "Controller", "", {}, failing, 0.0,  # type: ignore[arg-type]
+                created) == 2.0 + 10.0 + 1.0 + 5.0
+    # each member's resources, laid out after the member's own overhead: (end, path, type, start, unchanged)
+    assert sorted(failing.nested)[:4] == [(3.0, "Controller.0.Other", "OS::Heat::Value", 2.0, False),
+                                          (3.0, "Controller.1.Other", "OS::Heat::Value", 2.0, False),
+                                          (3.0, "Controller.2.Other", "OS::Heat::Value", 2.0, False),
+                                          (12.0, "Controller.0.Server", "OS::TripleO::ControllerServer", 2.0, False)]
     assert len(failing.nested) == 3 * len(member)
     nested = StackResource("Steps", "OS::TripleO::PostDeploySteps", children=member)
-    assert _own(sim, nested, "Steps", "", {}, _Failing(), 0.0) == 18.0  # type: ignore[arg-type]
+    assert _own(sim, nested, "Steps", "Steps", "", {}, _Failing(), 0.0, created) == 18.0  # type: ignore[arg-type]
+
+
+def test_an_update_leaves_a_resource_whose_definition_is_unchanged_alone() -> None:
+    sim = _sim(heat_resource=1.0, heat_server=10.0, heat_deployment=5.0, heat_nested_overhead=2.0,
+               heat_unchanged=0.5)
+    member = (StackResource("Server", "OS::TripleO::ControllerServer", digest="s1"),
+              StackResource("Port", "OS::Neutron::Port", ("Server",), digest="p1"),
+              StackResource("Config", "OS::Heat::SoftwareDeployment", ("Port",)))  # takes DeployIdentifier: None
+    group = StackResource("Controller", "OS::Heat::ResourceGroup", members=2, children=member)
+    # before: the same server, another port definition; group members share the walk path "Controller.0"
+    before_member = (dataclasses.replace(member[0]), dataclasses.replace(member[1], digest="p0"), member[2])
+    before = _Before([dataclasses.replace(group, children=before_member)], ())
+    failing = _Failing()
+    # the server is left alone (0.5), the port updates (1.0), the deployment always does (5.0)
+    assert _own(sim, group, "Controller", "Controller", "", {}, failing, 0.0,  # type: ignore[arg-type]
+                before) == 2.0 + 0.5 + 1.0 + 5.0
+    left = {path for _, path, _, _, unchanged in failing.nested if unchanged}
+    assert left == {"Controller.0.Server", "Controller.1.Server"}
+    # a fault names member 1's server: Heat acts on it, so it is not left alone there
+    faulted = _Before([dataclasses.replace(group, children=before_member)],
+                      (Fault(0.0, "Controller.1.Server", "heat_resource_failed"),))
+    failing = _Failing()
+    _own(sim, group, "Controller", "Controller", "", {}, failing, 0.0, faulted)  # type: ignore[arg-type]
+    assert {path for _, path, _, _, unchanged in failing.nested if unchanged} == {"Controller.0.Server"}
 
 
 def test_a_fault_on_a_nested_resource_fails_the_stack_naming_its_path() -> None:

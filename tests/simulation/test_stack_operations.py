@@ -65,3 +65,48 @@ def test_a_fault_on_an_unknown_resource_is_rejected_before_the_run(default_run) 
     with pytest.raises(ValueError, match=r"heat_resource_failed at t=0: expected a resource of the overcloud stack "
                                          r"\(.*\), found 'NoSuchResource'"):
         sim.run()
+
+
+def _statuses(run, stack_index: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Top-level and nested resources' statuses in the run's ``stack_index``-th stack operation, by path."""
+    stacks = run.simulation.trace.select("heat.stack")
+    start = stacks[stack_index - 1].time if stack_index else 0.0
+    return {e.subject: e.data["status"] for e in run.simulation.trace
+            if e.kind in ("heat.resource", "heat.nested") and start < e.time <= stacks[stack_index].time}
+
+
+def test_upgrade_prepare_updates_what_the_new_release_changed(default_run) -> None:  # type: ignore[no-untyped-def]
+    # Heat leaves a resource alone when its resolved definition is the same in both releases' stacks
+    before = {p: r.digest for top in default_run.source.stack_resources for p, r in top.walk()}
+    after = {p: r for top in default_run.target.stack_resources for p, r in top.walk()}
+    statuses = _statuses(default_run, 0)
+    same = [p for p, r in after.items() if r.digest is not None and before.get(p) == r.digest and "." not in p]
+    changed = [p for p, r in after.items() if r.digest is not None and before.get(p) not in (None, r.digest)
+               and "." not in p]
+    assert same and changed
+    assert all(statuses[p] == "UNCHANGED" for p in same)
+    assert all(statuses[p] == "UPDATE_COMPLETE" for p in changed)
+    # stacks (groups, chains, templates) always update: their own resources decide
+    assert statuses["Controller"] == statuses["ControllerServiceChain"] == "UPDATE_COMPLETE"
+    timing = load_timing().phase("heat_unchanged")
+    for e in default_run.simulation.trace.select("heat.resource"):
+        if e.data["status"] == "UNCHANGED" and e.subject in same:
+            assert timing.a <= e.time - e.data["start"] <= timing.b + 1e-6
+
+
+def test_converge_changes_only_what_takes_the_deploy_identifier(default_run) -> None:  # type: ignore[no-untyped-def]
+    # the converge updates the stack prepare left: every resource with a definition digest is left alone; what
+    # takes tripleoclient's new DeployIdentifier, and every nested stack, updates
+    statuses = _statuses(default_run, 1)
+    resources = {p: r for top in default_run.target.stack_resources for p, r in top.walk()}
+    leaves = [p for p, r in resources.items() if r.digest is not None and "." not in p]
+    assert leaves and all(statuses[p] == "UNCHANGED" for p in leaves)
+    assert all(statuses[p] == "UPDATE_COMPLETE" for p, r in resources.items() if r.digest is None and p in statuses)
+    assert default_run.simulation.deploy_identifier == 2  # prepare and converge each set a new one
+
+
+def test_a_minor_update_prepare_leaves_the_same_stack_mostly_alone() -> None:
+    run = run_scenario("update-18", seed=1)
+    statuses = _statuses(run, 0)
+    unchanged = sum(1 for s in statuses.values() if s == "UNCHANGED")
+    assert unchanged > len(statuses) / 2  # the same templates: only stacks and DeployIdentifier users update

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fakes.heat import CyclicStackError, TemplateTree, load_environment
-from fakes.heat.api import overcloud_stack
+from fakes.heat.api import DEPLOY_IDENTIFIER, overcloud_stack
 from fakes.heat.lifecycle import resource_graph
 
 SVC = {"heat_template_version": "wallaby", "outputs": {"role_data": {"value": {"service_name": "svc"}}}}
@@ -53,3 +53,35 @@ def test_a_dependency_cycle_is_a_typed_error(mini_tree: Callable[..., Path]) -> 
     with pytest.raises(CyclicStackError, match=r"overcloud.yaml: resources: .*(A -> B -> A|B -> A -> B)"):
         graph_of(mini_tree, {"A": {"type": "OS::Heat::None", "depends_on": "B"},
                              "B": {"type": "OS::Heat::None", "depends_on": "A"}})
+
+
+def test_the_digest_is_what_an_update_compares(mini_tree: Callable[..., Path]) -> None:
+    # Heat's _needs_update compares the resolved definition: a changed property changes the digest, a changed
+    # reference that resolves the same does not; stacks (templates, groups, chains) have none: they always update
+    def graph(value: str, extra_param: bool = False) -> dict[str, Any]:
+        template = overcloud({
+            "Net": {"type": "OS::Heat::None", "properties": {"name": "ctlplane"}},
+            "Config": {"type": "OS::Heat::Value", "properties": {"value": value}},
+            "Same": {"type": "OS::Heat::Value",
+                     "properties": {"value": {"get_param": "Other" if extra_param else "Name"}}},
+            "Stamp": {"type": "OS::Heat::Value", "properties": {"value": {"get_param": "DeployIdentifier"}}},
+            "Servers": {"type": "OS::Heat::ResourceGroup",
+                        "properties": {"count": 1, "resource_def": {"type": "svc.yaml"}}},
+            "Service": {"type": "svc.yaml"},
+        })
+        template["parameters"].update({"Name": {"type": "string", "default": "x"},
+                                       "Other": {"type": "string", "default": "x"},
+                                       # as tripleoclient passes it
+                                       "DeployIdentifier": {"type": "string", "default": DEPLOY_IDENTIFIER}})
+        root = mini_tree({"overcloud.yaml": template, "svc.yaml": SVC})
+        tree = TemplateTree.from_path(root)
+        stack = overcloud_stack(tree, load_environment(tree, [], use_default_registry=False))
+        return {r.name: r for r in resource_graph(stack)}
+
+    before, after, moved = graph("a"), graph("b"), graph("a", extra_param=True)
+    assert before["Net"].digest is not None and before["Net"].digest == after["Net"].digest
+    assert before["Config"].digest != after["Config"].digest
+    assert before["Same"].digest == moved["Same"].digest  # another parameter, the same value
+    assert before["Config"].digest == moved["Config"].digest
+    assert before["Servers"].digest is None and before["Service"].digest is None
+    assert before["Stamp"].digest is None  # tripleoclient's DeployIdentifier: new on every operation
