@@ -492,9 +492,11 @@ class Simulation:
         pair()
         self.interpret_seconds += perf_counter() - wall  # wall-clock, for benchmarks; not in the trace
         # a rebooting host is down from the reboot task's start until it ends (its effects bring it back); a bundle
-        # restarted globally is down from the restarting task's start until it ends
+        # restarted globally is down from the restarting task's start until it ends; a ban moves the VIPs from the
+        # task's start (`pcs resource ban --wait` returns once they moved)
         outages = [(start, len(laid) + i, e) for i, (_, _, (record, start, _, effects)) in enumerate(laid)
-                   for e in effects if e.kind == "reboot" or (e.kind == "pacemaker" and e.state == "restart")]
+                   for e in effects if e.kind == "reboot"
+                   or (e.kind == "pacemaker" and e.state in ("restart", "banned"))]
         events = [(t, seq, payload, False) for t, seq, payload in laid]
         events += [(t, seq, effect, True) for t, seq, effect in outages]
         for time, _, payload, down in sorted(events, key=lambda e: (e[0], e[1])):
@@ -504,6 +506,8 @@ class Simulation:
                 self._emit(payload, label, step)
             elif payload.kind == "reboot":
                 self.world.set_node_up(payload.host, False, time, "rebooting")
+            elif payload.state == "banned":
+                self.world.apply(payload, time)
             else:
                 self.world.apply(Effect(payload.host, "pacemaker", payload.target, "restart-begin", payload.source),
                                  time)

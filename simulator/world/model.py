@@ -211,6 +211,7 @@ class World:
         # run can time a move (track_vip); while pacemaker moves them (moving) no API is reachable
         self.vip_node: str | None = None
         self.vip_moving = False
+        self._vip_avoid: str | None = None  # a node the VIPs are banned from while they move
         self._schedule_vip: Callable[[Callable[[float], None]], None] | None = None
         self.now = 0.0
         self._api_up: dict[str, bool] = {}
@@ -568,6 +569,12 @@ class World:
                     return
                 self.pcs_members.add(node.name)
                 self.pcs_configured.add(node.name)
+            elif state == "banned" and target not in self.pcs_resources:
+                # `pcs resource ban <VIP> <this node>` (18.0.0's update moves the VIPs off a node before stopping
+                # its pacemaker; the ban is removed at once, the VIPs stay where they went)
+                if not self._ban_vips(node.name, now):
+                    return
+                target = "vips"
             elif target in self.pcs_absent:
                 if state not in ("config-applied", "restart"):  # pcs finds no such resource: nothing changes
                     return
@@ -691,9 +698,24 @@ class World:
         self.trace.record(now, "state.vip", old or "-", state="moving")
         schedule(self._vip_arrived)
 
+    def _ban_vips(self, node: str, now: float) -> bool:
+        """Move the VIPs off ``node``, where they run, to the first other node running haproxy (``state.vip``
+        ``moving``, then ``started`` there); False if they do not run there or no other node could take them."""
+        if not self._vip_followed() or self.pcs_maintenance or self.vip_moving or self.vip_node != node:
+            return False
+        if not [h for h in self._vip_holders() if h != node] or self._schedule_vip is None:
+            return False
+        self.vip_node, self.vip_moving, self._vip_avoid = None, True, node
+        self.trace.record(now, "state.vip", node, state="moving")
+        self._schedule_vip(self._vip_arrived)
+        self._observe(now)
+        return True
+
     def _vip_arrived(self, now: float) -> None:
         self.vip_moving = False
         holders = self._vip_holders()
+        holders = [h for h in holders if h != self._vip_avoid] or holders
+        self._vip_avoid = None
         if holders and not self.pcs_maintenance:
             self.vip_node = holders[0]
             self.trace.record(now, "state.vip", self.vip_node, state="started")

@@ -1,7 +1,7 @@
 """The VIPs run on one node that runs a haproxy replica. When that node stops running haproxy (its pacemaker
 stops, it goes down), pacemaker moves them to another such node: no API is reachable until the move ends (a
-``vip_move`` duration from the timing profile, on its own RNG stream). 18.0.0's minor update stops pacemaker on
-each controller in turn, so the VIPs move twice: off controller-0, then off controller-1."""
+``vip_move`` duration from the timing profile, on its own RNG stream). 18.0.0's minor update bans the VIPs from each
+controller in turn before stopping its pacemaker, so the VIPs move twice: off controller-0, then off controller-1."""
 
 from __future__ import annotations
 
@@ -20,17 +20,26 @@ HAPROXY = "haproxy-bundle"
 
 
 def test_the_minor_update_moves_the_vips_off_each_controller_that_holds_them() -> None:
+    # 18.0.0's update_tasks step 1 bans the VIPs from the node ("Move virtual IPs to another node before stopping
+    # pacemaker": `pcs resource ban <vip> <node> --wait`) before it stops pacemaker there
     result = run_scenario("update-18", seed=1)
     sim = result.simulation
     moves = [(e.time, e.subject, e.data["state"]) for e in sim.trace.select("state.vip")]
-    stops = {e.subject: e.time for e in sim.trace.select("task") if e.data["task"] == "Stop pacemaker cluster"}
+    tasks = list(sim.trace.select("task"))
+    bans = {e.subject: e.data["start"] for e in tasks
+            if e.data["task"] == "Move virtual IPs to another node before stopping pacemaker"}
+    stops = {e.subject: e for e in tasks if e.data["task"] == "Stop pacemaker cluster"}
+    assert len(bans) == len(stops) == 3
     assert [(t, node, state) for t, node, state in moves if state == "moving"] == [
-        (stops["overcloud-controller-0"], "overcloud-controller-0", "moving"),
-        (stops["overcloud-controller-1"], "overcloud-controller-1", "moving")]
+        (pytest.approx(bans["overcloud-controller-0"]), "overcloud-controller-0", "moving"),
+        (pytest.approx(bans["overcloud-controller-1"]), "overcloud-controller-1", "moving")]
     started = [(node, t) for t, node, state in moves if state == "started"]
     assert [n for n, _ in started] == ["overcloud-controller-1", "overcloud-controller-0"]
-    moving = sum(t - stops[src] for (_, t), src in zip(started, ("overcloud-controller-0", "overcloud-controller-1"),
-                                                        strict=True))
+    # each move ends before the node's pacemaker stops: the stop itself moves nothing
+    for (_, t), src in zip(started, ("overcloud-controller-0", "overcloud-controller-1"), strict=True):
+        assert t <= stops[src].data["start"]
+    moving = sum(t - bans[src] for (_, t), src in zip(started, ("overcloud-controller-0", "overcloud-controller-1"),
+                                                       strict=True))
     low, high = 2.0, 8.0  # scenarios/timing/default.yaml: vip_move
     assert 2 * low <= moving <= 2 * high
     for api, seconds in sim.world.downtime.items():
@@ -38,6 +47,21 @@ def test_the_minor_update_moves_the_vips_off_each_controller_that_holds_them() -
     reasons = {e.data["reason"] for e in sim.trace.select("api.down")}
     assert reasons == {"VIP moving"}
     assert sim.world.snapshot()["haproxy"]["vip_node"] == "overcloud-controller-0"
+
+
+def test_a_ban_moves_the_vips_only_off_the_node_that_holds_them() -> None:
+    world, pending = _world()
+    world.apply(Effect("c1", "pacemaker", "$v", "banned", "t"), 1.0)  # not here: the task's loop finds no VIP
+    assert world.vip_node == "c0" and not pending
+    world.apply(Effect("c0", "pacemaker", "$v", "banned", "t"), 2.0)
+    assert world.vip_node is None and world.api_states()["keystone"] == (False, "VIP moving") and len(pending) == 1
+    pending.pop()(5.0)
+    assert world.vip_node == "c1"  # not back on c0, though it still runs haproxy
+    world.apply(Effect("c0", "pacemaker", "cluster", "offline", "t"), 6.0)  # the VIPs are elsewhere: no move
+    assert world.vip_node == "c1" and not pending
+    assert world.downtime["keystone"] == 3.0
+    banned = [(e.time, e.data["target"]) for e in world.trace.select("state.pacemaker") if e.data["state"] == "banned"]
+    assert banned == [(2.0, "vips")]
 
 
 def _world() -> tuple[World, list[Callable[[float], None]]]:
