@@ -10,7 +10,7 @@ membership and quorum (through their pacemaker bundles where pacemaker manages t
 configured nodes, else their containers), each replicated bundle's replica per node and the image build it started
 from (it fails where the node lacks the image), the database schema release of each project,
 haproxy's VIPs (on one node running a haproxy replica, unreachable while pacemaker moves them) and each API's
-backends. Derived, on the API dependency graph (networkx, :data:`API_DEPENDENCIES`):
+backends. Derived, on the API dependency graph (networkx, :data:`.catalogue.API_DEPENDENCIES`):
 the availability of each API — a backend serving it on an up node, the VIP up, and each of its dependencies
 (database, message bus, keystone) available — and cluster quorum; ``schema.ahead`` windows, where a project's schema
 was migrated to the target release while a node still serves its API with source-release code. Every change is
@@ -27,116 +27,23 @@ import networkx as nx
 
 from simulator.core import Trace
 
-__all__ = [
-    "API_DEPENDENCIES",
-    "API_ENDPOINTS",
-    "BUNDLE_OF_RESOURCE",
-    "OPENSTACK_PROJECTS",
-    "PACEMAKER_BUNDLES",
-    "REPLICATED_BUNDLES",
-    "ImageOf",
-    "NodeState",
-    "StaleReplica",
-    "World",
-    "api_units",
-    "project_of",
-]
+from .catalogue import (
+    API_ENDPOINTS,
+    API_PROJECT,
+    BUNDLE_OF_RESOURCE,
+    CLUSTER_CONTAINERS,
+    CLUSTERS,
+    INFRA_BUNDLES,
+    NO_DATABASE,
+    PACEMAKER_BUNDLES,
+    REPLICATED_BUNDLES,
+    api_graph,
+    container_name,
+    project_of,
+    provides,
+)
 
-# API endpoints the summary reports: the TripleO services that provide each, the containers that serve it, and
-# the systemd unit that served it before containers (Ocata and earlier). Placement left nova in Stein: Queens'
-# nova_placement and Train's placement serve the same endpoint.
-API_ENDPOINTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
-    "keystone": (("keystone",), ("keystone",), "httpd"),
-    "nova_api": (("nova_api",), ("nova_api",), "openstack-nova-api"),
-    "neutron_api": (("neutron_api",), ("neutron_api",), "neutron-server"),
-    "glance_api": (("glance_api",), ("glance_api",), "openstack-glance-api"),
-    "cinder_api": (("cinder_api",), ("cinder_api",), "httpd"),
-    "heat_api": (("heat_api",), ("heat_api",), "openstack-heat-api"),
-    "placement": (("placement", "nova_placement"), ("placement_api", "nova_placement"), "httpd"),
-    "swift_proxy": (("swift_proxy",), ("swift_proxy",), "openstack-swift-proxy"),
-    "horizon": (("horizon",), ("horizon",), "httpd"),
-}
-# the OpenStack project of each endpoint (its schema, its mixed-version window)
-_API_PROJECT = {"keystone": "keystone", "nova_api": "nova", "neutron_api": "neutron", "glance_api": "glance",
-                "cinder_api": "cinder", "heat_api": "heat", "placement": "placement", "swift_proxy": "swift",
-                "horizon": "horizon"}
-# clusters with their own membership and quorum: the service whose nodes are members, its pacemaker bundle, and
-# the container (or unit) that runs a member when pacemaker does not manage it
-CLUSTERS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "galera": (("mysql",), "galera-bundle", "mysql"),
-    "rabbitmq": (("oslo_messaging_rpc", "rabbitmq"), "rabbitmq-bundle", "rabbitmq"),  # `rabbitmq` up to Queens
-}
-_CLUSTER_CONTAINERS = frozenset(container for _, _, container in CLUSTERS.values())
-
-# What each API needs besides a backend and the VIP: its database (galera), the message bus (rabbitmq) for the
-# projects that send RPC while serving requests, and keystone to validate tokens. A dependency the layout does not
-# deploy counts as met (a test layout without keystone still serves).
-API_DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    "keystone": ("galera",),
-    "nova_api": ("galera", "rabbitmq", "keystone"),
-    "neutron_api": ("galera", "rabbitmq", "keystone"),
-    "glance_api": ("galera", "keystone"),
-    "cinder_api": ("galera", "rabbitmq", "keystone"),
-    "heat_api": ("galera", "rabbitmq", "keystone"),
-    "placement": ("galera", "keystone"),
-    "swift_proxy": ("keystone",),  # swift keeps its data in its rings, not in a database
-    "horizon": ("keystone",),
-}
-_NO_DATABASE = frozenset({"horizon", "swift_proxy"})
-_INFRA_BUNDLES = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle"}
-# the OCF resource each bundle runs (pcs resource names): galera's, rabbitmq's, redis's, ovn-dbs'
-# (haproxy's is not: Pike disables and deletes the baremetal `haproxy` clone while the bundle replaces it, which the
-# world does not model)
-BUNDLE_OF_RESOURCE = {"galera": "galera-bundle", "rabbitmq": "rabbitmq-bundle", "redis": "redis-bundle",
-                      "ovndb_servers": "ovn-dbs-bundle"}
-
-
-def api_graph(apis: Iterable[str]) -> nx.DiGraph:
-    """The API dependency graph of a layout's ``apis``: an edge from each API to what it needs."""
-    graph = nx.DiGraph()
-    for api in apis:
-        graph.add_node(api, kind="api")
-        for dep in API_DEPENDENCIES.get(api, ()):
-            graph.add_node(dep, kind="api" if dep in API_ENDPOINTS else "infra")
-            graph.add_edge(api, dep)
-    return graph
-
-
-def api_units(services: Iterable[str]) -> list[str]:
-    """The systemd units that serve the APIs of ``services`` on a baremetal (pre-container) node."""
-    present = set(services)
-    return sorted({unit for provided, _, unit in API_ENDPOINTS.values() if not present.isdisjoint(provided)})
-
-
-def _provides(services: Iterable[str], api: str) -> bool:
-    return not set(API_ENDPOINTS[api][0]).isdisjoint(services)
-
-
-# pacemaker bundles by the service that runs them (TripleO's *-pacemaker-puppet templates)
-PACEMAKER_BUNDLES: dict[str, str] = {
-    "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "rabbitmq": "rabbitmq-bundle",
-    "haproxy": "haproxy-bundle", "ovn_dbs": "ovn-dbs-bundle", "redis": "redis-bundle",
-    "cinder_volume": "openstack-cinder-volume",
-}
-
-# bundles that run a replica on each cluster node whose role runs their service (pacemaker clones); the
-# active/passive ones (cinder-volume, cinder-backup, manila-share) run one replica on a node pacemaker picks, which the
-# model does not place
-REPLICATED_BUNDLES = frozenset({"galera-bundle", "rabbitmq-bundle", "redis-bundle", "haproxy-bundle", "ovn-dbs-bundle"})
-
-# OpenStack projects whose services share a database schema and RPC versions across nodes: running two releases of
-# one of them at once is a mixed-version window (containers are named <project>_<service>, e.g. nova_api)
-OPENSTACK_PROJECTS = frozenset({
-    "aodh", "barbican", "ceilometer", "cinder", "designate", "glance", "gnocchi", "heat", "horizon", "ironic",
-    "keystone", "manila", "neutron", "nova", "octavia", "placement", "swift",
-})
-
-
-def project_of(container: str) -> str | None:
-    """The OpenStack project a container belongs to (``nova_api`` -> ``nova``), or None for infrastructure."""
-    head = container.split("_", 1)[0]
-    return head if head in OPENSTACK_PROJECTS else None
-
+__all__ = ["ImageOf", "NodeState", "StaleReplica", "World"]
 
 # (node, bundle) -> (an image name, the id of the build it points to on the node, None if the node lacks it)
 ImageOf = Callable[[str, str], tuple[str, str | None]]
@@ -233,7 +140,7 @@ class World:
         self._api_deps = {a: tuple(d for d in self.api_graph.successors(a)
                                    if d in deployed or d in self.cluster_members) for a in self.apis()}
         # the database schema release of each project with an API: "source" until a db sync of the target's runs
-        self.schema: dict[str, str] = {_API_PROJECT[a]: "source" for a in self.apis() if a not in _NO_DATABASE}
+        self.schema: dict[str, str] = {API_PROJECT[a]: "source" for a in self.apis() if a not in NO_DATABASE}
         self._schema_ahead: dict[str, tuple[str, ...]] = {}
         for name in self.nodes:
             self._refresh_node(name)
@@ -243,7 +150,7 @@ class World:
             self.downtime[api] = 0.0
         # control-plane nodes serve an API; the others (computes, storage) are the data plane
         self.control_plane = frozenset(n.name for n in self.nodes.values()
-                                       if any(_provides(n.services, a) for a in API_ENDPOINTS))
+                                       if any(provides(n.services, a) for a in API_ENDPOINTS))
         self._mixed: dict[str, tuple[int, int, bool, bool, bool]] = {}
         self._project_nodes: dict[str, _Running] = {}  # project -> the release each node runs it at
         for state in self.nodes.values():
@@ -257,7 +164,7 @@ class World:
     # ---- derived state -------------------------------------------------------------------------------
     def apis(self) -> list[str]:
         present = {s for n in self.nodes.values() for s in n.services}
-        return [a for a in API_ENDPOINTS if _provides(present, a)]
+        return [a for a in API_ENDPOINTS if provides(present, a)]
 
     def has_quorum(self) -> bool:
         if not self.pcs_all:
@@ -306,7 +213,7 @@ class World:
         changed = False
         for api, serving in self._serving.items():
             _, containers, unit = API_ENDPOINTS[api]
-            serves = node.up and _provides(node.services, api) and (
+            serves = node.up and provides(node.services, api) and (
                 any(node.containers.get(c, False) for c in containers) or node.containers.get(unit, False))
             if serves and name not in serving:
                 serving.add(name)
@@ -320,7 +227,7 @@ class World:
         """Each API's availability and, when down, why: ``no backend``, ``haproxy`` (the VIP), or the first
         dependency that is not available (``galera``, ``rabbitmq``, ``keystone``)."""
         states: dict[str, tuple[bool, str | None]] = {}
-        infra = {c: self._infra_down(c) for c in _INFRA_BUNDLES}
+        infra = {c: self._infra_down(c) for c in INFRA_BUNDLES}
         vip = self._bundle_down("haproxy-bundle", "haproxy")
         if vip is None and self.vip_node is None and self._vip_followed():
             vip = "VIP moving" if self.vip_moving else "no VIP"
@@ -353,7 +260,7 @@ class World:
         return f"{name} stopped"
 
     def _infra_down(self, cluster: str) -> str | None:
-        return self._bundle_down(_INFRA_BUNDLES[cluster], cluster) or (
+        return self._bundle_down(INFRA_BUNDLES[cluster], cluster) or (
             None if self.cluster_has_quorum(cluster) else f"{cluster} quorum")
 
     # ---- changes -------------------------------------------------------------------------------------
@@ -387,7 +294,7 @@ class World:
                 else:
                     self._api_down_since[api] = now
                     self.trace.record(now, "api.down", api, reason=reason)
-                if api in self._api_up and (project := _API_PROJECT[api]) in self._mixed:
+                if api in self._api_up and (project := API_PROJECT[api]) in self._mixed:
                     self._watch_versions(now, (project,))
 
     def rebase(self) -> None:
@@ -488,7 +395,7 @@ class World:
                 state.image_refs[c] = image_refs[c]
         if changed:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
-            if self._refresh_node(node) or not _CLUSTER_CONTAINERS.isdisjoint(changed):
+            if self._refresh_node(node) or not CLUSTER_CONTAINERS.isdisjoint(changed):
                 self._observe(now)
             self._watch_versions(now, {p for c in changed if (p := project_of(c))}, node)
             for c in changed:  # a container-era schema migration: <project>[_api]_db_sync runs the image's code
@@ -603,7 +510,7 @@ class World:
             return
         self.trace.record(now, f"state.{kind}", node.name, target=target, state=state)
         if kind == "pacemaker" or (kind in ("service", "container") and (
-                self._refresh_node(node.name) or container_name(target) in _CLUSTER_CONTAINERS)):
+                self._refresh_node(node.name) or container_name(target) in CLUSTER_CONTAINERS)):
             self._observe(now)
         if kind in ("service", "container") and (project := project_of(container_name(target))):
             self._watch_versions(now, (project,), node.name)
@@ -747,7 +654,7 @@ class World:
         """Nodes serving an API of ``project`` from a container (or unit) started at the source release."""
         out = set()
         for api, serving in self._serving.items():
-            if _API_PROJECT[api] != project:
+            if API_PROJECT[api] != project:
                 continue
             _, containers, unit = API_ENDPOINTS[api]
             for name in serving:
@@ -770,7 +677,7 @@ class World:
 
     def project_serving(self, project: str) -> bool:
         """Whether an API of ``project`` is available: its nodes then share live state (database, RPC)."""
-        return any(up for api, up in self._api_up.items() if _API_PROJECT[api] == project)
+        return any(up for api, up in self._api_up.items() if API_PROJECT[api] == project)
 
     def _watch_versions(self, now: float, projects: Iterable[str], node: str | None = None) -> None:
         """Record ``version.mixed`` when the nodes running a project start to span two releases (or their counts,
@@ -870,9 +777,3 @@ class _Running:
                 if len(out) == count:
                     break
         return out
-
-
-def container_name(unit: str) -> str:
-    """The container (or unit) an effect target names: ``tripleo_nova_api.service`` -> ``nova_api``."""
-    name = unit.removesuffix(".service")
-    return name.removeprefix("tripleo_")
