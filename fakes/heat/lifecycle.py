@@ -167,10 +167,13 @@ def _nested(stack: Any, name: str, depth: int,
         if isinstance(resource, ResourceChain):
             members = resource.members()
             concurrent = bool(resource.properties().get("concurrent", False))
-            return tuple(StackResource(str(i), m.rtype, depends := () if concurrent or i == 0 else (str(i - 1),),
-                                       children=graph(m, evaluate=True) if depth > 0 else (),
-                                       digest=_frozen_digest(m, {"depends_on": list(depends)}))
-                         for i, m in enumerate(members))
+            chain = []
+            for i, m in enumerate(members):
+                after = () if concurrent or i == 0 else (str(i - 1),)
+                children = graph(m, evaluate=True) if depth > 0 else ()
+                chain.append(StackResource(str(i), m.rtype, after, children=children,
+                                           digest=_frozen_digest(m, {"depends_on": list(after)})))
+            return tuple(chain)
         return graph(resource)
     except (EvalError, TemplateError):
         return ()
