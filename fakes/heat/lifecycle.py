@@ -63,18 +63,20 @@ class StackResource:
             yield from child.walk(inner)
 
 
-def _references(snippet: Any, names: Mapping[str, Any]) -> Iterator[str]:
+def _references(snippet: Any, names: Mapping[str, Any], attributes_only: bool = False) -> Iterator[str]:
+    """The resources of ``names`` that ``snippet`` references (``get_resource``, ``get_attr``; with
+    ``attributes_only`` only those whose attributes it reads)."""
     if isinstance(snippet, Mapping):
         for key, value in snippet.items():
-            if key == "get_resource" and isinstance(value, str) and value in names:
+            if key == "get_resource" and not attributes_only and isinstance(value, str) and value in names:
                 yield value
             elif key == "get_attr" and isinstance(value, list) and value and isinstance(value[0], str) \
                     and value[0] in names:
                 yield value[0]
-            yield from _references(value, names)
+            yield from _references(value, names, attributes_only)
     elif isinstance(snippet, list):
         for item in snippet:
-            yield from _references(item, names)
+            yield from _references(item, names, attributes_only)
 
 
 def resource_graph(stack: Any, nested_depth: int = 0,
@@ -108,7 +110,7 @@ def resource_graph(stack: Any, nested_depth: int = 0,
         children = _nested(stack, name, nested_depth - 1, cache) if nested_depth > 0 else ()
         depends_on = tuple(d for d in deps if d in present)
         out.append(StackResource(name, str(definition.get("type")), depends_on, members, deployment, children,
-                                 _definition_digest(stack, name, definition, depends_on)))
+                                 _definition_digest(stack, name, definition, depends_on, present)))
     graph = to_networkx(out)
     if not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)
@@ -179,11 +181,17 @@ def _nested(stack: Any, name: str, depth: int,
         return ()
 
 
-def _definition_digest(stack: Any, name: str, definition: Mapping[str, Any], depends: tuple[str, ...]) -> str | None:
+def _definition_digest(stack: Any, name: str, definition: Mapping[str, Any], depends: tuple[str, ...],
+                       present: Mapping[str, Mapping[str, Any]]) -> str | None:
     """Heat's "needs update" test compares a resource's frozen definition before and after: its resolved properties,
     metadata, dependencies and policies (Heat's ``Resource._needs_update``); a stack resource (a template, a group,
     a chain) always updates, letting its own resources decide, and so does one that takes tripleoclient's
-    ``DeployIdentifier`` (new on every stack operation)."""
+    ``DeployIdentifier`` (new on every stack operation). A resource that reads a ResourceGroup's attributes (the
+    overcloud's per-node maps: ``AnsibleHostVars``, ``<Role>NetworkHostnameMap``) counts as changed too: resolving it
+    would evaluate every member's stack, seconds at a thousand nodes, for a resource that updates in seconds."""
+    if any(present.get(ref, {}).get("type") == "OS::Heat::ResourceGroup"
+           for ref in _references(definition.get("properties"), present, attributes_only=True)):
+        return None
     try:
         resource = stack.resource(name)
         policies = {k: stack.located(definition[k], f"resources.{name}.{k}")

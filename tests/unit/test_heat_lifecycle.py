@@ -68,6 +68,8 @@ def test_the_digest_is_what_an_update_compares(mini_tree: Callable[..., Path]) -
             "Servers": {"type": "OS::Heat::ResourceGroup",
                         "properties": {"count": 1, "resource_def": {"type": "svc.yaml"}}},
             "Service": {"type": "svc.yaml"},
+            # reads the group's attributes: resolving it would evaluate every member (counts as changed)
+            "Map": {"type": "OS::Heat::Value", "properties": {"value": {"get_attr": ["Servers", "role_data"]}}},
         })
         template["parameters"].update({"Name": {"type": "string", "default": "x"},
                                        "Other": {"type": "string", "default": "x"},
@@ -85,3 +87,4 @@ def test_the_digest_is_what_an_update_compares(mini_tree: Callable[..., Path]) -
     assert before["Config"].digest == moved["Config"].digest
     assert before["Servers"].digest is None and before["Service"].digest is None
     assert before["Stamp"].digest is None  # tripleoclient's DeployIdentifier: new on every operation
+    assert before["Map"].digest is None
