@@ -17,7 +17,7 @@ On UPDATE, Heat updates a resource only when its frozen definition changed (``Re
 resource whose digest (:attr:`StackResource.digest`: resolved type, properties, metadata, dependencies, policies)
 equals the one the stack held before takes ``heat_unchanged`` and is ``UNCHANGED`` in the trace; nested stacks,
 groups and chains always update (their own resources decide), and so does a resource that takes tripleoclient's
-per-operation ``DeployIdentifier`` or that a fault names.
+per-operation ``DeployIdentifier``, that reads a ResourceGroup's attributes, or that a fault names.
 """
 
 from __future__ import annotations
