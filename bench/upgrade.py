@@ -22,7 +22,7 @@ import time
 
 CHILD = r"""
 import json, resource, sys, time, dataclasses
-from simulator.run import plan_for
+from simulator.run import plan_for, target_plan
 from simulator.scenario import load_scenario
 from simulator.timing import load_timing
 from simulator.workflows import UpgradeSimulation
@@ -30,7 +30,7 @@ n = int(sys.argv[1])
 scenario = dataclasses.replace(load_scenario("train-to-wallaby"), nodes={"Controller": 3, "Compute": n})
 t0 = time.perf_counter()
 source = plan_for(scenario.source, scenario)
-target = plan_for(scenario.target, scenario)
+target = target_plan(scenario)
 t1 = time.perf_counter()
 sim = UpgradeSimulation(source, target, timing=load_timing(), seed=1)
 sim.run()

@@ -22,7 +22,7 @@ from . import check
 from .plan import Plan
 from .planning import build_plan
 from .progress import Progress
-from .run import plan_for, run_scenario
+from .run import plan_for, run_scenario, target_plan
 from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario, with_faults
 from .session import Session
 
@@ -138,7 +138,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _simulate(scenario, args)
     assert scenario.target is not None
     source = plan_for(scenario.source, scenario, _progress)
-    target = plan_for(scenario.target, scenario, _progress)
+    target = target_plan(scenario, _progress)
     print(f"scenario {scenario.name}: {scenario.description}")
     print(f"upgrade {source.release} -> {target.release}, seed {args.seed if args.seed is not None else scenario.seed}")
     print()

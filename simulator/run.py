@@ -31,10 +31,39 @@ from .workflows import WORKFLOWS, FastForwardUpgradeSimulation, HeatUpgradeSimul
 from .workflows.base import listing
 from .workflows.ffwd import FAST_FORWARD_KEY
 
-__all__ = ["ScenarioResult", "plan_for", "prepare_scenario", "run_scenario"]
+__all__ = ["ScenarioResult", "plan_for", "prepare_environment", "prepare_scenario", "run_scenario", "target_plan"]
 
 
-def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None] | None = None) -> Plan:
+def prepare_environment(scenario: Scenario) -> str | None:
+    """The lifecycle environment tripleoclient's prepare command puts before the operator's (``prepend_environment``)
+    for the stack update whose outputs the run's playbooks come from: ``upgrade prepare``'s, ``ffwd-upgrade
+    prepare``'s, ``update prepare``'s; None for a deploy. Where the target's templates have no such file (Pike and
+    earlier: their upgrades are Heat's own), nothing is added."""
+    if scenario.kind == "upgrade":
+        return "environments/lifecycle/ffwd-upgrade-prepare.yaml" if scenario.fast_forward \
+            else "environments/lifecycle/upgrade-prepare.yaml"
+    if scenario.kind == "update":
+        return "environments/lifecycle/update-prepare.yaml"
+    return None
+
+
+def target_plan(scenario: Scenario, progress: Callable[[str], None] | None = None, *,
+                source: Plan | None = None) -> Plan:
+    """The plan the run's playbooks come from: the target's templates (an update's: the source's) with the prepare
+    command's lifecycle environment (:func:`prepare_environment`) before the scenario's; ``source`` (the source
+    plan) is returned as it is where no lifecycle environment applies to an update."""
+    side = scenario.target if scenario.target is not None else scenario.source
+    lifecycle = prepare_environment(scenario)
+    root = resolve_templates(side.release, side.templates, progress=progress)
+    if lifecycle is None or not (Path(root) / lifecycle).is_file():
+        return source if source is not None and scenario.target is None else plan_for(side, scenario, progress)
+    return plan_for(side, scenario, progress, lifecycle=lifecycle)
+
+
+def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None] | None = None, *,
+             lifecycle: str | None = None) -> Plan:
+    """The plan of one side of ``scenario`` (``lifecycle``: an environment of the templates put before the
+    scenario's, as tripleoclient's prepare commands do)."""
     root = resolve_templates(source.release, source.templates, progress=progress)
     side = "source" if source is scenario.source else "target"
     for key, env in [*((f"environments[{i}]", e) for i, e in enumerate(scenario.environments)),
@@ -48,8 +77,9 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
     if scenario.roles:
         roles_data = generate_roles(root, scenario)
     tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
-    return build_plan(root, environment_files=[*scenario.environments, *source.environments], tree=tree,
-                      parameters=scenario.parameters(), with_global_vars=True)
+    files = [*([lifecycle] if lifecycle else []), *scenario.environments, *source.environments]
+    return build_plan(root, environment_files=files, tree=tree, parameters=scenario.parameters(),
+                      with_global_vars=True)
 
 
 def generate_roles(root: Any, scenario: Scenario) -> list[Any]:
@@ -151,7 +181,7 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
     """Plan a scenario and set up its simulation without running it (``Session`` steps through it)."""
     scenario = ref if isinstance(ref, Scenario) else load_scenario(ref)
     source = plan_for(scenario.source, scenario, progress)
-    target = plan_for(scenario.target, scenario, progress) if scenario.target is not None else source
+    target = target_plan(scenario, progress, source=source)
     run_seed = scenario.seed if seed is None else seed
     workflow = WORKFLOWS[scenario.kind]
     if scenario.fast_forward:

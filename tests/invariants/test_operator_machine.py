@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import run_state_machine_as_test
 
-from simulator.run import plan_for
+from simulator.run import plan_for, target_plan
 from simulator.scenario import load_scenario
 from simulator.strategies import simulated_upgrade_machine
 
@@ -23,7 +23,7 @@ FAST = settings(max_examples=4, stateful_step_count=6, deadline=None, database=N
 @pytest.fixture(scope="module")
 def plans():  # type: ignore[no-untyped-def]
     scenario = load_scenario("train-to-wallaby")
-    return plan_for(scenario.source, scenario), plan_for(scenario.target, scenario)
+    return plan_for(scenario.source, scenario), target_plan(scenario)
 
 
 def test_the_machine_finds_wallaby_stopping_rabbitmq_with_the_first_batch(plans) -> None:  # type: ignore[no-untyped-def]
