@@ -50,3 +50,28 @@ def mini_tree(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plans_evaluated_once() -> Any:
+    """Plans of releases from the package index are a pure function of the scenario's inputs: the suite evaluates
+    each once (fake Heat takes seconds a plan; dozens of tests run the same shipped scenarios). The simulation itself
+    runs afresh every time. Local template trees are not cached (their files may change)."""
+    import simulator.run as run
+
+    original = run.plan_for
+    cache: dict[Any, Any] = {}
+
+    def plan_for(source: Any, scenario: Any, progress: Any = None, *, lifecycle: str | None = None) -> Any:
+        if source.templates is not None:
+            return original(source, scenario, progress, lifecycle=lifecycle)
+        side = "source" if source is scenario.source else "target"
+        key = (scenario.file, scenario.roles_data, scenario.roles, scenario.network_data, scenario.environments,
+               repr(sorted(scenario.parameters().items())), side, source.release, source.environments, lifecycle)
+        if key not in cache:
+            cache[key] = original(source, scenario, progress, lifecycle=lifecycle)
+        return cache[key]
+
+    run.plan_for = plan_for
+    yield
+    run.plan_for = original
