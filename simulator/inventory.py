@@ -13,7 +13,7 @@ from typing import Any
 from fakes.ansible import Inventory
 from fakes.heat.api import DEPLOY_IDENTIFIER
 
-from .plan import Plan
+from .plan import Plan, release_major
 
 __all__ = ["DOMAIN", "UNDERCLOUD", "build_inventory", "os_major_of"]
 
@@ -23,10 +23,10 @@ UNDERCLOUD = "undercloud"  # the host config-download's external playbooks run o
 
 def os_major_of(release: str) -> str:
     """The RHEL/CentOS major a THT release deploys on: 6.x-10.x (Ocata-Stein) 7, Train/Wallaby 8, 17+ 9."""
-    major = release.split(".")[0]
-    if not major.isdigit():
+    major = release_major(release)
+    if major is None:
         return "9"
-    return "9" if int(major) >= 17 else "8" if int(major) >= 11 else "7"
+    return "9" if major >= 17 else "8" if major >= 11 else "7"
 
 
 def build_inventory(plan: Plan, *, extra_global: dict[str, Any] | None = None,

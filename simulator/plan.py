@@ -25,9 +25,18 @@ __all__ = [
     "Plan",
     "Role",
     "Task",
+    "release_major",
     "split_steps",
     "task_steps",
 ]
+
+
+def release_major(release: str) -> int | None:
+    """A THT release's major version (one per OpenStack release: 6 Ocata ... 11 Train, 14 Wallaby, 18); None for a
+    local tree whose version is not a number."""
+    major = release.split(".")[0]
+    return int(major) if major.isdigit() else None
+
 
 STEP_RE = re.compile(r"\(?step(?:\|int)?\)?==(\d+)")
 _BLANKS = re.compile(r"\s+")

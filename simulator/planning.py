@@ -17,7 +17,7 @@ from fakes.heat.errors import TemplateError
 from fakes.heat.functions import EvalError
 from fakes.heat.lifecycle import StackResource, resource_graph
 
-from .plan import Node, Phase, Plan, Role, split_steps, with_role_started_containers
+from .plan import Node, Phase, Plan, Role, release_major, split_steps, with_role_started_containers
 
 __all__ = ["PHASE_LOOPS", "build_plan", "client_environment_files", "phases_for"]
 
@@ -78,8 +78,8 @@ def client_environment_files(tree: TemplateTree) -> list[str]:
     """Environment files tripleoclient adds on its own. From release 17 on it provisions networks before the
     stack and passes the deployed network environment; the tree's sample of that file stands in for it."""
     sample = "environments/deployed-network-environment.yaml"
-    major = tree.version.split(".")[0]
-    if major.isdigit() and int(major) >= 17 and tree.exists(tree.root / sample):
+    major = release_major(tree.version)
+    if major is not None and major >= 17 and tree.exists(tree.root / sample):
         return [sample]
     return []
 
@@ -143,23 +143,23 @@ HEAT_UPGRADE_DOCKER_ENVIRONMENT = "environments/major-upgrade-composable-steps-d
 
 def is_heat_driven(release: str) -> bool:
     """Ocata (THT 6.x) and earlier: Heat runs the software configuration (no config-download)."""
-    major = release.split(".")[0]
-    return major.isdigit() and int(major) <= 6
+    major = release_major(release)
+    return major is not None and major <= 6
 
 
 def converge_runs_deploy(release: str) -> bool:
     """Rocky (THT 9.x) on: ``upgrade converge``/``update converge`` are a whole ``overcloud deploy`` with the
     converge environment — the stack update, then config-download's deploy playbook on every node. Queens' converge
     updated the plan and the stack only."""
-    major = release.split(".")[0]
-    return not major.isdigit() or int(major) >= 9
+    major = release_major(release)
+    return major is None or major >= 9
 
 
 def is_heat_driven_upgrade(release: str) -> bool:
     """Ocata and Pike (THT 6.x, 7.x): Heat runs the upgrade steps (Pike deploys containers, but its upgrade is
     still a stack update with ``major-upgrade-composable-steps*.yaml``; config-download came with Queens)."""
-    major = release.split(".")[0]
-    return major.isdigit() and int(major) <= 7
+    major = release_major(release)
+    return major is not None and major <= 7
 
 
 def heat_upgrade_steps(tree: TemplateTree, files: list[Any], parameters: Mapping[str, Any] | None,
