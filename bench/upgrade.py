@@ -1,8 +1,8 @@
 """Upgrade simulation throughput (issue 6): Train -> Wallaby with 3 controllers and N computes.
 
-For each N (fresh subprocess each): the time to build both plans (fake Heat), the time of the simulation itself,
-its trace events per second, and peak memory (max RSS). Beside it, a bare simpy loop's events per second in the
-same run, and the slope of simulation time against node count (a least-squares line and its R^2).
+For each N (fresh subprocess each): the time to build the plans (source, prepare, converge: fake Heat), the time of
+the simulation itself, its trace events per second, and peak memory (max RSS). Beside it, a bare simpy loop's events
+per second in the same run, and the slope of simulation time against node count (a least-squares line and its R^2).
 Targets: 3+100 <= 2 s, 3+1000 <= 20 s, events/s >= 25 % of bare simpy, <= 1 GB at 1,000 nodes, linear.
 
 Also a ceiling for the events/s ratio: recording alone (no simulation) 200,000 events of a host-task event's
@@ -22,7 +22,7 @@ import time
 
 CHILD = r"""
 import json, resource, sys, time, dataclasses
-from simulator.run import plan_for, target_plan
+from simulator.run import converge_plan, plan_for, target_plan
 from simulator.scenario import load_scenario
 from simulator.timing import load_timing
 from simulator.workflows import UpgradeSimulation
@@ -31,8 +31,9 @@ scenario = dataclasses.replace(load_scenario("train-to-wallaby"), nodes={"Contro
 t0 = time.perf_counter()
 source = plan_for(scenario.source, scenario)
 target = target_plan(scenario)
+converge = converge_plan(scenario, target)
 t1 = time.perf_counter()
-sim = UpgradeSimulation(source, target, timing=load_timing(), seed=1)
+sim = UpgradeSimulation(source, target, timing=load_timing(), seed=1, converge=converge)
 sim.run()
 t2 = time.perf_counter()
 print(json.dumps({"n": n, "plans_s": t1 - t0, "sim_s": t2 - t1, "events": len(sim.trace),

@@ -110,6 +110,8 @@ class Role:
     # hieradata (role_data config_settings)
     kolla_config: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     config_settings: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # a hash of what each config volume of the role's puppet_config is generated from (simulator.puppet_config)
+    config_volumes: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     # roles_data: Ocata's composable upgrade leaves these roles to upgrade-non-controller.sh
     disable_upgrade_deployment: bool = False
 

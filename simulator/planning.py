@@ -18,6 +18,7 @@ from fakes.heat.functions import EvalError
 from fakes.heat.lifecycle import StackResource, resource_graph
 
 from .plan import Node, Phase, Plan, Role, release_major, split_steps, with_role_started_containers
+from .puppet_config import volume_hashes
 
 __all__ = ["PHASE_LOOPS", "build_plan", "client_environment_files", "phases_for"]
 
@@ -214,6 +215,7 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
             value = docker[step]
             containers[str(step).replace("step_", "")] = tuple(sorted(value)) if isinstance(value, Mapping) else ()
     containers = with_role_started_containers(containers, tasks.get("deploy_steps_tasks", {}))
+    settings = _mapping(data.get("config_settings"))
     return Role(
         name=name, count=count, hostname_format=fmt,
         services=tuple(s for s in (data.get("service_names") or []) if isinstance(s, str)),
@@ -222,7 +224,8 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
         update_serial=rd.get("update_serial", 1), tasks=tasks, never_runs=tuple(never),
         containers=containers, role_data_keys=tuple(sorted(data)),
         docker_config=dict(docker) if isinstance(docker, Mapping) else {},
-        kolla_config=_mapping(data.get("kolla_config")), config_settings=_mapping(data.get("config_settings")),
+        kolla_config=_mapping(data.get("kolla_config")), config_settings=settings,
+        config_volumes=volume_hashes(data.get("puppet_config"), settings),
         disable_upgrade_deployment=bool(rd.get("disable_upgrade_deployment", False)),
     )
 

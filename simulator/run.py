@@ -31,7 +31,8 @@ from .workflows import WORKFLOWS, FastForwardUpgradeSimulation, HeatUpgradeSimul
 from .workflows.base import listing
 from .workflows.ffwd import FAST_FORWARD_KEY
 
-__all__ = ["ScenarioResult", "plan_for", "prepare_environment", "prepare_scenario", "run_scenario", "target_plan"]
+__all__ = ["ScenarioResult", "converge_environment", "converge_plan", "plan_for", "prepare_environment",
+           "prepare_scenario", "run_scenario", "target_plan"]
 
 
 def prepare_environment(scenario: Scenario) -> str | None:
@@ -45,6 +46,26 @@ def prepare_environment(scenario: Scenario) -> str | None:
     if scenario.kind == "update":
         return "environments/lifecycle/update-prepare.yaml"
     return None
+
+
+def converge_environment(scenario: Scenario) -> str | None:
+    """The lifecycle environment tripleoclient's converge command puts before the operator's: ``upgrade
+    converge``'s, ``ffwd-upgrade converge``'s, ``update converge``'s (they reset what the prepare environment set:
+    Wallaby's ``UpgradeLevelNovaCompute`` back to none, ``EnablePackageInstall`` off, ...); None for a deploy."""
+    prepare = prepare_environment(scenario)
+    return prepare.replace("-prepare.yaml", "-converge.yaml") if prepare else None
+
+
+def converge_plan(scenario: Scenario, prepare: Plan, progress: Callable[[str], None] | None = None) -> Plan:
+    """The plan of the run's converge: the target's templates with :func:`converge_environment` before the
+    scenario's; ``prepare`` (the plan the run's playbooks came from) where the templates have no such file (Pike
+    and earlier, 18.0.0's update)."""
+    side = scenario.target if scenario.target is not None else scenario.source
+    lifecycle = converge_environment(scenario)
+    root = resolve_templates(side.release, side.templates, progress=progress)
+    if lifecycle is None or not (Path(root) / lifecycle).is_file():
+        return prepare
+    return plan_for(side, scenario, progress, lifecycle=lifecycle)
 
 
 def target_plan(scenario: Scenario, progress: Callable[[str], None] | None = None, *,
@@ -182,6 +203,7 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
     scenario = ref if isinstance(ref, Scenario) else load_scenario(ref)
     source = plan_for(scenario.source, scenario, progress)
     target = target_plan(scenario, progress, source=source)
+    converge = converge_plan(scenario, target, progress) if scenario.kind != "deploy" else None
     run_seed = scenario.seed if seed is None else seed
     workflow = WORKFLOWS[scenario.kind]
     if scenario.fast_forward:
@@ -196,6 +218,7 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
     sim = workflow(source, target, timing=load_timing(scenario.timing, scenario.timing_file, scenario.timing_where),
                    seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade,
+                   converge=converge,
                    **machines)
     _check_layout(scenario, target, sim)
     return ScenarioResult(scenario, run_seed, source, target, sim)

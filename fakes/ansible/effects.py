@@ -182,8 +182,11 @@ _MODULES: dict[str, Callable[[ModuleCall], list[Effect]]] = {
                                                  f"{call.args.get('dest_host', '?')}:{call.args.get('dest_dir', '?')}",
                                                  "synced", call.action)],
     "sim_tripleo_upgrade_hiera": _role("hiera", "set"),
-    "sim_tripleo_ha_wrapper": lambda call: [Effect(call.target, "pacemaker", str(call.args.get("bundle", "?")),
-                                                   "ha-wrapper", call.action)],
+    "sim_tripleo_ha_wrapper": lambda call: [Effect(
+        call.target, "pacemaker", str(call.args.get("bundle", "?")),
+        # TRIPLEO_MINOR_UPDATE: post_update_tasks' wrapper restarts the node's replica only
+        "ha-wrapper-minor" if str(call.args.get("minor_update", "")).lower() in ("true", "yes", "1") else "ha-wrapper",
+        call.action)],
 }
 
 # (regex on the command line, effect kind, state, group index of the target or a constant target)

@@ -39,6 +39,7 @@ from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.planning import converge_runs_deploy
+from simulator.puppet_config import config_volume_of
 from simulator.scenario import BMC_FAULT_KINDS
 from simulator.timing import TimingProfile
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, StaleReplica, World, api_units
@@ -74,8 +75,11 @@ class Simulation:
 
     def __init__(self, source: Plan, target: Plan, *, timing: TimingProfile, seed: int,
                  order: Sequence[Sequence[str]] | None = None, faults: Sequence[Fault] = (),
-                 progress: Callable[[str], None] | None = None, system_upgrade: bool = False):
+                 progress: Callable[[str], None] | None = None, system_upgrade: bool = False,
+                 converge: Plan | None = None):
         self.source, self.target, self.timing = source, target, timing
+        # the plan of the converge (its lifecycle environment resets what the prepare's set); the target's if None
+        self.converge_plan = converge if converge is not None else target
         self.system_upgrade = system_upgrade
         self.progress = progress
         self.env = simpy.Environment()
@@ -97,8 +101,7 @@ class Simulation:
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)
         # TripleO releases up to 18.0.0 ran ansible-core < 2.19: non-boolean conditionals count by truthiness
-        files = {f"{r.name}/docker_config.yaml": yaml.safe_dump(dict(r.docker_config)) for r in target.roles}
-        self.templar = tripleo_plugins.tripleo_templar(files)
+        self.templar = tripleo_plugins.tripleo_templar(_docker_config_files(target))
         self.order = [list(b) for b in order] if order else self._default_order()
         self.phases: list[PhaseSpan] = []
         self.failures: list[Failure] = []
@@ -112,9 +115,10 @@ class Simulation:
         # module calls a fault kept from acting (unreachable host, injected failure), by id: they change nothing
         # (held here, so that no other call can get the same id while it is listed)
         self._not_run: dict[int, ModuleCall] = {}
-        # the release whose generated config tripleo_ha_wrapper last saw on a host, by (host, bundle): the source's
-        # until the wrapper runs there in this run
+        # the generated config tripleo_ha_wrapper last saw on a host, by (host, bundle): the source's until the
+        # wrapper runs there in this run
         self._ha_config: dict[tuple[str, str], str] = {}
+        self._ha_volumes = ha_wrapper_volumes(target)
         self.deploy_identifier = 0  # how many stack operations this run has started (each sets a new identifier)
         self._phase_name = ""
 
@@ -263,9 +267,17 @@ class Simulation:
     def _converge(self) -> Generator[Any, Any, None]:
         """``upgrade converge`` / ``update converge``: the stack update with the target's templates; from Rocky on
         (a whole ``overcloud deploy``) then the deploy playbook on every node."""
-        yield from self._stack(self.target, "UPDATE", before=self.target)
+        yield from self._stack(self.converge_plan, "UPDATE", before=self.target)
+        if self.converge_plan is not self.target:
+            self._use_plan(self.converge_plan)
         if not self.failures and converge_runs_deploy(self.target.release):
             yield from self._deploy_playbook([n.name for r in self.target.roles for n in r.nodes])
+
+    def _use_plan(self, plan: Plan) -> None:
+        """The stack now holds ``plan`` (the converge's): the playbooks and their inventory come from it."""
+        self.target = plan
+        self.inventory = build_inventory(plan, os_major=self.os_major)
+        self.templar = tripleo_plugins.tripleo_templar(_docker_config_files(plan))
 
     def _puppet_steps(self, hosts: Sequence[str]) -> Generator[Any, Any, str | None]:
         """Puppet steps 1-5 on ``hosts`` (Ocata-era deployments; in parallel, each step a barrier). Puppet is not
@@ -496,7 +508,7 @@ class Simulation:
         # task's start (`pcs resource ban --wait` returns once they moved)
         outages = [(start, len(laid) + i, e) for i, (_, _, (record, start, _, effects)) in enumerate(laid)
                    for e in effects if e.kind == "reboot"
-                   or (e.kind == "pacemaker" and e.state in ("restart", "banned"))]
+                   or (e.kind == "pacemaker" and e.state in ("restart", "replica-restart", "banned"))]
         events = [(t, seq, payload, False) for t, seq, payload in laid]
         events += [(t, seq, effect, True) for t, seq, effect in outages]
         for time, _, payload, down in sorted(events, key=lambda e: (e[0], e[1])):
@@ -508,9 +520,9 @@ class Simulation:
                 self.world.set_node_up(payload.host, False, time, "rebooting")
             elif payload.state == "banned":
                 self.world.apply(payload, time)
-            else:
-                self.world.apply(Effect(payload.host, "pacemaker", payload.target, "restart-begin", payload.source),
-                                 time)
+            else:  # a restart: down from the task's start ("restart-begin", "replica-restart-begin") until it ends
+                self.world.apply(Effect(payload.host, "pacemaker", payload.target, f"{payload.state}-begin",
+                                        payload.source), time)
         end = max(host_t.values(), default=t0)
         if end > self.env.now:
             yield self.env.timeout(end - self.env.now)
@@ -520,7 +532,7 @@ class Simulation:
             return self.timing.skipped.sample(self._rng), []
         # a call a fault kept from acting takes its time as if it had run (the RNG stream stays the same) but
         # changes nothing
-        called = [(ran, self._ha_wrapper(e, ran) if e.state == "ha-wrapper" else e)
+        called = [(ran, self._ha_wrapper(e, ran) if e.state.startswith("ha-wrapper") else e)
                   for call in record.calls for ran in (id(call) not in self._not_run,) for e in classify(call)]
         for call in record.calls if self._not_run else ():  # laid out: no longer needed
             self._not_run.pop(id(call), None)
@@ -542,24 +554,43 @@ class Simulation:
 
     def _ha_wrapper(self, effect: Effect, ran: bool) -> Effect:
         """What tripleo_ha_wrapper does on this host: its puppet creates or updates the bundle, then
-        ``tripleo_diff_exec`` runs pacemaker_restart_bundle.sh only when the service's generated config changed since
-        the wrapper last ran on this host (it keeps the config's md5sum). The config is the release's: it changes in
-        an upgrade's first deploy steps on a host, not in a later run on the same host (a wider ``--limit`` batch, the
-        converge's deploy). On the service's bootstrap node the script then restarts the bundle globally (``pcs
-        resource disable`` + ``enable``, ``restart``: down for the task) unless it is meant to stay stopped or runs
-        nowhere. A stack create never restarts; a minor update restarts the node's replica locally when the
-        service's generated config changed, which the model cannot see (puppet is not run), so it does not (the
-        replica restarts with the node's pacemaker instead). Otherwise the puppet run only (``config-applied``)."""
+        ``tripleo_diff_exec`` runs pacemaker_restart_bundle.sh only when the bundle's generated config (its puppet
+        config volume, :meth:`_bundle_config`) changed since the wrapper last ran on this host (it keeps the
+        volume's md5sum): an upgrade's first deploy steps on a host, a minor update or converge whose environment
+        changed the service's hieradata; not a later run with the same config (a wider ``--limit`` batch). The
+        script then, on a stack update (an upgrade, a minor update's deploy steps, a converge), restarts the
+        bundle globally from the service's bootstrap node (``pcs resource disable`` + ``enable``: down for the
+        task; the other nodes leave it to that node) unless it is meant to stay stopped or runs nowhere; with
+        ``TRIPLEO_MINOR_UPDATE`` (post_update_tasks' wrapper) it restarts the node's replica only (``pcs resource
+        restart <bundle> <node>``). A stack create never restarts. Otherwise the puppet run only
+        (``config-applied``)."""
         bundle = effect.target
         key = (effect.host, bundle)
-        applied = self._ha_config.get(key, self.source.release)
+        config = self._bundle_config(self.target, effect.host, bundle)
+        applied = self._ha_config.get(key)
+        if applied is None:
+            applied = self._bundle_config(self.source, effect.host, bundle)
         if ran and self.kind != "deploy":
-            self._ha_config[key] = self.target.release
-        if (self.kind == "upgrade" and applied != self.target.release
-                and self.world.pcs_resources.get(bundle) and self.world.bundle_running(bundle)
-                and effect.host == self._bootstrap_of(bundle)):
-            return Effect(effect.host, "pacemaker", bundle, "restart", effect.source)
+            self._ha_config[key] = config
+        if self.kind != "deploy" and applied != config and self.world.pcs_resources.get(bundle):
+            if effect.state == "ha-wrapper-minor":
+                if self.world.replica_runs(effect.host, bundle):
+                    return Effect(effect.host, "pacemaker", bundle, "replica-restart", effect.source)
+            elif self.world.bundle_running(bundle) and effect.host == self._bootstrap_of(bundle):
+                return Effect(effect.host, "pacemaker", bundle, "restart", effect.source)
         return Effect(effect.host, "pacemaker", bundle, "config-applied", effect.source)
+
+    def _bundle_config(self, plan: Plan, host: str, bundle: str) -> str:
+        """What ``bundle``'s generated config on ``host`` comes from in ``plan``: the hash of its puppet config
+        volume (``tripleo_ha_wrapper_puppet_config_volume``) on the host's role (``role.config_volumes``), or
+        the release where the templates name no volume (the wrapper's md5sum then changes with the release)."""
+        volume = self._ha_volumes.get(bundle)
+        for role in plan.roles:
+            if any(n.name == host for n in role.nodes):
+                if volume is not None and volume in role.config_volumes:
+                    return role.config_volumes[volume]
+                break
+        return plan.release
 
     def _bootstrap_of(self, bundle: str) -> str | None:
         """``<service>_short_bootstrap_node_name``: the first node of the first role running the bundle's service."""
@@ -659,10 +690,45 @@ _OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(y
 
 
 @functools.lru_cache(maxsize=256)
-def _definition_hashes(role_config: str) -> dict[str, tuple[str, bool]]:
-    """Each container's definition hash, and whether the definition takes tripleoclient's ``DeployIdentifier``."""
+def _definition_hashes(role_config: str) -> dict[str, tuple[str, bool, tuple[str, ...]]]:
+    """Each container's definition hash, whether the definition takes tripleoclient's ``DeployIdentifier``, and
+    the config volumes it mounts."""
     definitions = json.loads(role_config)
-    return {name: (_digest(d), DEPLOY_IDENTIFIER in json.dumps(d, default=str)) for name, d in definitions.items()}
+    return {name: (_digest(d), DEPLOY_IDENTIFIER in json.dumps(d, default=str), _mounted_volumes(d))
+            for name, d in definitions.items()}
+
+
+def _mounted_volumes(definition: Any) -> tuple[str, ...]:
+    volumes = definition.get("volumes") if isinstance(definition, Mapping) else None
+    return tuple(sorted({v for volume in volumes if isinstance(volume, str)
+                         and (v := config_volume_of(volume.split(":", 1)[0])) is not None}
+                        if isinstance(volumes, list) else ()))
+
+
+def _docker_config_files(plan: Plan) -> dict[str, str]:
+    """The docker_config files config-download writes per role (THT's tasks read them with ``lookup('file')``)."""
+    return {f"{r.name}/docker_config.yaml": yaml.safe_dump(dict(r.docker_config)) for r in plan.roles}
+
+
+def ha_wrapper_volumes(plan: Plan) -> dict[str, str]:
+    """The puppet config volume of each bundle the templates hand to ``tripleo_ha_wrapper``
+    (``tripleo_ha_wrapper_bundle_name`` -> ``tripleo_ha_wrapper_puppet_config_volume``)."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            bundle = value.get("tripleo_ha_wrapper_bundle_name")
+            volume = value.get("tripleo_ha_wrapper_puppet_config_volume")
+            if isinstance(bundle, str) and isinstance(volume, str):
+                found.setdefault(bundle, volume)
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(_task_bodies(plan))
+    return found
 
 
 def expected_running(role: Role) -> set[str]:
@@ -684,8 +750,10 @@ def host_api_units(role: Role) -> list[str]:
 
 
 def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str, str]:
-    """A hash of each container's docker_config definition at ``step`` (image, command, volumes, environment):
-    what tripleo_container_manage compares to decide whether a running container must be recreated. A definition
+    """A hash of each container's startup definition at ``step``: its docker_config entry (image, command, volumes,
+    environment) and the ``TRIPLEO_CONFIG_HASH`` container-puppet adds for the config volumes it mounts
+    (``role.config_volumes``: a volume's hieradata or manifests changed, its containers are recreated): what
+    tripleo_container_manage compares to decide whether a running container must be recreated. A definition
     that takes ``DeployIdentifier`` (THT's ``TRIPLEO_DEPLOY_IDENTIFIER`` in db syncs and bootstrap containers)
     changes with it: tripleoclient sets a new one (``deploy_identifier``, counted here) on every stack
     operation, so these containers run again after each."""
@@ -693,7 +761,12 @@ def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str
     if not step_config:
         return {}
     hashes = _definition_hashes(json.dumps(step_config, sort_keys=True, default=str))
-    return {name: _digest([h, deploy_identifier]) if takes else h for name, (h, takes) in hashes.items()}
+    result = {}
+    for name, (h, takes, volumes) in hashes.items():
+        if volumes:
+            h = _digest([h, [role.config_volumes.get(v, "") for v in volumes]])
+        result[name] = _digest([h, deploy_identifier]) if takes else h
+    return result
 
 
 def _step_config(role: Role, step: str) -> Mapping[str, Any]:

@@ -113,6 +113,8 @@ class World:
         # replicas pacemaker started on a node that holds no image by the bundle's name: they fail there (their
         # galera or rabbitmq member is down; haproxy's VIP needs one replica that runs)
         self.replica_missing: set[tuple[str, str]] = set()
+        # (node, bundle) replicas being restarted on their node alone (a minor update's pacemaker_restart_bundle.sh)
+        self.replica_restarting: set[tuple[str, str]] = set()
         self.replica_started: dict[tuple[str, str], float] = {}
         # the node holding the VIPs (IPaddr2 resources colocated with a running haproxy replica): followed once the
         # run can time a move (track_vip); while pacemaker moves them (moving) no API is reachable
@@ -183,7 +185,7 @@ class World:
             if self.pcs_maintenance:  # pacemaker leaves each member as it was when maintenance began
                 return name in self._frozen_members.get(cluster, ())
             return (name in self.pcs_members and self.pcs_resources[bundle] and self.has_quorum()
-                    and (name, bundle) not in self.replica_missing)
+                    and (name, bundle) not in self.replica_missing and (name, bundle) not in self.replica_restarting)
         return node.containers.get(container, True)
 
     def cluster_has_quorum(self, cluster: str) -> bool:
@@ -487,6 +489,10 @@ class World:
                     return
                 # tripleo_ha_wrapper's puppet (pacemaker::resource::bundle) creates the bundle, which then runs
                 self._create_bundle(target, node.name, now)
+            elif target in self.pcs_resources and state == "replica-restart-begin":  # this node's replica only
+                self.replica_restarting.add((node.name, target))
+            elif target in self.pcs_resources and state == "replica-restart":
+                self.replica_restarting.discard((node.name, target))
             elif target in self.pcs_resources and state == "restart-begin":  # a global restart: down until it ends
                 self.pcs_resources[target] = False
             elif target in self.pcs_resources and state == "restart":
@@ -533,18 +539,20 @@ class World:
         image; name "": the model cannot name it); ``release_of`` the same for the image the target release
         tags as that name. The replicas running now run that build (no events)."""
         self._image_of, self._release_of = image_of, release_of
-        images = {key: image_of(*key) for key in self._replica_keys if self._replica_runs(*key)}
+        images = {key: image_of(*key) for key in self._replica_keys if self.replica_runs(*key)}
         self.replicas = {key: image or "" for key, (_, image) in images.items()}
         self.replica_missing = {key for key, (name, image) in images.items() if name and image is None}
         self.replica_started = dict.fromkeys(self.replicas, self.now)
 
-    def _replica_runs(self, node: str, bundle: str) -> bool:
+    def replica_runs(self, node: str, bundle: str) -> bool:
         """Pacemaker runs ``bundle``'s replica on ``node``: the node is up and an online member of a quorate
-        cluster that holds the bundle enabled. Under maintenance mode each replica stays as it is."""
+        cluster that holds the bundle enabled, and the replica is not being restarted there. Under maintenance mode
+        each replica stays as it is."""
         if self.pcs_maintenance:
             return (node, bundle) in self.replicas
-        return (self.nodes[node].up and node in self.pcs_members and self.pcs_resources[bundle]
-                and bundle not in self.pcs_absent and self.has_quorum())
+        return (self.nodes[node].up and node in self.pcs_members and bool(self.pcs_resources.get(bundle))
+                and bundle not in self.pcs_absent and self.has_quorum()
+                and (node, bundle) not in self.replica_restarting)
 
     def _watch_replicas(self, now: float) -> None:
         """A replica that starts runs the build its bundle's image name points to on its node at that moment (a
@@ -554,7 +562,7 @@ class World:
         if self._image_of is None:
             return
         for key in self._replica_keys:
-            runs = self._replica_runs(*key)
+            runs = self.replica_runs(*key)
             if runs == (key in self.replicas):
                 continue
             node, bundle = key

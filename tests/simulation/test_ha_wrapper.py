@@ -1,17 +1,21 @@
 """tripleo_ha_wrapper (deploy step 2 of the pacemaker-managed services, Train on): puppet creates or updates the
 bundle, then pacemaker_restart_bundle.sh restarts it when the service's generated config changed. In an upgrade
 (a new release, a stack update) the service's bootstrap node restarts the bundle globally: every replica is down
-for the task, and so is every API that needs it. A stack create never restarts; a minor update's local restarts
-are not modelled."""
+for the task, and so is every API that needs it. The config is the bundle's puppet config volume: a minor update whose
+environment changes its hieradata restarts it too, globally from its deploy steps, or the node's replica alone from
+post_update_tasks' wrapper (TRIPLEO_MINOR_UPDATE). A stack create never restarts."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
-from simulator.run import run_scenario
+from fakes.ansible.effects import Effect
+from simulator.run import prepare_scenario, run_scenario
 from simulator.scenario import load_scenario
+from simulator.workflows.base import ha_wrapper_volumes
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +69,6 @@ def test_disabling_the_resource_inside_a_bundle_stops_the_bundle() -> None:
     assert [e.data["reason"] for e in down] == ["galera stopped"]
 
 
-
 def test_the_restart_runs_once_per_config_change_on_a_host() -> None:
     # tripleo_diff_exec keeps the service config's md5sum: a second `upgrade run` on the same controllers finds the
     # config unchanged and restarts nothing, though the wrapper runs again on the bootstrap node
@@ -87,3 +90,82 @@ def test_the_staged_procedure_restarts_no_bundle_in_its_wider_batches() -> None:
     # later batches run controller-0's deploy steps again with its config unchanged
     run = run_scenario("queens-to-train-staged", seed=1)
     assert _restarts(run) == []
+
+
+def _update_raising_max_connections(tmp_path: Path) -> Path:
+    env = tmp_path / "mysql-connections.yaml"
+    env.write_text("parameter_defaults:\n  MysqlMaxConnections: 8192\n")
+    scenario = tmp_path / "update.yaml"
+    scenario.write_text(f"""name: update-mysql-connections
+kind: update
+source: {{release: "18.0.0"}}
+target: {{release: "18.0.0", environments: [{env}]}}
+nodes: {{Controller: 3, Compute: 1}}
+seed: 1
+""")
+    return scenario
+
+
+def test_the_wrapper_knows_each_bundles_config_volume() -> None:
+    run = prepare_scenario("train-to-wallaby", seed=1)
+    assert ha_wrapper_volumes(run.target) == {
+        "galera-bundle": "mysql", "rabbitmq-bundle": "rabbitmq", "haproxy-bundle": "haproxy", "redis-bundle": "redis",
+        "ovn-dbs-bundle": "ovn_dbs", "openstack-cinder-volume": "cinder"}
+
+
+def test_a_minor_update_changing_the_services_hieradata_restarts_its_bundle_globally(tmp_path: Path) -> None:
+    # MysqlMaxConnections is mysql's hieradata (mysql_max_connections): the mysql config volume changes, so the
+    # wrapper of deploy step 2 (no TRIPLEO_MINOR_UPDATE there; hiera's stack_action is UPDATE) restarts galera-bundle
+    # globally from its bootstrap node, in that node's update run; the other nodes leave it to that node, and
+    # post_update_tasks' wrapper then finds the config it already saw
+    run = run_scenario(_update_raising_max_connections(tmp_path), seed=1)
+    assert not run.failed
+    source, target = run.source.role("Controller"), run.target.role("Controller")
+    assert source.config_volumes["mysql"] != target.config_volumes["mysql"]
+    assert source.config_volumes["rabbitmq"] == target.config_volumes["rabbitmq"]
+    restarts = _restarts(run)
+    assert [(e.subject, e.data["target"]) for e in restarts] == [("overcloud-controller-0", "galera-bundle")]
+    first = next(p for p in run.simulation.phases if p.name.startswith("update run --limit"))
+    assert first.start < restarts[0].time < first.end
+    trace = list(run.simulation.trace)
+    task = next(e for e in trace if e.kind == "task" and e.subject == "overcloud-controller-0"
+                and e.data["start"] == pytest.approx(restarts[0].time) and "init bundle puppet" in e.data["task"])
+    assert (task.data["phase"], task.data["step"]) == ("deploy_steps_tasks", "2")
+    lost = [e for e in trace if e.kind == "quorum.lost" and e.subject == "galera"]
+    assert [e.time for e in lost] == [restarts[0].time]
+    down = [e for e in trace if e.kind == "api.down" and e.subject == "keystone" and e.time == restarts[0].time]
+    assert [e.data["reason"] for e in down] == ["galera stopped"]
+    assert not [e for e in trace if e.kind == "state.pacemaker" and e.data["state"] == "replica-restart-begin"]
+    # the same update without the change restarts nothing
+    plain = dataclasses.replace(load_scenario(_update_raising_max_connections(tmp_path)), target=None)
+    assert _restarts(run_scenario(plain, seed=1)) == []
+
+
+def test_the_minor_update_wrapper_restarts_the_nodes_replica_alone(tmp_path: Path) -> None:
+    # post_update_tasks' wrapper (TRIPLEO_MINOR_UPDATE) on a node whose mysql config changed since the wrapper last
+    # ran there: `pcs resource restart galera-bundle <node>`; on the next run the config is the one it saw
+    prepared = prepare_scenario(_update_raising_max_connections(tmp_path), seed=1)
+    sim, world = prepared.simulation, prepared.simulation.world
+    host = "overcloud-controller-1"
+    effect = sim._ha_wrapper(Effect(host, "pacemaker", "galera-bundle", "ha-wrapper-minor", "tripleo_ha_wrapper"),
+                             True)
+    assert effect.state == "replica-restart"
+    again = sim._ha_wrapper(Effect(host, "pacemaker", "galera-bundle", "ha-wrapper-minor", "tripleo_ha_wrapper"),
+                            True)
+    assert again.state == "config-applied"
+    # a non-bootstrap node's stack-update wrapper leaves the global restart to the bootstrap node
+    other = sim._ha_wrapper(Effect("overcloud-controller-2", "pacemaker", "galera-bundle", "ha-wrapper", "x"), True)
+    assert other.state == "config-applied"
+    boot = sim._ha_wrapper(Effect("overcloud-controller-0", "pacemaker", "galera-bundle", "ha-wrapper", "x"), True)
+    assert boot.state == "restart"
+    # the replica is down on that node alone while the task runs: galera keeps quorum, keystone stays up
+    world.apply(Effect(host, "pacemaker", "galera-bundle", "replica-restart-begin", "x"), 10.0)
+    assert not world.replica_runs(host, "galera-bundle") and world.replica_runs("overcloud-controller-0",
+                                                                                  "galera-bundle")
+    assert not world.cluster_member_up("galera", host) and world.cluster_has_quorum("galera")
+    world.apply(Effect(host, "pacemaker", "galera-bundle", "replica-restart", "x"), 40.0)
+    assert world.replica_runs(host, "galera-bundle") and world.cluster_member_up("galera", host)
+    replica = [(e.time, e.data["state"]) for e in world.trace.select("state.replica", host)
+               if e.data["bundle"] == "galera-bundle"]
+    assert replica == [(10.0, "stopped"), (40.0, "started")]
+    assert not [e for e in world.trace if e.kind == "api.down"]

@@ -48,8 +48,13 @@ def test_an_upgrade_run_writes_the_targets_hieradata_then_kolla_config_then_star
     assert hiera_hash(source["Controller"]) != hiera_hash(target["Controller"])
     run = next(p for p in sim.phases if p.name.startswith("upgrade run --limit overcloud-controller-0"))
     written = [e for e in sim.trace.select("state.config", "overcloud-controller-0")]
-    assert [set(e.data) for e in written] == [{"hiera"}, {"kolla"}]
-    hiera, kolla = written
+    # the run writes the target's hieradata, then the Kolla files; the converge its own plan's hieradata (its
+    # environment resets UpgradeLevelNovaCompute), with the Kolla files unchanged
+    assert [set(e.data) for e in written] == [{"hiera"}, {"kolla"}, {"hiera"}]
+    hiera, kolla, converged = written
+    converge = next(p for p in sim.phases if p.name == "upgrade converge")
+    assert converge.start <= converged.time <= converge.end
+    assert converged.data["hiera"] == hiera_hash(sim.converge_plan.role("Controller")) != hiera.data["hiera"]
     assert hiera.time == run.start and hiera.data["hiera"] == hiera_hash(target["Controller"])
     first_upgrade_task = min(e.data["start"] for e in sim.trace.select("task", "overcloud-controller-0")
                              if e.data["phase"] == "upgrade_tasks")
@@ -62,7 +67,7 @@ def test_an_upgrade_run_writes_the_targets_hieradata_then_kolla_config_then_star
     assert node.image_refs["keystone"].startswith("quay.io/tripleowallaby/")
     assert node.kolla["keystone"] == kolla_hashes(target["Controller"])["keystone"]
     compute = sim.world.nodes["overcloud-novacompute-0"]
-    assert compute.hiera == hiera_hash(target["Compute"])
+    assert compute.hiera == hiera_hash(sim.converge_plan.role("Compute"))
 
 
 def test_a_deployed_node_starts_empty() -> None:

@@ -94,15 +94,32 @@ def test_upgrade_prepare_updates_what_the_new_release_changed(default_run) -> No
             assert timing.a <= e.time - e.data["start"] <= timing.b + 1e-6
 
 
-def test_converge_changes_only_what_takes_the_deploy_identifier(default_run) -> None:  # type: ignore[no-untyped-def]
-    # the converge updates the stack prepare left: every resource with a definition digest is left alone; what
-    # takes tripleoclient's new DeployIdentifier, and every nested stack, updates
+def test_converge_updates_what_its_environment_changed(default_run) -> None:  # type: ignore[no-untyped-def]
+    # the converge updates the stack prepare left with the converge environment's plan: a resource whose definition
+    # that environment changed updates (each role's ConfigData and ServiceConfigSettings: the hieradata), the
+    # others are left alone; what takes tripleoclient's new DeployIdentifier, and every nested stack, updates
     statuses = _statuses(default_run, 1)
-    resources = {p: r for top in default_run.target.stack_resources for p, r in top.walk()}
+    before = {p: r.digest for top in default_run.target.stack_resources for p, r in top.walk()}
+    after = {p: r for top in default_run.simulation.converge_plan.stack_resources for p, r in top.walk()}
+    same = [p for p, r in after.items() if r.digest is not None and before.get(p) == r.digest and "." not in p]
+    changed = [p for p, r in after.items() if r.digest is not None and before.get(p) not in (None, r.digest)
+               and "." not in p]
+    assert same and {"ControllerConfigData", "ControllerServiceConfigSettings", "ComputeConfigData"} <= set(changed)
+    assert all(statuses[p] == "UNCHANGED" for p in same)
+    assert all(statuses[p] == "UPDATE_COMPLETE" for p in changed)
+    assert all(statuses[p] == "UPDATE_COMPLETE" for p, r in after.items() if r.digest is None and p in statuses)
+    assert default_run.simulation.deploy_identifier == 2  # prepare and converge each set a new one
+
+
+def test_a_converge_without_an_environment_changes_only_what_takes_the_deploy_identifier() -> None:
+    # 18.0.0 has no update-converge.yaml: the converge's plan is the prepare's, and every top-level resource with a
+    # definition digest is left alone
+    run = run_scenario("update-18", seed=1)
+    statuses = _statuses(run, 1)
+    resources = {p: r for top in run.target.stack_resources for p, r in top.walk()}
     leaves = [p for p, r in resources.items() if r.digest is not None and "." not in p]
     assert leaves and all(statuses[p] == "UNCHANGED" for p in leaves)
     assert all(statuses[p] == "UPDATE_COMPLETE" for p, r in resources.items() if r.digest is None and p in statuses)
-    assert default_run.simulation.deploy_identifier == 2  # prepare and converge each set a new one
 
 
 def test_a_minor_update_prepare_leaves_the_same_stack_mostly_alone() -> None:
