@@ -1,7 +1,10 @@
 """The major upgrade workflow, in the order tripleoclient runs it:
 
 1. ``openstack overcloud upgrade prepare``: a Heat stack update with the new release's templates;
-2. ``openstack overcloud external-upgrade run --tags container_image_prepare``;
+2. ``openstack overcloud external-upgrade run --tags container_image_prepare``: tripleo-common's image uploader
+   copies the target's images to the undercloud registry — one image alone first (the shared base layers), then the
+   others on a pool of ``IMAGE_UPLOAD_WORKERS`` threads; each image takes ``container_image_upload``, after the
+   command's own ``container_image_prepare``;
 3. ``openstack overcloud upgrade run --limit <batch>`` for each batch of the operator's order: the upgrade
    steps playbook (upgrade_tasks, steps 0-5), then host_prep_tasks and the deploy steps (deploy_steps_tasks and
    the containers of docker_config, by step), then post_upgrade_tasks (steps 0-3) — each step a play over the
@@ -35,6 +38,9 @@ from .base import Simulation
 __all__ = ["UpgradeSimulation"]
 
 _TRANSFER_DATA = "system_upgrade_transfer_data"
+# tripleo-common's uploader: max(2, CPUs // 2) threads (later releases CPUs - 1); an undercloud has 8 cores at the
+# documented minimum
+IMAGE_UPLOAD_WORKERS = 4
 
 
 class UpgradeSimulation(Simulation):
@@ -53,11 +59,24 @@ class UpgradeSimulation(Simulation):
     def _prepare(self) -> Generator[Any, Any, None]:
         yield from self._phase("upgrade prepare", self._stack(self.target, "UPDATE", before=self.source))
         if not self.failures:
-            yield from self._phase("external-upgrade run --tags container_image_prepare",
-                                   self._wait("container_image_prepare"))
+            yield from self._phase("external-upgrade run --tags container_image_prepare", self._image_prepare())
         if not self.failures and self._transfers_data:
             yield from self._phase(f"external-upgrade run --tags {_TRANSFER_DATA}",
                                    self._external_run("external_upgrade_tasks", (_TRANSFER_DATA,)))
+
+    def _image_prepare(self) -> Generator[Any, Any, None]:
+        """The target's images (those its layout's containers run) copied to the undercloud registry: the first
+        alone, the rest on ``IMAGE_UPLOAD_WORKERS`` threads, each thread taking the next image when it is free."""
+        images = sorted({image for role in self.target.roles if role.nodes for image in role.images().values()})
+        yield from self._wait("container_image_prepare")
+        upload = self.timing.phase("container_image_upload")
+        durations = [upload.sample(self._rng) for _ in images]
+        free = [durations[0] if durations else 0.0] * IMAGE_UPLOAD_WORKERS
+        for d in durations[1:]:
+            free[free.index(min(free))] += d
+        yield self.env.timeout(max(free))
+        self.trace.record(self.env.now, "undercloud.images", "undercloud", images=len(images),
+                          workers=IMAGE_UPLOAD_WORKERS)
 
     @functools.cached_property
     def _transfers_data(self) -> bool:

@@ -3,6 +3,7 @@ profile file; a misspelt or malformed override is a typed error naming the file 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,15 @@ environments: [environments/docker-ha.yaml]
 @pytest.mark.integration
 def test_a_scenario_override_sets_the_duration_the_run_takes(tmp_path: Path) -> None:
     file = tmp_path / "s.yaml"
-    file.write_text(UPGRADE + "timing:\n  phases: {container_image_prepare: 60}\n"
+    file.write_text(UPGRADE + "timing:\n  phases: {container_image_prepare: 60, container_image_upload: 100}\n"
                     "  effects: {image: {uniform: [1, 2]}}\n")
     run = run_scenario(str(file), seed=1)
     span = next(p for p in run.simulation.phases if p.name == "external-upgrade run --tags container_image_prepare")
-    assert span.end - span.start == 60.0
+    # the command's own 60 s, then the images: the first alone, the others four at a time, 100 s each
+    images = {i for role in run.target.roles if role.nodes for i in role.images().values()}
+    [event] = run.simulation.trace.select("undercloud.images")
+    assert event.data == {"images": len(images), "workers": 4} and len(images) > 20
+    assert span.end - span.start == 60.0 + 100.0 + math.ceil((len(images) - 1) / 4) * 100.0
     timing = run.simulation.timing
     assert timing.effect("image") == Duration("uniform", 1.0, 2.0)
     assert timing.effect("package") == Duration("uniform", 30.0, 180.0)  # the rest is the shipped profile
