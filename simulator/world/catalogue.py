@@ -101,12 +101,13 @@ def provides(services: Iterable[str], api: str) -> bool:
 PACEMAKER_BUNDLES: dict[str, str] = {
     "mysql": "galera-bundle", "oslo_messaging_rpc": "rabbitmq-bundle", "rabbitmq": "rabbitmq-bundle",
     "haproxy": "haproxy-bundle", "ovn_dbs": "ovn-dbs-bundle", "redis": "redis-bundle",
-    "cinder_volume": "openstack-cinder-volume",
+    "cinder_volume": "openstack-cinder-volume", "cinder_backup": "openstack-cinder-backup",
+    "manila_share": "openstack-manila-share",
 }
 
 # bundles that run a replica on each cluster node whose role runs their service (pacemaker clones); the
-# active/passive ones (cinder-volume, cinder-backup, manila-share) run one replica on a node pacemaker picks, which the
-# model does not place
+# active/passive ones (cinder-volume, cinder-backup, manila-share) run one replica, on a node the world picks (see
+# World._place)
 REPLICATED_BUNDLES = frozenset({"galera-bundle", "rabbitmq-bundle", "redis-bundle", "haproxy-bundle", "ovn-dbs-bundle"})
 
 # OpenStack projects whose services share a database schema and RPC versions across nodes: running two releases of

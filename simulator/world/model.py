@@ -106,6 +106,16 @@ class World:
         self._replica_keys = tuple(sorted({(n.name, b) for n in self.nodes.values() if n.name in self.pcs_all
                                            for s, b in PACEMAKER_BUNDLES.items()
                                            if s in n.services and b in REPLICATED_BUNDLES and b in self.pcs_resources}))
+        # active/passive bundles (cinder-volume): one replica, on the first node of its service that can run it;
+        # it stays there (resource stickiness) until that node cannot, then pacemaker starts it on the next
+        self._active_passive: dict[str, tuple[str, ...]] = {}
+        for n in sorted(self.nodes.values(), key=lambda n: n.name):
+            for s, b in PACEMAKER_BUNDLES.items():
+                if (n.name in self.pcs_all and s in n.services and b not in REPLICATED_BUNDLES
+                        and b in self.pcs_resources):
+                    self._active_passive[b] = (*self._active_passive.get(b, ()), n.name)
+        self._replica_keys += tuple((n, b) for b, nodes in sorted(self._active_passive.items()) for n in nodes)
+        self._placed: dict[str, str | None] = {}  # active/passive bundle -> the node pacemaker placed it on
         self._haproxy_replicated = any(b == "haproxy-bundle" for _, b in self._replica_keys)
         self._image_of: ImageOf | None = None
         self._release_of: ImageOf | None = None
@@ -539,6 +549,8 @@ class World:
         image; name "": the model cannot name it); ``release_of`` the same for the image the target release
         tags as that name. The replicas running now run that build (no events)."""
         self._image_of, self._release_of = image_of, release_of
+        self._placed.clear()
+        self._place()
         images = {key: image_of(*key) for key in self._replica_keys if self.replica_runs(*key)}
         self.replicas = {key: image or "" for key, (_, image) in images.items()}
         self.replica_missing = {key for key, (name, image) in images.items() if name and image is None}
@@ -546,8 +558,15 @@ class World:
 
     def replica_runs(self, node: str, bundle: str) -> bool:
         """Pacemaker runs ``bundle``'s replica on ``node``: the node is up and an online member of a quorate
-        cluster that holds the bundle enabled, and the replica is not being restarted there. Under maintenance mode
-        each replica stays as it is."""
+        cluster that holds the bundle enabled, and the replica is not being restarted there; an active/passive
+        bundle's only where pacemaker placed it. Under maintenance mode each replica stays as it is."""
+        if self.pcs_maintenance:
+            return (node, bundle) in self.replicas
+        if bundle in self._active_passive:
+            return self._placed.get(bundle) == node and (node, bundle) not in self.replica_restarting
+        return self._can_run(node, bundle)
+
+    def _can_run(self, node: str, bundle: str) -> bool:
         if self.pcs_maintenance:
             return (node, bundle) in self.replicas
         return (self.nodes[node].up and node in self.pcs_members and bool(self.pcs_resources.get(bundle))
@@ -561,6 +580,7 @@ class World:
         where the node holds no such image: the replica fails there) and stop."""
         if self._image_of is None:
             return
+        self._place()
         for key in self._replica_keys:
             runs = self.replica_runs(*key)
             if runs == (key in self.replicas):
@@ -578,6 +598,18 @@ class World:
                 del self.replicas[key]
                 self.replica_missing.discard(key)
                 self.trace.record(now, "state.replica", node, bundle=bundle, state="stopped")
+
+    def _place(self) -> None:
+        """Where each active/passive bundle runs: where it ran, while that node can run it; else the first node of
+        its service that can (none: it is stopped). Under maintenance mode nothing moves."""
+        if self.pcs_maintenance:
+            return
+        for bundle, nodes in self._active_passive.items():
+            held = self._placed.get(bundle)
+            if held is not None and (held, bundle) in self.replica_restarting:
+                continue  # restarted where it runs (`pcs resource restart <bundle> <node>`): it does not move
+            if held is None or not self._can_run(held, bundle):
+                self._placed[bundle] = next((n for n in nodes if self._can_run(n, bundle)), None)
 
     def track_vip(self, schedule: Callable[[Callable[[float], None]], None]) -> None:
         """Follow where the VIPs run: on a node running a haproxy replica (the first, in the cluster's order, when

@@ -241,10 +241,13 @@ def test_queens_bundles_replacing_baremetal_run_what_their_image_tag_containers_
 
 
 _NODES = ("c0", "c1", "c2")
+CINDER_VOLUME = "openstack-cinder-volume"
 _STEPS = st.one_of(
     st.tuples(st.sampled_from(_NODES), st.sampled_from(["cluster"]), st.sampled_from(["offline", "online"])),
-    st.tuples(st.just("c0"), st.sampled_from([GALERA, "haproxy-bundle"]),
+    st.tuples(st.just("c0"), st.sampled_from([GALERA, "haproxy-bundle", CINDER_VOLUME]),
               st.sampled_from(["disabled", "enabled", "restart-begin", "restart"])),
+    st.tuples(st.sampled_from(_NODES), st.sampled_from([GALERA, CINDER_VOLUME]),
+              st.sampled_from(["replica-restart-begin", "replica-restart"])),
     st.tuples(st.just("c0"), st.just("maintenance-mode"), st.sampled_from(["true", "false"])),
     st.tuples(st.sampled_from(_NODES), st.just("node"), st.sampled_from(["down", "up"])),
     st.tuples(st.sampled_from(_NODES), st.just("image"), st.sampled_from(["a", "b", "gone"])),
@@ -254,9 +257,12 @@ _STEPS = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_STEPS, max_size=30))
 def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[tuple[str, str, str]]) -> None:
-    nodes = [NodeState(n, "Controller", ("pacemaker", "mysql", "haproxy"), "source") for n in _NODES]
-    world = World(Trace(), nodes, pacemaker_nodes=list(_NODES), bundles=[GALERA, "haproxy-bundle"])
+    nodes = [NodeState(n, "Controller", ("pacemaker", "mysql", "haproxy", "cinder_volume"), "source")
+             for n in _NODES]
+    world = World(Trace(), nodes, pacemaker_nodes=list(_NODES), bundles=[GALERA, "haproxy-bundle", CINDER_VOLUME])
     images: dict[str, str | None] = dict.fromkeys(_NODES, "sha256:" + "a" * 64)
+    holder: str | None = "c0"
+    restarting: set[tuple[str, str]] = set()
     world.track_replicas(lambda node, bundle: ("img:pcmklatest", images[node]))
     pending: list[Callable[[float], None]] = []
     world.track_vip(pending.append)
@@ -268,6 +274,10 @@ def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[t
             images[node] = None if state == "gone" else "sha256:" + state * 64
         else:
             world.apply(Effect(node, "pacemaker", target, state, "t"), float(t))
+            if state == "replica-restart-begin":
+                restarting.add((node, target))
+            elif state == "replica-restart":
+                restarting.discard((node, target))
         while pending:  # each VIP move ends before the next step
             pending.pop()(t + 0.5)
         keys = [(n, b) for n in _NODES for b in (GALERA, "haproxy-bundle")]
@@ -278,8 +288,19 @@ def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[t
         frozen = None
         for n, b in keys:
             runs = (world.nodes[n].up and n in world.pcs_members and world.pcs_resources[b]
-                    and world.has_quorum())
+                    and world.has_quorum() and (n, b) not in restarting)
             assert ((n, b) in world.replicas) == runs
+        # the active/passive bundle: one replica where one can run, staying on its node while that node can run it
+        # (restarted there: down, not moved)
+        can = [n for n in _NODES if world.nodes[n].up and n in world.pcs_members and world.pcs_resources[CINDER_VOLUME]
+               and world.has_quorum() and (n, CINDER_VOLUME) not in restarting]
+        placed = [n for n in _NODES if (n, CINDER_VOLUME) in world.replicas]
+        if holder is not None and (holder, CINDER_VOLUME) in restarting:
+            assert placed == []
+        else:
+            if holder not in can:
+                holder = can[0] if can else None
+            assert placed == ([holder] if holder else [])
         assert world.replica_missing <= set(world.replicas)
         holders = [n for n in _NODES if (n, "haproxy-bundle") in world.replicas
                    and (n, "haproxy-bundle") not in world.replica_missing]
@@ -307,3 +328,44 @@ def test_pike_bundles_take_the_name_their_image_tag_container_tagged() -> None:
         assert sim.world.replicas[(node, GALERA)] == built
         assert sim.world.replicas[(node, "haproxy-bundle")] == ""  # replaced in place: not followed
     assert sim.stale_replicas() == [] and not result.failed
+
+
+def test_an_active_passive_bundle_runs_on_one_node_and_stays_there_while_it_can() -> None:
+    nodes = [NodeState(n, "Controller", ("pacemaker", "cinder_volume"), "source") for n in _NODES]
+    world = World(Trace(), nodes, pacemaker_nodes=list(_NODES), bundles=[CINDER_VOLUME])
+    world.track_replicas(lambda node, bundle: ("cinder-volume:pcmklatest", "sha256:" + "d" * 64))
+    assert list(world.replicas) == [("c0", CINDER_VOLUME)]
+    world.apply(Effect("c0", "pacemaker", "cluster", "offline", "t"), 1.0)  # c0 leaves: pacemaker moves it
+    assert list(world.replicas) == [("c1", CINDER_VOLUME)]
+    world.apply(Effect("c0", "pacemaker", "cluster", "online", "t"), 2.0)  # c0 is back: it stays on c1
+    assert list(world.replicas) == [("c1", CINDER_VOLUME)]
+    world.apply(Effect("c0", "pacemaker", CINDER_VOLUME, "disabled", "t"), 3.0)
+    assert world.replicas == {}
+    world.apply(Effect("c0", "pacemaker", CINDER_VOLUME, "enabled", "t"), 4.0)
+    assert list(world.replicas) == [("c0", CINDER_VOLUME)]  # started anew: on the first node that can run it
+    events = [(e.time, e.subject, e.data["state"]) for e in world.trace.select("state.replica")]
+    assert events == [(1.0, "c0", "stopped"), (1.0, "c1", "started"), (3.0, "c1", "stopped"),
+                      (4.0, "c0", "started")]
+    assert world.snapshot()["pacemaker"]["replicas"] == {f"{CINDER_VOLUME}@c0": "d" * 12}
+    # a restart on its node (a minor update's pacemaker_restart_bundle.sh) stops and starts it there
+    world.apply(Effect("c0", "pacemaker", CINDER_VOLUME, "replica-restart-begin", "t"), 5.0)
+    assert world.replicas == {}
+    world.apply(Effect("c0", "pacemaker", CINDER_VOLUME, "replica-restart", "t"), 6.0)
+    assert list(world.replicas) == [("c0", CINDER_VOLUME)]
+
+
+def test_the_minor_update_moves_cinder_volume_off_each_controller_it_stops() -> None:
+    # 18.0.0's update stops pacemaker on each controller in turn: cinder-volume, on controller-0, moves to
+    # controller-1 when controller-0's pacemaker stops, and back when controller-1's stops (controller-0 runs again)
+    result = run_scenario("update-18", seed=1)
+    sim = result.simulation
+    events = [(e.time, e.subject, e.data["state"]) for e in sim.trace.select("state.replica")
+              if e.data["bundle"] == CINDER_VOLUME]
+    stop0 = _task_end(result, CONTROLLERS[0], "Stop pacemaker cluster")
+    stop1 = _task_end(result, CONTROLLERS[1], "Stop pacemaker cluster")
+    assert events == [(stop0, CONTROLLERS[0], "stopped"), (stop0, CONTROLLERS[1], "started"),
+                      (stop1, CONTROLLERS[0], "started"), (stop1, CONTROLLERS[1], "stopped")]
+    assert [k for k in sim.world.replicas if k[1] == CINDER_VOLUME] == [(CONTROLLERS[0], CINDER_VOLUME)]
+    pulled = sim.answers.image_id(CONTROLLERS[0], "quay.io/tripleomaster/openstack-cinder-volume:current-tripleo")
+    assert sim.world.replicas[(CONTROLLERS[0], CINDER_VOLUME)] == pulled is not None
+    assert sim.stale_replicas() == []
