@@ -87,20 +87,34 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
     scenario's, as tripleoclient's prepare commands do)."""
     root = resolve_templates(source.release, source.templates, progress=progress)
     side = "source" if source is scenario.source else "target"
+    environments = []
     for key, env in [*((f"environments[{i}]", e) for i, e in enumerate(scenario.environments)),
                      *((f"{side}.environments[{i}]", e) for i, e in enumerate(source.environments))]:
-        if not (Path(root) / env).is_file() and not Path(env).is_file():
-            raise ScenarioError(scenario.file, key, expected=f"an environment file of the templates ({root}) or a path",
-                                found=repr(env))
+        found = environment_path(root, scenario, env)
+        if found is None:
+            where = f", next to the scenario ({scenario.base})" if scenario.base else ""
+            raise ScenarioError(scenario.file, key, expected=f"an environment file of the templates ({root}){where} "
+                                "or a path", found=repr(env))
+        environments.append(found)
     if progress:
         progress(f"evaluating {source.describe()} ({root})")
     roles_data: Any = scenario.roles_data
     if scenario.roles:
         roles_data = generate_roles(root, scenario)
     tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
-    files = [*([lifecycle] if lifecycle else []), *scenario.environments, *source.environments]
+    files = [*([lifecycle] if lifecycle else []), *environments]
     return build_plan(root, environment_files=files, tree=tree, parameters=scenario.parameters(),
                       with_global_vars=True)
+
+
+def environment_path(root: Any, scenario: Scenario, env: str) -> str | None:
+    """Where a scenario's environment file is: the templates' own (``environments/docker-ha.yaml``, kept relative to
+    them), else a file next to the scenario, else a path as given (absolute or from the working directory)."""
+    if (Path(root) / env).is_file():
+        return env
+    if scenario.base and not Path(env).is_absolute() and (near := Path(scenario.base) / env).is_file():
+        return str(near.resolve())
+    return env if Path(env).is_file() else None
 
 
 def generate_roles(root: Any, scenario: Scenario) -> list[Any]:

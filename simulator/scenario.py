@@ -90,6 +90,8 @@ class Scenario:
     nodes_file: str | None = None
     machines: tuple[NodeSpec, ...] = ()  # the nodes file's machines, read when the scenario is loaded
     bmc: str = "redfish"
+    # the scenario file's directory: an environment file that is not the templates' is looked for there first
+    base: str = ""
 
     def node_parameters(self) -> dict[str, int]:
         return {f"{role}Count": count for role, count in self.nodes.items()}
@@ -138,7 +140,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
             names = sorted(p.name[:-5] for p in resources.files("scenarios").iterdir() if p.name.endswith(".yaml"))
             raise ScenarioError(str(ref), expected="a scenario file or one of: " + ", ".join(names),
                                 found="no such file or shipped scenario")
-        text, file, base = shipped.read_text(), f"scenarios/{ref}.yaml", Path.cwd()
+        text, file, base = shipped.read_text(), f"scenarios/{ref}.yaml", Path(str(resources.files("scenarios")))
     data = load_yaml(text, file)
     unknown = set(data) - _KEYS
     if unknown:
@@ -152,6 +154,13 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     target = _source(data["target"], file, "target", base) if data.get("target") is not None else None
     if kind == "upgrade" and target is None:
         raise ScenarioError(file, "target", expected="a target release for an upgrade", found="nothing")
+    if kind == "deploy" and target is not None:
+        raise ScenarioError(file, "target", expected="nothing for a deploy (its source is what it deploys)",
+                            found=repr(data["target"])[:80])
+    source_release = data["source"].get("release") if isinstance(data["source"], Mapping) else None
+    if kind == "update" and target is not None and target.release not in (None, str(source_release)):
+        raise ScenarioError(file, "target.release", expected=f"the source's release ({source_release}): an update "
+                            "keeps the release, its target only changes environments", found=repr(target.release))
     nodes = data.get("nodes") or {}
     if not isinstance(nodes, Mapping) or not all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
@@ -204,7 +213,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
         timing=timing, timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file,
-        machines=machines, bmc=bmc,
+        machines=machines, bmc=bmc, base=str(base),
     )
 
 

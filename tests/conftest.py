@@ -56,14 +56,17 @@ def mini_tree(tmp_path: Path) -> Callable[..., Path]:
 def _plans_evaluated_once() -> Any:
     """Plans of releases from the package index are a pure function of the scenario's inputs: the suite evaluates
     each once (fake Heat takes seconds a plan; dozens of tests run the same shipped scenarios). The simulation itself
-    runs afresh every time. Local template trees are not cached (their files may change)."""
+    runs afresh every time. Local template trees are not cached (their files may change), nor plans with an
+    environment file of the test's own (absolute, or next to the scenario)."""
     import simulator.run as run
 
     original = run.plan_for
     cache: dict[Any, Any] = {}
 
     def plan_for(source: Any, scenario: Any, progress: Any = None, *, lifecycle: str | None = None) -> Any:
-        if source.templates is not None:
+        own = [e for e in (*scenario.environments, *source.environments)
+               if Path(e).is_absolute() or (scenario.base and (Path(scenario.base) / e).is_file())]
+        if source.templates is not None or own:
             return original(source, scenario, progress, lifecycle=lifecycle)
         side = "source" if source is scenario.source else "target"
         key = (scenario.file, scenario.roles_data, scenario.roles, scenario.network_data, scenario.environments,

@@ -106,6 +106,9 @@ def test_fast_forward_needs_a_target_with_fast_forward_tasks(tmp_path: Path) -> 
     ("kind: deploy\nsource: {release: '8.4.1'}\nfast_forward: true\n", "fast_forward"),
     ("source: {release: '5.3.10'}\ntarget: {release: '8.4.1', environments: x}\n", "target.environments"),
     ("source: {release: '5.3.10', env: [a]}\ntarget: {release: '8.4.1'}\n", "source.env"),
+    # an update's target changes environments only; a deploy has none
+    ("kind: update\nsource: {release: '18.0.0'}\ntarget: {release: '14.3.0'}\n", "target.release"),
+    ("kind: deploy\nsource: {release: '18.0.0'}\ntarget: {release: '18.0.0'}\n", "target"),
 ])
 def test_bad_scenario_keys_are_named(tmp_path: Path, text: str, key: str) -> None:
     path = tmp_path / "bad.yaml"

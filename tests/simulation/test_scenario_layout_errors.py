@@ -52,3 +52,37 @@ def test_the_cli_reports_it_without_a_traceback(tmp_path: Path, capsys: pytest.C
     assert main(["upgrade", str(file)]) == 1
     err = capsys.readouterr().err
     assert "faults[0].target: expected a node of the layout" in err and "Traceback" not in err
+
+
+def test_an_environment_file_next_to_the_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a file of the scenario's own directory, found wherever the command runs from; the templates' own files keep
+    # their meaning (environments/docker-ha.yaml is THT's even if the scenario's directory has one by that name)
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "mine.yaml").write_text("parameter_defaults:\n  MysqlMaxConnections: 1234\n")
+    (tmp_path / "environments" / "docker-ha.yaml").write_text("parameter_defaults:\n  MysqlMaxConnections: 9\n")
+    file = tmp_path / "s.yaml"
+    file.write_text(HEAD + "nodes: {Controller: 1, Compute: 1}\n"
+                    "environments: [environments/docker-ha.yaml, environments/mine.yaml]\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = prepare_scenario(str(file))
+    assert result.target.environment_files[1:] == ("environments/docker-ha.yaml",
+                                                   str(tmp_path / "environments" / "mine.yaml"))
+    assert result.target.role("Controller").config_settings["mysql_max_connections"] == 1234
+    (tmp_path / "environments" / "mine.yaml").unlink()
+    with pytest.raises(ScenarioError) as err:
+        prepare_scenario(str(file))
+    assert "environments[1]: expected an environment file of the templates (" in str(err.value)
+    assert f"next to the scenario ({tmp_path})" in str(err.value)
+
+
+def test_the_shipped_config_change_update_finds_its_environment_from_any_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = prepare_scenario("update-18-config-change")
+    [env] = [e for e in result.target.environment_files if e.endswith("mysql-max-connections.yaml")]
+    assert Path(env).is_absolute() and Path(env).is_file()
+    assert result.target.role("Controller").config_settings["mysql_max_connections"] == 8192
+    assert "mysql_max_connections" not in result.source.role("Controller").config_settings or \
+        result.source.role("Controller").config_settings["mysql_max_connections"] != 8192
