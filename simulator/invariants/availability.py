@@ -35,11 +35,46 @@ RUN_INVARIANTS = ("api-downtime-budget", "quorum-kept", "steps-never-backwards",
                   "run-succeeds")
 
 
+# what takes effect when its task starts, not when it ends: a global or local bundle restart (down for the task),
+# a VIP ban (`pcs resource ban --wait`), a reboot
+_AT_TASK_START = frozenset({"restart-begin", "replica-restart-begin", "banned"})
+
+
+def _begun(events: Sequence[Any], at: float) -> set[str]:
+    """The hosts on which a task that started at ``at`` took something down as it started."""
+    return {e.subject for e in events if e.time == at and (
+        (e.kind == "state.pacemaker" and str(e.data.get("state")) in _AT_TASK_START)
+        or (e.kind == "node.down" and e.data.get("reason") == "rebooting"))}
+
+
 def _causes(events: Sequence[Any], at: float, host: str | None = None) -> tuple[TraceEntry, ...]:
-    tasks = [e for e in events if e.kind == "task" and e.time == at and (host is None or e.subject == host)]
-    return tuple(TraceEntry(what=f"ended at t={e.time:.0f}s on {e.subject} ({e.data.get('status')})",
-                            key=str(e.data.get("phase", "")), step=str(e.data.get("step", "")),
-                            task=str(e.data.get("task", ""))) for e in tasks[:5])
+    """The tasks behind a change at ``at``: those that started then and took something down as they started (a
+    bundle restart, a reboot), then those that ended then."""
+    begun = _begun(events, at)
+    started = [e for e in events if e.kind == "task" and e.subject in begun and (host is None or e.subject == host)
+               and abs(float(e.data.get("start", -1.0)) - at) < 1e-5] if begun else []
+    ended = [e for e in events if e.kind == "task" and e.time == at and (host is None or e.subject == host)]
+    return tuple([TraceEntry(what=f"started at t={at:.0f}s on {e.subject} (it ran until t={e.time:.0f}s)",
+                             key=str(e.data.get("phase", "")), step=str(e.data.get("step", "")),
+                             task=str(e.data.get("task", ""))) for e in started]
+                 + [TraceEntry(what=f"ended at t={e.time:.0f}s on {e.subject} ({e.data.get('status')})",
+                               key=str(e.data.get("phase", "")), step=str(e.data.get("step", "")),
+                               task=str(e.data.get("task", ""))) for e in ended])[:5]
+
+
+def _longest_outage(events: Sequence[Any], api: str) -> float | None:
+    """When ``api``'s longest outage began (one still going at the end counts to the last event)."""
+    spans: list[tuple[float, float]] = []
+    down: float | None = None
+    for e in events:
+        if e.subject == api and e.kind == "api.down" and down is None:
+            down = e.time
+        elif e.subject == api and e.kind == "api.up" and down is not None:
+            spans.append((e.time - down, -down))
+            down = None
+    if down is not None and events:
+        spans.append((events[-1].time - down, -down))
+    return -max(spans)[1] if spans else None
 
 
 def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
@@ -61,8 +96,8 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
     out += check_schema_ahead(events, source_release=source_release, target_release=target_release)
     for api, seconds in sorted(downtime.items()):
         if seconds > downtime_budget_s:
-            first_down = next((e for e in events if e.kind == "api.down" and e.subject == api), None)
-            causes = _causes(events, first_down.time) if first_down else ()
+            longest = _longest_outage(events, api)
+            causes = _causes(events, longest) if longest is not None else ()
             out.append(Violation(
                 "api-downtime-budget",
                 f"{api} was unavailable for {seconds:.0f} s, over the {downtime_budget_s:.0f} s budget",
@@ -70,13 +105,19 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
                 "with a larger budget", causes, subject=api))
     for event in events:
         if event.kind == "quorum.lost" and not any(lo <= event.time <= hi for lo, hi in planned_quorum_windows):
+            restarted = sorted({str(e.data.get("target")) for e in events if e.time == event.time
+                                and e.kind == "state.pacemaker" and e.data.get("state") == "restart-begin"})
+            fix = ("stop the cluster on fewer than half of its members at a time (not all at once, nor by disabling "
+                   "its resource), or plan the outage window")
+            if restarted:  # pacemaker_restart_bundle.sh (tripleo_ha_wrapper), or a template's `pcs resource restart`
+                fix = (f"{', '.join(restarted)} restarted globally (every replica at once): tripleo_ha_wrapper does so "
+                       "when the service's generated configuration changed on its bootstrap node; make the change in "
+                       "a maintenance window, or accept the outage")
             out.append(Violation(
                 "quorum-kept",
                 f"{event.subject} lost quorum at t={event.time:.0f}s"
                 f" (online: {', '.join(event.data.get('online', [])) or 'none'})",
-                "stop the cluster on fewer than half of its members at a time (not all at once, nor by disabling its "
-                "resource), or plan the outage window",
-                _causes(events, event.time), subject=event.subject))
+                fix, _causes(events, event.time), subject=event.subject))
     return out
 
 

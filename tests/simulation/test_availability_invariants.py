@@ -131,3 +131,28 @@ def test_the_run_invariants_check_what_the_target_layout_runs_at_the_end() -> No
                                   faults=(Fault(3000.0, "overcloud-controller-1", "node_crash"),))
     failed = run_scenario(crashed, seed=1)
     assert failed.failed and failed.simulation.left_stopped() == []
+
+
+def test_a_restart_is_blamed_on_the_task_that_started_it_and_the_budget_on_the_longest_outage() -> None:
+    # a global bundle restart takes its replicas down when its task starts: the violation names that task, not the
+    # one that happened to end then; the downtime budget names the causes of the API's longest outage
+    trace = Trace()
+    trace.record(5.0, "api.down", "keystone", reason="VIP moving")
+    trace.record(8.0, "api.up", "keystone")
+    trace.record(100.0, "task", "c0", task="Push script", phase="deploy_steps_tasks", step="2", status="ok",
+                 start=90.0)
+    trace.record(100.0, "state.pacemaker", "c0", target="galera-bundle", state="restart-begin")
+    trace.record(100.0, "quorum.lost", "galera", online=[])
+    trace.record(100.0, "api.down", "keystone", reason="galera stopped")
+    trace.record(150.0, "task", "c0", task="tripleo_ha_wrapper : restart", phase="deploy_steps_tasks", step="2",
+                 status="ok", start=100.0)
+    trace.record(150.0, "state.pacemaker", "c0", target="galera-bundle", state="restart")
+    trace.record(150.0, "quorum.regained", "galera", online=["c0"])
+    trace.record(150.0, "api.up", "keystone")
+    found = {v.invariant: v for v in check_run(trace, {"keystone": 53.0}, downtime_budget_s=30.0)}
+    quorum = found["quorum-kept"]
+    assert [t.task for t in quorum.trace] == ["tripleo_ha_wrapper : restart", "Push script"]
+    assert quorum.trace[0].what == "started at t=100s on c0 (it ran until t=150s)"
+    assert "galera-bundle restarted globally" in quorum.render() and "maintenance window" in quorum.render()
+    budget = found["api-downtime-budget"]
+    assert budget.trace[0].task == "tripleo_ha_wrapper : restart"  # the 50 s outage, not the 3 s one at t=5
