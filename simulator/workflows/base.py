@@ -758,14 +758,18 @@ def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str
     changes with it: tripleoclient sets a new one (``deploy_identifier``, counted here) on every stack
     operation, so these containers run again after each."""
     step_config = _step_config(role, step)
-    if not step_config:
-        return {}
-    hashes = _definition_hashes(json.dumps(step_config, sort_keys=True, default=str))
     result = {}
-    for name, (h, takes, volumes) in hashes.items():
-        if volumes:
-            h = _digest([h, [role.config_volumes.get(v, "") for v in volumes]])
-        result[name] = _digest([h, deploy_identifier]) if takes else h
+    if step_config:
+        hashes = _definition_hashes(json.dumps(step_config, sort_keys=True, default=str))
+        for name, (h, takes, volumes) in hashes.items():
+            if volumes:
+                h = _digest([h, [role.config_volumes.get(v, "") for v in volumes]])
+            result[name] = _digest([h, deploy_identifier]) if takes else h
+    # a container a tripleo-ansible role starts (18.0.0's keystone, keystone_db_sync, iscsid): its project's config
+    # volume (the role's own variables are not followed)
+    for name in role.containers.get(step, ()):
+        if name not in result and (volume := name.split("_")[0]) in role.config_volumes:
+            result[name] = _digest(["role-started", name, role.config_volumes[volume]])
     return result
 
 

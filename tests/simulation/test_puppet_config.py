@@ -3,6 +3,8 @@ and the hieradata they read. A container mounting a volume is recreated when the
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from simulator.plan import Role
@@ -96,3 +98,15 @@ def test_wallabys_volumes_on_real_templates() -> None:
     # Train's and Wallaby's volumes differ (another release's config images and hieradata)
     train = run.source.role("Controller")
     assert all(train.config_volumes.get(v) != h for v, h in controller.config_volumes.items())
+
+
+def test_a_container_a_tripleo_ansible_role_starts_follows_its_projects_volume() -> None:
+    # 18.0.0's tripleo_keystone starts keystone (no docker_config entry): its hash is keystone's config volume's
+    def role(volumes: dict[str, str]) -> Role:
+        return dataclasses.replace(_role(volumes), containers={"3": ("keystone", "keystone_db_sync", "other")})
+
+    before = config_hashes(role({"keystone": "k1"}), "3")
+    after = config_hashes(role({"keystone": "k2"}), "3")
+    assert set(before) == {"keystone", "keystone_db_sync"}  # "other" names no volume of the role: no hash
+    assert before["keystone"] != after["keystone"] and before["keystone_db_sync"] != after["keystone_db_sync"]
+    assert before["keystone"] != before["keystone_db_sync"]
