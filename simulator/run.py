@@ -58,14 +58,21 @@ def converge_environment(scenario: Scenario) -> str | None:
 
 def converge_plan(scenario: Scenario, prepare: Plan, progress: Callable[[str], None] | None = None) -> Plan:
     """The plan of the run's converge: the target's templates with :func:`converge_environment` before the
-    scenario's; ``prepare`` (the plan the run's playbooks came from) where the templates have no such file (Pike
-    and earlier, 18.0.0's update)."""
+    scenario's (Ocata's and Pike's Heat-driven upgrade: ``major-upgrade-converge[-docker].yaml``); ``prepare`` (the
+    plan the run's playbooks came from) where the templates have no such file (18.0.0's update)."""
     side = scenario.target if scenario.target is not None else scenario.source
     lifecycle = converge_environment(scenario)
+    if prepare.heat_upgrade_steps:  # Ocata's and Pike's Heat-driven upgrade: `overcloud deploy -e <converge env>`
+        containerized = any(r.containers for r in prepare.roles)
+        lifecycle = HEAT_UPGRADE_CONVERGE_DOCKER if containerized else HEAT_UPGRADE_CONVERGE
     root = resolve_templates(side.release, side.templates, progress=progress)
     if lifecycle is None or not (Path(root) / lifecycle).is_file():
         return prepare
     return plan_for(side, scenario, progress, lifecycle=lifecycle)
+
+
+HEAT_UPGRADE_CONVERGE = "environments/major-upgrade-converge.yaml"
+HEAT_UPGRADE_CONVERGE_DOCKER = "environments/major-upgrade-converge-docker.yaml"  # Pike's upgrade into containers
 
 
 def target_plan(scenario: Scenario, progress: Callable[[str], None] | None = None, *,

@@ -57,7 +57,7 @@ class HeatUpgradeSimulation(Simulation):
                 return
         converge_env = "major-upgrade-converge-docker.yaml" if self.containerized else "major-upgrade-converge.yaml"
         yield from self._phase(f"overcloud deploy -e {converge_env}",
-                               self._stack(self.target, "UPDATE", before=self.target))
+                               self._stack(self.converge_plan, "UPDATE", before=self.target))
 
     # ---- 1. the upgrade-steps stack --------------------------------------------------------------------------
     def _composable_steps(self) -> Generator[Any, Any, None]:

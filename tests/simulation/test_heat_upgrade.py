@@ -115,3 +115,20 @@ def test_tasks_tagged_inside_an_untagged_block_run_at_their_step(ocata) -> None:
     assert ocata.simulation.world.snapshot()["pacemaker"]["resources"]["openstack-cinder-volume"]
     # and a step's run selects by tags: no step-5 task ran at step 1
     assert not [e for e in ran if e.data["step"] == "1" and e.data["task"] == "Sync cinder DB"]
+
+
+def test_the_converge_stack_update_is_the_converge_environments_plan(ocata) -> None:  # type: ignore[no-untyped-def]
+    # `overcloud deploy -e major-upgrade-converge.yaml`: the plan with that environment first; Heat updates what it
+    # changed against the upgraded stack (EnableConfigPurge off changes nova's hieradata, so each role's service chain
+    # metadata hook) and leaves the rest alone
+    converge = ocata.simulation.converge_plan
+    assert converge.environment_files[0] == "environments/major-upgrade-converge.yaml"
+    before = {p: r.digest for top in ocata.target.stack_resources for p, r in top.walk()}
+    changed = {p for top in converge.stack_resources for p, r in top.walk()
+               if r.digest is not None and before.get(p) not in (None, r.digest)}
+    assert "ControllerServiceChain.ServiceServerMetadataHook" in changed
+    phase = next(p for p in ocata.simulation.phases if p.name.endswith("major-upgrade-converge.yaml"))
+    statuses = {e.subject: e.data["status"] for e in ocata.simulation.trace
+                if e.kind in ("heat.resource", "heat.nested") and phase.start <= e.time <= phase.end}
+    assert statuses["ControllerServiceChain.ServiceServerMetadataHook"] == "UPDATE_COMPLETE"
+    assert "UNCHANGED" in statuses.values()
