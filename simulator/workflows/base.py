@@ -265,8 +265,9 @@ class Simulation:
         yield from self._steps_run(self._runner(hosts), self._roles_in(hosts), DEPLOY_SEQUENCE)
 
     def _converge(self) -> Generator[Any, Any, None]:
-        """``upgrade converge`` / ``update converge``: the stack update with the target's templates; from Rocky on
-        (a whole ``overcloud deploy``) then the deploy playbook on every node."""
+        """``upgrade converge`` / ``update converge``: the stack update with the converge's plan (the target's
+        templates, the converge environment first: ``converge_plan``) against the prepared stack; from Rocky on (a
+        whole ``overcloud deploy``) then the deploy playbook, from that plan, on every node."""
         yield from self._stack(self.converge_plan, "UPDATE", before=self.target)
         if self.converge_plan is not self.target:
             self._use_plan(self.converge_plan)

@@ -15,7 +15,9 @@ documentation gives:
 2. ``upgrade-non-controller.sh --upgrade <node>`` for each node of those roles, one at a time (the operator
    order): the delivered script runs the role's upgrade_tasks step by step, then the same configuration;
 3. ``openstack overcloud deploy ... -e environments/major-upgrade-converge.yaml`` (Pike:
-   ``major-upgrade-converge-docker.yaml``): a stack update.
+   ``major-upgrade-converge-docker.yaml``): a stack update of the plan with that environment first, whose
+   ``PostDeploySteps`` (mapped back to the deploy steps) configure every node again: Ocata's puppet steps, Pike's
+   containerized deploy steps.
 
 Puppet is not interpreted (:meth:`Simulation._puppet_steps`).
 """
@@ -57,7 +59,8 @@ class HeatUpgradeSimulation(Simulation):
                 return
         converge_env = "major-upgrade-converge-docker.yaml" if self.containerized else "major-upgrade-converge.yaml"
         yield from self._phase(f"overcloud deploy -e {converge_env}",
-                               self._stack(self.converge_plan, "UPDATE", before=self.target))
+                               self._stack(self.converge_plan, "UPDATE", before=self.target,
+                                           deploy=self._converge_deployment))
 
     # ---- 1. the upgrade-steps stack --------------------------------------------------------------------------
     def _composable_steps(self) -> Generator[Any, Any, None]:
@@ -90,6 +93,15 @@ class HeatUpgradeSimulation(Simulation):
                 f = self.failures[before]
                 return f"Deployment to server failed: deploy_status_code: 2 ({f.host}: task {f.task!r}: {f.error})"
         return None
+
+    def _converge_deployment(self, resource: StackResource) -> Generator[Any, Any, str | None] | None:
+        """The converge environment maps ``OS::TripleO::PostDeploySteps`` back to the deploy steps (``post.yaml``):
+        every node runs them again (:meth:`_configure`), with the converge's plan."""
+        if resource.type != "OS::TripleO::PostDeploySteps":
+            return None
+        if self.converge_plan is not self.target:
+            self._use_plan(self.converge_plan)
+        return self._configure([n.name for r in self.target.roles for n in r.nodes])
 
     def _configure(self, hosts: Sequence[str]) -> Generator[Any, Any, str | None]:
         """What starts the services again after the upgrade steps: Ocata's puppet steps, or Pike's containerized

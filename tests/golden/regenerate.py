@@ -14,7 +14,8 @@ from simulator.run import run_scenario
 
 HERE = Path(__file__).parent
 SCENARIOS = ("train-to-wallaby", "update-18", "deploy-3-100", "composable-db-networker", "queens-to-train-ffu",
-             "queens-to-train-staged", "ocata-composable-upgrade", "newton-to-queens-ffu", "ocata-to-pike")
+             "queens-to-train-staged", "ocata-composable-upgrade", "newton-to-queens-ffu", "ocata-to-pike",
+             "update-18-config-change")
 
 
 def golden_text(name: str) -> str:

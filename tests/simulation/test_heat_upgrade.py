@@ -132,3 +132,14 @@ def test_the_converge_stack_update_is_the_converge_environments_plan(ocata) -> N
                 if e.kind in ("heat.resource", "heat.nested") and phase.start <= e.time <= phase.end}
     assert statuses["ControllerServiceChain.ServiceServerMetadataHook"] == "UPDATE_COMPLETE"
     assert "UNCHANGED" in statuses.values()
+
+
+def test_the_converge_runs_puppet_on_every_node(ocata) -> None:  # type: ignore[no-untyped-def]
+    # major-upgrade-converge.yaml maps PostDeploySteps back to puppet/post.yaml: puppet steps 1-5 on every node
+    phase = ocata.simulation.phases[-1]
+    steps = [e for e in ocata.simulation.trace if e.kind == "puppet.step" and phase.start < e.time <= phase.end]
+    nodes = {n.name for r in ocata.target.roles for n in r.nodes}
+    assert {(e.subject, e.data["step"]) for e in steps} == {(n, s) for n in nodes for s in range(1, 6)}
+    done = next(e for e in ocata.simulation.trace if e.kind == "heat.resource" and e.subject == "AllNodesDeploySteps"
+                and e.time >= phase.start)
+    assert done.data["status"] == "UPDATE_COMPLETE" and done.time >= max(e.time for e in steps)

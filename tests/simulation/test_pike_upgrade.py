@@ -111,3 +111,19 @@ def test_the_baremetal_galera_resource_gives_way_to_the_bundle_its_init_containe
     assert created.time == started.time == regained.time
     assert created.time >= _done(pike, "ControllerUpgrade_Step5").time
     assert not [v for v in pike.violations if v.invariant == "services-restored"]
+
+
+def test_the_converge_runs_the_containerized_deploy_steps_on_every_node(pike) -> None:  # type: ignore[no-untyped-def]
+    # major-upgrade-converge-docker.yaml maps PostDeploySteps back to common/post.yaml: the converge's stack update
+    # runs host_prep_tasks and the deploy steps (docker_config by step) on every node again (containers unchanged
+    # since the upgrade stay up)
+    phase = pike.simulation.phases[-1]
+    assert phase.name == "overcloud deploy -e major-upgrade-converge-docker.yaml"
+    tasks = [e for e in pike.simulation.trace if e.kind == "task" and e.data["start"] >= phase.start]
+    assert {e.subject for e in tasks} == {n.name for r in pike.target.roles for n in r.nodes}
+    assert {e.data["phase"] for e in tasks} == {"host_prep_tasks"}  # Pike's role_data has no deploy_steps_tasks
+    done = [e for e in pike.simulation.trace if e.kind == "heat.resource" and e.subject == "AllNodesDeploySteps"
+            and e.time >= phase.start]
+    assert [e.data["status"] for e in done] == ["UPDATE_COMPLETE"]
+    assert done[0].time >= max(e.time for e in tasks)  # the resource completes when the nodes are done
+    assert not [e for e in pike.simulation.trace if e.kind == "api.down" and e.time >= phase.start]
