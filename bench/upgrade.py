@@ -21,7 +21,8 @@ import sys
 import time
 
 CHILD = r"""
-import json, resource, sys, time, dataclasses
+import json, os, resource, sys, time, dataclasses
+os.environ["TRIPLEO_SIM_PLAN_CACHE"] = "0"  # the plans column times fake Heat, not the plan cache
 from simulator.run import converge_plan, plan_for, target_plan
 from simulator.scenario import load_scenario
 from simulator.timing import load_timing

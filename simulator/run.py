@@ -24,6 +24,7 @@ from fakes.heat.yamlio import load_yaml
 
 from .invariants import DEFAULT_DOWNTIME_BUDGET_S, Violation, check_run
 from .plan import Plan
+from .plan_cache import cached_plan
 from .planning import build_plan
 from .scenario import Scenario, ScenarioError, Source, load_scenario
 from .timing import load_timing
@@ -103,15 +104,24 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
             raise ScenarioError(scenario.file, key, expected=f"an environment file of the templates ({root}){where} "
                                 "or a path", found=repr(env))
         environments.append(found)
-    if progress:
-        progress(f"evaluating {source.describe()} ({root})")
-    roles_data: Any = scenario.roles_data
-    if scenario.roles:
-        roles_data = generate_roles(root, scenario)
-    tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
     files = [*([lifecycle] if lifecycle else []), *environments]
-    return build_plan(root, environment_files=files, tree=tree, parameters=scenario.parameters(),
-                      with_global_vars=True)
+
+    def evaluate() -> tuple[Plan, list[Any]]:
+        if progress:
+            progress(f"evaluating {source.describe()} ({root})")
+        roles_data: Any = scenario.roles_data
+        if scenario.roles:
+            roles_data = generate_roles(root, scenario)
+        tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
+        plan = build_plan(root, environment_files=files, tree=tree, parameters=scenario.parameters(),
+                          with_global_vars=True)
+        return plan, [*tree.read_outside, scenario.roles_data, scenario.network_data]
+
+    if source.templates is not None:  # a local tree may change between runs: evaluated every time
+        return evaluate()[0]
+    inputs = {"environments": files, "roles": list(scenario.roles), "parameters": scenario.parameters(),
+              "roles_data": scenario.roles_data, "network_data": scenario.network_data}
+    return cached_plan(Path(root), inputs, evaluate, progress)
 
 
 def environment_path(root: Any, scenario: Scenario, env: str) -> str | None:

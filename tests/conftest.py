@@ -21,6 +21,10 @@ settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True
 settings.register_profile("deep", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# evaluated plans are not kept on disk by the suite (tests/simulation/test_plan_cache.py turns the cache on in a
+# temporary directory): a test never reads a plan an earlier run or the developer's own runs left
+os.environ["TRIPLEO_SIM_PLAN_CACHE"] = "0"
+
 
 @pytest.fixture(scope="session")
 def tht() -> Callable[[str], Path]:

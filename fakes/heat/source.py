@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import TemplateSourceError
 
-__all__ = ["PROJECT", "cache_root", "configured_indexes", "fetch_release", "resolve_templates"]
+__all__ = ["PROJECT", "cache_root", "configured_indexes", "fetch_release", "release_digest", "resolve_templates"]
 
 PROJECT = "tripleo-heat-templates"
 DEFAULT_INDEX = "https://pypi.org/simple/"
@@ -36,6 +36,15 @@ def cache_root() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("tripleo-sim"))
+
+
+def release_digest(tree: str | os.PathLike[str]) -> str | None:
+    """The sha256 of the sdist a cached release tree was unpacked from (None for any other tree)."""
+    marker = Path(tree).parent / _MARKER
+    try:
+        return marker.read_text().strip() or None
+    except OSError:
+        return None
 
 
 def configured_indexes() -> list[str]:

@@ -30,6 +30,9 @@ class TemplateTree:
         self.network_data = network_data
         self.renderer = Renderer(self.root, roles_data, network_data)
         self.extra_roots: list[Path] = []
+        # files read from outside the tree (the user's own environments and the templates they map): what a plan
+        # evaluated from this tree depends on besides the tree itself
+        self.read_outside: set[Path] = set()
         self._yaml: dict[str, Any] = {}
         self.version = _read_version(self.root)
 
@@ -93,6 +96,8 @@ class TemplateTree:
         if real != path and not any(real == r or r in real.parents for r in (self.root, *self.extra_roots)):
             raise FileOutsideRoot(referrer or self.display(path), key, expected="a file inside the template root",
                                   found=f"a link to {real}")
+        if self.root not in path.parents:
+            self.read_outside.add(path)
         try:
             return path.read_text()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):

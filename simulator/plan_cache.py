@@ -1,0 +1,106 @@
+"""Evaluated plans kept on disk, so that running a scenario again (another seed, another fault) does not evaluate
+the same templates again: fake Heat takes seconds a plan, loading one takes milliseconds.
+
+A plan is kept only for a release from the package index (its unpacked tree is immutable: the key holds the
+sdist's sha256); a local THT tree (``templates:``) is evaluated every time. The key also holds the scenario's
+environment list, roles, parameters and lifecycle environment and a digest of tripleo-sim's own code; the entry
+holds the content digest of every file outside the tree the evaluation read (the user's environment files and the
+templates they map, roles_data, network_data), checked before the entry is used. So a changed input or a new
+tripleo-sim never reads an old plan. An unreadable or corrupt entry is evaluated again and replaced.
+``TRIPLEO_SIM_PLAN_CACHE=0`` turns the cache off; entries live under ``$TRIPLEO_SIM_CACHE/plans`` (default
+``~/.cache/tripleo-sim/plans``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from fakes.heat.source import cache_root, release_digest
+
+from .plan import Plan
+
+__all__ = ["cached_plan", "enabled"]
+
+_VERSION = 1  # the entry format
+
+
+def enabled() -> bool:
+    return os.environ.get("TRIPLEO_SIM_PLAN_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A digest of the Python sources of the packages that evaluate plans (simulator, fakes)."""
+    import fakes
+    import simulator
+
+    h = hashlib.sha256()
+    for package in (simulator, fakes):
+        root = Path(str(package.__file__)).parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _file_digest(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _current(deps: Iterable[tuple[str, str | None]]) -> bool:
+    return all(_file_digest(path) == digest for path, digest in deps)
+
+
+def cached_plan(root: Path, inputs: dict[str, Any], build: Callable[[], tuple[Plan, Iterable[str | None]]],
+                progress: Callable[[str], None] | None = None) -> Plan:
+    """The plan ``build()`` evaluates for ``inputs`` (JSON-able) in the tree ``root``, read from the cache when an
+    earlier run kept it and none of the files outside the tree it read (``build()`` returns them with the plan)
+    changed since."""
+    release = release_digest(root)
+    if not enabled() or release is None:
+        return build()[0]
+    key_data = {"v": _VERSION, "python": list(sys.version_info[:2]), "code": _code_digest(), "release": release,
+                "inputs": inputs}
+    key = hashlib.sha256(json.dumps(key_data, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    path = cache_root() / "plans" / f"{key}.pickle"
+    try:
+        with path.open("rb") as f:
+            entry = pickle.load(f)
+        if isinstance(entry, dict) and isinstance(entry.get("plan"), Plan) and _current(entry.get("deps", ())):
+            if progress:
+                progress(f"plan from the cache ({path})")
+            return entry["plan"]
+    except FileNotFoundError:
+        pass
+    except Exception:  # a truncated or foreign entry: evaluate again and replace it
+        pass
+    plan, read = build()
+    deps = sorted({(str(p), _file_digest(str(p))) for p in read if p is not None})
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".plan-", dir=path.parent)
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump({"deps": deps, "plan": plan}, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        tmp = None
+    except (OSError, pickle.PicklingError):  # a read-only or full cache: the run goes on without it
+        pass
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return plan
