@@ -15,6 +15,7 @@ __all__ = [
     "BUNDLE_OF_RESOURCE",
     "CLUSTERS",
     "CLUSTER_CONTAINERS",
+    "COLD_START_CLUSTERS",
     "INFRA_BUNDLES",
     "NO_DATABASE",
     "OPENSTACK_PROJECTS",
@@ -52,6 +53,9 @@ CLUSTERS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "rabbitmq": (("oslo_messaging_rpc", "rabbitmq"), "rabbitmq-bundle", "rabbitmq"),  # `rabbitmq` up to Queens
 }
 CLUSTER_CONTAINERS = frozenset(container for _, _, container in CLUSTERS.values())
+# clusters whose pacemaker resource agent, after the cluster stopped on every member, starts none until every member
+# reports its state (galera: the bootstrap node is the one with the last commit)
+COLD_START_CLUSTERS = frozenset({"galera"})
 
 # What each API needs besides a backend and the VIP: its database (galera), the message bus (rabbitmq) for the
 # projects that send RPC while serving requests, and keystone to validate tokens. A dependency the layout does not

@@ -33,6 +33,7 @@ from .catalogue import (
     BUNDLE_OF_RESOURCE,
     CLUSTER_CONTAINERS,
     CLUSTERS,
+    COLD_START_CLUSTERS,
     INFRA_BUNDLES,
     NO_DATABASE,
     PACEMAKER_BUNDLES,
@@ -142,6 +143,9 @@ class World:
                                                    if not set(services).isdisjoint(n.services)))
                                 for name, (services, _, _) in CLUSTERS.items()}
         self.cluster_members = {k: v for k, v in self.cluster_members.items() if v}
+        # clusters that stopped on every member (galera: its resource agent then waits for every member to report
+        # its last commit before it bootstraps one); see cluster_member_up
+        self.cold: set[str] = set()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         # nodes currently serving each API, kept up to date per node so that a change costs O(its APIs)
         self._serving: dict[str, set[str]] = {api: set() for api in self.apis()}
@@ -186,7 +190,24 @@ class World:
 
     def cluster_member_up(self, cluster: str, name: str) -> bool:
         """A galera/rabbitmq member runs: under pacemaker, its node is an online member of a quorate cluster with
-        the bundle enabled; otherwise its container (or unit) runs."""
+        the bundle enabled; otherwise its container (or unit) runs. After galera stopped everywhere (``cold``), no
+        member runs until every member can (the resource agent bootstraps from the member with the last commit, so
+        it waits for all of them to report it)."""
+        if not self._member_can_run(cluster, name):
+            return False
+        return cluster not in self.cold or not self.bootstrap_waiting(cluster)
+
+    def bootstrap_waiting(self, cluster: str) -> list[str]:
+        """The members a cold cluster's bootstrap still waits for (their node cannot run the replica)."""
+        return [m for m in self._configured_members(cluster) if not self._member_can_run(cluster, m)]
+
+    def _configured_members(self, cluster: str) -> tuple[str, ...]:
+        """The members in the pacemaker cluster's configuration: a cluster formed anew (Train's leapp
+        cluster_recreate) bootstraps galera and rabbitmq from its own nodes."""
+        return tuple(m for m in self.cluster_members.get(cluster, ())
+                     if m in self.pcs_configured or m not in self.pcs_all)
+
+    def _member_can_run(self, cluster: str, name: str) -> bool:
         _service, bundle, container = CLUSTERS[cluster]
         node = self.nodes[name]
         if not node.up:
@@ -201,9 +222,8 @@ class World:
     def cluster_has_quorum(self, cluster: str) -> bool:
         members = self.cluster_members.get(cluster, ())
         if CLUSTERS[cluster][1] in self.pcs_resources and not self.pcs_maintenance:
-            # under pacemaker the bundle runs a replica on each node in the cluster's configuration: a cluster formed
-            # anew (Train's leapp cluster_recreate) bootstraps galera and rabbitmq from its own nodes
-            members = tuple(m for m in members if m in self.pcs_configured or m not in self.pcs_all)
+            # under pacemaker the bundle runs a replica on each node in the cluster's configuration
+            members = self._configured_members(cluster)
             if not members:  # no node of the cluster that runs now has a replica of the bundle: nothing runs
                 return False
         return not members or sum(self.cluster_member_up(cluster, m) for m in members) * 2 > len(members)
@@ -272,8 +292,13 @@ class World:
         return f"{name} stopped"
 
     def _infra_down(self, cluster: str) -> str | None:
-        return self._bundle_down(INFRA_BUNDLES[cluster], cluster) or (
-            None if self.cluster_has_quorum(cluster) else f"{cluster} quorum")
+        down = self._bundle_down(INFRA_BUNDLES[cluster], cluster)
+        if down or self.cluster_has_quorum(cluster):
+            return down
+        waiting = self.bootstrap_waiting(cluster) if cluster in self.cold else []
+        if waiting and len(waiting) < len(self._configured_members(cluster)):
+            return f"{cluster} bootstrap waits for {', '.join(waiting)}"
+        return f"{cluster} quorum"
 
     # ---- changes -------------------------------------------------------------------------------------
     def _observe(self, now: float) -> None:
@@ -288,7 +313,15 @@ class World:
             self.trace.record(now, f"quorum.{state}", "pacemaker",
                               online=sorted(m for m in self.pcs_members if self.nodes[m].up))
         for cluster, members in self.cluster_members.items():
+            if cluster in COLD_START_CLUSTERS and not self.pcs_maintenance and cluster not in self.cold \
+                    and CLUSTERS[cluster][1] in self.pcs_resources \
+                    and not any(self._member_can_run(cluster, m) for m in self._configured_members(cluster)):
+                self.cold.add(cluster)
+                self.trace.record(now, "state.cluster", cluster, state="stopped everywhere")
             has = self.cluster_has_quorum(cluster)
+            if has and cluster in self.cold:
+                self.cold.discard(cluster)
+                self.trace.record(now, "state.cluster", cluster, state="bootstrapped")
             if has != self._cluster_quorum[cluster]:
                 self._cluster_quorum[cluster] = has
                 state = "regained" if has else "lost"
@@ -318,6 +351,7 @@ class World:
         if self._schedule_vip is not None:
             self.track_vip(self._schedule_vip)
         self._quorum = self.has_quorum()
+        self.cold = set()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         states = self.api_states()
         for api in self._api_up:

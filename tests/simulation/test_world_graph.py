@@ -55,6 +55,8 @@ def test_outages_carry_their_reason_into_the_summary() -> None:
     w = make_world()
     w.apply(Effect("ctl-0", "pacemaker", "cluster", "cluster-stopped", "shell"), 10.0)
     w.apply(Effect("ctl-1", "pacemaker", "cluster", "cluster-stopped", "shell"), 20.0)
+    # both come back (galera, stopped on every member, bootstraps once all of them are back)
+    w.apply(Effect("ctl-0", "pacemaker", "cluster", "cluster-started", "shell"), 50.0)
     w.apply(Effect("ctl-1", "pacemaker", "cluster", "cluster-started", "shell"), 50.0)
     w.apply(Effect("ctl-0", "pacemaker", "rabbitmq-bundle", "disabled", "pacemaker_resource"), 60.0)
     w.finish(100.0)
