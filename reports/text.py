@@ -70,9 +70,20 @@ def render_snapshot(snap: Mapping[str, Any]) -> str:
                                      for b, n in sorted(counts.items()))
             for bundle, counts in sorted(builds.items())))
     for name, cluster in snap.get("clusters", {}).items():
-        lines.append(f"  {name}: {'quorate' if cluster['quorum'] else 'NO QUORUM'} ({len(cluster['members'])} members)")
+        cold = ""
+        if cluster.get("cold"):
+            waits = cluster.get("bootstrap_waits_for") or []
+            cold = "; stopped everywhere" + (f", its bootstrap waits for {', '.join(waits)}" if waits else "")
+        lines.append(f"  {name}: {'quorate' if cluster['quorum'] else 'NO QUORUM'} ({len(cluster['members'])} "
+                     f"members{cold})")
     down = [a for a, up in snap["apis"].items() if not up]
-    lines.append(f"  APIs down: {', '.join(down) or 'none'} (of {len(snap['apis'])})")
+    reasons = snap.get("api_down_reasons", {})
+    by_reason: dict[str, list[str]] = {}
+    for api in down:
+        by_reason.setdefault(str(reasons.get(api) or "?"), []).append(api)
+    shown = "; ".join(f"{', '.join(apis)} ({reason})" for reason, apis in by_reason.items()) if reasons else \
+        ", ".join(down)
+    lines.append(f"  APIs down: {shown or 'none'} (of {len(snap['apis'])})")
     haproxy = snap.get("haproxy")
     if haproxy:
         thin = [f"{a} {len(b)}" for a, b in haproxy["backends"].items()]

@@ -798,9 +798,11 @@ class World:
                                        for (node, bundle), image in sorted(self.replicas.items())},
                           "absent": sorted(self.pcs_absent),
                           "quorum": self.has_quorum(), "bootstrap": self.pcs_bootstrap},
-            "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c)}
+            "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c), "cold": c in self.cold,
+                             "bootstrap_waits_for": self.bootstrap_waiting(c) if c in self.cold else []}
                          for c, m in self.cluster_members.items()},
             "apis": {a: self._api_up[a] for a in self._api_up},
+            "api_down_reasons": {a: reason for a, (up, reason) in self.api_states().items() if not up},
             "haproxy": {"vip": self.bundle_running("haproxy-bundle") and (
                              self.vip_node is not None or not self._vip_followed()),
                          "vip_node": self.vip_node,
