@@ -77,6 +77,18 @@ def _longest_outage(events: Sequence[Any], api: str) -> float | None:
     return -max(spans)[1] if spans else None
 
 
+def _restarted_at(events: Sequence[Any], at: float) -> list[str]:
+    """The bundles a global restart took down at ``at``."""
+    return sorted({str(e.data.get("target")) for e in events if e.time == at and e.kind == "state.pacemaker"
+                   and e.data.get("state") == "restart-begin"})
+
+
+def _restart_fix(bundles: Sequence[str]) -> str:
+    return (f"{', '.join(bundles)} restarted globally (every replica at once): tripleo_ha_wrapper does so when the "
+            "service's generated configuration changed on its bootstrap node; make the change in a maintenance "
+            "window, or accept the outage")
+
+
 def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
               downtime_budget_s: float = DEFAULT_DOWNTIME_BUDGET_S,
               planned_quorum_windows: Sequence[tuple[float, float]] = (),
@@ -98,21 +110,22 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
         if seconds > downtime_budget_s:
             longest = _longest_outage(events, api)
             causes = _causes(events, longest) if longest is not None else ()
+            restarted = _restarted_at(events, longest) if longest is not None else []
+            fix = ("upgrade the nodes that serve it in batches that keep one up (--limit), or accept the outage "
+                   "with a larger budget")
+            if restarted:
+                fix = _restart_fix(restarted) + " with a larger budget"
             out.append(Violation(
                 "api-downtime-budget",
                 f"{api} was unavailable for {seconds:.0f} s, over the {downtime_budget_s:.0f} s budget",
-                "upgrade the nodes that serve it in batches that keep one up (--limit), or accept the outage "
-                "with a larger budget", causes, subject=api))
+                fix, causes, subject=api))
     for event in events:
         if event.kind == "quorum.lost" and not any(lo <= event.time <= hi for lo, hi in planned_quorum_windows):
-            restarted = sorted({str(e.data.get("target")) for e in events if e.time == event.time
-                                and e.kind == "state.pacemaker" and e.data.get("state") == "restart-begin"})
+            restarted = _restarted_at(events, event.time)
             fix = ("stop the cluster on fewer than half of its members at a time (not all at once, nor by disabling "
                    "its resource), or plan the outage window")
             if restarted:  # pacemaker_restart_bundle.sh (tripleo_ha_wrapper), or a template's `pcs resource restart`
-                fix = (f"{', '.join(restarted)} restarted globally (every replica at once): tripleo_ha_wrapper does so "
-                       "when the service's generated configuration changed on its bootstrap node; make the change in "
-                       "a maintenance window, or accept the outage")
+                fix = _restart_fix(restarted)
             out.append(Violation(
                 "quorum-kept",
                 f"{event.subject} lost quorum at t={event.time:.0f}s"

@@ -156,3 +156,4 @@ def test_a_restart_is_blamed_on_the_task_that_started_it_and_the_budget_on_the_l
     assert "galera-bundle restarted globally" in quorum.render() and "maintenance window" in quorum.render()
     budget = found["api-downtime-budget"]
     assert budget.trace[0].task == "tripleo_ha_wrapper : restart"  # the 50 s outage, not the 3 s one at t=5
+    assert "galera-bundle restarted globally" in budget.render() and "larger budget" in budget.render()
