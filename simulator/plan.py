@@ -199,6 +199,18 @@ class Plan:
         }
 
 
+def nested_mappings(node: Any) -> Iterator[Mapping[str, Any]]:
+    """Every mapping in ``node`` (a task body, a list of them), ``node`` itself first, then what its values and list
+    items hold, in order (depth first)."""
+    if isinstance(node, Mapping):
+        yield node
+        for value in node.values():
+            yield from nested_mappings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from nested_mappings(item)
+
+
 def task_steps(task: Mapping[str, Any]) -> set[int] | None:
     """The steps a task's ``when`` names (config-download's regex), or None when it names none."""
     when = task.get("when")

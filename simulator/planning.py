@@ -140,6 +140,9 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
 HEAT_UPGRADE_ENVIRONMENT = "environments/major-upgrade-composable-steps.yaml"
 # Pike's upgrade to containers: the same steps stack, its post-upgrade steps the containerized deploy steps
 HEAT_UPGRADE_DOCKER_ENVIRONMENT = "environments/major-upgrade-composable-steps-docker.yaml"
+# ... and its converge, `overcloud deploy -e <this>` (Pike's upgrade into containers: the -docker one)
+HEAT_UPGRADE_CONVERGE = "environments/major-upgrade-converge.yaml"
+HEAT_UPGRADE_CONVERGE_DOCKER = "environments/major-upgrade-converge-docker.yaml"
 
 
 def is_heat_driven(release: str) -> bool:

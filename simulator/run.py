@@ -25,7 +25,7 @@ from fakes.heat.yamlio import load_yaml
 from .invariants import DEFAULT_DOWNTIME_BUDGET_S, Violation, check_run
 from .plan import Plan
 from .plan_cache import cached_plan
-from .planning import build_plan
+from .planning import HEAT_UPGRADE_CONVERGE, HEAT_UPGRADE_CONVERGE_DOCKER, build_plan
 from .scenario import Scenario, ScenarioError, Source, load_scenario
 from .timing import load_timing
 from .workflows import WORKFLOWS, FastForwardUpgradeSimulation, HeatUpgradeSimulation, Simulation
@@ -70,10 +70,6 @@ def converge_plan(scenario: Scenario, prepare: Plan, progress: Callable[[str], N
     if lifecycle is None or not (Path(root) / lifecycle).is_file():
         return prepare
     return plan_for(side, scenario, progress, lifecycle=lifecycle)
-
-
-HEAT_UPGRADE_CONVERGE = "environments/major-upgrade-converge.yaml"
-HEAT_UPGRADE_CONVERGE_DOCKER = "environments/major-upgrade-converge-docker.yaml"  # Pike's upgrade into containers
 
 
 def target_plan(scenario: Scenario, progress: Callable[[str], None] | None = None, *,

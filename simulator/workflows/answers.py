@@ -58,7 +58,7 @@ from typing import Any
 
 from fakes.ansible import ModuleCall
 from fakes.ansible.effects import classify
-from simulator.plan import Plan
+from simulator.plan import Plan, nested_mappings
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
 __all__ = ["HostAnswers", "bundle_images", "deployed_files", "deployed_images", "release_images"]
@@ -373,19 +373,12 @@ def _image_latest_facts(task_bodies: Iterable[Any]) -> Iterator[tuple[Mapping[st
     """Each literal ``<x>_image_latest: <name>`` of a plan's tasks (the value Heat resolved from the image
     parameters), with the mapping that sets it, in task order."""
 
-    def walk(node: Any) -> Iterator[tuple[Mapping[str, Any], str, str]]:
-        if isinstance(node, Mapping):
+    for body in task_bodies:
+        for node in nested_mappings(body):
             for key, value in node.items():
                 if isinstance(key, str) and isinstance(value, str) and key.endswith("_image_latest") \
                         and "{{" not in value:
                     yield node, key, value
-                yield from walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from walk(item)
-
-    for body in task_bodies:
-        yield from walk(body)
 
 
 def bundle_images(task_bodies: Iterable[Any]) -> dict[str, str]:

@@ -37,7 +37,7 @@ from fakes.heat.api import DEPLOY_IDENTIFIER
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
-from simulator.plan import Plan, Role
+from simulator.plan import Plan, Role, nested_mappings
 from simulator.planning import converge_runs_deploy
 from simulator.puppet_config import config_volume_of
 from simulator.scenario import BMC_FAULT_KINDS
@@ -715,20 +715,11 @@ def ha_wrapper_volumes(plan: Plan) -> dict[str, str]:
     """The puppet config volume of each bundle the templates hand to ``tripleo_ha_wrapper``
     (``tripleo_ha_wrapper_bundle_name`` -> ``tripleo_ha_wrapper_puppet_config_volume``)."""
     found: dict[str, str] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Mapping):
-            bundle = value.get("tripleo_ha_wrapper_bundle_name")
-            volume = value.get("tripleo_ha_wrapper_puppet_config_volume")
-            if isinstance(bundle, str) and isinstance(volume, str):
-                found.setdefault(bundle, volume)
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(_task_bodies(plan))
+    for value in nested_mappings(_task_bodies(plan)):
+        bundle = value.get("tripleo_ha_wrapper_bundle_name")
+        volume = value.get("tripleo_ha_wrapper_puppet_config_volume")
+        if isinstance(bundle, str) and isinstance(volume, str):
+            found.setdefault(bundle, volume)
     return found
 
 

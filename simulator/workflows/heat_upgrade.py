@@ -25,10 +25,17 @@ Puppet is not interpreted (:meth:`Simulation._puppet_steps`).
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
+from pathlib import Path
 from typing import Any
 
 from fakes.heat.lifecycle import Deployment, StackResource
 from simulator.plan import Role
+from simulator.planning import (
+    HEAT_UPGRADE_CONVERGE,
+    HEAT_UPGRADE_CONVERGE_DOCKER,
+    HEAT_UPGRADE_DOCKER_ENVIRONMENT,
+    HEAT_UPGRADE_ENVIRONMENT,
+)
 
 from .base import Simulation
 from .stack import stack_operation
@@ -47,9 +54,8 @@ class HeatUpgradeSimulation(Simulation):
         return [[n.name] for r in self.target.roles if r.disable_upgrade_deployment for n in r.nodes]
 
     def _workflow(self) -> Generator[Any, Any, None]:
-        steps_env = "major-upgrade-composable-steps-docker.yaml" if self.containerized else \
-            "major-upgrade-composable-steps.yaml"
-        yield from self._phase(f"overcloud deploy -e {steps_env}", self._composable_steps())
+        steps_env = HEAT_UPGRADE_DOCKER_ENVIRONMENT if self.containerized else HEAT_UPGRADE_ENVIRONMENT
+        yield from self._phase(f"overcloud deploy -e {Path(steps_env).name}", self._composable_steps())
         if self.failures:
             return
         for batch in self.order:
@@ -57,8 +63,8 @@ class HeatUpgradeSimulation(Simulation):
                                    self._non_controller(batch))
             if self.failures:
                 return
-        converge_env = "major-upgrade-converge-docker.yaml" if self.containerized else "major-upgrade-converge.yaml"
-        yield from self._phase(f"overcloud deploy -e {converge_env}",
+        converge_env = HEAT_UPGRADE_CONVERGE_DOCKER if self.containerized else HEAT_UPGRADE_CONVERGE
+        yield from self._phase(f"overcloud deploy -e {Path(converge_env).name}",
                                self._stack(self.converge_plan, "UPDATE", before=self.target,
                                            deploy=self._converge_deployment))
 
