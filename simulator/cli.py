@@ -18,7 +18,7 @@ from fakes.heat import TemplateTree, fetch_release, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
 from reports import junit_xml, render_snapshot, render_summary
 
-from . import check
+from . import check, plan_cache
 from .plan import Plan
 from .planning import build_plan
 from .progress import Progress
@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("--strict", action="store_true",
                        help="exit 2 when a run invariant is violated (API downtime budget, quorum, step order, "
                             "mixed versions), not only when the simulated run fails")
+        u.add_argument("--no-plan-cache", action="store_true",
+                       help="evaluate the templates even where an earlier run kept the plan (~/.cache/tripleo-sim/"
+                            "plans; TRIPLEO_SIM_PLAN_CACHE=0 does the same)")
         if kind == "upgrade":
             u.add_argument("--plans", action="store_true",
                            help="print the source and target plans instead of simulating")
@@ -129,6 +132,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.no_plan_cache:
+        plan_cache.disable()
     scenario = with_faults(load_scenario(args.scenario or args.default_scenario), args.fault)
     if scenario.kind != args.command:
         print(f"tripleo-sim: error: {scenario.file}: kind: expected {args.command}, found {scenario.kind}",

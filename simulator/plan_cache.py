@@ -28,13 +28,21 @@ from fakes.heat.source import cache_root, release_digest
 
 from .plan import Plan
 
-__all__ = ["cached_plan", "enabled"]
+__all__ = ["cached_plan", "disable", "enabled"]
 
 _VERSION = 1  # the entry format
+_disabled = False  # this process evaluates every plan (the CLI's --no-plan-cache)
+
+
+def disable() -> None:
+    """Evaluate every plan from now on in this process (the kept ones are neither read nor written)."""
+    global _disabled
+    _disabled = True
 
 
 def enabled() -> bool:
-    return os.environ.get("TRIPLEO_SIM_PLAN_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+    return not _disabled and \
+        os.environ.get("TRIPLEO_SIM_PLAN_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 @functools.lru_cache(maxsize=1)

@@ -107,3 +107,22 @@ def test_a_scenario_runs_from_kept_plans_and_sees_its_environment_change(tmp_pat
     changed = prepare_scenario(str(scenario), progress=said.append)
     assert sum(m.startswith("evaluating") for m in said) == 2
     assert changed.target.role("Controller").config_settings["mysql_max_connections"] == 4321
+
+
+@pytest.mark.integration
+def test_the_cli_can_skip_the_kept_plans(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator.cli import main
+
+    (tmp_path / "mine.yaml").write_text("parameter_defaults:\n  MysqlMaxConnections: 1234\n")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text('kind: update\nsource: {release: "18.0.0", environments: [mine.yaml]}\n'
+                        "nodes: {Controller: 1, Compute: 1}\n")
+    monkeypatch.setattr(plan_cache, "_disabled", False)  # main() turns it off for the rest of the process
+    assert main(["update", str(scenario)]) == 0
+    kept = sorted(cache.glob("*.pickle"))
+    assert len(kept) == 2 and "evaluating" in capsys.readouterr().err
+    assert main(["update", str(scenario), "--no-plan-cache"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("evaluating 18.0.0") == 2 and "plan from the cache" not in err
+    assert not plan_cache.enabled() and sorted(cache.glob("*.pickle")) == kept
