@@ -9,6 +9,8 @@ upgrade tasks are split by ``tags: stepN`` instead (``common``/``always`` run at
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -197,6 +199,11 @@ class Plan:
             ],
             "inventory": {k: list(v) for k, v in self.inventory().items()},
         }
+
+
+def stable_digest(value: Any, length: int = 12) -> str:
+    """A short sha256 of ``value``'s JSON (keys sorted): the same for equal values in any run."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:length]
 
 
 def nested_mappings(node: Any) -> Iterator[Mapping[str, Any]]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import pickle
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 
 from fakes.heat.source import cache_root, release_digest
 
-from .plan import Plan
+from .plan import Plan, stable_digest
 
 __all__ = ["cached_plan", "disable", "enabled"]
 
@@ -83,7 +82,7 @@ def cached_plan(root: Path, inputs: dict[str, Any], build: Callable[[], tuple[Pl
         return build()[0]
     key_data = {"v": _VERSION, "python": list(sys.version_info[:2]), "code": _code_digest(), "release": release,
                 "inputs": inputs}
-    key = hashlib.sha256(json.dumps(key_data, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    key = stable_digest(key_data, 32)
     path = cache_root() / "plans" / f"{key}.pickle"
     try:
         with path.open("rb") as f:

@@ -18,11 +18,11 @@ Global hieradata (``all_nodes``: node lists, VIPs) is not part of it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from .plan import stable_digest
 
 __all__ = ["CONFIG_DATA", "config_volume_of", "volume_hashes", "volume_hieradata"]
 
@@ -93,5 +93,5 @@ def volume_hashes(puppet_config: Any, config_settings: Mapping[str, Any]) -> dic
         manifests = sorted((str(e.get("step_config") or ""), str(e.get("puppet_tags") or ""),
                             _repository(str(e.get("config_image") or ""))) for e in entries)
         data = [manifests, volume_hieradata(volume, entries, config_settings)]
-        hashes[volume] = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        hashes[volume] = stable_digest(data)
     return hashes

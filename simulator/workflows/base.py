@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Callable, Generator, Mapping, Sequence
@@ -37,7 +36,7 @@ from fakes.heat.api import DEPLOY_IDENTIFIER
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
-from simulator.plan import Plan, Role, nested_mappings
+from simulator.plan import Plan, Role, nested_mappings, stable_digest
 from simulator.planning import converge_runs_deploy
 from simulator.puppet_config import config_volume_of
 from simulator.scenario import BMC_FAULT_KINDS
@@ -695,7 +694,7 @@ def _definition_hashes(role_config: str) -> dict[str, tuple[str, bool, tuple[str
     """Each container's definition hash, whether the definition takes tripleoclient's ``DeployIdentifier``, and
     the config volumes it mounts."""
     definitions = json.loads(role_config)
-    return {name: (_digest(d), DEPLOY_IDENTIFIER in json.dumps(d, default=str), _mounted_volumes(d))
+    return {name: (stable_digest(d), DEPLOY_IDENTIFIER in json.dumps(d, default=str), _mounted_volumes(d))
             for name, d in definitions.items()}
 
 
@@ -755,13 +754,13 @@ def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str
         hashes = _definition_hashes(json.dumps(step_config, sort_keys=True, default=str))
         for name, (h, takes, volumes) in hashes.items():
             if volumes:
-                h = _digest([h, [role.config_volumes.get(v, "") for v in volumes]])
-            result[name] = _digest([h, deploy_identifier]) if takes else h
+                h = stable_digest([h, [role.config_volumes.get(v, "") for v in volumes]])
+            result[name] = stable_digest([h, deploy_identifier]) if takes else h
     # a container a tripleo-ansible role starts (18.0.0's keystone, keystone_db_sync, iscsid): its project's config
     # volume (the role's own variables are not followed)
     for name in role.containers.get(step, ()):
         if name not in result and (volume := name.split("_")[0]) in role.config_volumes:
-            result[name] = _digest(["role-started", name, role.config_volumes[volume]])
+            result[name] = stable_digest(["role-started", name, role.config_volumes[volume]])
     return result
 
 
@@ -792,17 +791,15 @@ _KOLLA_TARGET = ":/var/lib/kolla/config_files/config.json"
 def kolla_hashes(role: Role) -> dict[str, str]:
     """A hash of the Kolla config file each container of ``role`` reads: the ``kolla_config`` entry its
     docker_config mounts at ``/var/lib/kolla/config_files/config.json``."""
-    return {name: _digest(role.kolla_config[source]) for name, volume in role.mounts() if _KOLLA_TARGET in volume
+    return {name: stable_digest(role.kolla_config[source]) for name, volume in role.mounts() if _KOLLA_TARGET in volume
             and (source := volume.split(":", 1)[0]) in role.kolla_config}
 
 
 def hiera_hash(role: Role) -> str:
     """A hash of ``role``'s hieradata (role_data ``config_settings``)."""
-    return _digest(role.config_settings) if role.config_settings else ""
+    return stable_digest(role.config_settings) if role.config_settings else ""
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def listing(names: Any, shown: int = 8) -> str:
