@@ -62,6 +62,9 @@ class TimingProfile:
         return self.phases.get(name, Duration("fixed", 0.0))
 
 
+_NAMED = ("effects", "phases")  # the profile's mappings of name to duration
+
+
 def _check_keys(over: Any, default: Mapping[str, Any], file: str, where: str) -> None:
     if not isinstance(over, Mapping):
         raise ScenarioError(file, where or "timing", expected="a mapping of timing profile keys to durations",
@@ -80,10 +83,11 @@ def _check_keys(over: Any, default: Mapping[str, Any], file: str, where: str) ->
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` applied: ``effects`` and ``phases`` take the names ``over`` gives, each duration
+    whole (a distribution given replaces the default's, so an error shows what the scenario wrote)."""
     out = copy.deepcopy(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), dict) and \
-            not set(v) <= set(_KINDS) else v
+        out[k] = {**out[k], **v} if k in _NAMED and isinstance(v, Mapping) and isinstance(out.get(k), dict) else v
     return out
 
 

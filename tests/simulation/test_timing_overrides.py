@@ -52,6 +52,10 @@ def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
     ("{phase: {config_download: 5}}", "s.yaml: timing.phase: expected one of effects, phases, skipped, task_default"),
     ("{effects: [image]}", "s.yaml: timing.effects: expected a mapping of name to duration"),
     ("{effects: {image: {uniform: [9, 1]}}}", "s.yaml: timing.effects.image: expected seconds >= 0 or "),
+    # a distribution replaces the default's whole: the error shows what the scenario wrote, not a merge
+    ("{phases: {container_start: {dist: normal, mean: -5}}}",
+     "timing.phases.container_start: expected seconds >= 0 or {uniform|normal|lognormal: [a, b]}, "
+     "found {'dist': 'normal', 'mean': -5}"),
     ("[1, 2]", "s.yaml: timing: expected a mapping of timing profile keys to durations"),
     ("missing.yaml", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found no such file"),
 ])
