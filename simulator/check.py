@@ -28,6 +28,7 @@ from .invariants import (
     context_for,
 )
 from .invariants.bugzoo import load_zoo, run_zoo
+from .outputs import write_output
 from .planning import build_plan
 
 __all__ = ["PROFILES", "add_parser", "run"]
@@ -205,5 +206,4 @@ def _junit(path: str | None, suite: str, cases: list[tuple[str, str | None]]) ->
             out.append(f"    <failure message={quoteattr(first)}>{escape(failure)}</failure>")
         out.append("  </testcase>")
     out.append("</testsuite>")
-    with open(path, "w") as fh:
-        fh.write("\n".join(out) + "\n")
+    write_output(path, "\n".join(out) + "\n", "--junit")

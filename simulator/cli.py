@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from fakes.ansible import module_coverage
@@ -19,6 +18,7 @@ from fakes.heat.errors import TemplateError, TemplateSourceError
 from reports import junit_xml, render_snapshot, render_summary
 
 from . import check, plan_cache
+from .outputs import check_writable, write_output
 from .plan import Plan
 from .planning import build_plan
 from .progress import Progress
@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        for option in ("json", "junit"):  # before any work: a run's result is never lost to an unwritable path
+            check_writable(getattr(args, option, None), f"--{option}")
         if args.command == "templates":
             path = fetch_release(args.version, refresh=args.refresh, progress=_progress)
             print(path)
@@ -124,7 +126,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         if args.json == "-":
             print(text)
         else:
-            Path(args.json).write_text(text + "\n")
+            write_output(args.json, text + "\n", "--json")
             _progress(f"wrote {args.json}")
         return 0
     print(render_plan(plan))
@@ -154,8 +156,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                     "external_upgrade_tasks")))
     print("These are the plans `tripleo-sim upgrade` simulates (drop --plans to run it).")
     if args.json:
-        Path(args.json).write_text(json.dumps({"scenario": scenario.name, "source": source.to_json(),
-                                               "target": target.to_json(), "simulated": False}, indent=2) + "\n")
+        write_output(args.json, json.dumps({"scenario": scenario.name, "source": source.to_json(),
+                                            "target": target.to_json(), "simulated": False}, indent=2) + "\n",
+                     "--json")
     return 0
 
 
@@ -214,10 +217,10 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     s = result.summary()
     print(render_summary(s, strict=args.strict))
     if args.json:
-        Path(args.json).write_text(json.dumps(result.to_json(), indent=1) + "\n")
+        write_output(args.json, json.dumps(result.to_json(), indent=1) + "\n", "--json")
         _progress(f"wrote {args.json}")
     if args.junit:
-        Path(args.junit).write_text(junit_xml(s) + "\n")
+        write_output(args.junit, junit_xml(s) + "\n", "--junit")
         _progress(f"wrote {args.junit}")
     return 2 if result.failed or (args.strict and s["violations"]) else 0
 

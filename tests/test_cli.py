@@ -115,3 +115,27 @@ def test_malformed_fault_is_rejected_before_the_run(tmp_path: Path, capsys: pyte
                         "faults: [{at: -5, target: x, kind: node_crash}]\n")
     assert main(["upgrade", str(scenario)]) == 1
     assert "faults[0].at" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["upgrade", "--json", "{tmp}/missing/out.json"], "--json: {tmp}/missing/out.json: expected a file in an "
+                                                       "existing directory, found no directory {tmp}/missing"),
+    (["update", "--junit", "{tmp}"], "--junit: {tmp}: expected a file to write, found a directory"),
+    (["check", "--junit", "{tmp}/missing/j.xml"], "--junit: {tmp}/missing/j.xml: expected a file in an existing"),
+    (["plan", "--release", "18.0.0", "--json", "{tmp}/missing/p.json"], "--json: {tmp}/missing/p.json: expected"),
+])
+def test_an_unwritable_output_is_rejected_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         argv: list[str], expected: str) -> None:
+    # before the run: a simulation of minutes must not end in a traceback with its result lost
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 1
+    err = capsys.readouterr().err
+    assert "tripleo-sim: error: " + expected.format(tmp=tmp_path) in err
+    assert "evaluating" not in err and "Traceback" not in err
+
+
+def test_a_failed_write_is_an_error_naming_the_option(tmp_path: Path) -> None:
+    from simulator.outputs import OutputError, write_output
+
+    (tmp_path / "ro").mkdir()
+    with pytest.raises(OutputError, match=r"^--json: .*/ro/x/y.json: expected a file to write, found "):
+        write_output(str(tmp_path / "ro" / "x" / "y.json"), "{}", "--json")
