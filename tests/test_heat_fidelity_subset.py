@@ -7,30 +7,15 @@ committed under `tests/fidelity/heat/data/18.0.0/subset/`; regenerate them with
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from heat_fidelity import HERE, load
 
-HERE = Path(__file__).resolve().parent / "fidelity" / "heat"
-
-
-def _module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"heat_fidelity_{name}", HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-compare = _module("compare")
-subset = _module("subset")
-fake_driver = _module("fake")
+compare = load("compare")
+subset = load("subset")
+fake_driver = load("fake")
 DATA = HERE / "data" / subset.RELEASE
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import struct
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,16 @@ DEFAULT_REGISTRY = "overcloud-resource-registry-puppet.yaml"
 # What tripleoclient generates before it creates the stack; ControlPlaneVipData is what
 # ``openstack overcloud network vip provision`` writes for the control plane VIP (network v2 releases
 # read the ctlplane CIDR from it); placeholder addresses from the undercloud's default ctlplane subnet.
+def _cephx_key(name: str) -> str:
+    """A Ceph key shaped as tripleo-common's ``create_cephx_key`` makes them (base64 of a 12-byte header and a
+    16-byte secret: 38 characters and ``==``), fixed per name so that a plan is a function of its inputs."""
+    return base64.b64encode(struct.pack("<hiih", 1, 0, 0, 16) + hashlib.sha256(name.encode()).digest()[:16]).decode()
+
+
 CLIENT_PARAMETER_DEFAULTS: dict[str, Any] = {
+    # tripleo-common generates these with the passwords into the plan's parameter_defaults, whether or not the
+    # template has a default (18.0.0's CephManilaClientKey defaults to '', which its own pattern rejects)
+    **{name: _cephx_key(name) for name in ("CephClientKey", "CephManilaClientKey", "CephRgwKey")},
     # tripleoclient reads these from the undercloud's ctlplane network (utils.get_ctlplane_attrs)
     "CtlplaneNetworkAttributes": {
         "network": {"dns_domain": "ctlplane.localdomain.", "mtu": 1500, "name": "ctlplane",

@@ -147,6 +147,8 @@ class Environment:
     parameter_defaults: dict[str, Any] = field(default_factory=dict)
     registry: ResourceRegistry = field(default_factory=ResourceRegistry)
     files: list[str] = field(default_factory=list)
+    # the file that last set each value: "parameters.<name>" / "parameter_defaults.<name>" -> environment file
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 def _merge_map(old: Any, new: Mapping[str, Any], deep: bool = False) -> Any:
@@ -233,6 +235,7 @@ def merge_environment_dicts(envs: Sequence[tuple[str, Mapping[str, Any], Path | 
                     raise YamlSyntaxError(source, section, expected="a mapping", found=type(values).__name__)
                 setattr(merged, section, _merge_params(getattr(merged, section), copy.deepcopy(dict(values)),
                                                        strategies, known, source, section))
+                merged.origins.update((f"{section}.{key}", source) for key, v in values.items() if v is not None)
         registry = content.get("resource_registry")
         if registry:
             if not isinstance(registry, Mapping):

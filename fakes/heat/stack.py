@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .constraints import check_parameter, heat_boolean
 from .environment import Environment, Resolved
 from .errors import CyclicStackError, FunctionError, MissingParameter, TemplateError, YamlSyntaxError
 from .functions import CONDITION_TABLES, FUNCTION_TABLES, KNOWN_VERSIONS, EvalError, version_key
@@ -25,8 +26,6 @@ __all__ = ["EvalContext", "Stack"]
 
 _SECTIONS = {"heat_template_version", "description", "parameter_groups", "parameters", "resources", "outputs",
              "conditions"}
-_TRUE = ("1", "t", "true", "on", "y", "yes")
-_FALSE = ("0", "f", "false", "off", "n", "no")
 
 
 class EvalContext:
@@ -67,7 +66,8 @@ class EvalContext:
         stack = self._stacks.get(cache_key)
         if stack is None:
             template = self.tree.load(path, referrer=referrer, key=key)
-            stack = Stack(self, path, template, params, name=name, ancestry=(*ancestry, path), facade=facade)
+            stack = Stack(self, path, template, params, name=name, ancestry=(*ancestry, path), facade=facade,
+                          passed_by=f"{referrer}: {key.removesuffix('.type')}.properties")
             self._stacks[cache_key] = stack
             self.evaluations += 1
         return stack
@@ -76,8 +76,9 @@ class EvalContext:
 class Stack:
     def __init__(self, ctx: EvalContext, path: Path, template: Mapping[str, Any], params: Mapping[str, Any], *,
                  name: str, ancestry: tuple[Path, ...] = (), root: bool = False,
-                 facade: Mapping[str, Any] | None = None):
+                 facade: Mapping[str, Any] | None = None, passed_by: str = ""):
         self.ctx = ctx
+        self._passed_by = passed_by  # the parent's file and resource that create this nested stack
         self.path = path
         self.file = ctx.tree.display(path)
         self.name = name
@@ -121,6 +122,7 @@ class Stack:
     def _resolve_params(self, given: Mapping[str, Any], root: bool) -> dict[str, Any]:
         schemas = self._section("parameters")
         defaults = self.ctx.env.parameter_defaults
+        origins = self.ctx.env.origins
         if not root:
             unknown = set(given) - set(schemas)
             if unknown:
@@ -131,17 +133,35 @@ class Stack:
             if not isinstance(schema, Mapping) or "type" not in schema:
                 raise YamlSyntaxError(self.file, f"parameters.{pname}", expected="a mapping with a type",
                                       found=repr(schema)[:80])
+            hint = ""
             if given.get(pname) is not None:
                 raw = given[pname]
+                origin = (origins.get(f"parameters.{pname}", "<parameters>"), f"parameters.{pname}") if root else \
+                    (self.file, f"parameters.{pname}")
+                hint = "" if root else f"passed by {self._passed_by}"
             elif pname in defaults and defaults[pname] is not None:
                 raw = defaults[pname]
+                origin = (origins.get(f"parameter_defaults.{pname}", "<parameter_defaults>"),
+                          f"parameter_defaults.{pname}")
             elif schema.get("default") is not None:
                 raw = schema["default"]
+                origin = (self.file, f"parameters.{pname}.default")
             elif (generated := _client_generated(pname, schema, self.ctx.tree.version)) is not None:
-                raw = generated
+                out[pname] = _convert(generated, str(schema["type"]).lower(), self.file, f"parameters.{pname}")
+                continue
             else:
                 out[pname] = _MISSING
                 continue
+            if "constraints" in schema:
+                if origin[0] != self.file:
+                    hint = f"the constraint of parameters.{pname} in {self.file}"
+                default_origin = None
+                if not root and pname in defaults:  # Heat makes parameter_defaults a nested template's defaults
+                    schema = {**schema, "default": defaults[pname]}
+                    default_origin = (origins.get(f"parameter_defaults.{pname}", "<parameter_defaults>"),
+                                      f"parameter_defaults.{pname}")
+                check_parameter(self.file, pname, schema, self.version, raw, origin=origin, hint=hint,
+                                default_origin=default_origin)
             out[pname] = _convert(raw, str(schema["type"]).lower(), self.file, f"parameters.{pname}")
         return out
 
@@ -387,12 +407,7 @@ def _convert(raw: Any, ptype: str, file: str, where: str) -> Any:
             except (TypeError, ValueError):
                 return float(raw)
         if ptype == "boolean":
-            text = str(raw).strip().lower()
-            if text in _TRUE:
-                return True
-            if text in _FALSE:
-                return False
-            raise ValueError(raw)
+            return heat_boolean(raw)
         if ptype == "json":
             if isinstance(raw, str):
                 return json.loads(raw) if raw else raw

@@ -274,6 +274,29 @@ def compare_overcloud(release: str, tree: Path, root: Path, oracle: Oracle, work
     return report
 
 
+def constraint_cases(oracle_python: str, write: bool) -> int:
+    """Real Heat's verdict on every parameter constraint case beside the fake's; 1 if any differs."""
+    import constraints
+
+    workdir = Path(tempfile.mkdtemp(prefix="fidelity-heat-constraints-"))
+    try:
+        cases = constraints.cases()
+        (workdir / "cases.json").write_text(json.dumps(cases))
+        subprocess.run([oracle_python, str(HERE / "constraints_oracle.py"), str(workdir / "cases.json"),
+                        str(workdir / "verdicts.json")], check=True)
+        verdicts = json.loads((workdir / "verdicts.json").read_text())
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if write:
+        constraints.write_recorded(verdicts)
+        log(f"wrote {constraints.RECORDED}")
+    differences = constraints.compare({k: v["verdict"] for k, v in verdicts.items()})
+    for line in differences:
+        log(line)
+    log(f"parameter constraints: {len(cases) - len(differences)}/{len(cases)} cases judged as real Heat judges them")
+    return 1 if differences else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fidelity-heat", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -293,8 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--oracle-only", action="store_true", help="run real Heat, do not compare with the fake")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per stack")
     ap.add_argument("--report", help="write the comparison as JSON to this file")
+    ap.add_argument("--constraints", action="store_true",
+                    help="judge the parameter constraint cases (constraints.py) with real Heat and the fake, only")
+    ap.add_argument("--write-constraints", action="store_true",
+                    help="with --constraints: record real Heat's verdicts in data/constraints.json")
     args = ap.parse_args(argv)
     args.oracle_python = os.path.abspath(args.oracle_python)
+    if args.constraints or args.write_constraints:
+        return constraint_cases(args.oracle_python, args.write_constraints)
 
     import platformdirs
 
