@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -111,6 +112,9 @@ class Scenario:
         return out
 
 
+_RELEASE = re.compile(r"\d+(\.\d+){1,3}([.-]?[0-9A-Za-z]+)*")  # 11.6.0, 18.0.0, 14.3.0.0rc1
+
+
 def _source(data: Any, file: str, key: str, base: Path) -> Source:
     if not isinstance(data, Mapping) or not (("release" in data) ^ ("templates" in data)):
         raise ScenarioError(file, key, expected="a mapping with exactly one of release or templates",
@@ -124,8 +128,15 @@ def _source(data: Any, file: str, key: str, base: Path) -> Source:
         raise ScenarioError(file, f"{key}.environments", expected="a list of environment file paths",
                             found=repr(envs)[:80])
     if "release" in data:
-        return Source(release=str(data["release"]), environments=tuple(envs))
-    return Source(templates=str((base / str(data["templates"])).resolve()), environments=tuple(envs))
+        release = data["release"]
+        if not isinstance(release, str) or not _RELEASE.fullmatch(release):
+            raise ScenarioError(file, f"{key}.release", expected='a THT release as a quoted string, e.g. "11.6.0"',
+                                found=repr(release)[:80])
+        return Source(release=release, environments=tuple(envs))
+    if not isinstance(data["templates"], str) or not data["templates"]:
+        raise ScenarioError(file, f"{key}.templates", expected="a path to a tripleo-heat-templates tree",
+                            found=repr(data["templates"])[:80])
+    return Source(templates=str((base / data["templates"]).resolve()), environments=tuple(envs))
 
 
 def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
@@ -142,6 +153,9 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                                 found="no such file or shipped scenario")
         text, file, base = shipped.read_text(), f"scenarios/{ref}.yaml", Path(str(resources.files("scenarios")))
     data = load_yaml(text, file)
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise ScenarioError(file, key, expected="a string", found=repr(data[key])[:80])
     unknown = set(data) - _KEYS
     if unknown:
         raise ScenarioError(file, sorted(unknown)[0], expected="one of " + ", ".join(sorted(_KEYS)),

@@ -1,0 +1,99 @@
+"""Any scenario file, however malformed, loads or is refused with a typed error naming the file — never another
+exception (a traceback is what a user of the CLI would see). Scenarios are the shipped ones with one key's value
+replaced, removed or misspelt, at any depth."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fakes.heat.errors import TemplateError
+from simulator.scenario import Scenario, load_scenario
+
+SHIPPED = sorted(p for p in (Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True),
+                     st.text(max_size=12), st.sampled_from(["upgrade", "deploy", "update", "11.6.0", "node_crash",
+                                                            "overcloud-controller-0", "Controller", "ipmi"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            out += _paths(value, (*prefix, index))
+    return out
+
+
+def _mutate(data: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        copy = dict(data)
+        if not rest and how == "remove":
+            copy.pop(head, None)
+        elif not rest and how == "misspell":
+            copy[f"{head}x"] = copy.pop(head)
+        else:
+            copy[head] = _mutate(data[head], rest, how, value)
+        return copy
+    copy_list = list(data)
+    if not rest and how == "remove":
+        copy_list.pop(head)
+    else:
+        copy_list[head] = _mutate(data[head], rest, how, value)
+    return copy_list
+
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))  # loading takes milliseconds: more than the profile's
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=EXAMPLES)
+@given(data=st.data(), how=st.sampled_from(["replace", "remove", "misspell"]), value=_VALUES)
+def test_a_malformed_scenario_is_refused_with_a_typed_error(tmp_path: Path, data: st.DataObject, how: str,
+                                                            value: Any) -> None:
+    shipped = data.draw(st.sampled_from(SHIPPED), label="scenario")
+    original = yaml.safe_load(shipped.read_text())
+    path = data.draw(st.sampled_from(_paths(original)), label="key path")
+    mutated = _mutate(original, path, how, value)
+    file = tmp_path / shipped.name
+    file.write_text(yaml.safe_dump(mutated))
+    # environment files a scenario names next to itself
+    if (shipped.parent / "environments").is_dir() and not (tmp_path / "environments").exists():
+        (tmp_path / "environments").symlink_to(shipped.parent / "environments")
+    try:
+        scenario = load_scenario(str(file))
+    except TemplateError as exc:
+        assert str(exc).startswith(str(file)) or str(exc).startswith("/"), str(exc)
+        return
+    assert isinstance(scenario, Scenario)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name: [a, b]\nsource: {release: '18.0.0'}\n", "name: expected a string, found ['a', 'b']"),
+    ("description: {a: 1}\nsource: {release: '18.0.0'}\n", "description: expected a string, found {'a': 1}"),
+    ("source: {release: 18.0}\n", "source.release: expected a THT release as a quoted string, e.g. \"11.6.0\", "
+                                  "found 18.0"),
+    ("source: {release: [1, 2]}\n", "source.release: expected a THT release as a quoted string"),
+    ("source: {release: '11.6.0'}\ntarget: {release: true}\n", "target.release: expected a THT release"),
+    ("source: {templates: 5}\n", "source.templates: expected a path to a tripleo-heat-templates tree, found 5"),
+])
+def test_values_of_the_wrong_type_are_refused_on_load(tmp_path: Path, text: str, message: str) -> None:
+    # these used to load, a release list only failing later when it was fetched, with no file or key named
+    file = tmp_path / "s.yaml"
+    file.write_text(("kind: update\n" if "target" not in text else "") + text)
+    with pytest.raises(TemplateError) as err:
+        load_scenario(str(file))
+    assert str(err.value).startswith(f"{file}: {message}")
