@@ -45,6 +45,10 @@ CLOUD_ENDPOINTS = {
 # what tripleoclient sets as parameter_defaults on every deploy (its DeployIdentifier is a timestamp: fixed here)
 CLIENT = {"RootStackName": "overcloud", "DeployIdentifier": "tripleo-sim", "UpdateIdentifier": "",
           "StackAction": "CREATE"}
+# what tripleo-common generates with the passwords into the plan's parameter_defaults, whether or not a template
+# has a default: cephx keys (Ocata's CephManilaClientKey defaults to '' and has no pattern; the fake, like
+# tripleoclient, passes a key)
+GENERATED = {name: "A" * 38 + "==" for name in ("CephClientKey", "CephManilaClientKey", "CephRgwKey")}
 # parameters overcloud.yaml computes per role, or the client sets: never placeholders
 COMPUTED = {"RoleName", "RoleParameters", "ServiceData", "ServiceNetMap", "EndpointMap", *CLIENT}
 REGISTRY = "overcloud-resource-registry-puppet.yaml"

@@ -170,8 +170,8 @@ class Oracle:
 def load_params(release: str, root: Path, oracle: Oracle, write: bool) -> dict[str, Any]:
     path = DATA / release / "params.json"
     if path.is_file() and not write:
-        return json.loads(path.read_text())
-    built = params_mod.build(root, lambda ts, pd: oracle.results(ts, pd))
+        return {**params_mod.GENERATED, **json.loads(path.read_text())}
+    built = {**params_mod.GENERATED, **params_mod.build(root, lambda ts, pd: oracle.results(ts, pd))}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
     log(f"wrote {path.relative_to(HERE.parents[2])}")
