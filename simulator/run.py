@@ -122,8 +122,9 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
 
 def environment_path(root: Any, scenario: Scenario, env: str) -> str | None:
     """Where a scenario's environment file is: the templates' own (``environments/docker-ha.yaml``, kept relative to
-    them), else a file next to the scenario, else a path as given (absolute or from the working directory)."""
-    if (Path(root) / env).is_file():
+    them, including those the tree renders from ``*.j2.yaml``: ``environments/network-isolation.yaml``), else a file
+    next to the scenario, else a path as given (absolute or from the working directory)."""
+    if (Path(root) / env).is_file() or (env.endswith(".yaml") and (Path(root) / f"{env[:-5]}.j2.yaml").is_file()):
         return env
     if scenario.base and not Path(env).is_absolute() and (near := Path(scenario.base) / env).is_file():
         return str(near.resolve())
