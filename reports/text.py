@@ -88,6 +88,9 @@ def render_snapshot(snap: Mapping[str, Any]) -> str:
     if haproxy:
         thin = [f"{a} {len(b)}" for a, b in haproxy["backends"].items()]
         lines.append(f"  haproxy VIP {'up' if haproxy['vip'] else 'DOWN'}; backends: {', '.join(thin) or 'none'}")
+        vips = haproxy.get("vips") or {}
+        if len(vips) > 1:  # network isolation: where each VIP runs
+            lines.append("  VIPs: " + ", ".join(f"{v} {n or 'moving/stopped'}" for v, n in vips.items()))
     migrated = sorted(p for p, r in snap.get("schema", {}).items() if r == "target")
     if migrated:
         lines.append(f"  schema at the target release: {', '.join(migrated)}")

@@ -151,6 +151,8 @@ class Plan:
     stack_resources: tuple[StackResource, ...] = field(default=(), compare=False, repr=False)
     # Ocata's Heat-driven upgrade: the resources of the upgrade-steps stack (major_upgrade_steps.yaml)
     heat_upgrade_steps: tuple[StackResource, ...] = field(default=(), compare=False, repr=False)
+    # the stack's VipMap (network -> VIP address, '' where the network has none), for simulations
+    vip_map: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def role(self, name: str) -> Role:
         for role in self.roles:

@@ -124,6 +124,7 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
                                 expected="the role's role_data", found=repr(data)[:80])
         roles.append(_role(tree, stack, env, rd, data, phases))
     global_vars: dict[str, Any] = {}
+    vip_map: Any = {}
     resources: tuple[StackResource, ...] = ()
     heat_steps: tuple[StackResource, ...] = ()
     if with_global_vars:
@@ -132,9 +133,11 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
             global_vars = dict(role_config["global_vars"])
         resources = resource_graph(stack, nested_depth=STACK_NESTED_DEPTH)
         heat_steps = heat_upgrade_steps(tree, files, parameters, containerized=any(r.containers for r in roles))
+        vip_map = stack.output("VipMap") if "VipMap" in stack.output_names() else {}
     return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
                 phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files),
-                global_vars=global_vars, stack_resources=resources, heat_upgrade_steps=heat_steps)
+                global_vars=global_vars, stack_resources=resources, heat_upgrade_steps=heat_steps,
+                vip_map=vip_map if isinstance(vip_map, Mapping) else {})
 
 
 HEAT_UPGRADE_ENVIRONMENT = "environments/major-upgrade-composable-steps.yaml"

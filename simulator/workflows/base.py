@@ -41,7 +41,15 @@ from simulator.planning import converge_runs_deploy
 from simulator.puppet_config import config_volume_of
 from simulator.scenario import BMC_FAULT_KINDS
 from simulator.timing import TimingProfile
-from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, NodeState, StaleReplica, World, api_units
+from simulator.world import (
+    API_ENDPOINTS,
+    PACEMAKER_BUNDLES,
+    NodeState,
+    StaleReplica,
+    World,
+    api_units,
+    vip_resources,
+)
 
 from .answers import HostAnswers, bundle_images, deployed_files, deployed_images, release_images
 from .stack import Deploy, stack_operation
@@ -149,7 +157,7 @@ class Simulation:
                     if isinstance(definition, Mapping) and definition.get("restart") == "always":
                         services.add(name)
         return World(self.trace, nodes, pacemaker_nodes=pcs_nodes, bundles=sorted(bundles),
-                     oneshot=defined - services)
+                     oneshot=defined - services, vips=vip_resources(self.source.vip_map))
 
     def run(self) -> None:
         """Run the workflow to its end (the run ends with it: later fault events, or a failed stack's cancelled

@@ -10,6 +10,7 @@ from .catalogue import (
     container_name,
 )
 from .model import ImageOf, NodeState, StaleReplica, World
+from .vips import Vips, vip_resources
 
 __all__ = ["API_DEPENDENCIES", "API_ENDPOINTS", "BUNDLE_OF_RESOURCE", "PACEMAKER_BUNDLES", "REPLICATED_BUNDLES",
-           "ImageOf", "NodeState", "StaleReplica", "World", "api_units", "container_name"]
+           "ImageOf", "NodeState", "StaleReplica", "Vips", "World", "api_units", "container_name", "vip_resources"]

@@ -19,7 +19,7 @@ recorded in the trace; downtime and quorum intervals are integrated as they happ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -43,6 +43,7 @@ from .catalogue import (
     project_of,
     provides,
 )
+from .vips import Vips
 
 __all__ = ["ImageOf", "NodeState", "StaleReplica", "World"]
 
@@ -79,7 +80,8 @@ class NodeState:
 
 class World:
     def __init__(self, trace: Trace, nodes: Iterable[NodeState], *, pacemaker_nodes: Iterable[str] = (),
-                 bundles: Iterable[str] = (), oneshot: Iterable[str] = ()):
+                 bundles: Iterable[str] = (), oneshot: Iterable[str] = (),
+                 vips: tuple[Sequence[str], Sequence[str]] | None = None):
         self.trace = trace
         self.nodes = {n.name: n for n in nodes}
         # containers that run to completion (docker_config without `restart: always`: db syncs, init logs, bootstrap
@@ -127,12 +129,11 @@ class World:
         # (node, bundle) replicas being restarted on their node alone (a minor update's pacemaker_restart_bundle.sh)
         self.replica_restarting: set[tuple[str, str]] = set()
         self.replica_started: dict[tuple[str, str], float] = {}
-        # the node holding the VIPs (IPaddr2 resources colocated with a running haproxy replica): followed once the
-        # run can time a move (track_vip); while pacemaker moves them (moving) no API is reachable
-        self.vip_node: str | None = None
-        self.vip_moving = False
-        self._vip_avoid: str | None = None  # a node the VIPs are banned from while they move
-        self._schedule_vip: Callable[[Callable[[float], None]], None] | None = None
+        # haproxy's VIPs (IPaddr2 resources colocated with a running haproxy replica, see vips.py): followed once
+        # the run can time a move (track_vip); while one an API needs moves, the API is unreachable
+        names, needed = vips or (("ctlplane",), ("ctlplane",))
+        self.vips = Vips(trace, names, needed, holders=self._vip_holders, frozen=lambda: self.pcs_maintenance,
+                         observe=self._observe)
         self.now = 0.0
         self._api_up: dict[str, bool] = {}
         self._api_down_since: dict[str, float] = {}
@@ -261,8 +262,8 @@ class World:
         states: dict[str, tuple[bool, str | None]] = {}
         infra = {c: self._infra_down(c) for c in INFRA_BUNDLES}
         vip = self._bundle_down("haproxy-bundle", "haproxy")
-        if vip is None and self.vip_node is None and self._vip_followed():
-            vip = "VIP moving" if self.vip_moving else "no VIP"
+        if vip is None and self._vip_followed():
+            vip = self.vips.down()
         for api in self._api_order:
             reason: str | None = None
             if not self._serving.get(api):
@@ -348,8 +349,7 @@ class World:
             self._refresh_node(name)
         if self._image_of is not None:
             self.track_replicas(self._image_of, self._release_of)
-        if self._schedule_vip is not None:
-            self.track_vip(self._schedule_vip)
+        self.vips.retrack()
         self._quorum = self.has_quorum()
         self.cold = set()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
@@ -646,61 +646,28 @@ class World:
                 self._placed[bundle] = next((n for n in nodes if self._can_run(n, bundle)), None)
 
     def track_vip(self, schedule: Callable[[Callable[[float], None]], None]) -> None:
-        """Follow where the VIPs run: on a node running a haproxy replica (the first, in the cluster's order, when
-        they must move). ``schedule(arrive)`` calls ``arrive(now)`` when a move that starts now has ended (the
-        run samples how long pacemaker takes to stop and start the IPaddr2 resources)."""
-        self._schedule_vip = schedule
-        self.vip_moving = False
-        holders = self._vip_holders()
-        self.vip_node = holders[0] if holders else None
+        """Follow where the VIPs run (see :class:`Vips`). ``schedule(arrive)`` calls ``arrive(now)`` when a move that
+        starts now has ended (the run samples how long pacemaker takes to stop and start an IPaddr2 resource)."""
+        self.vips.track(schedule)
+
+    @property
+    def vip_node(self) -> str | None:
+        """Where the (first) VIP the APIs need runs; None while it moves or where no node runs haproxy."""
+        return self.vips.first_node
 
     def _vip_followed(self) -> bool:
-        return self._schedule_vip is not None and self._haproxy_replicated
+        return self.vips.followed and self._haproxy_replicated
 
     def _vip_holders(self) -> list[str]:
         return [n for n, b in self._replica_keys
                 if b == "haproxy-bundle" and (n, b) in self.replicas and (n, b) not in self.replica_missing]
 
     def _watch_vip(self, now: float) -> None:
-        """When the VIPs' node stops running haproxy, pacemaker moves them to another node that runs it: ``state.vip``
-        ``moving`` now, ``started`` when the move ends (APIs unreachable meanwhile), ``stopped`` if no node runs
-        haproxy. Under maintenance mode nothing moves."""
-        schedule = self._schedule_vip
-        if schedule is None or not self._haproxy_replicated or self.pcs_maintenance or self.vip_moving:
-            return
-        holders = self._vip_holders()
-        if self.vip_node in holders or (self.vip_node is None and not holders):
-            return
-        old, self.vip_node = self.vip_node, None
-        if not holders:
-            self.trace.record(now, "state.vip", old or "-", state="stopped")
-            return
-        self.vip_moving = True
-        self.trace.record(now, "state.vip", old or "-", state="moving")
-        schedule(self._vip_arrived)
+        if self._haproxy_replicated:
+            self.vips.watch(now)
 
     def _ban_vips(self, node: str, now: float) -> bool:
-        """Move the VIPs off ``node``, where they run, to the first other node running haproxy (``state.vip``
-        ``moving``, then ``started`` there); False if they do not run there or no other node could take them."""
-        if not self._vip_followed() or self.pcs_maintenance or self.vip_moving or self.vip_node != node:
-            return False
-        if not [h for h in self._vip_holders() if h != node] or self._schedule_vip is None:
-            return False
-        self.vip_node, self.vip_moving, self._vip_avoid = None, True, node
-        self.trace.record(now, "state.vip", node, state="moving")
-        self._schedule_vip(self._vip_arrived)
-        self._observe(now)
-        return True
-
-    def _vip_arrived(self, now: float) -> None:
-        self.vip_moving = False
-        holders = self._vip_holders()
-        holders = [h for h in holders if h != self._vip_avoid] or holders
-        self._vip_avoid = None
-        if holders and not self.pcs_maintenance:
-            self.vip_node = holders[0]
-            self.trace.record(now, "state.vip", self.vip_node, state="started")
-        self._observe(now)
+        return self._vip_followed() and self.vips.ban(node, now)
 
     def stale_replicas(self) -> list[StaleReplica]:
         """Replicas not on the build they should run now: started where their node held no image by the bundle's
@@ -804,8 +771,8 @@ class World:
             "apis": {a: self._api_up[a] for a in self._api_up},
             "api_down_reasons": {a: reason for a, (up, reason) in self.api_states().items() if not up},
             "haproxy": {"vip": self.bundle_running("haproxy-bundle") and (
-                             self.vip_node is not None or not self._vip_followed()),
-                         "vip_node": self.vip_node,
+                             self.vips.down() is None or not self._vip_followed()),
+                         "vip_node": self.vip_node, "vips": self.vips.snapshot(),
                         "backends": {a: sorted(self._serving[a]) for a in self._api_up}},
             "schema": dict(self.schema),
             "maintenance_mode": self.pcs_maintenance,

@@ -11,7 +11,7 @@ import pytest
 
 from fakes.heat import TemplateTree
 from fakes.heat.api import load_environment, overcloud_stack
-from simulator.run import environment_path, prepare_scenario
+from simulator.run import environment_path, prepare_scenario, run_scenario
 from simulator.scenario import load_scenario
 
 pytestmark = pytest.mark.integration
@@ -39,3 +39,19 @@ def test_network_isolation_gives_each_network_its_own_vip(tht: Callable[[str], P
     flat = overcloud_stack(tree, load_environment(tree, [])).output("VipMap")
     assert flat["internal_api"] == flat["external"] == flat["ctlplane"]
     assert isolated["ctlplane"] not in (isolated["internal_api"], isolated["external"])
+
+
+def test_an_isolated_upgrade_moves_each_vip_on_its_own(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text("kind: upgrade\nsource: {release: '11.6.0'}\ntarget: {release: '14.3.0'}\n"
+                    "nodes: {Controller: 3, Compute: 2}\n"
+                    f"environments: {['environments/docker-ha.yaml', *ISOLATION]}\n")
+    sim = run_scenario(str(file), seed=1).simulation
+    assert sim.world.vips.names == ("ctlplane", "external", "redis", "storage", "storage_mgmt", "internal_api")
+    # placed round-robin over the three controllers; each VIP's events name it
+    started = [e for e in sim.trace.select("state.vip") if e.data["state"] == "started"]
+    assert {e.data["vip"] for e in started} == set(sim.world.vips.names)
+    # an API is unreachable while the public or the internal API network's VIP moves, not the others'
+    reasons = {e.data["reason"] for e in sim.trace.select("api.down")}
+    assert reasons & {"VIP moving (external)", "VIP moving (internal_api)"}
+    assert not {r for r in reasons if r.startswith("VIP moving") and r.endswith(("(redis)", "(storage)"))}

@@ -12,7 +12,7 @@ import pytest
 from fakes.ansible.effects import Effect
 from simulator.core import Trace
 from simulator.run import run_scenario
-from simulator.world import NodeState, World
+from simulator.world import NodeState, World, vip_resources
 
 pytestmark = pytest.mark.integration
 
@@ -64,10 +64,63 @@ def test_a_ban_moves_the_vips_only_off_the_node_that_holds_them() -> None:
     assert banned == [(2.0, "vips")]
 
 
-def _world() -> tuple[World, list[Callable[[float], None]]]:
+@pytest.mark.parametrize(("vip_map", "expected"), [
+    ({}, (("ctlplane",), ("ctlplane",))),
+    # 18.0.0 without network isolation: the other networks have no VIP
+    ({"ctlplane": "1", "storage": "", "external": "", "ctlplane_subnet": "1/24"}, (("ctlplane",), ("ctlplane",))),
+    # Train without network isolation: every network's VIP is the control plane's; redis has its own, ovn_dbs's
+    # follows the OVN DBs' master, not haproxy
+    ({"ctlplane": "1", "storage": "1", "internal_api": "1", "external": "1", "redis": "2", "ovn_dbs": "3"},
+     (("ctlplane", "redis"), ("ctlplane",))),
+    # with network isolation: one each, in puppet-tripleo's order (control, public, redis, then the networks')
+    ({"ctlplane": "1", "storage": "4", "storage_mgmt": "5", "internal_api": "7", "external": "6", "redis": "2"},
+     (("ctlplane", "external", "redis", "storage", "storage_mgmt", "internal_api"), ("external", "internal_api"))),
+])
+def test_the_vips_puppet_creates_from_the_stacks_vip_map(vip_map: dict, expected: tuple) -> None:
+    assert vip_resources(vip_map) == expected
+
+
+ISOLATED = (("ctlplane", "external", "redis", "internal_api"), ("external", "internal_api"))
+
+
+def test_the_vips_are_spread_and_each_moves_on_its_own() -> None:
+    world, pending = _world(ISOLATED)
+    assert world.vips.node == {"ctlplane": "c0", "external": "c1", "redis": "c2", "internal_api": "c0"}
+    world.apply(Effect("c2", "pacemaker", "cluster", "offline", "t"), 5.0)  # redis's: no API needs it
+    assert world.api_states()["keystone"] == (True, None) and len(pending) == 1
+    pending.pop()(8.0)
+    assert world.vips.node["redis"] == "c1"  # the haproxy node with the fewest VIPs (c0 holds two)
+    world.apply(Effect("c2", "pacemaker", "cluster", "online", "t"), 9.0)  # stickiness: nothing moves back
+    assert not pending
+    world.apply(Effect("c1", "pacemaker", "cluster", "offline", "t"), 10.0)  # public and redis move at once
+    assert world.api_states()["keystone"] == (False, "VIP moving (external)") and len(pending) == 2
+    assert world.vips.moving == {"external", "redis"}
+    pending.pop(0)(13.0)  # the transition placed both on c2, the emptiest, one after the other
+    assert world.api_states()["keystone"] == (True, None)
+    pending.pop(0)(15.0)
+    assert world.vips.node == {"ctlplane": "c0", "external": "c2", "redis": "c2", "internal_api": "c0"}
+    assert world.downtime["keystone"] == 3.0
+    assert [e.data["vip"] for e in world.trace.select("state.vip") if e.data["state"] == "started"] == [
+        "redis", "external", "redis"]
+
+
+def test_a_ban_moves_the_nodes_vips_one_after_the_other() -> None:
+    # 18.0.0's loop runs `pcs resource ban <vip> <node> --wait` for each VIP on the node, in turn
+    world, pending = _world(ISOLATED)
+    world.apply(Effect("c0", "pacemaker", "$v", "banned", "t"), 2.0)  # ctlplane, then internal_api
+    assert world.vips.moving == {"ctlplane"} and world.api_states()["keystone"] == (True, None)
+    pending.pop()(6.0)
+    assert world.vips.moving == {"internal_api"} and world.vips.node["ctlplane"] == "c1"  # c1 before c2 in a tie
+    assert world.api_states()["keystone"] == (False, "VIP moving (internal_api)")
+    pending.pop()(9.0)
+    assert world.vips.node == {"ctlplane": "c1", "external": "c1", "redis": "c2", "internal_api": "c2"}
+    assert world.downtime["keystone"] == 3.0 and not pending
+
+
+def _world(vips: tuple | None = None) -> tuple[World, list[Callable[[float], None]]]:
     nodes = [NodeState(n, "Controller", ("pacemaker", "haproxy", "keystone"), "source", containers={"keystone": True})
              for n in ("c0", "c1", "c2")]
-    world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=[HAPROXY])
+    world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1", "c2"], bundles=[HAPROXY], vips=vips)
     world.track_replicas(lambda node, bundle: ("haproxy:pcmklatest", "sha256:" + "a" * 64))
     pending: list[Callable[[float], None]] = []
     world.track_vip(pending.append)
