@@ -43,6 +43,7 @@ from .catalogue import (
     project_of,
     provides,
 )
+from .versions import RunningReleases
 from .vips import Vips
 
 __all__ = ["ImageOf", "NodeState", "StaleReplica", "World"]
@@ -169,7 +170,7 @@ class World:
         self.control_plane = frozenset(n.name for n in self.nodes.values()
                                        if any(provides(n.services, a) for a in API_ENDPOINTS))
         self._mixed: dict[str, tuple[int, int, bool, bool, bool]] = {}
-        self._project_nodes: dict[str, _Running] = {}  # project -> the release each node runs it at
+        self._project_nodes: dict[str, RunningReleases] = {}  # project -> the release each node runs it at
         for state in self.nodes.values():
             for c, running in state.containers.items():
                 if running and state.up and c not in self.oneshot and (project := project_of(c)):
@@ -745,9 +746,9 @@ class World:
             elif self._mixed.pop(project, None) is not None:
                 self.trace.record(now, "version.uniform", project)
 
-    def _running(self, project: str) -> _Running:
+    def _running(self, project: str) -> RunningReleases:
         if (running := self._project_nodes.get(project)) is None:
-            running = self._project_nodes[project] = _Running(self.control_plane)
+            running = self._project_nodes[project] = RunningReleases(self.control_plane)
         return running
 
     def snapshot(self) -> Mapping[str, Any]:
@@ -780,43 +781,3 @@ class World:
 
 
 _SHOWN = 5  # node names a version.mixed event lists per release (it also counts them all)
-
-
-class _Running:
-    """The release each node runs one project at, with the counts the mixed-version monitor reads kept as nodes
-    change (O(1) per change; a monitor that recounted every node was quadratic in the node count)."""
-
-    def __init__(self, control_plane: frozenset[str]) -> None:
-        self.nodes: dict[str, str] = {}  # node -> "source" | "target", in the order nodes started running it
-        self.counts = {"source": 0, "target": 0}
-        self.source_control = 0  # control-plane nodes still at the source release
-        self.target_data = 0  # data-plane nodes already at the target release
-        self._control_plane = control_plane
-
-    def set(self, node: str, release: str | None) -> None:
-        old = self.nodes.get(node)
-        if old == release:
-            return
-        if old is not None:
-            self._count(node, old, -1)
-        if release is None:
-            del self.nodes[node]
-        else:
-            self.nodes[node] = release  # an existing node keeps its place
-            self._count(node, release, 1)
-
-    def _count(self, node: str, release: str, delta: int) -> None:
-        self.counts[release] += delta
-        if release == "source" and node in self._control_plane:
-            self.source_control += delta
-        elif release == "target" and node not in self._control_plane:
-            self.target_data += delta
-
-    def first(self, release: str, count: int) -> list[str]:
-        out: list[str] = []
-        for node, r in self.nodes.items():
-            if r == release:
-                out.append(node)
-                if len(out) == count:
-                    break
-        return out
