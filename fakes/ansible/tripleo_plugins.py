@@ -16,6 +16,7 @@ __all__ = [
     "container_exec_cmd",
     "recursive_get_key_from_dict",
     "tripleo_templar",
+    "use_files",
 ]
 
 
@@ -61,13 +62,19 @@ def tripleo_templar(files: Mapping[str, str] | None = None) -> LegacyConditional
         if name in templar._env.tests and name not in templar._env.filters:
             templar._env.filters[name] = templar._env.tests[name]
     if files is not None:
-        lookup = _config_download_lookup(dict(files))
-        for name in ("lookup", "query", "q"):
-            templar._env.globals[name] = lookup
+        use_files(templar, files)
     return templar
 
 
-def _config_download_lookup(files: dict[str, str]) -> Any:
+def use_files(templar: LegacyConditionalTemplar, files: Mapping[str, str]) -> None:
+    """Point ``templar``'s ``file``/``template`` lookups at ``files`` (a converge's new config-download files); its
+    compiled templates stay."""
+    lookup = _config_download_lookup(files)  # not copied: a mapping may produce its files when read
+    for name in ("lookup", "query", "q"):
+        templar._env.globals[name] = lookup
+
+
+def _config_download_lookup(files: Mapping[str, str]) -> Any:
     def lookup(name: str, *terms: Any, errors: str = "strict", **kwargs: Any) -> Any:
         if name not in ("file", "template"):
             raise LookupUnavailable(f"lookup plugin {name!r} is not modelled (it reads controller files or state)")
