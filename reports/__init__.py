@@ -3,5 +3,6 @@ report renders from it alone."""
 
 from .junit import junit_xml
 from .text import render_snapshot, render_summary
+from .trace import render_trace
 
-__all__ = ["junit_xml", "render_snapshot", "render_summary"]
+__all__ = ["junit_xml", "render_snapshot", "render_summary", "render_trace"]

@@ -15,7 +15,7 @@ from typing import Any
 from fakes.ansible import module_coverage
 from fakes.heat import TemplateTree, fetch_release, resolve_templates
 from fakes.heat.errors import TemplateError, TemplateSourceError
-from reports import junit_xml, render_snapshot, render_summary
+from reports import junit_xml, render_snapshot, render_summary, render_trace
 
 from . import check, plan_cache
 from .outputs import check_writable, write_output
@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
         u.add_argument("--junit", metavar="FILE", help="write JUnit XML")
         u.add_argument("--at", metavar="SECONDS", type=float, action="append", default=[],
                        help="also print the world at this simulated time (repeatable)")
+        u.add_argument("--trace", metavar="PATTERN", nargs="?", const="*", action="append", default=[],
+                       help="also print the run's trace, one event a line: those whose kind, node or task matches "
+                            "the shell-style PATTERN (repeatable; none: every event), e.g. --trace "
+                            "overcloud-controller-1, --trace 'state.vip', --trace '*pacemaker*'")
+        u.add_argument("--trace-window", metavar="FROM:TO", default=None,
+                       help="with --trace: only the events between these simulated seconds (either end may be empty)")
         u.add_argument("--fault", metavar="YAML", action="append", default=[],
                        help="add a fault to the scenario's, written as in its faults: list (repeatable), e.g. "
                             "'{at: 0, target: overcloud-controller-1, kind: task_failed, task: Start pacemaker*}'")
@@ -199,6 +205,9 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     if bad:
         print(f"tripleo-sim: error: --at {bad[0]:g}: expected simulated seconds >= 0", file=sys.stderr)
         return 1
+    window = _trace_window(args.trace_window)
+    if window is not None and not args.trace:
+        args.trace = ["*"]
     progress = Progress()  # a bar on a terminal, phase lines always
     snapshots = []
     try:
@@ -214,6 +223,8 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
         progress.close()
     for snap in snapshots:
         print(render_snapshot(snap) + ("" if snap["t"] <= result.simulation.env.now else "  (after the run ended)"))
+    if args.trace:
+        print(render_trace(result.simulation.trace.to_json(), args.trace, window))
     s = result.summary()
     print(render_summary(s, strict=args.strict))
     if args.json:
@@ -223,6 +234,24 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
         write_output(args.junit, junit_xml(s) + "\n", "--junit")
         _progress(f"wrote {args.junit}")
     return 2 if result.failed or (args.strict and s["violations"]) else 0
+
+
+def _trace_window(text: str | None) -> tuple[float, float] | None:
+    """``FROM:TO`` in simulated seconds (either may be empty); a typed error otherwise."""
+    if text is None:
+        return None
+    parts = text.split(":")
+    try:
+        if len(parts) != 2:
+            raise ValueError(text)
+        start = float(parts[0]) if parts[0].strip() else 0.0
+        end = float(parts[1]) if parts[1].strip() else float("inf")
+    except ValueError:
+        raise TemplateError("--trace-window", expected="FROM:TO in simulated seconds, e.g. 2600:2700 or 2600:",
+                            found=repr(text)) from None
+    if not 0 <= start <= end:
+        raise TemplateError("--trace-window", expected="0 <= FROM <= TO", found=repr(text))
+    return start, end
 
 
 def render_plan(plan: Plan, keys: Sequence[str] | None = None) -> str:

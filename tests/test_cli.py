@@ -107,6 +107,22 @@ def test_a_failed_simulated_run_exits_2(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "FAILED at t=" in out and "on overcloud-controller-1" in out and "unreachable" in out
     assert out.rstrip().endswith("result: failed")
+    # the same run, its trace on the crashed node read step by step up to the failure
+    failed_at = float(out.split("FAILED at t=")[1].split(" ")[0])
+    assert main(["upgrade", str(scenario), "--trace", "overcloud-controller-1",
+                 "--trace-window", f"{failed_at - 60}:{failed_at + 1}"]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("trace: ") and "(matching overcloud-controller-1; t=" in lines[0]
+    shown = lines[1:lines.index(next(x for x in lines if x.startswith("scenario ")))]
+    assert shown and all("overcloud-controller-1" in x for x in shown)
+    assert any(" task " in x and " failed " in x and "unreachable: node_crash" in x for x in shown)
+
+
+@pytest.mark.parametrize("window", ["5:x", "9", "10:5", "-3:4"])
+def test_a_bad_trace_window_is_refused_before_the_run(window: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["upgrade", f"--trace-window={window}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tripleo-sim: error: --trace-window: expected ") and "evaluating" not in err
 
 
 def test_malformed_fault_is_rejected_before_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

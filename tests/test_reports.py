@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from reports import junit_xml
+from reports import junit_xml, render_trace
 
 SUMMARY = {
     "scenario": "s", "seed": 1, "simulated_seconds": 100.0, "trace_hash": "abc",
@@ -39,3 +39,26 @@ def test_junit_has_a_failed_case_per_run_invariant_violation() -> None:
     assert failure is not None and failure.get("message") == "pacemaker lost quorum at t=50s"
     assert failure.text is not None and "fix: stop fewer nodes" in failure.text
     assert suite.get("tests") == str(len(cases)) and suite.get("failures") == "2"
+
+
+EVENTS = [
+    {"t": 1.0, "seq": 0, "kind": "task", "subject": "c0",
+     "data": {"task": "Stop pacemaker cluster", "phase": "update_tasks", "step": "1", "status": "ok", "start": 0.5}},
+    {"t": 2.0, "seq": 1, "kind": "state.vip", "subject": "c1", "data": {"state": "started", "vip": "external"}},
+    {"t": 3.0, "seq": 2, "kind": "task", "subject": "c1",
+     "data": {"task": "Start pacemaker cluster", "phase": "update_tasks", "step": "4", "status": "unreachable"}},
+]
+
+
+def test_the_trace_renders_an_event_a_line_filtered_by_kind_node_or_task_and_time() -> None:
+    everything = render_trace(EVENTS).splitlines()
+    assert everything[0] == "trace: 3 of 3 trace events" and len(everything) == 4
+    assert everything[1].split() == ["1.0", "task", "c0", "update_tasks", "step", "1", "ok", "'Stop", "pacemaker",
+                                     "cluster'", "(from", "0.5)"]
+    assert everything[2].split() == ["2.0", "state.vip", "c1", "state=started", "vip=external"]
+    assert [x.split()[0] for x in render_trace(EVENTS, ["c1"]).splitlines()[1:]] == ["2.0", "3.0"]
+    assert [x.split()[0] for x in render_trace(EVENTS, ["*PACEMAKER*"]).splitlines()[1:]] == ["1.0", "3.0"]
+    assert [x.split()[0] for x in render_trace(EVENTS, ["state.*"]).splitlines()[1:]] == ["2.0"]
+    windowed = render_trace(EVENTS, ["*"], (1.5, 3.0)).splitlines()
+    assert windowed[0] == "trace: 2 of 3 trace events (t=1.5..3)" and len(windowed) == 3
+    assert render_trace(EVENTS, ["nothing"]).splitlines() == ["trace: 0 of 3 trace events (matching nothing)"]
