@@ -70,6 +70,9 @@ class Vips:
         when a move that starts now has ended."""
         self._schedule = schedule
         self.moving.clear()
+        self._dest.clear()
+        self._avoid.clear()
+        self._banned.clear()
         holders = self._holders()
         for i, name in enumerate(self.names):
             self.node[name] = holders[i % len(holders)] if holders else None
@@ -143,6 +146,8 @@ class Vips:
         return min(holders, key=lambda h: load[h]) if holders else None  # ties: cluster order
 
     def _arrived(self, name: str, now: float) -> None:
+        if name not in self.moving:  # a move the VIPs' placement anew (track) superseded
+            return
         self.moving.discard(name)
         dest = self._dest.pop(name, None)
         avoid = self._avoid.pop(name, None)
