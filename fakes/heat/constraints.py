@@ -127,9 +127,9 @@ def _parse(c: Any, ptype: str, version: str, file: str, where: str) -> tuple[str
 def _check(constraints: list[tuple[str, Any, str | None]], ptype: str, value: Any, raw: Any,
            origin: tuple[str, str], hint: str, *, of_default: bool = False) -> None:
     for kind, arg, description in constraints:
-        expected = _expected(kind, arg)
-        if expected is None or _holds(kind, arg, ptype, value):
+        if kind == "custom_constraint" or _holds(kind, arg, ptype, value):  # custom: asks the undercloud's services
             continue
+        expected = _expected(kind, arg)
         note = "; ".join(x for x in (description, hint) if x)
         error = ConstraintViolation(origin[0], origin[1], expected=expected, found=_show(raw), hint=note)
         error.of_default = of_default
@@ -157,7 +157,7 @@ def _holds(kind: str, arg: Any, ptype: str, value: Any) -> bool:
     return True
 
 
-def _expected(kind: str, arg: Any) -> str | None:
+def _expected(kind: str, arg: Any) -> str:
     if kind == "allowed_values":
         return "one of " + ", ".join(json.dumps(a) for a in arg)
     if kind == "allowed_pattern":
@@ -167,9 +167,7 @@ def _expected(kind: str, arg: Any) -> str | None:
         if "min" in arg and "max" in arg:
             return f"{what} in the range {arg['min']:g} to {arg['max']:g}"
         return f"{what} of at least {arg['min']:g}" if "min" in arg else f"{what} of at most {arg['max']:g}"
-    if kind == "modulo":
-        return f"a multiple of {arg['step']:g} with an offset of {arg['offset']:g}"
-    return None  # custom_constraint: asks the undercloud's services
+    return f"a multiple of {arg['step']:g} with an offset of {arg['offset']:g}"  # modulo
 
 
 def _parsed(value: Any, ptype: str) -> Any:
