@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.ansible.roles import containers_started_by
+from fakes.ansible.roles import containers_managed_from, containers_started_by
 from fakes.heat.lifecycle import StackResource
 
 __all__ = [
@@ -121,10 +121,21 @@ class Role:
     def bootstrap_node(self) -> Node | None:
         return self.nodes[0] if self.nodes else None
 
+    def step_config(self, step: str) -> dict[str, Any]:
+        """The docker_config definitions of the containers started at deploy step ``step``: the step's own and those
+        of ``step_0`` its tasks start (see :func:`with_role_started_containers`), or, at step 0, those they do
+        not."""
+        started = set(self.containers.get(step, ()))
+        own = self.docker_config.get(f"step_{step}", self.docker_config.get(step, {}))
+        config = {n: d for n, d in own.items() if step != "0" or n in started} if isinstance(own, Mapping) else {}
+        zero = self.docker_config.get("step_0", {})
+        if step != "0" and isinstance(zero, Mapping):
+            config.update((n, d) for n, d in zero.items() if n in started and n not in config)
+        return config
+
     def images(self, step: str | None = None) -> dict[str, str]:
         """The image (name:tag) of each container of the role's docker_config (at ``step``, or every step)."""
-        steps = [self.docker_config.get(f"step_{step}", self.docker_config.get(step, {}))] if step is not None \
-            else list(self.docker_config.values())
+        steps = [self.step_config(step)] if step is not None else list(self.docker_config.values())
         return {name: d["image"] for config in steps if isinstance(config, Mapping) for name, d in config.items()
                 if isinstance(d, Mapping) and isinstance(d.get("image"), str)}
 
@@ -276,6 +287,15 @@ def with_role_started_containers(containers: Mapping[str, tuple[str, ...]],
         started = {c for t in step_tasks if isinstance(t.body, Mapping) for c in containers_started_by(t.body)}
         if started and step.isdigit():
             out[step] = tuple(sorted({*out.get(step, ()), *started}))
+    # docker_config's step_0 containers: the deploy steps start containers from step 1 on, so a service with step_0
+    # containers starts them itself with tripleo_container_manage (Wallaby's and 18.0.0's ovn-dbs-cluster-ansible
+    # at step 3); they start at the first step whose tasks do so (those no task names stay at step 0)
+    for step in sorted((s for s in deploy_steps if s.isdigit() and s != "0"), key=int):
+        managed = {c for t in deploy_steps[step] if isinstance(t.body, Mapping)
+                   for c in containers_managed_from(t.body, "step_0")} & set(out.get("0", ()))
+        if managed:
+            out[step] = tuple(sorted({*out.get(step, ()), *managed}))
+            out["0"] = tuple(c for c in out["0"] if c not in managed)
     return dict(sorted(out.items()))
 
 

@@ -796,8 +796,7 @@ def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str
 
 def _step_config(role: Role, step: str) -> Mapping[str, Any]:
     """``role``'s docker_config entries of ``step`` (container name -> definition)."""
-    step_config = role.docker_config.get(f"step_{step}", role.docker_config.get(step, {}))
-    return step_config if isinstance(step_config, Mapping) else {}
+    return role.step_config(step)
 
 
 def _role_bundles(role: Role) -> set[str]:
