@@ -9,7 +9,7 @@ A role that is not catalogued runs as one opaque ``sim_opaque`` task, so it is c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,46 +251,44 @@ SERVICE_CONTAINER_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
 _ROLE_KEYS = ("include_role", "import_role", "ansible.builtin.include_role", "ansible.builtin.import_role")
 
 
+def _role_calls(task: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """Each role include or import in a task or the blocks in it: ``(the task, its role call)``."""
+    for key in _ROLE_KEYS:
+        call = task.get(key)
+        if isinstance(call, Mapping) and isinstance(call.get("name"), str):
+            yield task, call
+    for section in ("block", "rescue", "always"):
+        for inner in task.get(section) or ():
+            if isinstance(inner, Mapping):
+                yield from _role_calls(inner)
+
+
 def containers_managed_from(task: Mapping[str, Any], config_dir: str) -> tuple[str, ...]:
     """The containers a task (or the blocks in it) starts with ``tripleo_container_manage`` from the startup configs
     in ``config_dir`` (e.g. ``step_0``): each ``tripleo_container_manage_config_patterns`` ``<name>.json``, the name
     literal or the task's loop variable over a literal list (``ovn-dbs-cluster-ansible``'s OVN DB containers)."""
     out: list[str] = []
-    for key in _ROLE_KEYS:
-        call = task.get(key)
-        if not (isinstance(call, Mapping) and call.get("name") == "tripleo_container_manage"):
-            continue
-        variables = task.get("vars")
-        if not isinstance(variables, Mapping) or \
+    for caller, call in _role_calls(task):
+        variables = caller.get("vars")
+        if call["name"] != "tripleo_container_manage" or not isinstance(variables, Mapping) or \
                 str(variables.get("tripleo_container_manage_config", "")).rstrip("/").split("/")[-1] != config_dir:
             continue
         pattern = str(variables.get("tripleo_container_manage_config_patterns", ""))
         if not pattern.endswith(".json") or "*" in pattern:
             continue
         name = pattern[: -len(".json")]
-        control = task.get("loop_control")
+        control = caller.get("loop_control")
         loop_var = str(control.get("loop_var", "item")) if isinstance(control, Mapping) else "item"
-        loop = task.get("loop")
+        loop = caller.get("loop")
         if re.fullmatch(r"\{\{\s*" + re.escape(loop_var) + r"\s*\}\}", name) and isinstance(loop, list):
             out += [item for item in loop if isinstance(item, str)]
         elif "{" not in name:
             out.append(name)
-    for section in ("block", "rescue", "always"):
-        for inner in task.get(section) or ():
-            if isinstance(inner, Mapping):
-                out += containers_managed_from(inner, config_dir)
     return tuple(out)
 
 
 def containers_started_by(task: Mapping[str, Any]) -> tuple[str, ...]:
     """The containers a task (or the blocks in it) starts through a role of :data:`SERVICE_CONTAINER_ROLES`."""
-    out: list[str] = []
-    for key in _ROLE_KEYS:
-        call = task.get(key)
-        if isinstance(call, Mapping) and isinstance(call.get("name"), str):
-            out += SERVICE_CONTAINER_ROLES.get((call["name"], _entry_point(str(call.get("tasks_from", "main")))), ())
-    for section in ("block", "rescue", "always"):
-        for inner in task.get(section) or ():
-            if isinstance(inner, Mapping):
-                out += containers_started_by(inner)
-    return tuple(out)
+    return tuple(c for _, call in _role_calls(task)
+                 for c in SERVICE_CONTAINER_ROLES.get((call["name"], _entry_point(str(call.get("tasks_from", "main")))),
+                                                      ()))

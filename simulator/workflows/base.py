@@ -670,7 +670,7 @@ class Simulation:
             if not names:
                 continue
             configs[role.name] = config_hashes(role, step, self.deploy_identifier)
-            definitions[role.name] = _step_config(role, step)
+            definitions[role.name] = role.step_config(step)
             images[role.name] = role.images(step)
             for host in hosts:
                 if self._node_fault(host, t0) is not None:
@@ -778,7 +778,7 @@ def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str
     that takes ``DeployIdentifier`` (THT's ``TRIPLEO_DEPLOY_IDENTIFIER`` in db syncs and bootstrap containers)
     changes with it: tripleoclient sets a new one (``deploy_identifier``, counted here) on every stack
     operation, so these containers run again after each."""
-    step_config = _step_config(role, step)
+    step_config = role.step_config(step)
     result = {}
     if step_config:
         hashes = _definition_hashes(json.dumps(step_config, sort_keys=True, default=str))
@@ -792,11 +792,6 @@ def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str
         if name not in result and (volume := name.split("_")[0]) in role.config_volumes:
             result[name] = stable_digest(["role-started", name, role.config_volumes[volume]])
     return result
-
-
-def _step_config(role: Role, step: str) -> Mapping[str, Any]:
-    """``role``'s docker_config entries of ``step`` (container name -> definition)."""
-    return role.step_config(step)
 
 
 def _role_bundles(role: Role) -> set[str]:
