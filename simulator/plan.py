@@ -164,6 +164,8 @@ class Plan:
     heat_upgrade_steps: tuple[StackResource, ...] = field(default=(), compare=False, repr=False)
     # the stack's VipMap (network -> VIP address, '' where the network has none), for simulations
     vip_map: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # what the release's pacemaker_restart_bundle.sh tests before a global restart (simulator.planning.restart_gate)
+    restart_gate: str = field(default="", compare=False, repr=False)
 
     def role(self, name: str) -> Role:
         for role in self.roles:

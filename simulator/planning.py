@@ -20,7 +20,8 @@ from fakes.heat.lifecycle import StackResource, resource_graph
 from .plan import Node, Phase, Plan, Role, release_major, split_steps, with_role_started_containers
 from .puppet_config import volume_hashes
 
-__all__ = ["PHASE_LOOPS", "build_plan", "client_environment_files", "phases_for"]
+__all__ = ["PHASE_LOOPS", "RESTART_BUNDLE_SCRIPT", "build_plan", "client_environment_files", "phases_for",
+           "restart_gate"]
 
 # role_data key -> (the deploy-steps.j2 variable bounding its loop, first step, default bound)
 PHASE_LOOPS: dict[str, tuple[str, int, int]] = {
@@ -39,6 +40,28 @@ PHASE_LOOPS: dict[str, tuple[str, int, int]] = {
 # member's own nested stacks; the service chain, its members)
 STACK_NESTED_DEPTH = 3
 _SET_MAX = re.compile(r"{%-?\s*set\s+(\w+_steps_max)\s*=\s*(\d+)\s*-?%}")
+
+
+RESTART_BUNDLE_SCRIPT = "container_config_scripts/pacemaker_restart_bundle.sh"
+_RESOURCE_EXISTS = re.compile(r"^[^#]*\bif\b.*\bTRIPLEO_HA_WRAPPER_RESOURCE_EXISTS\b", re.M)
+_STACK_ACTION = re.compile(r"^[^#]*\bif\b.*\bstack_action\b.*\bCREATE\b", re.M)
+
+
+def restart_gate(tree: TemplateTree) -> str:
+    """What the release's ``pacemaker_restart_bundle.sh`` (tripleo_ha_wrapper runs it when a bundle's generated
+    config changed) tests before it restarts a bundle globally, outside a minor update: ``"resource-exists"``
+    (``TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS``, which tripleo-ansible sets when ``pcs resource config`` found the bundle
+    before puppet ran: THT after 14.3.0, the fix of LP#1942309), ``"stack-action"`` (hiera's ``stack_action`` is not
+    CREATE: Train to 14.3.0), ``"always"`` (a script that tests neither), ``""`` (no such script: before Train)."""
+    path = tree.root / RESTART_BUNDLE_SCRIPT
+    if not path.is_file():
+        return ""
+    text = path.read_text(errors="replace")
+    if _RESOURCE_EXISTS.search(text):
+        return "resource-exists"
+    if _STACK_ACTION.search(text):
+        return "stack-action"
+    return "always"
 
 
 def phases_for(tree: TemplateTree) -> dict[str, Phase]:
@@ -99,12 +122,13 @@ def _param(stack: Any, name: str, default: Any) -> Any:
 def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, network_data: Any = None,
                environment_files: Iterable[str | os.PathLike[str]] = (),
                parameters: Mapping[str, Any] | None = None, tree: TemplateTree | None = None,
-               with_global_vars: bool = False) -> Plan:
+               with_global_vars: bool = False, stack_action: str = "CREATE") -> Plan:
     """The plan of a tree; ``with_global_vars`` also evaluates the stack's ``RoleConfig.global_vars`` (what
-    config-download gives every host) and its resource graph, which simulations need and plans alone do not."""
+    config-download gives every host) and its resource graph, which simulations need and plans alone do not.
+    ``stack_action``: the StackAction tripleoclient passes (:func:`fakes.heat.api.client_stack_action`)."""
     tree = tree or TemplateTree.from_path(templates, roles_data=roles_data, network_data=network_data)
     files = [*client_environment_files(tree), *environment_files]
-    env = load_environment(tree, files)
+    env = load_environment(tree, files, stack_action=stack_action)
     if parameters:
         env.parameter_defaults.update(parameters)
     stack = overcloud_stack(tree, env)
@@ -132,12 +156,13 @@ def build_plan(templates: str | os.PathLike[str], *, roles_data: Any = None, net
         if isinstance(role_config, Mapping) and isinstance(role_config.get("global_vars"), Mapping):
             global_vars = dict(role_config["global_vars"])
         resources = resource_graph(stack, nested_depth=STACK_NESTED_DEPTH)
-        heat_steps = heat_upgrade_steps(tree, files, parameters, containerized=any(r.containers for r in roles))
+        heat_steps = heat_upgrade_steps(tree, files, parameters, containerized=any(r.containers for r in roles),
+                                        stack_action=stack_action)
         vip_map = stack.output("VipMap") if "VipMap" in stack.output_names() else {}
     return Plan(release=tree.version, templates=str(tree.root), roles=tuple(roles),
                 phases=tuple(phases.values()), environment_files=tuple(str(f) for f in files),
                 global_vars=global_vars, stack_resources=resources, heat_upgrade_steps=heat_steps,
-                vip_map=vip_map if isinstance(vip_map, Mapping) else {})
+                vip_map=vip_map if isinstance(vip_map, Mapping) else {}, restart_gate=restart_gate(tree))
 
 
 HEAT_UPGRADE_ENVIRONMENT = "environments/major-upgrade-composable-steps.yaml"
@@ -170,7 +195,7 @@ def is_heat_driven_upgrade(release: str) -> bool:
 
 
 def heat_upgrade_steps(tree: TemplateTree, files: list[Any], parameters: Mapping[str, Any] | None,
-                       containerized: bool = False) -> tuple[StackResource, ...]:
+                       containerized: bool = False, stack_action: str = "CREATE") -> tuple[StackResource, ...]:
     """Ocata and Pike (THT 6.x, 7.x): the upgrade is a stack update with ``major-upgrade-composable-steps.yaml``
     (Pike's upgrade to containers: ``major-upgrade-composable-steps-docker.yaml``), which maps
     ``OS::TripleO::PostDeploySteps`` to ``major_upgrade_steps.yaml``; its resources (SoftwareDeploymentGroups per
@@ -178,7 +203,7 @@ def heat_upgrade_steps(tree: TemplateTree, files: list[Any], parameters: Mapping
     name = HEAT_UPGRADE_DOCKER_ENVIRONMENT if containerized else HEAT_UPGRADE_ENVIRONMENT
     if not is_heat_driven_upgrade(tree.version) or not (tree.root / name).is_file():
         return ()
-    env = load_environment(tree, [*files, name])
+    env = load_environment(tree, [*files, name], stack_action=stack_action)
     if parameters:
         env.parameter_defaults.update(parameters)
     steps = overcloud_stack(tree, env).resource("AllNodesDeploySteps").nested()

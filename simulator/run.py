@@ -20,6 +20,7 @@ from typing import Any
 from fakes.baremetal.errors import RoleFillError
 from fakes.baremetal.roles import RoleDemand, match_roles
 from fakes.heat import TemplateTree, resolve_templates
+from fakes.heat.api import client_stack_action
 from fakes.heat.yamlio import load_yaml
 
 from .invariants import DEFAULT_DOWNTIME_BUDGET_S, Violation, check_run
@@ -69,7 +70,7 @@ def converge_plan(scenario: Scenario, prepare: Plan, progress: Callable[[str], N
     root = resolve_templates(side.release, side.templates, progress=progress)
     if lifecycle is None or not (Path(root) / lifecycle).is_file():
         return prepare
-    return plan_for(side, scenario, progress, lifecycle=lifecycle)
+    return plan_for(side, scenario, progress, lifecycle=lifecycle, stack_update=True)
 
 
 def target_plan(scenario: Scenario, progress: Callable[[str], None] | None = None, *,
@@ -81,14 +82,17 @@ def target_plan(scenario: Scenario, progress: Callable[[str], None] | None = Non
     lifecycle = prepare_environment(scenario)
     root = resolve_templates(side.release, side.templates, progress=progress)
     if lifecycle is None or not (Path(root) / lifecycle).is_file():
-        return source if source is not None and scenario.target is None else plan_for(side, scenario, progress)
-    return plan_for(side, scenario, progress, lifecycle=lifecycle)
+        if source is not None and scenario.target is None:
+            return source
+        return plan_for(side, scenario, progress, stack_update=scenario.kind != "deploy")
+    return plan_for(side, scenario, progress, lifecycle=lifecycle, stack_update=True)
 
 
 def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None] | None = None, *,
-             lifecycle: str | None = None) -> Plan:
+             lifecycle: str | None = None, stack_update: bool = False) -> Plan:
     """The plan of one side of ``scenario`` (``lifecycle``: an environment of the templates put before the
-    scenario's, as tripleoclient's prepare commands do)."""
+    scenario's, as tripleoclient's prepare commands do; ``stack_update``: the stack operation is on the deployed
+    stack, not its first deploy, which sets the StackAction the release's client passes)."""
     root = resolve_templates(source.release, source.templates, progress=progress)
     side = "source" if source is scenario.source else "target"
     environments = []
@@ -110,13 +114,16 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
             roles_data = generate_roles(root, scenario)
         tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
         plan = build_plan(root, environment_files=files, tree=tree, parameters=scenario.parameters(),
-                          with_global_vars=True)
+                          with_global_vars=True,
+                          stack_action=client_stack_action(tree.version, stack_exists=stack_update,
+                                                           heat_type=scenario.heat_type))
         return plan, [*tree.read_outside, scenario.roles_data, scenario.network_data]
 
     if source.templates is not None:  # a local tree may change between runs: evaluated every time
         return evaluate()[0]
     inputs = {"environments": files, "roles": list(scenario.roles), "parameters": scenario.parameters(),
-              "roles_data": scenario.roles_data, "network_data": scenario.network_data}
+              "roles_data": scenario.roles_data, "network_data": scenario.network_data, "stack_update": stack_update,
+              "heat_type": scenario.heat_type}
     return cached_plan(Path(root), inputs, evaluate, progress)
 
 
@@ -171,7 +178,8 @@ class ScenarioResult:
         sim = self.simulation
         return check_run(sim.trace, sim.world.downtime, downtime_budget_s=downtime_budget_s,
                          source_release=self.source.release, target_release=self.target.release,
-                         left_stopped=sim.left_stopped(), stale_replicas=sim.stale_replicas())
+                         left_stopped=sim.left_stopped(), stale_replicas=sim.stale_replicas(),
+                         stale_configs=sim.stale_configs())
 
     def summary(self) -> dict[str, Any]:
         sim = self.simulation

@@ -41,7 +41,8 @@ __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scen
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
-         "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing", "nodes_file", "bmc"}
+         "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing", "nodes_file", "bmc",
+         "heat_type"}
 BMC_TYPES = ("redfish", "ipmi")
 # a deploy's BMC faults: fakes.baremetal's kinds, on a machine (unreachable, answers 5xx, power requests that never
 # take effect, credentials rejected, slow power transitions)
@@ -82,6 +83,8 @@ class Scenario:
     order: tuple[tuple[str, ...], ...] = ()  # operator --limit batches; empty: the documented default
     system_upgrade: bool = False  # run `upgrade run --tags system_upgrade` (leapp OS upgrade) before each batch
     fast_forward: bool = False  # `ffwd-upgrade prepare/run/converge` (Queens' fast_forward_upgrade_tasks)
+    # tripleoclient's --heat-type: "installed" (the undercloud's Heat) or "ephemeral"; None: the release's default
+    heat_type: str | None = None
     # overrides of the shipped timing profile (scenarios/timing/default.yaml), and where they were written
     timing: Mapping[str, Any] = field(default_factory=dict)
     timing_file: str = ""
@@ -204,6 +207,10 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     if not isinstance(fast_forward, bool) or (fast_forward and kind != "upgrade"):
         raise ScenarioError(file, "fast_forward", expected="true or false (true only for an upgrade)",
                             found=repr(fast_forward))
+    heat_type = data.get("heat_type")
+    if heat_type not in (None, "installed", "ephemeral"):
+        raise ScenarioError(file, "heat_type", expected="installed or ephemeral (tripleoclient's --heat-type: the "
+                            "undercloud's Heat or one per command)", found=repr(heat_type))
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
@@ -226,7 +233,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
-        timing=timing, timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file,
+        heat_type=heat_type, timing=timing, timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file,
         machines=machines, bmc=bmc, base=str(base),
     )
 

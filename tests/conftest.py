@@ -67,16 +67,18 @@ def _plans_evaluated_once() -> Any:
     original = run.plan_for
     cache: dict[Any, Any] = {}
 
-    def plan_for(source: Any, scenario: Any, progress: Any = None, *, lifecycle: str | None = None) -> Any:
+    def plan_for(source: Any, scenario: Any, progress: Any = None, *, lifecycle: str | None = None,
+                 stack_update: bool = False) -> Any:
         own = [e for e in (*scenario.environments, *source.environments)
                if Path(e).is_absolute() or (scenario.base and (Path(scenario.base) / e).is_file())]
         if source.templates is not None or own:
-            return original(source, scenario, progress, lifecycle=lifecycle)
+            return original(source, scenario, progress, lifecycle=lifecycle, stack_update=stack_update)
         side = "source" if source is scenario.source else "target"
         key = (scenario.file, scenario.roles_data, scenario.roles, scenario.network_data, scenario.environments,
-               repr(sorted(scenario.parameters().items())), side, source.release, source.environments, lifecycle)
+               repr(sorted(scenario.parameters().items())), side, source.release, source.environments, lifecycle,
+               stack_update, scenario.heat_type)
         if key not in cache:
-            cache[key] = original(source, scenario, progress, lifecycle=lifecycle)
+            cache[key] = original(source, scenario, progress, lifecycle=lifecycle, stack_update=stack_update)
         return cache[key]
 
     run.plan_for = plan_for

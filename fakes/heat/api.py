@@ -14,8 +14,8 @@ from .environment import Environment, merge_environment_dicts
 from .stack import EvalContext, Stack
 from .tree import TemplateTree
 
-__all__ = ["CLIENT_PARAMETERS", "DEFAULT_REGISTRY", "DEPLOY_IDENTIFIER", "evaluate_overcloud", "evaluate_template",
-           "load_environment", "overcloud_stack"]
+__all__ = ["CLIENT_PARAMETERS", "DEFAULT_REGISTRY", "DEPLOY_IDENTIFIER", "client_stack_action", "ephemeral_heat",
+           "evaluate_overcloud", "evaluate_template", "load_environment", "overcloud_stack"]
 
 DEFAULT_REGISTRY = "overcloud-resource-registry-puppet.yaml"
 
@@ -59,6 +59,37 @@ CLIENT_PARAMETERS: dict[str, Any] = {
     "StackAction": "CREATE",
 }
 
+# The first THT release of a series whose tripleoclient (the one released with it) ran the overcloud stack in an
+# ephemeral Heat by default (``--heat-type pod``: a new, empty Heat per command): python-tripleoclient 16.3.0
+# (Wallaby, 2021-07-14, with THT 14.2.0) and 17.1.0 (Xena, 2021-10-11, with THT 15.1.0); every later series.
+# Earlier clients updated the stack in the undercloud's installed Heat.
+_EPHEMERAL_HEAT_FROM: dict[int, tuple[int, int]] = {14: (2, 0), 15: (1, 0)}
+_EPHEMERAL_HEAT_MAJOR = 16
+
+
+def ephemeral_heat(release: str) -> bool:
+    """Whether the tripleoclient of THT ``release`` runs each stack operation in an ephemeral Heat by default. A
+    local tree whose version is not a release number is taken as a recent one (ephemeral)."""
+    try:
+        major, minor, patch = (int(p) for p in [*release.split("."), "0", "0"][:3])
+    except ValueError:
+        return True
+    if major >= _EPHEMERAL_HEAT_MAJOR:
+        return True
+    first = _EPHEMERAL_HEAT_FROM.get(major)
+    return first is not None and (minor, patch) >= first
+
+
+def client_stack_action(release: str, *, stack_exists: bool, heat_type: str | None = None) -> str:
+    """The ``StackAction`` tripleoclient passes (python-tripleoclient's ``create_env_files``: ``'CREATE' if stack
+    is None else 'UPDATE'``): UPDATE for an operation on a deployed stack (update, upgrade and converge prepare) in
+    the undercloud's installed Heat; CREATE for the first deploy, and for every operation in an ephemeral Heat,
+    which finds no stack. ``heat_type``: the client's ``--heat-type`` ("installed" or "ephemeral"); None: what the
+    release's client defaults to (:func:`ephemeral_heat`). THT puts it in every node's hieradata
+    (``stack_action``), where Train's to 14.3.0's ``pacemaker_restart_bundle.sh`` reads it."""
+    ephemeral = ephemeral_heat(release) if heat_type is None else heat_type == "ephemeral"
+    return "UPDATE" if stack_exists and not ephemeral else "CREATE"
+
 
 def _env_path(tree: TemplateTree, ref: str | os.PathLike[str]) -> Path:
     p = Path(ref)
@@ -69,14 +100,17 @@ def _env_path(tree: TemplateTree, ref: str | os.PathLike[str]) -> Path:
 
 
 def load_environment(tree: TemplateTree, files: Iterable[str | os.PathLike[str]], *,
-                     use_default_registry: bool = True) -> Environment:
+                     use_default_registry: bool = True, stack_action: str = "CREATE") -> Environment:
     """Merge environment files in order; the tree's rendered resource registry comes first, as tripleoclient
-    passes it first. Paths are taken relative to the tree root when they exist there, else to the cwd."""
+    passes it first, then the parameters tripleoclient generates (``stack_action``: its StackAction, see
+    :func:`client_stack_action`). Paths are taken relative to the tree root when they exist there, else to the
+    cwd."""
     envs: list[tuple[str, Mapping[str, Any], Path | None]] = []
     if use_default_registry:
         envs.append((DEFAULT_REGISTRY, tree.load(tree.root / DEFAULT_REGISTRY), tree.root))
         envs.append(("<tripleoclient generated>",
-                     {"parameter_defaults": {**CLIENT_PARAMETER_DEFAULTS, **CLIENT_PARAMETERS}}, None))
+                     {"parameter_defaults": {**CLIENT_PARAMETER_DEFAULTS, **CLIENT_PARAMETERS,
+                                             "StackAction": stack_action}}, None))
     for path in (_env_path(tree, f) for f in files):
         if path.parent != tree.root and tree.root not in path.parents and path.parent not in tree.extra_roots:
             tree.extra_roots.append(path.parent)

@@ -11,7 +11,10 @@
 * ``bundle-images-current``: at the end of a run that succeeded, each pacemaker bundle replica runs the build its
   bundle's image name (``pcmklatest``) points to on its node (a retag after the replica's last start, with
   nothing restarting it, leaves it on the old image: the update "succeeded" but galera, rabbitmq or haproxy
-  still run the old code).
+  still run the old code);
+* ``bundle-config-current``: at the end of a run that succeeded, no bundle replica runs a generated config older
+  than its node's (deploy step 1 regenerates it; a replica that started before and was not restarted since still
+  runs the one it started with: 14.3.0's pacemaker_restart_bundle.sh never restarts under ephemeral Heat).
 
 The causal trace of a violation is the host-tasks that ended at the moment the API went down (or quorum was
 lost): the state changes their effects made are what took it down.
@@ -22,17 +25,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from simulator.world import StaleReplica, container_name
+from simulator.world import StaleConfig, StaleReplica, container_name
 
 from .model import TraceEntry, Violation
 from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
 
-__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_run", "check_stale_replicas"]
+__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_run", "check_stale_configs",
+           "check_stale_replicas"]
 
 DEFAULT_DOWNTIME_BUDGET_S = 60.0  # tripleo-upgrade's default maximum API outage
 RUN_INVARIANTS = ("api-downtime-budget", "quorum-kept", "steps-never-backwards", "step-barrier",
                   "mixed-version-window", "schema-ahead-of-code", "services-restored", "bundle-images-current",
-                  "run-succeeds")
+                  "bundle-config-current", "run-succeeds")
 
 
 # what takes effect when its task starts, not when it ends: a global or local bundle restart (down for the task),
@@ -94,16 +98,20 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
               planned_quorum_windows: Sequence[tuple[float, float]] = (),
               source_release: str = "", target_release: str = "",
               left_stopped: Sequence[tuple[str, str]] = (),
-              stale_replicas: Sequence[StaleReplica] = ()) -> list[Violation]:
+              stale_replicas: Sequence[StaleReplica] = (),
+              stale_configs: Sequence[StaleConfig] = ()) -> list[Violation]:
     """Violations of the run invariants for a run's ``trace`` and per-API ``downtime`` seconds; the releases
     (THT versions) say how far apart a mixed-version window's two releases are; ``left_stopped`` is what the
     target layout runs but is not running at the end of the run (``(node, container)`` or ``("pacemaker",
     resource)``, see :meth:`simulator.workflows.Simulation.left_stopped`); ``stale_replicas``: the bundle replicas
-    on another build than their image name's at the end (see :meth:`simulator.workflows.Simulation.stale_replicas`)."""
+    on another build than their image name's at the end (see :meth:`simulator.workflows.Simulation.stale_replicas`);
+    ``stale_configs``: those on an older generated config than their node's (see
+    :meth:`simulator.workflows.Simulation.stale_configs`)."""
     events = list(trace)
     out: list[Violation] = check_step_order(events)
     out += check_left_stopped(events, left_stopped)
     out += check_stale_replicas(events, stale_replicas)
+    out += check_stale_configs(events, stale_configs)
     out += check_mixed_versions(events, source_release=source_release, target_release=target_release)
     out += check_schema_ahead(events, source_release=source_release, target_release=target_release)
     for api, seconds in sorted(downtime.items()):
@@ -186,4 +194,35 @@ def check_stale_replicas(events: Sequence[Any], stale: Sequence[StaleReplica]) -
             "retag (tripleo_container_tag) before the replica restarts: in update_tasks between stopping and "
             "starting the node's pacemaker, in an upgrade before the bundle's global restart",
             _causes(events, r.started, r.node), subject=f"{r.node}:{r.bundle}"))
+    return out
+
+
+def check_stale_configs(events: Sequence[Any], stale: Sequence[StaleConfig]) -> list[Violation]:
+    """``bundle-config-current``: one violation per bundle with replicas in ``stale``, with the tasks that ended on
+    the first such node when its config changed and the restart the release's script skipped, if any."""
+    out = []
+    by_bundle: dict[str, list[StaleConfig]] = {}
+    for r in stale:
+        by_bundle.setdefault(r.bundle, []).append(r)
+    for bundle, replicas in sorted(by_bundle.items()):
+        first = replicas[0]
+        nodes = ", ".join(r.node for r in replicas)
+        written = ", ".join(dict.fromkeys(f"t={t:.0f}s" for t in sorted(r.written for r in replicas)))
+        which, run, it = ("replicas", "run", "they") if len(replicas) > 1 else ("replica", "runs", "it")
+        message = (f"{bundle}'s {which} on {nodes} still {run} the configuration {it} started with: deploy step 1 "
+                   f"generated a new one there ({written}) and nothing restarted {'them' if it == 'they' else it} "
+                   "since")
+        fix = ("restart the bundle once every node it runs on has its new configuration (`pcs resource restart` in a "
+               "later step or a post-update or post-upgrade task)")
+        skipped = [e for e in events if e.kind == "state.pacemaker" and e.data.get("target") == bundle
+                   and e.data.get("state") == "restart-skipped"]
+        if first.why and skipped:
+            message += f"; {first.why}"
+            fix += ("; THT after 14.3.0 makes pacemaker_restart_bundle.sh ask whether the bundle existed before "
+                    "puppet ran (TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS) instead of reading hiera's stack_action")
+        causes = _causes(events, first.written, first.node)
+        if skipped:
+            causes = (*_causes(events, skipped[-1].time, skipped[-1].subject), *causes)[:5]
+        out.append(Violation(
+            "bundle-config-current", message, fix, causes, subject=bundle))
     return out

@@ -45,6 +45,7 @@ from simulator.world import (
     API_ENDPOINTS,
     PACEMAKER_BUNDLES,
     NodeState,
+    StaleConfig,
     StaleReplica,
     World,
     api_units,
@@ -126,6 +127,9 @@ class Simulation:
         # wrapper runs there in this run
         self._ha_config: dict[tuple[str, str], str] = {}
         self._ha_volumes = ha_wrapper_volumes(target)
+        # each bundle's generated config on a host (by (host, bundle)) and when deploy step 1 last changed it
+        self._bundle_disk: dict[tuple[str, str], str] = {}
+        self._bundle_written: dict[tuple[str, str], float] = {}
         self.deploy_identifier = 0  # how many stack operations this run has started (each sets a new identifier)
         self._phase_name = ""
 
@@ -459,6 +463,18 @@ class Simulation:
         :meth:`simulator.world.World.stale_replicas`). Empty for a run that failed."""
         return [] if self.failures else self.world.stale_replicas()
 
+    def stale_configs(self) -> list[StaleConfig]:
+        """Bundle replicas running at the end of the run that last started before deploy step 1 changed their
+        node's generated config for the bundle: they still run the config they started with (Kolla copies it into
+        the container when it starts). Empty for a run that failed."""
+        if self.failures:
+            return []
+        why = self._no_global_restart()
+        return [StaleConfig(host, bundle, started, written, why)
+                for (host, bundle), written in sorted(self._bundle_written.items())
+                if (host, bundle) in self.world.replicas
+                and (started := self.world.replica_started.get((host, bundle), written)) < written]
+
     def _task_fault(self, host: str, task: str, at: float) -> Fault | None:
         """A ``task_failed`` fault that fails ``task`` on ``host`` when it starts at ``at``: the fault's task name
         or glob matches and ``at`` is in its window."""
@@ -585,8 +601,21 @@ class Simulation:
                 if self.world.replica_runs(effect.host, bundle):
                     return Effect(effect.host, "pacemaker", bundle, "replica-restart", effect.source)
             elif self.world.bundle_running(bundle) and effect.host == self._bootstrap_of(bundle):
-                return Effect(effect.host, "pacemaker", bundle, "restart", effect.source)
+                state = "restart-skipped" if self._no_global_restart() else "restart"
+                return Effect(effect.host, "pacemaker", bundle, state, effect.source)
         return Effect(effect.host, "pacemaker", bundle, "config-applied", effect.source)
+
+    def _no_global_restart(self) -> str:
+        """Why the target release's pacemaker_restart_bundle.sh restarts no bundle globally after a config change
+        in this run ("" where it does): Train's to 14.3.0's (:attr:`Plan.restart_gate` ``stack-action``) only when
+        hiera's ``stack_action`` is not CREATE, which every stack operation of an ephemeral Heat passes. (THT after
+        14.3.0 asks whether the bundle existed before the wrapper's puppet ran: the caller only restarts a bundle
+        that did.)"""
+        if self.target.restart_gate == "stack-action" and self.target.global_vars.get("stack_action") == "CREATE":
+            return (f"{self.target.release}'s pacemaker_restart_bundle.sh skips the restart: hiera's stack_action is "
+                    "CREATE, as the release's tripleoclient (ephemeral Heat) passes on every stack operation "
+                    "(LP#1942309)")
+        return ""
 
     def _bundle_config(self, plan: Plan, host: str, bundle: str) -> str:
         """What ``bundle``'s generated config on ``host`` comes from in ``plan``: the hash of its puppet config
@@ -658,6 +687,20 @@ class Simulation:
             for host in hosts:
                 if self.world.nodes[host].up:
                     self.world.write_config(host, self.env.now, **written)
+                    if part == "kolla":
+                        self._write_bundle_configs(role, host)
+
+    def _write_bundle_configs(self, role: Role, host: str) -> None:
+        """Deploy step 1's container-puppet run generates each bundle's config (its puppet config volume) on
+        ``host``: note when one changes (a replica started before then runs the previous one until it restarts)."""
+        for bundle, volume in self._ha_volumes.items():
+            if volume not in role.config_volumes:
+                continue
+            key = (host, bundle)
+            config = role.config_volumes[volume]
+            if config != self._bundle_disk.get(key, self._bundle_config(self.source, host, bundle)):
+                self._bundle_disk[key] = config
+                self._bundle_written[key] = self.env.now
 
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now

@@ -64,6 +64,17 @@ class StaleReplica(NamedTuple):
     reason: str  # "missing", "retagged" or "not retagged"
 
 
+class StaleConfig(NamedTuple):
+    """A bundle replica still running the generated config it started with after its node's config changed
+    (:meth:`simulator.workflows.Simulation.stale_configs`)."""
+
+    node: str
+    bundle: str
+    started: float  # when the replica last started
+    written: float  # when the node's generated config for the bundle last changed
+    why: str  # why nothing restarted it, where the model knows ("" otherwise)
+
+
 @dataclass
 class NodeState:
     name: str
@@ -542,6 +553,8 @@ class World:
                 self.pcs_resources[target] = False
             elif target in self.pcs_resources and state == "restart":
                 self.pcs_resources[target] = True
+            elif target in self.pcs_resources and state == "restart-skipped":
+                pass  # recorded: pacemaker_restart_bundle.sh chose not to restart it
             elif target in self.pcs_resources and state in ("disabled", "disable", "stopped", "stop"):
                 self.pcs_resources[target] = False
             elif target in self.pcs_resources and state in ("enabled", "enable", "started", "start"):

@@ -157,3 +157,30 @@ def test_a_restart_is_blamed_on_the_task_that_started_it_and_the_budget_on_the_l
     budget = found["api-downtime-budget"]
     assert budget.trace[0].task == "tripleo_ha_wrapper : restart"  # the 50 s outage, not the 3 s one at t=5
     assert "galera-bundle restarted globally" in budget.render() and "larger budget" in budget.render()
+
+
+def test_stale_configs_make_one_violation_per_bundle_with_the_skipped_restart_first() -> None:
+    from simulator.world import StaleConfig
+
+    trace = Trace()
+    trace.record(10.0, "task", "c0", task="Write kolla config json files", phase="deploy_steps_tasks", step="1",
+                 status="ok", start=5.0)
+    trace.record(30.0, "task", "c0", task="tripleo_ha_wrapper : wrap", phase="deploy_steps_tasks", step="2",
+                 status="ok", start=20.0)
+    trace.record(30.0, "state.pacemaker", "c0", target="galera-bundle", state="restart-skipped")
+    why = "the script skips the restart"
+    stale = [StaleConfig("c0", "galera-bundle", 1.0, 10.0, why), StaleConfig("c1", "galera-bundle", 1.0, 10.0, why),
+             StaleConfig("c2", "galera-bundle", 1.0, 40.0, why), StaleConfig("c1", "openstack-cinder-volume", 1.0,
+                                                                              10.0, "")]
+    found = [v for v in check_run(trace, {}, stale_configs=stale) if v.invariant == "bundle-config-current"]
+    assert [v.subject for v in found] == ["galera-bundle", "openstack-cinder-volume"]
+    galera, cinder = found
+    assert galera.message.startswith("galera-bundle's replicas on c0, c1, c2 still run the configuration they "
+                                     "started with: deploy step 1 generated a new one there (t=10s, t=40s)")
+    assert galera.message.endswith("; the script skips the restart")
+    assert "TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS" in galera.fix
+    assert [t.task for t in galera.trace] == ["tripleo_ha_wrapper : wrap", "Write kolla config json files"]
+    assert cinder.message == ("openstack-cinder-volume's replica on c1 still runs the configuration it started with: "
+                              "deploy step 1 generated a new one there (t=10s) and nothing restarted it since")
+    assert "TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS" not in cinder.fix
+    assert check_run(trace, {}) == []

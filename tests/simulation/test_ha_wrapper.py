@@ -3,7 +3,12 @@ bundle, then pacemaker_restart_bundle.sh restarts it when the service's generate
 (a new release, a stack update) the service's bootstrap node restarts the bundle globally: every replica is down
 for the task, and so is every API that needs it. The config is the bundle's puppet config volume: a minor update whose
 environment changes its hieradata restarts it too, globally from its deploy steps, or the node's replica alone from
-post_update_tasks' wrapper (TRIPLEO_MINOR_UPDATE). A stack create never restarts."""
+post_update_tasks' wrapper (TRIPLEO_MINOR_UPDATE). A stack create never restarts.
+
+What counts as a stack create is the release's script's: Train's to 14.3.0's read hiera's stack_action, which
+tripleoclient sets to CREATE on every operation in an ephemeral Heat (Wallaby's default), so a default Train -> Wallaby
+upgrade restarts nothing and the replicas keep the config they started with; later scripts ask whether the bundle
+existed before the wrapper's puppet ran."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from fakes.ansible.effects import Effect
+from fakes.heat.api import client_stack_action, ephemeral_heat
 from simulator.run import prepare_scenario, run_scenario
 from simulator.scenario import load_scenario
 from simulator.workflows.base import ha_wrapper_volumes
@@ -24,8 +30,14 @@ def _restarts(run):  # type: ignore[no-untyped-def]
     return [e for e in run.simulation.trace.select("state.pacemaker") if e.data["state"] == "restart-begin"]
 
 
+def _installed_heat(name: str):  # type: ignore[no-untyped-def]
+    # `openstack overcloud upgrade prepare --heat-type installed`: the undercloud's Heat updates the stack
+    return dataclasses.replace(load_scenario(name), heat_type="installed")
+
+
 def test_an_upgrade_restarts_the_bundles_globally_from_their_bootstrap_node() -> None:
-    run = run_scenario("train-to-wallaby", seed=1)
+    run = run_scenario(_installed_heat("train-to-wallaby"), seed=1)
+    assert run.target.global_vars["stack_action"] == "UPDATE"
     restarts = _restarts(run)
     assert {e.data["target"] for e in restarts} >= {"galera-bundle", "haproxy-bundle", "rabbitmq-bundle"}
     assert {e.subject for e in restarts} == {"overcloud-controller-0"}
@@ -46,6 +58,51 @@ def test_an_upgrade_restarts_the_bundles_globally_from_their_bootstrap_node() ->
            and e.data["vip"] == "ctlplane"]
     assert [e.data["state"] for e in vip] == ["moving", "started"]  # moving from the end of haproxy's restart
     assert run.simulation.world.snapshot()["pacemaker"]["resources"]["galera-bundle"]
+    assert not [v for v in run.violations if v.invariant == "bundle-config-current"]
+
+
+def test_the_clients_stack_action_follows_its_heat() -> None:
+    # python-tripleoclient defaulted to an ephemeral Heat from 16.3.0 (with THT 14.2.0) and 17.1.0 (with THT 15.1.0)
+    assert [ephemeral_heat(r) for r in ("11.6.0", "14.1.2", "14.2.0", "14.3.0", "15.0.0", "15.1.0", "18.0.0")] == \
+        [False, False, True, True, False, True, True]
+    assert ephemeral_heat("master")  # a local tree without a release number: a recent one
+    assert client_stack_action("11.6.0", stack_exists=True) == "UPDATE"
+    assert client_stack_action("11.6.0", stack_exists=False) == "CREATE"
+    assert client_stack_action("14.3.0", stack_exists=True) == "CREATE"
+    assert client_stack_action("14.3.0", stack_exists=True, heat_type="installed") == "UPDATE"
+
+
+def test_the_release_script_decides_what_a_stack_create_is() -> None:
+    prepared = prepare_scenario("train-to-wallaby", seed=1)
+    assert (prepared.source.restart_gate, prepared.target.restart_gate) == ("stack-action", "stack-action")
+    assert prepared.target.global_vars["stack_action"] == "CREATE"  # the upgrade prepare, in an ephemeral Heat
+    assert prepare_scenario("update-18", seed=1).target.restart_gate == "resource-exists"
+    assert prepare_scenario("queens-to-train-ffu", seed=1).target.global_vars["stack_action"] == "UPDATE"
+
+
+def test_a_default_wallaby_upgrade_restarts_nothing_and_the_replicas_keep_their_config() -> None:
+    run = run_scenario("train-to-wallaby", seed=1)
+    # the wrapper finds each bundle's config changed, and 14.3.0's script exits on hiera's stack_action CREATE
+    skipped = [e for e in run.simulation.trace.select("state.pacemaker") if e.data["state"] == "restart-skipped"]
+    assert {e.data["target"] for e in skipped} >= {"galera-bundle", "haproxy-bundle", "rabbitmq-bundle"}
+    assert {e.subject for e in skipped} == {"overcloud-controller-0"}
+    assert not [e for e in _restarts(run) if e.data["target"] in ("galera-bundle", "haproxy-bundle",
+                                                                      "rabbitmq-bundle")]
+    # the replicas started (after the controllers' leapp upgrade) before deploy step 1 wrote the new config
+    stale = run.simulation.stale_configs()
+    assert {(s.node, s.bundle) for s in stale} >= {(f"overcloud-controller-{i}", b) for i in range(3)
+                                                    for b in ("galera-bundle", "haproxy-bundle", "rabbitmq-bundle")}
+    assert all(s.started < s.written for s in stale)
+    # written with the Kolla config files, before deploy step 1 starts its containers, in the controllers' run
+    assert [e.time for e in run.simulation.trace.select("state.config", stale[0].node)
+            if e.time == stale[0].written and "kolla" in e.data] == [stale[0].written]
+    controllers = next(p for p in run.simulation.phases if p.name.startswith("upgrade run --limit"))
+    assert controllers.start < stale[0].written < controllers.end
+    galera = next(v for v in run.violations if v.invariant == "bundle-config-current" and v.subject == "galera-bundle")
+    assert "stack_action is CREATE" in galera.message and "TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS" in galera.fix
+    assert "init bundle puppet" in galera.trace[0].task and galera.trace[0].step == "2"
+    # ovn-dbs-bundle is restarted by Wallaby's own post-upgrade task: it runs the new config
+    assert "ovn-dbs-bundle" not in {s.bundle for s in stale}
 
 
 def test_a_deploy_and_a_minor_update_restart_nothing_globally() -> None:
@@ -75,7 +132,7 @@ def test_the_restart_runs_once_per_config_change_on_a_host() -> None:
     # tripleo_diff_exec keeps the service config's md5sum: a second `upgrade run` on the same controllers finds the
     # config unchanged and restarts nothing, though the wrapper runs again on the bootstrap node
     controllers = tuple(f"overcloud-controller-{i}" for i in range(3))
-    scenario = dataclasses.replace(load_scenario("train-to-wallaby"), order=(controllers, controllers))
+    scenario = dataclasses.replace(_installed_heat("train-to-wallaby"), order=(controllers, controllers))
     run = run_scenario(scenario, seed=1)
     first, second = [p for p in run.simulation.phases if p.name.startswith("upgrade run --limit")]
     wrapped = [e for e in run.simulation.trace.select("task") if "init bundle puppet" in e.data["task"]
@@ -117,7 +174,7 @@ def test_the_wrapper_knows_each_bundles_config_volume() -> None:
 
 def test_a_minor_update_changing_the_services_hieradata_restarts_its_bundle_globally(tmp_path: Path) -> None:
     # MysqlMaxConnections is mysql's hieradata (mysql_max_connections): the mysql config volume changes, so the
-    # wrapper of deploy step 2 (no TRIPLEO_MINOR_UPDATE there; hiera's stack_action is UPDATE) restarts galera-bundle
+    # wrapper of deploy step 2 (no TRIPLEO_MINOR_UPDATE there; the bundle existed) restarts galera-bundle
     # globally from its bootstrap node, in that node's update run; the other nodes leave it to that node, and
     # post_update_tasks' wrapper then finds the config it already saw
     run = run_scenario(_update_raising_max_connections(tmp_path), seed=1)
@@ -171,3 +228,29 @@ def test_the_minor_update_wrapper_restarts_the_nodes_replica_alone(tmp_path: Pat
                if e.data["bundle"] == "galera-bundle"]
     assert replica == [(10.0, "stopped"), (40.0, "started")]
     assert not [e for e in world.trace if e.kind == "api.down"]
+
+
+def test_a_serial_update_leaves_the_later_nodes_replicas_on_their_old_config(tmp_path: Path) -> None:
+    # update_serial 1: controller-0's deploy step 2 restarts galera-bundle globally while the other controllers still
+    # hold the old config; each of them then writes the new one at its own deploy step 1, its wrapper leaves the
+    # global restart to controller-0 (which did it already), and post_update_tasks' wrapper finds the config it saw
+    run = run_scenario(_update_raising_max_connections(tmp_path), seed=1)
+    stale = run.simulation.stale_configs()
+    assert [(s.node, s.bundle) for s in stale] == [("overcloud-controller-1", "galera-bundle"),
+                                                   ("overcloud-controller-2", "galera-bundle")]
+    restart = _restarts(run)[0]
+    assert all(restart.time < s.written for s in stale) and all(s.why == "" for s in stale)
+    violation = next(v for v in run.violations if v.invariant == "bundle-config-current")
+    assert "overcloud-controller-1, overcloud-controller-2" in violation.message
+    assert "stack_action" not in violation.message
+
+
+def test_the_heat_type_key_is_validated(tmp_path: Path) -> None:
+    from simulator.scenario import ScenarioError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: upgrade\nsource: {release: '11.6.0'}\ntarget: {release: '14.3.0'}\nheat_type: pod\n")
+    with pytest.raises(ScenarioError, match=r"heat_type: expected installed or ephemeral .* found 'pod'"):
+        load_scenario(str(bad))
+    bad.write_text("kind: upgrade\nsource: {release: '11.6.0'}\ntarget: {release: '14.3.0'}\nheat_type: installed\n")
+    assert load_scenario(str(bad)).heat_type == "installed"

@@ -1,18 +1,27 @@
-"""A finding of the simulator that upstream confirmed: Wallaby's redis upgrade tasks leave redis-bundle disabled.
+"""Findings of the simulator that upstream confirmed, each fixed on stable/wallaby after 14.3.0, the last Wallaby
+release. These tests are the CI-gating use: the 14.3.0 tree with a patch of the fix's shape, written here, is the
+default scenario's target, and the run comes out without the violation.
 
-THT 14.3.0's redis upgrade tasks disable `redis-bundle` at upgrade step 1 to swap its image and never enable it again
-(galera's, rabbitmq's and haproxy's do); the default Train -> Wallaby run reports it under `services-restored`.
-Upstream fixed it on stable/wallaby in May 2023, after the last Wallaby release (commit 01c69fccd, "Redis bundle is
-disabled after upgrade": an "Enable redis" block at upgrade step 5 on the redis bootstrap node). This test is the
-CI-gating use: the 14.3.0 tree with a patch of that shape, written here, is the scenario's target, and the run comes
-out without the violation, the bundle enabled again at step 5 and its replicas back on every controller.
+* Wallaby's redis upgrade tasks leave redis-bundle disabled. THT 14.3.0's redis upgrade tasks disable `redis-bundle` at
+  upgrade step 1 to swap its image and never enable it again (galera's, rabbitmq's and haproxy's do); the default
+  Train -> Wallaby run reports it under `services-restored`. Upstream: 01c69fccd (May 2023), "Redis bundle is disabled
+  after upgrade", an "Enable redis" block at upgrade step 5 on the redis bootstrap node.
+* The bundles keep the configuration they started with. 14.3.0's pacemaker_restart_bundle.sh restarts a bundle after a
+  config change only when hiera's `stack_action` is not CREATE, and Wallaby's tripleoclient runs every stack operation
+  in an ephemeral Heat, which finds no stack and passes CREATE; the default run reports galera's, rabbitmq's,
+  haproxy's and cinder-volume's replicas under `bundle-config-current`. Upstream: 79791ce30 (Sep 2021, LP#1942309),
+  "Check whether an HA resource already exists explicitly": the script asks TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS,
+  which tripleo_ha_wrapper sets when `pcs resource config` found the bundle before its puppet ran.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from pathlib import Path
+
+import pytest
 
 from fakes.heat.source import fetch_release
 from simulator.run import run_scenario
@@ -39,9 +48,19 @@ ENABLE_AT_STEP_5 = """\
 """
 
 
-def _patched_wallaby(tmp_path: Path) -> Path:
+RESTART_SCRIPT = "container_config_scripts/pacemaker_restart_bundle.sh"
+# the test of 14.3.0's script, and the one that replaces it
+STACK_ACTION_TEST = re.compile(r"^(\s*)if hiera .*stack_action.*CREATE; then$", re.M)
+RESOURCE_EXISTS_TEST = '\\1if [ x"${TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS:-false}" = x"false" ]; then'
+
+
+def _wallaby_copy(tmp_path: Path) -> Path:
     tree = tmp_path / "tht"
     shutil.copytree(fetch_release("14.3.0"), tree, symlinks=True)
+    return tree
+
+
+def _with_redis_enabled(tree: Path) -> Path:
     redis = tree / REDIS
     text = redis.read_text()
     # the patch lands in upgrade_tasks only if that list ends the file (as it does in 14.3.0)
@@ -51,20 +70,35 @@ def _patched_wallaby(tmp_path: Path) -> Path:
     return tree
 
 
-def test_the_upstream_fix_for_the_disabled_redis_bundle_clears_services_restored(tmp_path: Path) -> None:
+def _with_restart_on_existing_resources(tree: Path) -> Path:
+    script = tree / RESTART_SCRIPT
+    text, replaced = STACK_ACTION_TEST.subn(RESOURCE_EXISTS_TEST, script.read_text())
+    assert replaced == 1
+    script.write_text(text)
+    return tree
+
+
+def _run_with_target(tree: Path):  # type: ignore[no-untyped-def]
     scenario = load_scenario("train-to-wallaby")
     fixed = dataclasses.replace(
-        scenario, target=dataclasses.replace(scenario.target, release=None, templates=str(_patched_wallaby(tmp_path))))
-    result = run_scenario(fixed, seed=1)
+        scenario, target=dataclasses.replace(scenario.target, release=None, templates=str(tree)))
+    return run_scenario(fixed, seed=1)
+
+
+def _states(trace, bundle: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e.data["state"] for e in trace if e.kind == "state.pacemaker" and e.data.get("target") == bundle]
+
+
+def test_the_upstream_fix_for_the_disabled_redis_bundle_clears_services_restored(tmp_path: Path) -> None:
+    result = _run_with_target(_with_redis_enabled(_wallaby_copy(tmp_path)))
 
     assert not result.failed
     assert result.simulation.left_stopped() == []
     assert not [v for v in result.violations if v.invariant == "services-restored"]
     trace = result.simulation.trace
-    enabled = [e for e in trace if e.kind == "state.pacemaker" and e.data.get("target") == "redis-bundle"]
-    # disabled at step 1, enabled at step 5, then restarted globally by deploy step 2's tripleo_ha_wrapper (its
-    # config changed): a disabled bundle is not restarted, so the unpatched run has the first event only
-    assert [e.data["state"] for e in enabled] == ["disable", "enable", "restart-begin", "restart"]
+    # disabled at step 1, enabled at step 5; deploy step 2's tripleo_ha_wrapper finds its config changed, and 14.3.0's
+    # script does not restart it (hiera's stack_action is CREATE); the unpatched run has the first event only
+    assert _states(trace, "redis-bundle") == ["disable", "enable", "restart-skipped"]
     enable = next(e for e in trace if e.kind == "task" and e.data.get("task") == "Enable the redis cluster resource"
                   and e.data.get("status") == "ok")
     assert (enable.subject, enable.data["phase"], enable.data["step"]) == \
@@ -73,3 +107,29 @@ def test_the_upstream_fix_for_the_disabled_redis_bundle_clears_services_restored
     replicas = {e.subject: e.data["state"] for e in trace
                 if e.kind == "state.replica" and e.data.get("bundle") == "redis-bundle"}
     assert replicas == {f"overcloud-controller-{i}": "started" for i in range(3)}, replicas
+
+
+def test_the_upstream_fix_of_the_restart_script_restarts_the_bundles_on_their_new_config(tmp_path: Path) -> None:
+    unfixed = _run_with_target(_with_redis_enabled(_wallaby_copy(tmp_path / "unfixed")))
+    stale = [v for v in unfixed.violations if v.invariant == "bundle-config-current"]
+    assert sorted(v.subject for v in stale) == ["galera-bundle", "haproxy-bundle", "openstack-cinder-volume",
+                                                 "rabbitmq-bundle", "redis-bundle"]
+    assert all("stack_action is CREATE" in v.message for v in stale)
+    assert "restart-begin" not in _states(unfixed.simulation.trace, "galera-bundle")
+
+    result = _run_with_target(_with_restart_on_existing_resources(_with_redis_enabled(_wallaby_copy(tmp_path))))
+    assert not result.failed and result.target.restart_gate == "resource-exists"
+    assert not [v for v in result.violations if v.invariant in ("bundle-config-current", "services-restored")]
+    trace = result.simulation.trace
+    # the bundles existed before the wrapper's puppet ran: its bootstrap node restarts each globally at deploy step 2
+    for bundle in ("galera-bundle", "rabbitmq-bundle", "haproxy-bundle", "redis-bundle"):
+        assert _states(trace, bundle)[-2:] == ["restart-begin", "restart"], bundle
+    restarts = [e for e in trace if e.kind == "state.pacemaker" and e.data["state"] == "restart-begin"
+                and e.data["target"] == "galera-bundle"]
+    task = next(e for e in trace if e.kind == "task" and e.subject == restarts[0].subject
+                and e.data["start"] == pytest.approx(restarts[0].time) and "init bundle puppet" in e.data["task"])
+    assert (task.subject, task.data["phase"], task.data["step"]) == \
+        ("overcloud-controller-0", "deploy_steps_tasks", "2")
+    # the restarts cost what they did before 14.3.0's gate was modelled: galera and rabbitmq lose quorum again
+    lost = {e.subject for e in trace if e.kind == "quorum.lost" and e.time >= restarts[0].time}
+    assert lost == {"galera", "rabbitmq"}
