@@ -33,7 +33,8 @@ KNOWN_FINDINGS: tuple[Allowed, ...] = (
     Allowed("never-run-step", "post_upgrade_tasks:<unnamed #4>",
             "Train's nova-vnc-proxy post_upgrade task (tags never, system_upgrade_stop_services) is guarded by "
             "step|int == 4, outside Train's post-upgrade loop 0..3: it never runs, even when its tag is requested "
-            "(THT bug in 11.6.0)", ("11.6.0",)),
+            "(THT bug in 11.6.0; upstream's 34a009b03 on stable/train, after 11.6.0, moves it to step 3)",
+            ("11.6.0",)),
 )
 
 
