@@ -179,7 +179,7 @@ class ScenarioResult:
         return check_run(sim.trace, sim.world.downtime, downtime_budget_s=downtime_budget_s,
                          source_release=self.source.release, target_release=self.target.release,
                          left_stopped=sim.left_stopped(), stale_replicas=sim.stale_replicas(),
-                         stale_configs=sim.stale_configs())
+                         stale_configs=sim.stale_configs(), orphaned=sim.orphaned_resources())
 
     def summary(self) -> dict[str, Any]:
         sim = self.simulation

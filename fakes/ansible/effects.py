@@ -202,6 +202,7 @@ _COMMANDS: tuple[tuple[re.Pattern[str], str, str, int | str], ...] = (
     (re.compile(r"\bpcs\s+resource\s+(restart)\s+([^\s;&|]+)"), "pacemaker", "restarted", 2),
     (re.compile(r"\bpcs\s+resource\s+(bundle\s+update)\s+([^\s;&|]+)"), "pacemaker", "bundle-updated", 2),
     (re.compile(r"\bpcs\s+resource\s+(ban)\s+([^\s;&|]+)"), "pacemaker", "banned", 2),
+    (re.compile(r"\bpcs\s+resource\s+(delete|remove)\s+([^\s;&|]+)"), "pacemaker", "deleted", 2),
     (re.compile(r"\bpcs\s+property\s+set\s+maintenance-mode=(true|false)\b"), "pacemaker", "", "maintenance-mode"),
     (re.compile(r"\bpcs\s+(cluster\s+stop)\b"), "pacemaker", "cluster-stopped", "cluster"),
     (re.compile(r"\bpcs\s+(cluster\s+start)\b"), "pacemaker", "cluster-started", "cluster"),

@@ -14,7 +14,10 @@
   still run the old code);
 * ``bundle-config-current``: at the end of a run that succeeded, no bundle replica runs a generated config older
   than its node's (deploy step 1 regenerates it; a replica that started before and was not restarted since still
-  runs the one it started with: 14.3.0's pacemaker_restart_bundle.sh never restarts under ephemeral Heat).
+  runs the one it started with: 14.3.0's pacemaker_restart_bundle.sh never restarts under ephemeral Heat);
+* ``no-orphaned-resources``: at the end of a run that succeeded, the cluster holds no pacemaker bundle of a service
+  the target layout no longer runs (Wallaby dropped Redis from its defaults; 14.3.0 only checks for its bundle in
+  the leapp preparation).
 
 The causal trace of a violation is the host-tasks that ended at the moment the API went down (or quorum was
 lost): the state changes their effects made are what took it down.
@@ -30,13 +33,13 @@ from simulator.world import StaleConfig, StaleReplica, container_name
 from .model import TraceEntry, Violation
 from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
 
-__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_run", "check_stale_configs",
-           "check_stale_replicas"]
+__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_orphaned", "check_run",
+           "check_stale_configs", "check_stale_replicas"]
 
 DEFAULT_DOWNTIME_BUDGET_S = 60.0  # tripleo-upgrade's default maximum API outage
 RUN_INVARIANTS = ("api-downtime-budget", "quorum-kept", "steps-never-backwards", "step-barrier",
                   "mixed-version-window", "schema-ahead-of-code", "services-restored", "bundle-images-current",
-                  "bundle-config-current", "run-succeeds")
+                  "bundle-config-current", "no-orphaned-resources", "run-succeeds")
 
 
 # what takes effect when its task starts, not when it ends: a global or local bundle restart (down for the task),
@@ -99,19 +102,21 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
               source_release: str = "", target_release: str = "",
               left_stopped: Sequence[tuple[str, str]] = (),
               stale_replicas: Sequence[StaleReplica] = (),
-              stale_configs: Sequence[StaleConfig] = ()) -> list[Violation]:
+              stale_configs: Sequence[StaleConfig] = (), orphaned: Sequence[str] = ()) -> list[Violation]:
     """Violations of the run invariants for a run's ``trace`` and per-API ``downtime`` seconds; the releases
     (THT versions) say how far apart a mixed-version window's two releases are; ``left_stopped`` is what the
     target layout runs but is not running at the end of the run (``(node, container)`` or ``("pacemaker",
     resource)``, see :meth:`simulator.workflows.Simulation.left_stopped`); ``stale_replicas``: the bundle replicas
     on another build than their image name's at the end (see :meth:`simulator.workflows.Simulation.stale_replicas`);
     ``stale_configs``: those on an older generated config than their node's (see
-    :meth:`simulator.workflows.Simulation.stale_configs`)."""
+    :meth:`simulator.workflows.Simulation.stale_configs`); ``orphaned``: pacemaker bundles of services the target
+    layout no longer runs, still in the cluster (:meth:`simulator.workflows.Simulation.orphaned_resources`)."""
     events = list(trace)
     out: list[Violation] = check_step_order(events)
     out += check_left_stopped(events, left_stopped)
     out += check_stale_replicas(events, stale_replicas)
     out += check_stale_configs(events, stale_configs)
+    out += check_orphaned(events, orphaned)
     out += check_mixed_versions(events, source_release=source_release, target_release=target_release)
     out += check_schema_ahead(events, source_release=source_release, target_release=target_release)
     for api, seconds in sorted(downtime.items()):
@@ -225,4 +230,24 @@ def check_stale_configs(events: Sequence[Any], stale: Sequence[StaleConfig]) -> 
             causes = (*_causes(events, skipped[-1].time, skipped[-1].subject), *causes)[:5]
         out.append(Violation(
             "bundle-config-current", message, fix, causes, subject=bundle))
+    return out
+
+
+def check_orphaned(events: Sequence[Any], orphaned: Sequence[str]) -> list[Violation]:
+    """``no-orphaned-resources``: each of ``orphaned`` is a violation, with the task that last changed it, if any."""
+    out = []
+    for bundle in orphaned:
+        last = next((e for e in reversed(events) if e.kind == "state.pacemaker" and e.data.get("target") == bundle),
+                    None)
+        replicas = {e.subject: e.data.get("state") for e in events
+                    if e.kind == "state.replica" and e.data.get("bundle") == bundle}
+        running = sorted(n for n, state in replicas.items() if state == "started")
+        where = f"its replicas still run on {', '.join(running)}" if running else "stopped"
+        out.append(Violation(
+            "no-orphaned-resources",
+            f"pacemaker resource {bundle} is still in the cluster at the end of the run ({where}), but the target "
+            "layout no longer runs its service: nothing in the target's templates manages it any more",
+            "delete it (`pcs resource delete`) in an upgrade step once the cluster runs again — upstream's 0e2b7a1d5 "
+            "does so for redis-bundle at Wallaby's upgrade step 5 — or keep the service in the layout",
+            _causes(events, last.time, last.subject) if last is not None else (), subject=bundle))
     return out

@@ -475,6 +475,15 @@ class Simulation:
                 if (host, bundle) in self.world.replicas
                 and (started := self.world.replica_started.get((host, bundle), written)) < written]
 
+    def orphaned_resources(self) -> list[str]:
+        """Pacemaker bundles still in the cluster at the end of a run that succeeded whose service the target layout
+        no longer runs: none of the target's tasks hand them to ``tripleo_ha_wrapper``, which manages every bundle from
+        Train on. Empty for an older target and for a run that failed."""
+        if self.failures or not self._ha_volumes:
+            return []
+        return sorted(b for b in self.world.pcs_resources
+                      if b not in self._ha_volumes and b not in self.world.pcs_absent)
+
     def _task_fault(self, host: str, task: str, at: float) -> Fault | None:
         """A ``task_failed`` fault that fails ``task`` on ``host`` when it starts at ``at``: the fault's task name
         or glob matches and ``at`` is in its window."""

@@ -555,6 +555,9 @@ class World:
                 self.pcs_resources[target] = True
             elif target in self.pcs_resources and state == "restart-skipped":
                 pass  # recorded: pacemaker_restart_bundle.sh chose not to restart it
+            elif target in self.pcs_resources and state == "deleted":  # `pcs resource delete`: gone from the CIB
+                del self.pcs_resources[target]
+                self.pcs_absent.discard(target)
             elif target in self.pcs_resources and state in ("disabled", "disable", "stopped", "stop"):
                 self.pcs_resources[target] = False
             elif target in self.pcs_resources and state in ("enabled", "enable", "started", "start"):

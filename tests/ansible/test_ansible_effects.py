@@ -40,6 +40,10 @@ def call(action: str, **args: Any) -> ModuleCall:
             [("pacemaker", "rabbitmq-bundle", "disabled")],
         ),
         (
+            call("shell", _raw_params="if crm_resource -r redis-bundle -q; then pcs resource delete redis-bundle; fi"),
+            [("pacemaker", "redis-bundle", "deleted")],
+        ),
+        (
             call("shell", _raw_params="podman pull quay.io/x/nova:17 && podman tag quay.io/x/nova:17 nova:pcmklatest"),
             [("image", "quay.io/x/nova:17", "pulled"), ("image", "quay.io/x/nova:17 nova:pcmklatest", "tagged")],
         ),

@@ -184,3 +184,18 @@ def test_stale_configs_make_one_violation_per_bundle_with_the_skipped_restart_fi
                               "deploy step 1 generated a new one there (t=10s) and nothing restarted it since")
     assert "TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS" not in cinder.fix
     assert check_run(trace, {}) == []
+
+
+def test_an_orphaned_bundle_names_where_it_runs_and_what_last_touched_it() -> None:
+    trace = Trace()
+    trace.record(5.0, "state.replica", "c0", bundle="redis-bundle", state="started", image="abc")
+    trace.record(9.0, "task", "c0", task="Disable redis", phase="upgrade_tasks", step="1", status="ok", start=4.0)
+    trace.record(9.0, "state.pacemaker", "c0", target="redis-bundle", state="disable")
+    trace.record(9.0, "state.replica", "c0", bundle="redis-bundle", state="stopped")
+    trace.record(12.0, "state.replica", "c1", bundle="redis-bundle", state="started", image="abc")
+    (found,) = check_run(trace, {}, orphaned=["redis-bundle"])
+    assert found.invariant == "no-orphaned-resources" and found.subject == "redis-bundle"
+    assert "(its replicas still run on c1)" in found.message and "pcs resource delete" in found.fix
+    assert [t.task for t in found.trace] == ["Disable redis"]
+    (idle,) = check_run(Trace(), {}, orphaned=["redis-bundle"])
+    assert "(stopped)" in idle.message and idle.trace == ()

@@ -12,6 +12,10 @@ default scenario's target, and the run comes out without the violation.
   haproxy's and cinder-volume's replicas under `bundle-config-current`. Upstream: 79791ce30 (Sep 2021, LP#1942309),
   "Check whether an HA resource already exists explicitly": the script asks TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS,
   which tripleo_ha_wrapper sets when `pcs resource config` found the bundle before its puppet ran.
+* A service the Wallaby layout drops keeps its Train bundle in the cluster. An upgrade whose target maps Redis to
+  OS::Heat::None (later Wallaby's default) leaves `redis-bundle` in the CIB, its replicas on Train's image: nothing in
+  14.3.0 handles it; the run reports it under `no-orphaned-resources`. Upstream first made the leapp preparation fail
+  on it (9bd96ff04, Nov 2021), then deletes it at upgrade step 5 (0e2b7a1d5, May 2023, rhbz#2158159).
 """
 
 from __future__ import annotations
@@ -54,6 +58,22 @@ STACK_ACTION_TEST = re.compile(r"^(\s*)if hiera .*stack_action.*CREATE; then$", 
 RESOURCE_EXISTS_TEST = '\\1if [ x"${TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS:-false}" = x"false" ]; then'
 
 
+PACEMAKER = "deployment/pacemaker/pacemaker-baremetal-puppet.yaml"
+# put first in the pacemaker service's upgrade_tasks
+DELETE_REDIS_AT_STEP_5 = """\
+        - name: Ensure redis is removed
+          when:
+            - step|int == 5
+            - '"redis" not in enabled_services|list'
+          run_once: true
+          become: true
+          shell: |
+            if crm_resource -r redis-bundle -q &>/dev/null; then
+               pcs resource delete redis-bundle || true
+            fi
+"""
+
+
 def _wallaby_copy(tmp_path: Path) -> Path:
     tree = tmp_path / "tht"
     shutil.copytree(fetch_release("14.3.0"), tree, symlinks=True)
@@ -78,10 +98,18 @@ def _with_restart_on_existing_resources(tree: Path) -> Path:
     return tree
 
 
-def _run_with_target(tree: Path):  # type: ignore[no-untyped-def]
+def _with_redis_deleted_when_dropped(tree: Path) -> Path:
+    pacemaker = tree / PACEMAKER
+    text = pacemaker.read_text()
+    assert text.count("\n      upgrade_tasks:\n") == 1
+    pacemaker.write_text(text.replace("\n      upgrade_tasks:\n", "\n      upgrade_tasks:\n" + DELETE_REDIS_AT_STEP_5))
+    return tree
+
+
+def _run_with_target(tree: Path, environments: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
     scenario = load_scenario("train-to-wallaby")
-    fixed = dataclasses.replace(
-        scenario, target=dataclasses.replace(scenario.target, release=None, templates=str(tree)))
+    fixed = dataclasses.replace(scenario, target=dataclasses.replace(
+        scenario.target, release=None, templates=str(tree), environments=environments))
     return run_scenario(fixed, seed=1)
 
 
@@ -133,3 +161,29 @@ def test_the_upstream_fix_of_the_restart_script_restarts_the_bundles_on_their_ne
     # the restarts cost what they did before 14.3.0's gate was modelled: galera and rabbitmq lose quorum again
     lost = {e.subject for e in trace if e.kind == "quorum.lost" and e.time >= restarts[0].time}
     assert lost == {"galera", "rabbitmq"}
+
+
+def test_the_upstream_fix_deletes_the_bundle_of_the_dropped_redis_service(tmp_path: Path) -> None:
+    without_redis = tmp_path / "no-redis.yaml"
+    without_redis.write_text("resource_registry:\n  OS::TripleO::Services::Redis: OS::Heat::None\n")
+    unfixed = _run_with_target(_wallaby_copy(tmp_path / "unfixed"), (str(without_redis),))
+    assert not unfixed.failed and "redis" not in unfixed.target.role("Controller").services
+    orphaned = [v for v in unfixed.violations if v.invariant == "no-orphaned-resources"]
+    assert [v.subject for v in orphaned] == ["redis-bundle"]
+    assert "its replicas still run on overcloud-controller-0, overcloud-controller-1, overcloud-controller-2" in \
+        orphaned[0].message
+    assert "0e2b7a1d5" in orphaned[0].fix
+
+    fixed = _run_with_target(_with_redis_deleted_when_dropped(_wallaby_copy(tmp_path / "fixed")),
+                             (str(without_redis),))
+    assert not fixed.failed
+    assert not [v for v in fixed.violations if v.invariant in ("no-orphaned-resources", "services-restored")]
+    trace = fixed.simulation.trace
+    assert _states(trace, "redis-bundle") == ["deleted"]
+    delete = next(e for e in trace if e.kind == "task" and e.data.get("task") == "Ensure redis is removed"
+                  and e.data.get("status") != "skipped")
+    assert (delete.data["phase"], delete.data["step"]) == ("upgrade_tasks", "5")
+    replicas = {e.subject: e.data["state"] for e in trace
+                if e.kind == "state.replica" and e.data.get("bundle") == "redis-bundle"}
+    assert replicas == {f"overcloud-controller-{i}": "stopped" for i in range(3)}
+    assert "redis-bundle" not in fixed.simulation.world.snapshot()["pacemaker"]["resources"]
