@@ -53,10 +53,10 @@ def restart_gate(tree: TemplateTree) -> str:
     (``TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS``, which tripleo-ansible sets when ``pcs resource config`` found the bundle
     before puppet ran: THT after 14.3.0, the fix of LP#1942309), ``"stack-action"`` (hiera's ``stack_action`` is not
     CREATE: Train to 14.3.0), ``"always"`` (a script that tests neither), ``""`` (no such script: before Train)."""
-    path = tree.root / RESTART_BUNDLE_SCRIPT
-    if not path.is_file():
+    try:
+        text = (tree.root / RESTART_BUNDLE_SCRIPT).read_text(errors="replace")
+    except OSError:  # no such script (or unreadable: then nothing is known of its test either)
         return ""
-    text = path.read_text(errors="replace")
     if _RESOURCE_EXISTS.search(text):
         return "resource-exists"
     if _STACK_ACTION.search(text):

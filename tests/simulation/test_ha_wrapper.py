@@ -254,3 +254,20 @@ def test_the_heat_type_key_is_validated(tmp_path: Path) -> None:
         load_scenario(str(bad))
     bad.write_text("kind: upgrade\nsource: {release: '11.6.0'}\ntarget: {release: '14.3.0'}\nheat_type: installed\n")
     assert load_scenario(str(bad)).heat_type == "installed"
+
+
+def test_the_restart_gate_is_read_from_the_releases_script(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from simulator.planning import RESTART_BUNDLE_SCRIPT, restart_gate
+
+    tree = SimpleNamespace(root=tmp_path)
+    assert restart_gate(tree) == ""  # type: ignore[arg-type]  # no script: before Train
+    script = tmp_path / RESTART_BUNDLE_SCRIPT
+    script.parent.mkdir(parents=True)
+    script.write_text("# if hiera stack_action | grep CREATE: a comment\nexit 0\n")
+    assert restart_gate(tree) == "always"  # type: ignore[arg-type]
+    script.write_text('if hiera -c /etc/puppet/hiera.yaml stack_action | grep -q -x CREATE; then\n  exit 0\nfi\n')
+    assert restart_gate(tree) == "stack-action"  # type: ignore[arg-type]
+    script.write_text('if [ x"${TRIPLEO_HA_WRAPPER_RESOURCE_EXISTS,,}" = x"false" ]; then\n  exit 0\nfi\n')
+    assert restart_gate(tree) == "resource-exists"  # type: ignore[arg-type]
