@@ -79,10 +79,10 @@ def test_upgrade_runs_the_default_scenario_end_to_end(tmp_path: Path, capsys: py
     assert data["quorum_events"] and data["api_downtime_seconds"]["keystone"] > 0
     assert junit.read_text().startswith("<?xml")
     # the run invariants are reported (all three controllers at once: quorum lost, APIs over budget; redis-bundle
-    # left disabled; the HA bundles not restarted on their new config) ...
+    # left disabled; the HA bundles not restarted on their new config; ovn_controller behind the OVN DBs) ...
     assert "[quorum-kept] pacemaker lost quorum" in text and "--strict makes them fail" in text
     assert {v["invariant"] for v in data["violations"]} == {"quorum-kept", "api-downtime-budget", "services-restored",
-                                                            "bundle-config-current"}
+                                                            "bundle-config-current", "ovn-controller-first"}
     assert 'classname="tripleo-sim.invariant.quorum-kept"' in junit.read_text()
     # ... and fail the command with --strict; --at prints the world at chosen moments of the same run
     lost = next(q["time"] for q in data["quorum_events"] if q["cluster"] == "pacemaker" and q["event"] == "lost")

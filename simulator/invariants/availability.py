@@ -17,7 +17,9 @@
   runs the one it started with: 14.3.0's pacemaker_restart_bundle.sh never restarts under ephemeral Heat);
 * ``no-orphaned-resources``: at the end of a run that succeeded, the cluster holds no pacemaker bundle of a service
   the target layout no longer runs (Wallaby dropped Redis from its defaults; 14.3.0 only checks for its bundle in
-  the leapp preparation).
+  the leapp preparation);
+* ``ovn-controller-first``: in a major upgrade no node's ovn_controller runs the source release while the OVN
+  databases run the target's (OVN's upgrade order; the world's ``dataplane.down``/``dataplane.up`` events).
 
 The causal trace of a violation is the host-tasks that ended at the moment the API went down (or quorum was
 lost): the state changes their effects made are what took it down.
@@ -33,13 +35,15 @@ from simulator.world import StaleConfig, StaleReplica, container_name
 from .model import TraceEntry, Violation
 from .runtrace import check_mixed_versions, check_schema_ahead, check_step_order
 
-__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_orphaned", "check_run",
+__all__ = ["DEFAULT_DOWNTIME_BUDGET_S", "RUN_INVARIANTS", "check_left_stopped", "check_orphaned", "check_ovn_order",
+           "check_run",
            "check_stale_configs", "check_stale_replicas"]
 
 DEFAULT_DOWNTIME_BUDGET_S = 60.0  # tripleo-upgrade's default maximum API outage
 RUN_INVARIANTS = ("api-downtime-budget", "quorum-kept", "steps-never-backwards", "step-barrier",
                   "mixed-version-window", "schema-ahead-of-code", "services-restored", "bundle-images-current",
-                  "bundle-config-current", "no-orphaned-resources", "run-succeeds")
+                  "bundle-config-current", "no-orphaned-resources", "ovn-controller-first",
+                  "run-succeeds")
 
 
 # what takes effect when its task starts, not when it ends: a global or local bundle restart (down for the task),
@@ -117,6 +121,7 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
     out += check_stale_replicas(events, stale_replicas)
     out += check_stale_configs(events, stale_configs)
     out += check_orphaned(events, orphaned)
+    out += check_ovn_order(events)
     out += check_mixed_versions(events, source_release=source_release, target_release=target_release)
     out += check_schema_ahead(events, source_release=source_release, target_release=target_release)
     for api, seconds in sorted(downtime.items()):
@@ -251,3 +256,33 @@ def check_orphaned(events: Sequence[Any], orphaned: Sequence[str]) -> list[Viola
             "does so for redis-bundle at Wallaby's upgrade step 5 — or keep the service in the layout",
             _causes(events, last.time, last.subject) if last is not None else (), subject=bundle))
     return out
+
+
+def check_ovn_order(events: Sequence[Any]) -> list[Violation]:
+    """``ovn-controller-first``: one violation for the nodes whose data plane was out (``dataplane.down`` until
+    ``dataplane.up``, or the end of the run), longest first, with the tasks behind the first outage."""
+    down: dict[str, float] = {}
+    total: dict[str, float] = {}
+    first: Any = None
+    for e in events:
+        if e.kind == "dataplane.down":
+            down[e.subject] = e.time
+            first = first or e
+        elif e.kind == "dataplane.up" and e.subject in down:
+            total[e.subject] = total.get(e.subject, 0.0) + e.time - down.pop(e.subject)
+    end = events[-1].time if events else 0.0
+    for node, since in down.items():
+        total[node] = total.get(node, 0.0) + end - since
+    if first is None:
+        return []
+    longest = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{node} {seconds:.0f} s" for node, seconds in longest[:5])
+    more = f" and {len(longest) - 5} more" if len(longest) > 5 else ""
+    return [Violation(
+        "ovn-controller-first",
+        f"the data plane of {len(longest)} node(s) was out while their ovn_controller ran the source release and the "
+        f"OVN databases the target's, from t={first.time:.0f}s: {shown}{more}",
+        "upgrade ovn_controller on every node before the OVN databases (upstream's e1a26ff31, after 14.3.0, makes "
+        "ovn_controller's upgrade tasks its external update tasks, which update it ahead everywhere), or plan the "
+        "data-plane outage",
+        _causes(events, first.time), subject="ovn_controller")]

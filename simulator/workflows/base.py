@@ -103,6 +103,8 @@ class Simulation:
                                    release_images(_task_bodies(target)))
         self.answers.updates_published = self.kind in ("update", "upgrade")
         self.world.track_replicas(self.answers.replica_image, self.answers.release_image)
+        # a major upgrade changes OVN's version: its controllers must not fall behind its databases
+        self.world.ovn_order = self.kind == "upgrade" and source.release != target.release
         self._vip_rng = self.rng_tree.child("vip").random()  # its own stream: the durations' stays as it was
         self.world.track_vip(self._schedule_vip_move)
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's

@@ -64,6 +64,13 @@ class StaleReplica(NamedTuple):
     reason: str  # "missing", "retagged" or "not retagged"
 
 
+OVN_DBS_BUNDLE = "ovn-dbs-bundle"
+# OVN's databases and northd outside pacemaker (a non-HA ovn_dbs; 18.0.0's raft cluster)
+OVN_DB_CONTAINERS = frozenset({"ovn_dbs", "ovn_cluster_north_db_server", "ovn_cluster_south_db_server",
+                               "ovn_cluster_northd"})
+OVN_WATCHED = OVN_DB_CONTAINERS | {"ovn_controller"}
+
+
 class StaleConfig(NamedTuple):
     """A bundle replica still running the generated config it started with after its node's config changed
     (:meth:`simulator.workflows.Simulation.stale_configs`)."""
@@ -134,6 +141,13 @@ class World:
         self._haproxy_replicated = any(b == "haproxy-bundle" for _, b in self._replica_keys)
         self._image_of: ImageOf | None = None
         self._release_of: ImageOf | None = None
+        # OVN's upgrade order (set ``ovn_order`` for a major upgrade): ovn_controller before the OVN DBs. A node whose
+        # ovn_controller runs the source release while an OVN DB runs the target's has no data plane
+        # (``dataplane.down``/``dataplane.up``)
+        self.ovn_order = False
+        self._ovn_dbs_target = False
+        self._ovn_db_target_nodes: set[str] = set()  # nodes running a non-bundle OVN DB container of the target
+        self._ovn_behind: set[str] = set()
         self.replicas: dict[tuple[str, str], str] = {}
         # replicas pacemaker started on a node that holds no image by the bundle's name: they fail there (their
         # galera or rabbitmq member is down; haproxy's VIP needs one replica that runs)
@@ -318,6 +332,7 @@ class World:
         self.now = now
         self._watch_replicas(now)
         self._watch_vip(now)
+        self._watch_ovn(now)
         quorum = self.has_quorum()
         if quorum != self._quorum:
             self._quorum = quorum
@@ -392,6 +407,7 @@ class World:
             self.trace.record(now, "node.up" if up else "node.down", node, reason=reason)
             self._refresh_node(node)
             self._observe(now)
+            self._watch_ovn(now, node)
             self._watch_schema(now)
 
     def join_cluster(self, node: str, now: float, source: str) -> None:
@@ -453,6 +469,12 @@ class World:
                 state.image_refs[c] = image_refs[c]
         if changed:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
+            if OVN_DB_CONTAINERS.intersection(changed):
+                if release == "target":
+                    self._ovn_db_target_nodes.add(node)
+                else:
+                    self._ovn_db_target_nodes.discard(node)
+            self._watch_ovn(now, node)
             if self._refresh_node(node) or not CLUSTER_CONTAINERS.isdisjoint(changed):
                 self._observe(now)
             self._watch_versions(now, {p for c in changed if (p := project_of(c))}, node)
@@ -494,6 +516,8 @@ class World:
         self.trace.record(now, "state.containers", node, stopped=stopped, reason=reason)
         self._refresh_node(node)
         self._observe(now)
+        self._ovn_db_target_nodes.discard(node)
+        self._watch_ovn(now, node)
         self._watch_versions(now, {p for c in stopped if (p := project_of(c))}, node)
         self._watch_schema(now)
 
@@ -579,6 +603,10 @@ class World:
         if kind == "pacemaker" or (kind in ("service", "container") and (
                 self._refresh_node(node.name) or container_name(target) in CLUSTER_CONTAINERS)):
             self._observe(now)
+        if kind in ("service", "container") and container_name(target) in OVN_WATCHED:
+            if container_name(target) in OVN_DB_CONTAINERS and not node.containers.get(container_name(target)):
+                self._ovn_db_target_nodes.discard(node.name)
+            self._watch_ovn(now, node.name)
         if kind in ("service", "container") and (project := project_of(container_name(target))):
             self._watch_versions(now, (project,), node.name)
         if kind in ("service", "container", "pacemaker"):
@@ -736,6 +764,36 @@ class World:
     def project_serving(self, project: str) -> bool:
         """Whether an API of ``project`` is available: its nodes then share live state (database, RPC)."""
         return any(up for api, up in self._api_up.items() if API_PROJECT[api] == project)
+
+    def _watch_ovn(self, now: float, node: str | None = None) -> None:
+        """With ``ovn_order``: ``dataplane.down`` for a node whose running ovn_controller is the source release's
+        while an OVN DB runs the target's (a running ovn-dbs-bundle replica on the target release's build, or a
+        target OVN DB container), ``dataplane.up`` when that ends. OVN wants ovn-controller upgraded before the
+        databases (upstream THT df2bfa0c5 and e1a26ff31: "or there will be a data plane outage"). Each node is looked
+        at when its own containers change; all of them when the databases reach the target release."""
+        if not self.ovn_order:
+            return
+        # once an OVN database ran the target release (its schema converted), it stays there, running or restarting
+        target = self._ovn_dbs_target or bool(self._ovn_db_target_nodes) or any(
+            bundle == OVN_DBS_BUNDLE and image and self._release_of is not None
+            and image == self._release_of(n, bundle)[1] for (n, bundle), image in self.replicas.items())
+        if target != self._ovn_dbs_target:
+            self._ovn_dbs_target = target
+            names: Iterable[str] = sorted(self.nodes)
+        elif node is not None:
+            names = (node,)
+        else:
+            return
+        for name in names:
+            state = self.nodes[name]
+            behind = target and state.up and bool(state.containers.get("ovn_controller")) \
+                and state.images.get("ovn_controller", state.release) == "source"
+            if behind and name not in self._ovn_behind:
+                self._ovn_behind.add(name)
+                self.trace.record(now, "dataplane.down", name, reason="ovn_controller older than the OVN DBs")
+            elif not behind and name in self._ovn_behind:
+                self._ovn_behind.discard(name)
+                self.trace.record(now, "dataplane.up", name)
 
     def _watch_versions(self, now: float, projects: Iterable[str], node: str | None = None) -> None:
         """Record ``version.mixed`` when the nodes running a project start to span two releases (or their counts,

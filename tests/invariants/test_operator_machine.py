@@ -37,8 +37,10 @@ def test_the_machine_finds_wallaby_stopping_rabbitmq_with_the_first_batch(plans)
 
 
 def test_with_the_known_outages_accepted_whole_upgrades_pass(plans) -> None:  # type: ignore[no-untyped-def]
+    # (14.3.0's ovn_controller falls behind the OVN DBs in every documented order: its upgrade is a deploy step of
+    # each node's own batch, the DBs' comes with the controllers)
     machine = simulated_upgrade_machine(*plans, accept=["api-downtime-budget", "mixed-version-window",
-                                                        "quorum-kept", "schema-ahead-of-code"])
+                                                        "quorum-kept", "schema-ahead-of-code", "ovn-controller-first"])
     run_state_machine_as_test(machine, settings=FAST)
 
 

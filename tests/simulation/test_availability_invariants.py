@@ -199,3 +199,20 @@ def test_an_orphaned_bundle_names_where_it_runs_and_what_last_touched_it() -> No
     assert [t.task for t in found.trace] == ["Disable redis"]
     (idle,) = check_run(Trace(), {}, orphaned=["redis-bundle"])
     assert "(stopped)" in idle.message and idle.trace == ()
+
+
+def test_ovn_order_sums_each_nodes_outage_longest_first() -> None:
+    trace = Trace()
+    trace.record(10.0, "task", "c1", task="Start pacemaker cluster", phase="upgrade_tasks", step="4", status="ok",
+                 start=2.0)
+    for node in ("c0", "n0", "n1"):
+        trace.record(10.0, "dataplane.down", node, reason="ovn_controller older than the OVN DBs")
+    trace.record(40.0, "dataplane.up", "c0")
+    trace.record(70.0, "dataplane.up", "n0")
+    trace.record(80.0, "dataplane.down", "n0", reason="ovn_controller older than the OVN DBs")
+    trace.record(100.0, "phase.end", "run")
+    (found,) = [v for v in check_run(trace, {}) if v.invariant == "ovn-controller-first"]
+    # n0: 60 s, then 20 s to the end of the run; n1 out to the end (90 s); c0 30 s
+    assert found.message.endswith("from t=10s: n1 90 s, n0 80 s, c0 30 s")
+    assert [t.task for t in found.trace] == ["Start pacemaker cluster"] and "e1a26ff31" in found.fix
+    assert [v for v in check_run(Trace(), {}) if v.invariant == "ovn-controller-first"] == []
