@@ -68,7 +68,6 @@ OVN_DBS_BUNDLE = "ovn-dbs-bundle"
 # OVN's databases and northd outside pacemaker (a non-HA ovn_dbs; 18.0.0's raft cluster)
 OVN_DB_CONTAINERS = frozenset({"ovn_dbs", "ovn_cluster_north_db_server", "ovn_cluster_south_db_server",
                                "ovn_cluster_northd"})
-OVN_WATCHED = OVN_DB_CONTAINERS | {"ovn_controller"}
 
 
 class StaleConfig(NamedTuple):
@@ -146,7 +145,7 @@ class World:
         # (``dataplane.down``/``dataplane.up``)
         self.ovn_order = False
         self._ovn_dbs_target = False
-        self._ovn_db_target_nodes: set[str] = set()  # nodes running a non-bundle OVN DB container of the target
+        self._ovn_db_container_target = False  # a non-bundle OVN DB container of the target release started
         self._ovn_behind: set[str] = set()
         self.replicas: dict[tuple[str, str], str] = {}
         # replicas pacemaker started on a node that holds no image by the bundle's name: they fail there (their
@@ -469,11 +468,8 @@ class World:
                 state.image_refs[c] = image_refs[c]
         if changed:
             self.trace.record(now, "state.containers", node, started=sorted(changed), release=release)
-            if OVN_DB_CONTAINERS.intersection(changed):
-                if release == "target":
-                    self._ovn_db_target_nodes.add(node)
-                else:
-                    self._ovn_db_target_nodes.discard(node)
+            if release == "target" and OVN_DB_CONTAINERS.intersection(changed):
+                self._ovn_db_container_target = True
             self._watch_ovn(now, node)
             if self._refresh_node(node) or not CLUSTER_CONTAINERS.isdisjoint(changed):
                 self._observe(now)
@@ -516,7 +512,6 @@ class World:
         self.trace.record(now, "state.containers", node, stopped=stopped, reason=reason)
         self._refresh_node(node)
         self._observe(now)
-        self._ovn_db_target_nodes.discard(node)
         self._watch_ovn(now, node)
         self._watch_versions(now, {p for c in stopped if (p := project_of(c))}, node)
         self._watch_schema(now)
@@ -603,9 +598,7 @@ class World:
         if kind == "pacemaker" or (kind in ("service", "container") and (
                 self._refresh_node(node.name) or container_name(target) in CLUSTER_CONTAINERS)):
             self._observe(now)
-        if kind in ("service", "container") and container_name(target) in OVN_WATCHED:
-            if container_name(target) in OVN_DB_CONTAINERS and not node.containers.get(container_name(target)):
-                self._ovn_db_target_nodes.discard(node.name)
+        if kind in ("service", "container") and container_name(target) == "ovn_controller":
             self._watch_ovn(now, node.name)
         if kind in ("service", "container") and (project := project_of(container_name(target))):
             self._watch_versions(now, (project,), node.name)
@@ -774,7 +767,7 @@ class World:
         if not self.ovn_order:
             return
         # once an OVN database ran the target release (its schema converted), it stays there, running or restarting
-        target = self._ovn_dbs_target or bool(self._ovn_db_target_nodes) or any(
+        target = self._ovn_dbs_target or self._ovn_db_container_target or any(
             bundle == OVN_DBS_BUNDLE and image and self._release_of is not None
             and image == self._release_of(n, bundle)[1] for (n, bundle), image in self.replicas.items())
         if target != self._ovn_dbs_target:
