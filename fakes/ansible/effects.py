@@ -31,6 +31,7 @@ class Effect:
     target: str
     state: str
     source: str  # module or command pattern that produced it
+    detail: str = ""  # what else the consumer needs (``container_manage``: ``name=image`` overrides, comma-separated)
 
 
 _SYSTEMD_STATE = {"stopped": "stopped", "started": "started", "restarted": "restarted", "reloaded": "reloaded"}
@@ -94,6 +95,20 @@ def _image(call: ModuleCall) -> list[Effect]:
     return [Effect(call.target, "image", str(call.args.get("name", "?")), "pulled", call.action)]
 
 
+def _container_manage(call: ModuleCall) -> list[Effect]:
+    """tripleo-ansible's ``tripleo_container_manage`` module (the role's engine, which THT's external update tasks
+    also call directly): (re)creates each container whose startup config file in ``config_dir`` matches
+    ``config_patterns`` on the host, its definition merged with ``config_overrides[<name>]`` (an ``image``)."""
+    config_dir = str(call.args.get("config_dir", "?")).rstrip("/")
+    pattern = str(call.args.get("config_patterns", "*.json"))
+    overrides = call.args.get("config_overrides")
+    overrides = overrides if isinstance(overrides, Mapping) else {}
+    images = sorted(f"{name}={o['image']}" for name, o in overrides.items()
+                    if isinstance(o, Mapping) and o.get("image"))
+    return [Effect(call.target, "container_manage", f"{config_dir}/{pattern}", "managed", call.action,
+                   ",".join(images))]
+
+
 def _reboot(call: ModuleCall) -> list[Effect]:
     return [Effect(call.target, "reboot", call.target, "rebooted", call.action)]
 
@@ -150,6 +165,8 @@ _MODULES: dict[str, Callable[[ModuleCall], list[Effect]]] = {
     "podman_container": _container,
     "docker_container": _container,
     "podman_image": _image,
+    "tripleo_container_manage": _container_manage,
+    "async_status": _noop,
     "docker_image": _image,
     "reboot": _reboot,
     "file": _file,

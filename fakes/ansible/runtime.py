@@ -128,6 +128,9 @@ class PlayContext:
     magic: Mapping[str, Any]  # groups, ansible_limit, play hosts lists...
     extra_vars: Mapping[str, Any]
     facts_shared: dict[str, Any] = field(default_factory=dict)
+    # background jobs of ``async`` tasks, by (the host they run on, job id): their module results, as the host's
+    # ``~/.ansible_async`` holds them for ``async_status``; the runner's, so they outlive the play
+    jobs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _group_names: dict[str, list[str]] = field(default_factory=dict, repr=False)
     # set by TaskMemo while a task runs: which variables it read and which module results it got
     recording: Recording | None = field(default=None, repr=False)
@@ -518,7 +521,52 @@ def _action(
     result = dict(ctx.effects(call))
     if ctx.recording is not None:
         ctx.recording.results.append((call, dict(result)))
+    if action == "async_status" and not result.get("failed"):
+        return _async_status(call, ctx)
+    if task.async_ is not None and not result.get("unreachable"):
+        return _async_job(task, call, result, ctx, variables)
     return result
+
+
+def _seconds(value: Any, where: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise TemplateFailure(where, str(value), "expected a whole number of seconds") from None
+
+
+def _async_job(task: Task, call: ModuleCall, result: dict[str, Any], ctx: PlayContext,
+               variables: Mapping[str, Any]) -> dict[str, Any]:
+    """``async: N``: the module runs as a background job on the host it acts on (its result kept for
+    ``async_status``). With ``poll: 0`` the task returns at once: ``started``, not ``finished``, ``changed`` and the
+    job's ``ansible_job_id``; otherwise Ansible polls until the job ends and the task's result is the job's, with
+    the job fields (ansible-core's ``async_wrapper`` and ``TaskExecutor._poll_async_result``)."""
+    templar = ctx.templar
+    if _seconds(templar.render(task.async_, variables, f"{task.path}.async"), f"{task.path}.async") <= 0:
+        return result
+    poll = 15 if task.poll is None else _seconds(templar.render(task.poll, variables, f"{task.path}.poll"),
+                                                 f"{task.path}.poll")
+    jid = f"j{len(ctx.jobs) + 1}.sim"  # ansible-core: j<random>.<pid>; here numbered in run order (deterministic)
+    results_file = f"~/.ansible_async/{jid}"
+    ctx.jobs[(call.target, jid)] = result
+    if poll > 0:
+        return {**result, "ansible_job_id": jid, "started": True, "finished": True, "results_file": results_file}
+    return {"failed": False, "changed": True, "started": True, "finished": False, "ansible_job_id": jid,
+            "results_file": results_file}
+
+
+def _async_status(call: ModuleCall, ctx: PlayContext) -> dict[str, Any]:
+    """``async_status: jid=...`` on the host the job ran on: its module result with ``finished`` (every simulated
+    job has ended by then: its effect applied at launch), or ansible-core's "could not find job" failure."""
+    jid = str(call.args.get("jid", ""))
+    fields = {"ansible_job_id": jid, "started": True, "finished": True}
+    if str(call.args.get("mode", "status")) == "cleanup":
+        ctx.jobs.pop((call.target, jid), None)
+        return {"changed": False, **fields, "erased": f"~/.ansible_async/{jid}"}
+    job = ctx.jobs.get((call.target, jid))
+    if job is None:
+        return {"failed": True, "changed": False, "msg": "could not find job", **fields}
+    return {**job, **fields, "results_file": f"~/.ansible_async/{jid}"}
 
 
 class TaskMemo:
@@ -539,7 +587,8 @@ class TaskMemo:
         self.hits = self.misses = 0
 
     def execute(self, task: Task, host: HostState, scope: Scope, ctx: PlayContext) -> Outcome:
-        if scope.options.get("run_once"):
+        # a background job's launch and its status read the run's job table, which no variable shows
+        if scope.options.get("run_once") or task.async_ is not None or task.action == "async_status":
             return execute(task, host, scope, ctx)
         entries = self._entries.setdefault(id(task), [])
         for index, entry in enumerate(entries):

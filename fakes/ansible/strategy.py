@@ -68,6 +68,7 @@ class Runner:
         self.forks = forks
         self.templar = templar or Templar()
         self.hosts = {h: HostState(h, inventory.variables(h)) for h in inventory.hosts}
+        self.jobs: dict[tuple[str, str], dict[str, Any]] = {}  # async tasks' background jobs (PlayContext.jobs)
         self.records: list[Record] = []
         self.aborted: AnsibleSimError | None = None
         self.names: dict[tuple[int, str, str], str] = {}
@@ -151,7 +152,8 @@ class _PlayRun:
         }
         if magic["ansible_limit"] is None:
             del magic["ansible_limit"]
-        self.ctx = PlayContext(runner.templar, runner.effects, runner.hosts, play.vars, magic, runner.extra_vars)
+        self.ctx = PlayContext(runner.templar, runner.effects, runner.hosts, play.vars, magic, runner.extra_vars,
+                               jobs=runner.jobs)
         self.scope = Scope(
             tags=frozenset(play.tags), options={"any_errors_fatal": play.any_errors_fatal, **play.options}
         )

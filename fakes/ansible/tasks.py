@@ -111,6 +111,8 @@ class Task:
     until: tuple[Any, ...] | None = None
     retries: Any = None
     delay: Any = None
+    async_: Any = None  # ``async``: seconds the module may run in the background (raw, templated when run)
+    poll: Any = None  # ``poll``: 0 launches the job and goes on (the result carries ``ansible_job_id``)
     include: Include | None = None
     options: Mapping[str, Any] = field(default_factory=dict)  # inheritable keywords set on this task
 
@@ -340,6 +342,8 @@ def _parse_task(data: Mapping[str, Any], path: str) -> Task:
         until=opt("until"),
         retries=data.get("retries"),
         delay=data.get("delay"),
+        async_=data.get("async"),
+        poll=data.get("poll"),
         include=include,
         options=_options(data),
     )

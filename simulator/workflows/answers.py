@@ -58,7 +58,7 @@ from typing import Any
 
 from fakes.ansible import ModuleCall
 from fakes.ansible.effects import classify
-from simulator.plan import Plan, nested_mappings
+from simulator.plan import Plan, Role, nested_mappings, release_major
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
 __all__ = ["HostAnswers", "bundle_images", "deployed_files", "deployed_images", "release_images"]
@@ -416,16 +416,30 @@ def deployed_images(plan: Plan, pcmklatest: Mapping[str, str]) -> dict[str, froz
 
 
 _CONFIG_DATA = "/var/lib/config-data/puppet-generated/"
+STARTUP_CONFIG = "/var/lib/tripleo-config/container-startup-config"
+_STARTUP_FILES_MAJOR = 11  # Train's deploy step 1 writes one startup config file per step and container
+
+
+def startup_config_files(plan: Plan, role: Role) -> dict[str, bool]:
+    """The startup config file of each container of ``role``'s docker_config, by step, that deploy step 1's
+    ``container_startup_config`` writes (Train on; none before): path -> False (a file)."""
+    major = release_major(plan.release)
+    if major is not None and major < _STARTUP_FILES_MAJOR:
+        return {}
+    return {f"{STARTUP_CONFIG}/{step}/{name}.json": False for step, defs in role.docker_config.items()
+            if str(step).startswith("step_") and isinstance(defs, Mapping) for name in defs}
 
 
 def deployed_files(plan: Plan) -> dict[str, dict[str, bool]]:
     """Paths each node of a deployed ``plan`` holds that the model knows of (path -> is a directory): the network
-    configuration os-net-config applied at deploy (``/etc/os-net-config/config.json``), and what its containers
+    configuration os-net-config applied at deploy (``/etc/os-net-config/config.json``), what its containers
     mount: each service's generated configuration (``/var/lib/config-data/puppet-generated/<service>``) and each
-    container's Kolla config file."""
+    container's Kolla config file, and from Train on each container's startup config
+    (``/var/lib/tripleo-config/container-startup-config/step_<N>/<container>.json``, deploy step 1's
+    ``container_startup_config``)."""
     out: dict[str, dict[str, bool]] = {}
     for role in plan.roles:
-        held = {"/etc/os-net-config/config.json": False}
+        held = {"/etc/os-net-config/config.json": False, **startup_config_files(plan, role)}
         for _, volume in role.mounts():
             source = volume.split(":", 1)[0]
             if source.startswith(_CONFIG_DATA) and (name := source[len(_CONFIG_DATA):].split("/")[0]):

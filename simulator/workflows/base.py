@@ -52,7 +52,15 @@ from simulator.world import (
     vip_resources,
 )
 
-from .answers import HostAnswers, bundle_images, deployed_files, deployed_images, release_images
+from .answers import (
+    STARTUP_CONFIG,
+    HostAnswers,
+    bundle_images,
+    deployed_files,
+    deployed_images,
+    release_images,
+    startup_config_files,
+)
 from .stack import Deploy, stack_operation
 
 __all__ = ["Failure", "PhaseSpan", "Simulation", "expected_running", "host_api_units"]
@@ -660,6 +668,8 @@ class Simulation:
         for effect in effects:
             if effect.kind == "reboot":
                 self.world.set_node_up(record.host, True, end, "rebooted")
+            elif effect.kind == "container_manage":
+                self._manage_containers(effect, end)
             self.world.apply(effect, end)
             if effect.kind == "reboot" and label == "upgrade_tasks" and self._os_upgrading:
                 # leapp's upgrade completes in this reboot (THT's system_upgrade_run): the host boots the new OS,
@@ -670,6 +680,35 @@ class Simulation:
                 self.answers.os_upgraded(record.host)
         if record.status == "failed" and not record.ignored:
             self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
+
+    def _manage_containers(self, effect: Effect, now: float) -> None:
+        """tripleo_container_manage (the module) on a host: each container whose startup config file in the
+        directory matches the pattern there (:meth:`HostAnswers.exists`' files: what the last deploy steps wrote)
+        runs again, from the definition with its image overridden where the call says. An image the target plan's
+        containers run is the target release's, one the source's run the source's; without an override the
+        container keeps its release. A container whose release does not change is left alone."""
+        node = self.world.nodes.get(effect.host)
+        if node is None or not node.up:
+            return
+        directory, _, pattern = effect.target.rpartition("/")
+        prefix = directory + "/"
+        files = sorted(p[len(prefix):] for p in self.answers.files.get(effect.host, {})
+                       if p.startswith(prefix) and "/" not in p[len(prefix):])
+        overrides = dict(pair.split("=", 1) for pair in effect.detail.split(",") if "=" in pair)
+        for name in (f.removesuffix(".json") for f in files if fnmatch.fnmatchcase(f, pattern)):
+            image = overrides.get(name)
+            release = node.images.get(name, "source") if image is None else self._image_release(effect.host, image)
+            self.world.start_containers(effect.host, [name], release, now,
+                                        image_refs={name: image} if image is not None else None)
+
+    def _image_release(self, host: str, image: str) -> str:
+        """The release of a container image (name:tag) on ``host``: the target's where the target plan's role of
+        the host runs it, the source's where the source plan's does, else the target's (named for this run)."""
+        for plan, release in ((self.target, "target"), (self.source, "source")):
+            role = next((r for r in plan.roles if any(n.name == host for n in r.nodes)), None)
+            if role is not None and image in role.images().values():
+                return release
+        return "target"
 
     def _host_puppet(self, roles: list[tuple[Role, list[str]]]) -> None:
         """The deploy steps' puppet run on the host (not interpreted): at step 4 puppet-tripleo's profiles start
@@ -700,6 +739,15 @@ class Simulation:
                     self.world.write_config(host, self.env.now, **written)
                     if part == "kolla":
                         self._write_bundle_configs(role, host)
+                        self._write_startup_configs(role, host)
+
+    def _write_startup_configs(self, role: Role, host: str) -> None:
+        """Deploy step 1's ``container_startup_config`` writes the role's startup config files, per step and
+        container, in place of those the host held (what ``stat`` and tripleo_container_manage find there)."""
+        held = self.answers.files.setdefault(host, {})
+        for path in [p for p in held if p.startswith(STARTUP_CONFIG + "/")]:
+            del held[path]
+        held |= startup_config_files(self.target, role)
 
     def _write_bundle_configs(self, role: Role, host: str) -> None:
         """Deploy step 1's container-puppet run generates each bundle's config (its puppet config volume) on

@@ -16,6 +16,11 @@ default scenario's target, and the run comes out without the violation.
   OS::Heat::None (later Wallaby's default) leaves `redis-bundle` in the CIB, its replicas on Train's image: nothing in
   14.3.0 handles it; the run reports it under `no-orphaned-resources`. Upstream first made the leapp preparation fail
   on it (9bd96ff04, Nov 2021), then deletes it at upgrade step 5 (0e2b7a1d5, May 2023, rhbz#2158159).
+* The computes lose their data plane until their own batch. 14.3.0's ovn_controller has no upgrade tasks, so the OVN
+  DB bundle reaches Wallaby with the controllers while every ovn_controller still runs Train's; the default run
+  reports it under `ovn-controller-first`. Upstream: e1a26ff31 (Aug 2023, rhbz#2229761), "Upgrade ovn_controller
+  ahead": its upgrade tasks are the external update's, which at step 1 recreate ovn_controller on every OVN host
+  with the new image (tripleo_container_manage, async, delegated), then wait for each.
 """
 
 from __future__ import annotations
@@ -74,6 +79,57 @@ DELETE_REDIS_AT_STEP_5 = """\
 """
 
 
+OVN_CONTROLLER = "deployment/ovn/ovn-controller-container-puppet.yaml"
+# in place of 14.3.0's `upgrade_tasks: []` of ovn_controller (the last key of its role_data): at upgrade step 1,
+# recreate ovn_controller on every OVN host with the new image, from the startup config the deployed release wrote
+UPGRADE_OVN_CONTROLLER_AHEAD = """\
+      upgrade_tasks:
+        - name: Find a node running ovn_controller
+          when: step|int == 1
+          set_fact:
+            first_ovn_host: "{{ groups['ovn_controller'] | difference(groups['excluded_overcloud']) | first }}"
+        - name: Which deploy step started ovn_controller
+          when: step|int == 1
+          become: true
+          delegate_to: "{{ first_ovn_host }}"
+          stat:
+            path: /var/lib/tripleo-config/container-startup-config/step_4/ovn_controller.json
+          register: ovn_controller_at_step_4
+        - name: Recreate ovn_controller with the new image on every OVN node
+          when: step|int == 1
+          become: true
+          vars:
+            ovn_step: "{{ ovn_controller_at_step_4.stat.exists | ternary('4', '3') }}"
+          loop: "{{ groups['ovn_controller'] | difference(groups['excluded_overcloud']) }}"
+          delegate_to: "{{ item }}"
+          async: 300
+          poll: 0
+          register: ovn_controller_jobs
+          tripleo_container_manage:
+            config_dir: "/var/lib/tripleo-config/container-startup-config/step_{{ ovn_step }}"
+            config_patterns: ovn_controller.json
+            config_id: "tripleo_step{{ ovn_step }}"
+            config_overrides:
+              ovn_controller:
+                image: {get_param: ContainerOvnControllerImage}
+        - name: Wait for ovn_controller on every OVN node
+          when:
+            - step|int == 1
+            - "'results' in ovn_controller_jobs"
+          become: true
+          delegate_to: "{{ job.item }}"
+          loop: "{{ ovn_controller_jobs.results }}"
+          loop_control:
+            loop_var: job
+          async_status:
+            jid: "{{ job.ansible_job_id }}"
+          register: ovn_controller_job
+          until: ovn_controller_job.finished
+          retries: 300
+          delay: 1
+"""
+
+
 def _wallaby_copy(tmp_path: Path) -> Path:
     tree = tmp_path / "tht"
     shutil.copytree(fetch_release("14.3.0"), tree, symlinks=True)
@@ -103,6 +159,14 @@ def _with_redis_deleted_when_dropped(tree: Path) -> Path:
     text = pacemaker.read_text()
     assert text.count("\n      upgrade_tasks:\n") == 1
     pacemaker.write_text(text.replace("\n      upgrade_tasks:\n", "\n      upgrade_tasks:\n" + DELETE_REDIS_AT_STEP_5))
+    return tree
+
+
+def _with_ovn_controller_upgraded_ahead(tree: Path) -> Path:
+    template = tree / OVN_CONTROLLER
+    text = template.read_text()
+    assert text.endswith("\n      upgrade_tasks: []\n")
+    template.write_text(text.removesuffix("      upgrade_tasks: []\n") + UPGRADE_OVN_CONTROLLER_AHEAD)
     return tree
 
 
@@ -187,3 +251,30 @@ def test_the_upstream_fix_deletes_the_bundle_of_the_dropped_redis_service(tmp_pa
                 if e.kind == "state.replica" and e.data.get("bundle") == "redis-bundle"}
     assert replicas == {f"overcloud-controller-{i}": "stopped" for i in range(3)}
     assert "redis-bundle" not in fixed.simulation.world.snapshot()["pacemaker"]["resources"]
+
+
+def test_the_upstream_fix_upgrades_every_ovn_controller_before_the_ovn_databases(tmp_path: Path) -> None:
+    result = _run_with_target(_with_ovn_controller_upgraded_ahead(_wallaby_copy(tmp_path)))
+    assert not result.failed
+    assert not [v for v in result.violations if v.invariant == "ovn-controller-first"]
+    trace = list(result.simulation.trace)
+    assert not [e for e in trace if e.kind.startswith("dataplane.")]
+    nodes = sorted(n.name for r in result.target.roles for n in r.nodes)
+    # each controller of the first batch launches the job on every node (the task has no run_once); the first
+    # recreates each node's ovn_controller on Wallaby's image, at upgrade step 1 of the controllers' run
+    launch = "Recreate ovn_controller with the new image on every OVN node"
+    launches = [e for e in trace if e.kind == "task" and e.data["task"] == launch and e.data["status"] == "changed"]
+    assert {(e.data["phase"], e.data["step"]) for e in launches} == {("upgrade_tasks", "1")}
+    recreated = {e.subject: e.time for e in trace if e.kind == "state.containers"
+                 and e.data["started"] == ["ovn_controller"] and e.data["release"] == "target"}
+    assert sorted(recreated) == nodes
+    controllers = next(p for p in result.simulation.phases if p.name.startswith("upgrade run --limit"))
+    assert all(controllers.start < t < controllers.end for t in recreated.values())
+    # the OVN DB bundle reaches Wallaby's build only after that
+    replica = next(e for e in trace if e.kind == "state.replica" and e.data.get("bundle") == "ovn-dbs-bundle"
+                   and e.data["state"] == "started" and e.time > controllers.start)
+    assert replica.time > max(recreated.values())
+    waits = [e for e in trace if e.kind == "task" and e.data["task"] == "Wait for ovn_controller on every OVN node"
+             and e.data["status"] != "skipped"]
+    # every job found on its node and ended (the module's result is canned: not `changed`)
+    assert waits and all(e.data["status"] == "ok" for e in waits)

@@ -66,6 +66,10 @@ REAL_ACTIONS = frozenset(
 )
 
 _ACTION = """
+import json
+import os
+import random
+
 from ansible.plugins.action import ActionBase
 from fakes.ansible.results import ModuleCall, canned_result
 
@@ -76,14 +80,23 @@ class ActionModule(ActionBase):
     _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
-        # async/poll are durations for the simulator; both sides run the task synchronously
-        self._task.async_val = 0
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         action = self._task.action.rsplit(".", 1)[-1]
         host = task_vars.get("inventory_hostname", "?")
         call = ModuleCall(host, host, action, self._task.action, dict(self._task.args), "", self._task.get_name())
         result.update(canned_result(call))
+        if self._task.async_val:
+            # what async_wrapper does: the job's result into the async dir, where the real async_status (and the
+            # TaskExecutor's polling when poll > 0) reads it; the launch's own result as _execute_module gives it
+            async_dir = os.path.expanduser(self.get_shell_option("async_dir", default="~/.ansible_async"))
+            os.makedirs(async_dir, exist_ok=True)
+            jid = f"j{random.randint(0, 999999999999)}.{os.getpid()}"
+            path = os.path.join(async_dir, jid)
+            with open(path, "w", encoding="utf-8") as job:
+                json.dump(result, job)
+            result = {"failed": False, "changed": True, "started": True, "finished": False, "ansible_job_id": jid,
+                      "results_file": path}
         return result
 """
 
@@ -224,6 +237,7 @@ def run_ansible(
             "ANSIBLE_HOME": str(root / "home"),
             "ANSIBLE_LOCAL_TEMP": str(root / "tmp"),
             "ANSIBLE_REMOTE_TEMP": str(root / "rtmp"),
+            "ANSIBLE_ASYNC_DIR": str(root / "async"),
             "ANSIBLE_DEPRECATION_WARNINGS": "False",
             "ANSIBLE_SYSTEM_WARNINGS": "False",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",

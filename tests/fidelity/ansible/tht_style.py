@@ -175,4 +175,39 @@ def cases() -> list[dict[str, Any]]:
                 "skip_tags": None,
             }
         )
+    out.append(_async_case())
     return out
+
+
+def _async_case() -> dict[str, Any]:
+    """``async``/``poll: 0`` with ``async_status``, polled ``async``, an unknown job id, and the external-update shape
+    of Wallaby's and 18.0.0's ovn_controller update: launched on every OVN host from the undercloud, polled there."""
+    tasks = [
+        {"name": "Pull image in the background", "command": "podman pull x", "async": 600, "poll": 0,
+         "register": "job"},
+        {"name": "Launched", "assert": {"that": ["job.started", "not job.finished", "job.changed",
+                                                 "job.ansible_job_id is defined", "job.stdout is not defined"]}},
+        {"name": "Wait for the pull", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
+         "until": "st.finished", "retries": 30, "delay": 0},
+        {"name": "Pulled", "assert": {"that": ["st.finished", "st.rc == 0", "st.attempts == 1"]}},
+        {"name": "Polled job", "command": "true", "async": 60, "poll": 1, "register": "r"},
+        {"name": "Polled result", "assert": {"that": ["r.finished", "r.started", "r.rc == 0",
+                                                      "r.ansible_job_id is defined"]}},
+        {"name": "Unknown job", "async_status": {"jid": "j42.1"}, "ignore_errors": True},
+        {"name": "Update ovn_controller.", "loop": "{{ groups['Compute'] }}", "delegate_to": "{{ item }}",
+         "async": 300, "poll": 0, "register": "update", "command": "podman restart ovn_controller"},
+        {"name": "Was the ovn_controller successful.", "when": ["'results' in update"],
+         "delegate_to": "{{ async_result_item.item }}",
+         "async_status": {"jid": "{{ async_result_item.ansible_job_id }}"}, "loop": "{{ update.results }}",
+         "loop_control": {"loop_var": "async_result_item"}, "register": "async_poll_results",
+         "until": "async_poll_results.finished", "retries": 10, "delay": 0},
+    ]
+    return {
+        "groups": _GROUPS,
+        "group_vars": _VARS,
+        "files": {},
+        "playbook": [{"hosts": "Controller", "gather_facts": False, "tasks": tasks}],
+        "limit": None,
+        "tags": None,
+        "skip_tags": None,
+    }

@@ -1,0 +1,106 @@
+"""``async``/``poll`` and ``async_status`` as ansible-core runs them: a ``poll: 0`` launch returns the job id at
+once, ``async_status`` on the host the job ran on returns the job's result, an unknown job fails; the delegated,
+looped shape THT's ovn_controller update uses (launch on every OVN host, then poll each one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakes.ansible import Inventory, ModuleCall, Runner, parse_playbook
+from fakes.ansible.results import canned_result
+
+INV = Inventory.from_groups(
+    {"Controller": ["controller-0"], "Compute": ["compute-0", "compute-1"], "Undercloud": ["undercloud"]},
+    group_vars={"all": {"step": 1}},
+)
+
+
+def play(tasks: list[dict[str, Any]], effects: Any = canned_result, hosts: str = "Controller") -> Any:
+    runner = Runner(INV, effects=effects)
+    return runner.run(parse_playbook([{"hosts": hosts, "gather_facts": False, "tasks": tasks}]))
+
+
+def test_poll_zero_returns_the_job_and_async_status_its_result() -> None:
+    calls: list[ModuleCall] = []
+
+    def effects(call: ModuleCall) -> dict[str, Any]:
+        calls.append(call)
+        return {**canned_result(call), "stdout": "pulled"} if call.action == "command" else canned_result(call)
+
+    result = play([
+        {"name": "launch", "command": "podman pull x", "async": 600, "poll": 0, "register": "job"},
+        {"name": "launched", "assert": {"that": ["job.started", "not job.finished", "job.changed",
+                                                 "job.ansible_job_id is defined", "job.stdout is not defined"]}},
+        {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
+         "until": "st.finished", "retries": 30, "delay": 1},
+        {"name": "done", "assert": {"that": ["st.finished", "st.stdout == 'pulled'", "st.attempts == 1",
+                                             "st.ansible_job_id == job.ansible_job_id"]}},
+    ], effects)
+    assert result.sequence() == [("controller-0", "launch", "changed"), ("controller-0", "launched", "ok"),
+                                 ("controller-0", "wait", "changed"), ("controller-0", "done", "ok")]
+    assert [c.action for c in calls] == ["command", "async_status"]
+
+
+def test_unknown_job_fails_as_ansible_does() -> None:
+    result = play([{"name": "wait", "async_status": {"jid": "j42.1"}, "register": "st"}])
+    record = result.records[0]
+    assert record.status == "failed"
+    assert record.result["msg"] == "could not find job"
+
+
+def test_a_failed_job_fails_its_status_task_not_its_launch() -> None:
+    def effects(call: ModuleCall) -> dict[str, Any]:
+        return {**canned_result(call), "rc": 1, "failed": True} if call.action == "shell" else canned_result(call)
+
+    result = play([
+        {"name": "launch", "shell": "false", "async": 60, "poll": 0, "register": "job"},
+        {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
+         "until": "st.finished", "retries": 5},
+    ], effects)
+    assert result.sequence() == [("controller-0", "launch", "changed"), ("controller-0", "wait", "failed")]
+
+
+def test_polled_async_waits_for_the_job() -> None:
+    result = play([
+        {"name": "sync", "command": "true", "async": 60, "poll": 5, "register": "r"},
+        {"name": "check", "assert": {"that": ["r.finished", "r.started", "r.rc == 0", "r.ansible_job_id is defined"]}},
+    ])
+    assert [r.status for r in result.records] == ["changed", "ok"]
+
+
+def test_async_seconds_must_be_a_number() -> None:
+    result = play([{"name": "launch", "command": "true", "async": "soon", "poll": 0}])
+    record = result.records[0]
+    assert record.status == "failed"
+    assert "tasks[0].async" in record.result["msg"] and "whole number of seconds" in record.result["msg"]
+
+
+def test_delegated_jobs_live_on_their_host() -> None:
+    """THT's external update shape (18.0.0's ovn_controller): the undercloud launches the job on every OVN host
+    (``delegate_to: item``) and polls each on that host (``delegate_to: async_result_item.item``)."""
+    calls: list[ModuleCall] = []
+
+    def effects(call: ModuleCall) -> dict[str, Any]:
+        calls.append(call)
+        return canned_result(call)
+
+    result = play([
+        {"name": "Update ovn_controller.", "loop": "{{ groups['Compute'] }}", "delegate_to": "{{ item }}",
+         "async": 300, "poll": 0, "register": "update", "command": "podman restart ovn_controller"},
+        {"name": "Was the ovn_controller successful.", "when": ["'results' in update"],
+         "delegate_to": "{{ async_result_item.item }}",
+         "async_status": {"jid": "{{ async_result_item.ansible_job_id }}"},
+         "loop": "{{ update.results }}", "loop_control": {"loop_var": "async_result_item"},
+         "register": "async_poll_results", "until": "async_poll_results.finished", "retries": 10, "delay": 1},
+        # a job id asked of another host than the one that ran it: not found there
+        {"name": "Wrong host", "delegate_to": "compute-0",
+         "async_status": {"jid": "{{ update.results[1].ansible_job_id }}"},
+         "ignore_errors": True, "register": "wrong"},
+    ], effects, hosts="Undercloud")
+    assert [(r.task_name, r.status) for r in result.records] == [
+        ("Update ovn_controller.", "changed"), ("Was the ovn_controller successful.", "changed"),
+        ("Wrong host", "failed")]
+    assert [(c.action, c.target) for c in calls] == [
+        ("command", "compute-0"), ("command", "compute-1"),
+        ("async_status", "compute-0"), ("async_status", "compute-1"), ("async_status", "compute-0")]
+    assert result.records[2].ignored
