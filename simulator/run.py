@@ -254,7 +254,7 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
     sim = workflow(source, target, timing=load_timing(scenario.timing, scenario.timing_file, scenario.timing_where),
                    seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade,
-                   converge=converge,
+                   converge=converge, external_update_tags=scenario.external_update_tags,
                    **machines)
     _check_layout(scenario, target, sim)
     return ScenarioResult(scenario, run_seed, source, target, sim)

@@ -42,7 +42,7 @@ DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
          "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing", "nodes_file", "bmc",
-         "heat_type"}
+         "heat_type", "external_update_tags"}
 BMC_TYPES = ("redfish", "ipmi")
 # a deploy's BMC faults: fakes.baremetal's kinds, on a machine (unreachable, answers 5xx, power requests that never
 # take effect, credentials rejected, slow power transitions)
@@ -85,6 +85,9 @@ class Scenario:
     fast_forward: bool = False  # `ffwd-upgrade prepare/run/converge` (Queens' fast_forward_upgrade_tasks)
     # tripleoclient's --heat-type: "installed" (the undercloud's Heat) or "ephemeral"; None: the release's default
     heat_type: str | None = None
+    # an update's `openstack overcloud external-update run --tags <tag>` runs after `--tags container_image_prepare`,
+    # before the first `update run` (the documented procedure's optional `ovn`: ovn_controller updated everywhere)
+    external_update_tags: tuple[str, ...] = ()
     # overrides of the shipped timing profile (scenarios/timing/default.yaml), and where they were written
     timing: Mapping[str, Any] = field(default_factory=dict)
     timing_file: str = ""
@@ -211,6 +214,12 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     if heat_type not in (None, "installed", "ephemeral"):
         raise ScenarioError(file, "heat_type", expected="installed or ephemeral (tripleoclient's --heat-type: the "
                             "undercloud's Heat or one per command)", found=repr(heat_type))
+    external_tags = data.get("external_update_tags") or []
+    if not isinstance(external_tags, list) or not all(isinstance(t, str) and t for t in external_tags) \
+            or (external_tags and kind != "update"):
+        raise ScenarioError(file, "external_update_tags", expected="a list of tags, each an `external-update run "
+                            "--tags <tag>` before the update runs (only for an update; e.g. [ovn])",
+                            found=repr(external_tags)[:80])
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
@@ -233,8 +242,8 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
-        heat_type=heat_type, timing=timing, timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file,
-        machines=machines, bmc=bmc, base=str(base),
+        heat_type=heat_type, external_update_tags=tuple(external_tags), timing=timing, timing_file=timing_file,
+        timing_where=timing_where, nodes_file=nodes_file, machines=machines, bmc=bmc, base=str(base),
     )
 
 

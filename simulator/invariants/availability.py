@@ -280,9 +280,11 @@ def check_ovn_order(events: Sequence[Any]) -> list[Violation]:
     more = f" and {len(longest) - 5} more" if len(longest) > 5 else ""
     return [Violation(
         "ovn-controller-first",
-        f"the data plane of {len(longest)} node(s) was out while their ovn_controller ran the source release and the "
-        f"OVN databases the target's, from t={first.time:.0f}s: {shown}{more}",
-        "upgrade ovn_controller on every node before the OVN databases (upstream's e1a26ff31, after 14.3.0, makes "
-        "ovn_controller's upgrade tasks its external update tasks, which update it ahead everywhere), or plan the "
-        "data-plane outage",
+        f"the data plane of {len(longest)} node(s) was out while their ovn_controller ran older code than the OVN "
+        f"databases (the source release's, or in a minor update the old images'), from t={first.time:.0f}s: "
+        f"{shown}{more}",
+        "update ovn_controller on every node before the OVN databases: in a minor update run `openstack overcloud "
+        "external-update run --tags ovn` before the update runs (scenario key external_update_tags: [ovn]); in an "
+        "upgrade, upstream's e1a26ff31 (after 14.3.0) makes ovn_controller's upgrade tasks its external update tasks, "
+        "which update it ahead everywhere; or plan the data-plane outage",
         _causes(events, first.time), subject="ovn_controller")]

@@ -92,8 +92,9 @@ class Simulation:
     def __init__(self, source: Plan, target: Plan, *, timing: TimingProfile, seed: int,
                  order: Sequence[Sequence[str]] | None = None, faults: Sequence[Fault] = (),
                  progress: Callable[[str], None] | None = None, system_upgrade: bool = False,
-                 converge: Plan | None = None):
+                 converge: Plan | None = None, external_update_tags: Sequence[str] = ()):
         self.source, self.target, self.timing = source, target, timing
+        self.external_update_tags = tuple(external_update_tags)
         # the plan of the converge (its lifecycle environment resets what the prepare's set); the target's if None
         self.converge_plan = converge if converge is not None else target
         self.system_upgrade = system_upgrade
@@ -111,8 +112,9 @@ class Simulation:
                                    release_images(_task_bodies(target)))
         self.answers.updates_published = self.kind in ("update", "upgrade")
         self.world.track_replicas(self.answers.replica_image, self.answers.release_image)
-        # a major upgrade changes OVN's version: its controllers must not fall behind its databases
-        self.world.ovn_order = self.kind == "upgrade" and source.release != target.release
+        # a major upgrade changes OVN's version, a minor update its build: its controllers must not fall behind its
+        # databases
+        self.world.ovn_order = self.kind == "update" or (self.kind == "upgrade" and source.release != target.release)
         self._vip_rng = self.rng_tree.child("vip").random()  # its own stream: the durations' stays as it was
         self.world.track_vip(self._schedule_vip_move)
         # hosts run the source release's OS until a leapp system upgrade reboots them into the target's
@@ -374,6 +376,20 @@ class Simulation:
                         self._host_puppet(roles)
                 if self.failures:
                     return
+
+    def _image_prepare(self) -> Generator[Any, Any, None]:
+        """The target's images (those its layout's containers run) copied to the undercloud registry: the first
+        alone, the rest on ``IMAGE_UPLOAD_WORKERS`` threads, each thread taking the next image when it is free."""
+        images = sorted({image for role in self.target.roles if role.nodes for image in role.images().values()})
+        yield from self._wait("container_image_prepare")
+        upload = self.timing.phase("container_image_upload")
+        durations = [upload.sample(self._rng) for _ in images]
+        free = [durations[0] if durations else 0.0] * IMAGE_UPLOAD_WORKERS
+        for d in durations[1:]:
+            free[free.index(min(free))] += d
+        yield self.env.timeout(max(free))
+        self.trace.record(self.env.now, "undercloud.images", "undercloud", images=len(images),
+                          workers=IMAGE_UPLOAD_WORKERS)
 
     def _external_run(self, key: str, tags: Sequence[str]) -> Generator[Any, Any, None]:
         """``openstack overcloud external-upgrade run --tags ...`` (``key`` external_upgrade_tasks) or the like: the
@@ -791,6 +807,9 @@ class Simulation:
             self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
 
 
+# tripleo-common's uploader: max(2, CPUs // 2) threads (later releases CPUs - 1); an undercloud has 8 cores at the
+# documented minimum
+IMAGE_UPLOAD_WORKERS = 4
 DEPLOY_SEQUENCE = ("host_prep_tasks", "deploy_steps_tasks")  # the deploy playbook's role_data keys, in order
 _PUPPET_STEPS = (1, 2, 3, 4, 5)
 _SERVICES_STARTED_AT_PUPPET_STEP = 4

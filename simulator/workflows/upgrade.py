@@ -38,9 +38,6 @@ from .base import Simulation
 __all__ = ["UpgradeSimulation"]
 
 _TRANSFER_DATA = "system_upgrade_transfer_data"
-# tripleo-common's uploader: max(2, CPUs // 2) threads (later releases CPUs - 1); an undercloud has 8 cores at the
-# documented minimum
-IMAGE_UPLOAD_WORKERS = 4
 
 
 class UpgradeSimulation(Simulation):
@@ -63,20 +60,6 @@ class UpgradeSimulation(Simulation):
         if not self.failures and self._transfers_data:
             yield from self._phase(f"external-upgrade run --tags {_TRANSFER_DATA}",
                                    self._external_run("external_upgrade_tasks", (_TRANSFER_DATA,)))
-
-    def _image_prepare(self) -> Generator[Any, Any, None]:
-        """The target's images (those its layout's containers run) copied to the undercloud registry: the first
-        alone, the rest on ``IMAGE_UPLOAD_WORKERS`` threads, each thread taking the next image when it is free."""
-        images = sorted({image for role in self.target.roles if role.nodes for image in role.images().values()})
-        yield from self._wait("container_image_prepare")
-        upload = self.timing.phase("container_image_upload")
-        durations = [upload.sample(self._rng) for _ in images]
-        free = [durations[0] if durations else 0.0] * IMAGE_UPLOAD_WORKERS
-        for d in durations[1:]:
-            free[free.index(min(free))] += d
-        yield self.env.timeout(max(free))
-        self.trace.record(self.env.now, "undercloud.images", "undercloud", images=len(images),
-                          workers=IMAGE_UPLOAD_WORKERS)
 
     @functools.cached_property
     def _transfers_data(self) -> bool:

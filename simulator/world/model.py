@@ -760,10 +760,12 @@ class World:
 
     def _watch_ovn(self, now: float, node: str | None = None) -> None:
         """With ``ovn_order``: ``dataplane.down`` for a node whose running ovn_controller is the source release's
-        while an OVN DB runs the target's (a running ovn-dbs-bundle replica on the target release's build, or a
-        target OVN DB container), ``dataplane.up`` when that ends. OVN wants ovn-controller upgraded before the
-        databases (upstream THT df2bfa0c5 and e1a26ff31: "or there will be a data plane outage"). Each node is looked
-        at when its own containers change; all of them when the databases reach the target release."""
+        (in a minor update: the old images' build) while an OVN DB runs the target's (a running ovn-dbs-bundle replica
+        on the target release's build, or a target OVN DB container), ``dataplane.up`` when that ends. OVN wants
+        ovn-controller upgraded before the databases (upstream THT df2bfa0c5 and e1a26ff31: "or there will be a data
+        plane outage"; for minor updates ee686db10: "a discrepancy in version between ovn-northd and ovn-controller
+        would cause a cut in the data-plane"). Each node is looked at when its own containers change; all of them
+        when the databases reach the target release."""
         if not self.ovn_order:
             return
         # once an OVN database ran the target release (its schema converted), it stays there, running or restarting
