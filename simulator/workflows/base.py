@@ -10,16 +10,14 @@ order, so the trace is in simulated-time order.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 import re
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
 import simpy
-import yaml
 
 from fakes.ansible import (
     AnsibleSimError,
@@ -32,20 +30,15 @@ from fakes.ansible import (
 )
 from fakes.ansible.effects import Effect, classify
 from fakes.ansible.roles import ROLE_CATALOGUE
-from fakes.heat.api import DEPLOY_IDENTIFIER
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
-from simulator.plan import Plan, Role, nested_mappings, stable_digest
+from simulator.plan import Plan, Role
 from simulator.planning import converge_runs_deploy
-from simulator.puppet_config import config_volume_of
 from simulator.scenario import BMC_FAULT_KINDS
 from simulator.timing import TimingProfile
 from simulator.world import (
-    API_ENDPOINTS,
-    PACEMAKER_BUNDLES,
     NodeState,
-    StaleConfig,
     StaleReplica,
     World,
     api_units,
@@ -61,9 +54,21 @@ from .answers import (
     release_images,
     startup_config_files,
 )
+from .containers import (
+    config_hashes,
+    docker_config_files,
+    expected_running,
+    ha_wrapper_volumes,
+    hiera_hash,
+    host_api_units,
+    kolla_hashes,
+    role_bundles,
+    task_bodies,
+)
+from .ha import HaWrapper
 from .stack import Deploy, stack_operation
 
-__all__ = ["Failure", "PhaseSpan", "Simulation", "expected_running", "host_api_units"]
+__all__ = ["Failure", "PhaseSpan", "Simulation"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class Failure:
     error: str
 
 
-class Simulation:
+class Simulation(HaWrapper):
     """What every workflow shares: virtual time, the trace, the world, the Ansible runner laid out in time,
     durations from the timing profile, faults. Subclasses define ``_workflow`` and ``_default_order``."""
 
@@ -106,10 +111,10 @@ class Simulation:
         self.faults = tuple(faults)
         self.world = self._initial_world()
         # stat, pcs resource config, systemctl is-active, image ids, ... answered from the model
-        pcmklatest = bundle_images(_task_bodies(source))
-        self.answers = HostAnswers(self.world, pcmklatest, bundle_images(_task_bodies(target)),
+        pcmklatest = bundle_images(task_bodies(source))
+        self.answers = HostAnswers(self.world, pcmklatest, bundle_images(task_bodies(target)),
                                    deployed_images(source, pcmklatest), deployed_files(source),
-                                   release_images(_task_bodies(target)))
+                                   release_images(task_bodies(target)))
         self.answers.updates_published = self.kind in ("update", "upgrade")
         self.world.track_replicas(self.answers.replica_image, self.answers.release_image)
         # a major upgrade changes OVN's version, a minor update its build: its controllers must not fall behind its
@@ -121,7 +126,7 @@ class Simulation:
         self.os_major = {n.name: os_major_of(source.release) for r in target.roles for n in r.nodes}
         self.inventory = build_inventory(target, os_major=self.os_major)
         # TripleO releases up to 18.0.0 ran ansible-core < 2.19: non-boolean conditionals count by truthiness
-        self.templar = tripleo_plugins.tripleo_templar(_docker_config_files(target))
+        self.templar = tripleo_plugins.tripleo_templar(docker_config_files(target))
         self.order = [list(b) for b in order] if order else self._default_order()
         self.phases: list[PhaseSpan] = []
         self.failures: list[Failure] = []
@@ -162,7 +167,7 @@ class Simulation:
                                        kolla=dict(kolla), hiera=hiera))
                 if "pacemaker" in role.services:
                     pcs_nodes.append(node.name)
-            bundles |= _role_bundles(role)
+            bundles |= role_bundles(role)
         # containers that run to completion: defined, in either release, only without `restart: always`
         defined: set[str] = set()
         services: set[str] = set()
@@ -242,7 +247,7 @@ class Simulation:
                     walk(item)
 
         for plan in (self.source, self.target):
-            walk(_task_bodies(plan))
+            walk(task_bodies(plan))
         return sorted(names)
 
     def _phase(self, name: str, body: Generator[Any, Any, None]) -> Generator[Any, Any, None]:
@@ -301,7 +306,7 @@ class Simulation:
         """The stack now holds ``plan`` (the converge's): the playbooks and their inventory come from it."""
         self.target = plan
         self.inventory = build_inventory(plan, os_major=self.os_major)
-        tripleo_plugins.use_files(self.templar, _docker_config_files(plan))
+        tripleo_plugins.use_files(self.templar, docker_config_files(plan))
 
     def _puppet_steps(self, hosts: Sequence[str]) -> Generator[Any, Any, str | None]:
         """Puppet steps 1-5 on ``hosts`` (Ocata-era deployments; in parallel, each step a barrier). Puppet is not
@@ -489,27 +494,6 @@ class Simulation:
         :meth:`simulator.world.World.stale_replicas`). Empty for a run that failed."""
         return [] if self.failures else self.world.stale_replicas()
 
-    def stale_configs(self) -> list[StaleConfig]:
-        """Bundle replicas running at the end of the run that last started before deploy step 1 changed their
-        node's generated config for the bundle: they still run the config they started with (Kolla copies it into
-        the container when it starts). Empty for a run that failed."""
-        if self.failures:
-            return []
-        why = self._no_global_restart()
-        return [StaleConfig(host, bundle, started, written, why)
-                for (host, bundle), written in sorted(self._bundle_written.items())
-                if (host, bundle) in self.world.replicas
-                and (started := self.world.replica_started.get((host, bundle), written)) < written]
-
-    def orphaned_resources(self) -> list[str]:
-        """Pacemaker bundles still in the cluster at the end of a run that succeeded whose service the target layout
-        no longer runs: none of the target's tasks hand them to ``tripleo_ha_wrapper``, which manages every bundle from
-        Train on. Empty for an older target and for a run that failed."""
-        if self.failures or not self._ha_volumes:
-            return []
-        return sorted(b for b in self.world.pcs_resources
-                      if b not in self._ha_volumes and b not in self.world.pcs_absent)
-
     def _task_fault(self, host: str, task: str, at: float) -> Fault | None:
         """A ``task_failed`` fault that fails ``task`` on ``host`` when it starts at ``at``: the fault's task name
         or glob matches and ``at`` is in its window."""
@@ -611,67 +595,6 @@ class Simulation:
             total += self.timing.effect(kind).sample(self._rng)
         return total, effects
 
-    def _ha_wrapper(self, effect: Effect, ran: bool) -> Effect:
-        """What tripleo_ha_wrapper does on this host: its puppet creates or updates the bundle, then
-        ``tripleo_diff_exec`` runs pacemaker_restart_bundle.sh only when the bundle's generated config (its puppet
-        config volume, :meth:`_bundle_config`) changed since the wrapper last ran on this host (it keeps the
-        volume's md5sum): an upgrade's first deploy steps on a host, a minor update or converge whose environment
-        changed the service's hieradata; not a later run with the same config (a wider ``--limit`` batch). The
-        script then, on a stack update (an upgrade, a minor update's deploy steps, a converge), restarts the
-        bundle globally from the service's bootstrap node (``pcs resource disable`` + ``enable``: down for the
-        task; the other nodes leave it to that node) unless it is meant to stay stopped or runs nowhere; with
-        ``TRIPLEO_MINOR_UPDATE`` (post_update_tasks' wrapper) it restarts the node's replica only (``pcs resource
-        restart <bundle> <node>``). A stack create never restarts. Otherwise the puppet run only
-        (``config-applied``)."""
-        bundle = effect.target
-        key = (effect.host, bundle)
-        config = self._bundle_config(self.target, effect.host, bundle)
-        applied = self._ha_config.get(key)
-        if applied is None:
-            applied = self._bundle_config(self.source, effect.host, bundle)
-        if ran and self.kind != "deploy":
-            self._ha_config[key] = config
-        if self.kind != "deploy" and applied != config and self.world.pcs_resources.get(bundle):
-            if effect.state == "ha-wrapper-minor":
-                if self.world.replica_runs(effect.host, bundle):
-                    return Effect(effect.host, "pacemaker", bundle, "replica-restart", effect.source)
-            elif self.world.bundle_running(bundle) and effect.host == self._bootstrap_of(bundle):
-                state = "restart-skipped" if self._no_global_restart() else "restart"
-                return Effect(effect.host, "pacemaker", bundle, state, effect.source)
-        return Effect(effect.host, "pacemaker", bundle, "config-applied", effect.source)
-
-    def _no_global_restart(self) -> str:
-        """Why the target release's pacemaker_restart_bundle.sh restarts no bundle globally after a config change
-        in this run ("" where it does): Train's to 14.3.0's (:attr:`Plan.restart_gate` ``stack-action``) only when
-        hiera's ``stack_action`` is not CREATE, which every stack operation of an ephemeral Heat passes. (THT after
-        14.3.0 asks whether the bundle existed before the wrapper's puppet ran: the caller only restarts a bundle
-        that did.)"""
-        if self.target.restart_gate == "stack-action" and self.target.global_vars.get("stack_action") == "CREATE":
-            return (f"{self.target.release}'s pacemaker_restart_bundle.sh skips the restart: hiera's stack_action is "
-                    "CREATE, as the release's tripleoclient (ephemeral Heat) passes on every stack operation "
-                    "(LP#1942309)")
-        return ""
-
-    def _bundle_config(self, plan: Plan, host: str, bundle: str) -> str:
-        """What ``bundle``'s generated config on ``host`` comes from in ``plan``: the hash of its puppet config
-        volume (``tripleo_ha_wrapper_puppet_config_volume``) on the host's role (``role.config_volumes``), or
-        the release where the templates name no volume (the wrapper's md5sum then changes with the release)."""
-        volume = self._ha_volumes.get(bundle)
-        for role in plan.roles:
-            if any(n.name == host for n in role.nodes):
-                if volume is not None and volume in role.config_volumes:
-                    return role.config_volumes[volume]
-                break
-        return plan.release
-
-    def _bootstrap_of(self, bundle: str) -> str | None:
-        """``<service>_short_bootstrap_node_name``: the first node of the first role running the bundle's service."""
-        services = {s for s, b in PACEMAKER_BUNDLES.items() if b == bundle}
-        for role in self.target.roles:
-            if services & set(role.services) and role.nodes:
-                return role.nodes[0].name
-        return self.world.pcs_bootstrap
-
     def _emit(self, payload: Any, label: str, step: str) -> None:
         record, start, end, effects = payload
         self.task_count += 1
@@ -765,18 +688,6 @@ class Simulation:
             del held[path]
         held |= startup_config_files(self.target, role)
 
-    def _write_bundle_configs(self, role: Role, host: str) -> None:
-        """Deploy step 1's container-puppet run generates each bundle's config (its puppet config volume) on
-        ``host``: note when one changes (a replica started before then runs the previous one until it restarts)."""
-        for bundle, volume in self._ha_volumes.items():
-            if volume not in role.config_volumes:
-                continue
-            key = (host, bundle)
-            config = role.config_volumes[volume]
-            if config != self._bundle_disk.get(key, self._bundle_config(self.source, host, bundle)):
-                self._bundle_disk[key] = config
-                self._bundle_written[key] = self.env.now
-
     def _start_containers(self, roles: list[tuple[Role, list[str]]], step: str) -> Generator[Any, Any, None]:
         t0 = self.env.now
         ends: list[tuple[float, str, tuple[str, ...], str]] = []
@@ -818,135 +729,6 @@ _HIERA_BOOTSTRAP = re.compile(r"\bhiera\b.*\bbootstrap_nodeid\b")
 _OPENSTACK_LIST = re.compile(r"\bopenstack\s+.*\blist\b.*(?:-f|--format)[\s=]+(yaml|json|value|csv)")
 
 
-@functools.lru_cache(maxsize=256)
-def _definition_hashes(role_config: str) -> dict[str, tuple[str, bool, tuple[str, ...]]]:
-    """Each container's definition hash, whether the definition takes tripleoclient's ``DeployIdentifier``, and
-    the config volumes it mounts."""
-    definitions = json.loads(role_config)
-    return {name: (stable_digest(d), DEPLOY_IDENTIFIER in json.dumps(d, default=str), _mounted_volumes(d))
-            for name, d in definitions.items()}
-
-
-def _mounted_volumes(definition: Any) -> tuple[str, ...]:
-    volumes = definition.get("volumes") if isinstance(definition, Mapping) else None
-    return tuple(sorted({v for volume in volumes if isinstance(volume, str)
-                         and (v := config_volume_of(volume.split(":", 1)[0])) is not None}
-                        if isinstance(volumes, list) else ()))
-
-
-_SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the same YAML, ~6x faster
-
-
-class _DockerConfigFiles(Mapping[str, str]):
-    """The docker_config files config-download writes per role (THT's tasks read them with ``lookup('file')``),
-    each dumped when a task first reads it (dumping every role's on each run took a tenth of a 3+100 run)."""
-
-    def __init__(self, plan: Plan) -> None:
-        self._roles = {f"{r.name}/docker_config.yaml": r for r in plan.roles}
-        self._dumped: dict[str, str] = {}
-
-    def __getitem__(self, name: str) -> str:
-        if name not in self._dumped:
-            self._dumped[name] = yaml.dump(dict(self._roles[name].docker_config), Dumper=_SafeDumper)
-        return self._dumped[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._roles)
-
-    def __len__(self) -> int:
-        return len(self._roles)
-
-
-def _docker_config_files(plan: Plan) -> Mapping[str, str]:
-    return _DockerConfigFiles(plan)
-
-
-def ha_wrapper_volumes(plan: Plan) -> dict[str, str]:
-    """The puppet config volume of each bundle the templates hand to ``tripleo_ha_wrapper``
-    (``tripleo_ha_wrapper_bundle_name`` -> ``tripleo_ha_wrapper_puppet_config_volume``)."""
-    found: dict[str, str] = {}
-    for value in nested_mappings(_task_bodies(plan)):
-        bundle = value.get("tripleo_ha_wrapper_bundle_name")
-        volume = value.get("tripleo_ha_wrapper_puppet_config_volume")
-        if isinstance(bundle, str) and isinstance(volume, str):
-            found.setdefault(bundle, volume)
-    return found
-
-
-def expected_running(role: Role) -> set[str]:
-    """What a node of ``role`` runs once the role is deployed: its docker_config (and role-started) containers and
-    the API units it leaves on the host, or, for a role without containers (puppet on baremetal), its API
-    units."""
-    containers = {c for names in role.containers.values() for c in names}
-    return containers | set(host_api_units(role)) if containers else set(api_units(role.services))
-
-
-def host_api_units(role: Role) -> list[str]:
-    """The systemd units of the APIs a containerized ``role`` serves but does not run in a container (none for a
-    role without containers: its puppet steps start every unit)."""
-    containers = {c for names in role.containers.values() for c in names}
-    if not containers:
-        return []
-    return sorted({unit for provided, served_by, unit in API_ENDPOINTS.values()
-                   if set(provided) & set(role.services) and not set(served_by) & containers})
-
-
-def config_hashes(role: Role, step: str, deploy_identifier: int = 0) -> dict[str, str]:
-    """A hash of each container's startup definition at ``step``: its docker_config entry (image, command, volumes,
-    environment) and the ``TRIPLEO_CONFIG_HASH`` container-puppet adds for the config volumes it mounts
-    (``role.config_volumes``: a volume's hieradata or manifests changed, its containers are recreated): what
-    tripleo_container_manage compares to decide whether a running container must be recreated. A definition
-    that takes ``DeployIdentifier`` (THT's ``TRIPLEO_DEPLOY_IDENTIFIER`` in db syncs and bootstrap containers)
-    changes with it: tripleoclient sets a new one (``deploy_identifier``, counted here) on every stack
-    operation, so these containers run again after each."""
-    step_config = role.step_config(step)
-    result = {}
-    if step_config:
-        hashes = _definition_hashes(json.dumps(step_config, sort_keys=True, default=str))
-        for name, (h, takes, volumes) in hashes.items():
-            if volumes:
-                h = stable_digest([h, [role.config_volumes.get(v, "") for v in volumes]])
-            result[name] = stable_digest([h, deploy_identifier]) if takes else h
-    # a container a tripleo-ansible role starts (18.0.0's keystone, keystone_db_sync, iscsid): its project's config
-    # volume (the role's own variables are not followed)
-    for name in role.containers.get(step, ()):
-        if name not in result and (volume := name.split("_")[0]) in role.config_volumes:
-            result[name] = stable_digest(["role-started", name, role.config_volumes[volume]])
-    return result
-
-
-def _role_bundles(role: Role) -> set[str]:
-    """The pacemaker bundles ``role`` deploys: its services' bundles, and for a containerized role only those its
-    templates name (init-bundle puppet, ``tripleo_ha_wrapper``, upgrade tasks): a service deployed without pacemaker
-    (18.0.0's default OVN DBs: one container per node) does not. Baremetal (puppet) roles run the service as a plain
-    pacemaker resource: the world still calls it by its bundle's name."""
-    if "pacemaker" not in role.services:
-        return set()
-    bundles = {b for s, b in PACEMAKER_BUNDLES.items() if s in role.services}
-    if not role.containers or not bundles:
-        return bundles
-    text = json.dumps([role.docker_config, [t.body for steps in role.tasks.values() for ts in steps.values()
-                                            for t in ts]], default=str)
-    return {b for b in bundles if b in text}
-
-
-_KOLLA_TARGET = ":/var/lib/kolla/config_files/config.json"
-
-
-def kolla_hashes(role: Role) -> dict[str, str]:
-    """A hash of the Kolla config file each container of ``role`` reads: the ``kolla_config`` entry its
-    docker_config mounts at ``/var/lib/kolla/config_files/config.json``."""
-    return {name: stable_digest(role.kolla_config[source]) for name, volume in role.mounts() if _KOLLA_TARGET in volume
-            and (source := volume.split(":", 1)[0]) in role.kolla_config}
-
-
-def hiera_hash(role: Role) -> str:
-    """A hash of ``role``'s hieradata (role_data ``config_settings``)."""
-    return stable_digest(role.config_settings) if role.config_settings else ""
-
-
-
-
 def listing(names: Any, shown: int = 8) -> str:
     """Names for an error message: the first ``shown``, sorted, and how many there are in all."""
     names = sorted(names)
@@ -964,11 +746,6 @@ def _could_match(name: str, pattern: str) -> bool:
         return True
     parts = _JINJA.split(name)
     return len(parts) > 1 and re.fullmatch(".*".join(map(re.escape, parts)), pattern) is not None
-
-
-def _task_bodies(plan: Plan) -> list[Any]:
-    return [task.body for role in plan.roles for steps in role.tasks.values() for tasks in steps.values()
-            for task in tasks]
 
 
 def _step_order(step: str) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from fakes.ansible.effects import Effect
 from fakes.heat.api import client_stack_action, ephemeral_heat
 from simulator.run import prepare_scenario, run_scenario
 from simulator.scenario import load_scenario
-from simulator.workflows.base import ha_wrapper_volumes
+from simulator.workflows.containers import ha_wrapper_volumes
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import pytest
 from fakes.ansible.effects import Effect
 from simulator.core import Trace
 from simulator.run import run_scenario
-from simulator.workflows.base import hiera_hash, kolla_hashes
+from simulator.workflows.containers import hiera_hash, kolla_hashes
 from simulator.world import NodeState, World
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from simulator.plan import Role
 from simulator.puppet_config import config_volume_of, volume_hashes, volume_hieradata
-from simulator.workflows.base import config_hashes
+from simulator.workflows.containers import config_hashes
 
 NOVA_API = {"config_volume": "nova", "puppet_tags": "nova_config", "config_image": "quay.io/ns/nova-config:t1",
             "step_config": "include tripleo::profile::base::nova::api\n"
