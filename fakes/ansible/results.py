@@ -25,6 +25,7 @@ class ModuleCall:
     task_name: str
     become: bool = False
     attempt: int = 1
+    job: str = ""  # the background job (``async``, ``poll: 0``) that runs the module: the task does not wait for it
 
 
 Effects = Callable[[ModuleCall], Mapping[str, Any]]

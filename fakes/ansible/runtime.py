@@ -516,15 +516,20 @@ def _action(
     delegate = scope.options.get("delegate_to")
     target = templar.render(delegate, variables, f"{task.path}.delegate_to") if delegate else host.name
     become = bool(templar.render(scope.options.get("become", False), variables, f"{task.path}.become"))
-    call = ModuleCall(host.name, str(target), action, task.fqcn, args, task.path, task.display_name, become, attempt)
+    # ``async: N`` (N > 0): the module runs as a background job; with ``poll: 0`` the task does not wait for it
+    poll = _async_poll(task, templar, variables)
+    # ansible-core: j<random>.<pid>; here numbered in run order (deterministic)
+    jid = f"j{len(ctx.jobs) + 1}.sim" if poll is not None else ""
+    call = ModuleCall(host.name, str(target), action, task.fqcn, args, task.path, task.display_name, become, attempt,
+                      job=jid if poll == 0 else "")
     calls.append(call)
     result = dict(ctx.effects(call))
     if ctx.recording is not None:
         ctx.recording.results.append((call, dict(result)))
     if action == "async_status" and not result.get("failed"):
         return _async_status(call, ctx)
-    if task.async_ is not None and not result.get("unreachable"):
-        return _async_job(task, call, result, ctx, variables)
+    if poll is not None and not result.get("unreachable"):
+        return _async_job(jid, poll, call, result, ctx)
     return result
 
 
@@ -535,18 +540,23 @@ def _seconds(value: Any, where: str) -> int:
         raise TemplateFailure(where, str(value), "expected a whole number of seconds") from None
 
 
-def _async_job(task: Task, call: ModuleCall, result: dict[str, Any], ctx: PlayContext,
-               variables: Mapping[str, Any]) -> dict[str, Any]:
-    """``async: N``: the module runs as a background job on the host it acts on (its result kept for
-    ``async_status``). With ``poll: 0`` the task returns at once: ``started``, not ``finished``, ``changed`` and the
-    job's ``ansible_job_id``; otherwise Ansible polls until the job ends and the task's result is the job's, with
-    the job fields (ansible-core's ``async_wrapper`` and ``TaskExecutor._poll_async_result``)."""
-    templar = ctx.templar
+def _async_poll(task: Task, templar: Templar, variables: Mapping[str, Any]) -> int | None:
+    """The task's ``poll`` when it runs its module as a background job (``async`` > 0; Ansible polls every 15 s
+    by default), else None."""
+    if task.async_ is None:
+        return None
     if _seconds(templar.render(task.async_, variables, f"{task.path}.async"), f"{task.path}.async") <= 0:
-        return result
-    poll = 15 if task.poll is None else _seconds(templar.render(task.poll, variables, f"{task.path}.poll"),
-                                                 f"{task.path}.poll")
-    jid = f"j{len(ctx.jobs) + 1}.sim"  # ansible-core: j<random>.<pid>; here numbered in run order (deterministic)
+        return None
+    if task.poll is None:
+        return 15
+    return _seconds(templar.render(task.poll, variables, f"{task.path}.poll"), f"{task.path}.poll")
+
+
+def _async_job(jid: str, poll: int, call: ModuleCall, result: dict[str, Any], ctx: PlayContext) -> dict[str, Any]:
+    """A background job's result kept for ``async_status`` on the host it runs on. With ``poll: 0`` the task returns
+    at once: ``started``, not ``finished``, ``changed`` and the job's ``ansible_job_id``; otherwise Ansible polls until
+    the job ends and the task's result is the job's, with the job fields (ansible-core's ``async_wrapper`` and
+    ``TaskExecutor._poll_async_result``)."""
     results_file = f"~/.ansible_async/{jid}"
     ctx.jobs[(call.target, jid)] = result
     if poll > 0:

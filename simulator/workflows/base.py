@@ -147,6 +147,8 @@ class Simulation(HaWrapper):
         # each bundle's generated config on a host (by (host, bundle)) and when deploy step 1 last changed it
         self._bundle_disk: dict[tuple[str, str], str] = {}
         self._bundle_written: dict[tuple[str, str], float] = {}
+        # when each background job (async, poll: 0) ends, by (host, job id): async_status waits for it
+        self._job_ends: dict[tuple[str, str], float] = {}
         self.deploy_identifier = 0  # how many stack operations this run has started (each sets a new identifier)
         self._phase_name = ""
 
@@ -518,13 +520,22 @@ class Simulation(HaWrapper):
         pending: list[tuple[str, float]] = []
         first = len(runner.records)
 
+        jobs: list[tuple[float, tuple[str, str, str, list[Effect]]]] = []  # background jobs' ends, in launch order
+
         def pair() -> None:  # every record appended since the last call belongs to the oldest pending host-task
             while len(laid) < len(runner.records) - first:
                 host, start = pending[len(laid)]
                 record = runner.records[first + len(laid)]
-                duration, effects = self._cost(record)
+                duration, effects, launched = self._cost(record)
+                # async_status waits (polling) until the jobs it asks for ended
+                ends = [end for c in record.calls if c.action == "async_status"
+                        and (end := self._job_ends.get((c.target, str(c.args.get("jid", ""))))) is not None]
+                duration = max([duration, *(end - start for end in ends)])
                 host_t[host] = start + duration
                 laid.append((start + duration, len(laid), (record, start, start + duration, effects)))
+                for target, jid, job_duration, job_effects in launched:  # each job starts as its launch ends
+                    self._job_ends[(target, jid)] = start + duration + job_duration
+                    jobs.append((start + duration + job_duration, (target, jid, record.task_name, job_effects)))
 
         self._task_start = t0
         wall = perf_counter()
@@ -552,13 +563,21 @@ class Simulation(HaWrapper):
         outages = [(start, len(laid) + i, e) for i, (_, _, (record, start, _, effects)) in enumerate(laid)
                    for e in effects if e.kind == "reboot"
                    or (e.kind == "pacemaker" and e.state in ("restart", "replica-restart", "banned"))]
-        events = [(t, seq, payload, False) for t, seq, payload in laid]
-        events += [(t, seq, effect, True) for t, seq, effect in outages]
-        for time, _, payload, down in sorted(events, key=lambda e: (e[0], e[1])):
+        events: list[tuple[float, int, Any, str]] = [(t, seq, payload, "task") for t, seq, payload in laid]
+        events += [(t, seq, effect, "outage") for t, seq, effect in outages]
+        end = max(host_t.values(), default=t0)
+        # a job that outlives the play's tasks goes on in the background (the playbook does not wait for it)
+        events += [(t, 2 * len(laid) + i, job, "job") for i, (t, job) in enumerate(jobs) if t <= end]
+        for t, job in jobs:
+            if t > end:
+                self.env.process(self._job_ends_later(t, job, label))
+        for time, _, payload, kind in sorted(events, key=lambda e: (e[0], e[1])):
             if time > self.env.now:
                 yield self.env.timeout(time - self.env.now)
-            if not down:
+            if kind == "task":
                 self._emit(payload, label, step)
+            elif kind == "job":
+                self._job_ended(time, payload, label)
             elif payload.kind == "reboot":
                 self.world.set_node_up(payload.host, False, time, "rebooting")
             elif payload.state == "banned":
@@ -566,34 +585,57 @@ class Simulation(HaWrapper):
             else:  # a restart: down from the task's start ("restart-begin", "replica-restart-begin") until it ends
                 self.world.apply(Effect(payload.host, "pacemaker", payload.target, f"{payload.state}-begin",
                                         payload.source), time)
-        end = max(host_t.values(), default=t0)
         if end > self.env.now:
             yield self.env.timeout(end - self.env.now)
 
-    def _cost(self, record: Any) -> tuple[float, list[Any]]:
+    def _job_ended(self, time: float, job: tuple[str, str, str, list[Effect]], label: str) -> None:
+        """A background job ended on its host: its module's effects apply now."""
+        target, jid, task, effects = job
+        self.trace.record(time, "job", target, task=task, jid=jid)
+        self._apply_effects(target, effects, time, label)
+
+    def _job_ends_later(self, time: float, job: tuple[str, str, str, list[Effect]],
+                        label: str) -> Generator[Any, Any, None]:
+        yield self.env.timeout(time - self.env.now)
+        self._job_ended(time, job, label)
+
+    def _cost(self, record: Any) -> tuple[float, list[Effect], list[tuple[str, str, float, list[Effect]]]]:
+        """A host-task's duration and effects, and the background jobs it launched (``async`` with ``poll: 0``):
+        ``(host, job id, duration, effects)`` each; the launch itself takes ``async_launch``."""
         if record.status == "skipped":
-            return self.timing.skipped.sample(self._rng), []
-        # a call a fault kept from acting takes its time as if it had run (the RNG stream stays the same) but
-        # changes nothing
-        called = [(ran, self._ha_wrapper(e, ran) if e.state.startswith("ha-wrapper") else e)
-                  for call in record.calls for ran in (id(call) not in self._not_run,) for e in classify(call)]
+            return self.timing.skipped.sample(self._rng), [], []
+        total, effects, jobs, any_effect = 0.0, [], [], False
+        for call in record.calls:
+            # a call a fault kept from acting takes its time as if it had run (the RNG stream stays the same) but
+            # changes nothing
+            ran = id(call) not in self._not_run
+            called = [self._ha_wrapper(e, ran) if e.state.startswith("ha-wrapper") else e for e in classify(call)]
+            any_effect = any_effect or bool(called)
+            duration = sum(self._effect_duration(e) for e in called)
+            if call.job:
+                total += self.timing.effect("async_launch").sample(self._rng)
+                if ran:
+                    jobs.append((call.target, call.job, duration, called))
+                continue
+            total += duration
+            if ran:
+                effects += called
         for call in record.calls if self._not_run else ():  # laid out: no longer needed
             self._not_run.pop(id(call), None)
-        if not called:
-            return self.timing.task_default.sample(self._rng), []
-        effects = [e for ran, e in called if ran]
-        total = 0.0
-        for _, e in called:
-            kind = e.kind
-            if kind == "image" and e.state == "pulled":  # a node pulls an image's layers once per run
-                pulled = self._pulled.setdefault(e.host, set())
-                if e.target in pulled:
-                    kind = "image_cached"
-                pulled.add(e.target)
-            elif kind == "image" and e.state == "tagged":  # a tag of an image the node has: no download
+        if not any_effect:
+            return self.timing.task_default.sample(self._rng), [], []
+        return total, effects, jobs
+
+    def _effect_duration(self, effect: Effect) -> float:
+        kind = effect.kind
+        if kind == "image" and effect.state == "pulled":  # a node pulls an image's layers once per run
+            pulled = self._pulled.setdefault(effect.host, set())
+            if effect.target in pulled:
                 kind = "image_cached"
-            total += self.timing.effect(kind).sample(self._rng)
-        return total, effects
+            pulled.add(effect.target)
+        elif kind == "image" and effect.state == "tagged":  # a tag of an image the node has: no download
+            kind = "image_cached"
+        return self.timing.effect(kind).sample(self._rng)
 
     def _emit(self, payload: Any, label: str, step: str) -> None:
         record, start, end, effects = payload
@@ -604,9 +646,15 @@ class Simulation(HaWrapper):
         if record.status == "failed":
             data["error"] = error
         self.trace.record(end, "task", record.host, **data)
+        self._apply_effects(record.host, effects, end, label)
+        if record.status == "failed" and not record.ignored:
+            self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
+
+    def _apply_effects(self, host: str, effects: Sequence[Effect], end: float, label: str) -> None:
+        """The effects of a task that ran on ``host`` (or of a background job it launched), when it ended."""
         for effect in effects:
             if effect.kind == "reboot":
-                self.world.set_node_up(record.host, True, end, "rebooted")
+                self.world.set_node_up(host, True, end, "rebooted")
             elif effect.kind == "container_manage":
                 self._manage_containers(effect, end)
             self.world.apply(effect, end)
@@ -614,11 +662,9 @@ class Simulation(HaWrapper):
                 # leapp's upgrade completes in this reboot (THT's system_upgrade_run): the host boots the new OS,
                 # whose container runtime has none of the old release's containers (the upgrade run's deploy steps
                 # start the new ones)
-                self.os_major[record.host] = os_major_of(self.target.release)
-                self.world.stop_containers(record.host, end, "os upgraded")
-                self.answers.os_upgraded(record.host)
-        if record.status == "failed" and not record.ignored:
-            self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
+                self.os_major[host] = os_major_of(self.target.release)
+                self.world.stop_containers(host, end, "os upgraded")
+                self.answers.os_upgraded(host)
 
     def _manage_containers(self, effect: Effect, now: float) -> None:
         """tripleo_container_manage (the module) on a host: each container whose startup config file in the

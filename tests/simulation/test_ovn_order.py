@@ -67,9 +67,16 @@ def test_the_minor_updates_external_ovn_run_updates_every_ovn_controller_ahead()
     recreated = {e.subject for e in trace if e.kind == "state.containers" and e.data["started"] == ["ovn_controller"]
                  and ovn.start <= e.time <= ovn.end}
     assert recreated == {n.name for r in run.target.roles for n in r.nodes}
-    tasks = {e.data["task"]: e.data["status"] for e in trace if e.kind == "task" and ovn.start <= e.time <= ovn.end}
-    assert tasks["Update ovn_controller."] == "changed"
-    assert tasks["Was the ovn_controller successful."] == "ok"
+    tasks = {e.data["task"]: e for e in trace if e.kind == "task" and ovn.start <= e.time <= ovn.end}
+    launch, wait = tasks["Update ovn_controller."], tasks["Was the ovn_controller successful."]
+    assert (launch.data["status"], wait.data["status"]) == ("changed", "ok")
+    # the jobs run in the background, side by side: the launch takes async_launch per node (0.5-2 s), each job
+    # ends when its container was recreated, and the status task polls until the last one ended
+    assert launch.time - launch.data["start"] <= 5 * 2.0
+    jobs = {e.subject: e.time for e in trace if e.kind == "job" and e.data["task"] == "Update ovn_controller."}
+    assert set(jobs) == recreated
+    assert all(launch.time < t <= wait.time for t in jobs.values())
+    assert wait.time == max(jobs.values())
 
 
 def test_a_minor_update_without_the_external_ovn_run_cuts_the_data_plane() -> None:
