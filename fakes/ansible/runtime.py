@@ -566,8 +566,8 @@ def _async_job(jid: str, poll: int, call: ModuleCall, result: dict[str, Any], ct
 
 
 def _async_status(call: ModuleCall, ctx: PlayContext) -> dict[str, Any]:
-    """``async_status: jid=...`` on the host the job ran on: its module result with ``finished`` (every simulated
-    job has ended by then: its effect applied at launch), or ansible-core's "could not find job" failure."""
+    """``async_status: jid=...`` on the host the job ran on: its module result with ``finished`` (the simulation
+    makes the status task last until the job has ended), or ansible-core's "could not find job" failure."""
     jid = str(call.args.get("jid", ""))
     fields = {"ansible_job_id": jid, "started": True, "finished": True}
     if str(call.args.get("mode", "status")) == "cleanup":

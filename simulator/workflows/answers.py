@@ -61,7 +61,8 @@ from fakes.ansible.effects import classify
 from simulator.plan import Plan, Role, nested_mappings, release_major
 from simulator.world import BUNDLE_OF_RESOURCE, PACEMAKER_BUNDLES, World
 
-__all__ = ["HostAnswers", "bundle_images", "deployed_files", "deployed_images", "release_images"]
+__all__ = ["STARTUP_CONFIG", "HostAnswers", "bundle_images", "deployed_files", "deployed_images", "release_images",
+           "startup_config_files"]
 
 _PCS_CONFIG = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*")
 _PCS_IMAGE = re.compile(r"\s*(?:/usr/sbin/|/sbin/)?pcs\s+resource\s+(?:config|show)\s+([\w.:-]+)\s*\|.*\bimage=.*",
