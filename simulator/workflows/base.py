@@ -611,13 +611,14 @@ class Simulation(HaWrapper):
             ran = id(call) not in self._not_run
             called = [self._ha_wrapper(e, ran) if e.state.startswith("ha-wrapper") else e for e in classify(call)]
             any_effect = any_effect or bool(called)
-            duration = sum(self._effect_duration(e) for e in called)
             if call.job:
+                duration = sum(self._effect_duration(e) for e in called)
                 total += self.timing.effect("async_launch").sample(self._rng)
                 if ran:
                     jobs.append((call.target, call.job, duration, called))
                 continue
-            total += duration
+            for e in called:  # one sum in effect order over the task's calls: a run's times stay bit-identical
+                total += self._effect_duration(e)
             if ran:
                 effects += called
         for call in record.calls if self._not_run else ():  # laid out: no longer needed

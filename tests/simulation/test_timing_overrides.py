@@ -48,7 +48,8 @@ def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("timing", "message"), [
-    ("{effects: {imag: 5}}", "s.yaml: timing.effects.imag: expected one of container, "),
+    ("{effects: {imag: 5}}",
+     "s.yaml: timing.effects.imag: expected one of async_launch, container, container_manage, "),
     ("{phase: {config_download: 5}}", "s.yaml: timing.phase: expected one of effects, phases, skipped, task_default"),
     ("{effects: [image]}", "s.yaml: timing.effects: expected a mapping of name to duration"),
     ("{effects: {image: {uniform: [9, 1]}}}", "s.yaml: timing.effects.image: expected seconds >= 0 or "),
