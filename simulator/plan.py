@@ -173,6 +173,10 @@ class Plan:
                 return role
         raise KeyError(f"no role {name!r} in the plan (roles: {', '.join(r.name for r in self.roles)})")
 
+    def role_of(self, node: str) -> Role | None:
+        """The role whose nodes include ``node`` (None: no such node in the plan)."""
+        return next((r for r in self.roles if any(n.name == node for n in r.nodes)), None)
+
     def inventory(self) -> dict[str, tuple[str, ...]]:
         """Groups as tripleo-ansible-inventory makes them: one per role, one per service_name, and
         ``excluded_overcloud`` (empty unless nodes are blacklisted), ``overcloud`` for all."""

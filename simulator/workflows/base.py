@@ -462,7 +462,7 @@ class Simulation(HaWrapper):
             line = call.args.get("_raw_params", call.args.get("cmd", call.args.get("argv", "")))
             line = " ".join(map(str, line)) if isinstance(line, list) else str(line)
             if _HIERA_BOOTSTRAP.search(line):  # the role's first node, as the stack writes it into hiera
-                role = next((r for r in self.target.roles if any(n.name == call.target for n in r.nodes)), None)
+                role = self.target.role_of(call.target)
                 bootstrap = role.bootstrap_node.name if role and role.bootstrap_node else ""
                 result.update(stdout=bootstrap, stdout_lines=[bootstrap] if bootstrap else [])
             structured = _OPENSTACK_LIST.search(line)
@@ -691,7 +691,7 @@ class Simulation(HaWrapper):
         """The release of a container image (name:tag) on ``host``: the target's where the target plan's role of
         the host runs it, the source's where the source plan's does, else the target's (named for this run)."""
         for plan, release in ((self.target, "target"), (self.source, "source")):
-            role = next((r for r in plan.roles if any(n.name == host for n in r.nodes)), None)
+            role = plan.role_of(host)
             if role is not None and image in role.images().values():
                 return release
         return "target"

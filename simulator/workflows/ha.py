@@ -95,11 +95,9 @@ class HaWrapper:
         volume (``tripleo_ha_wrapper_puppet_config_volume``) on the host's role (``role.config_volumes``), or
         the release where the templates name no volume (the wrapper's md5sum then changes with the release)."""
         volume = self._ha_volumes.get(bundle)
-        for role in plan.roles:
-            if any(n.name == host for n in role.nodes):
-                if volume is not None and volume in role.config_volumes:
-                    return role.config_volumes[volume]
-                break
+        role = plan.role_of(host)
+        if role is not None and volume is not None and volume in role.config_volumes:
+            return role.config_volumes[volume]
         return plan.release
 
     def _bootstrap_of(self, bundle: str) -> str | None:
