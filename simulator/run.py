@@ -250,11 +250,15 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
         workflow = FastForwardUpgradeSimulation
     elif scenario.kind == "upgrade" and target.heat_upgrade_steps:
         workflow = HeatUpgradeSimulation  # Ocata: the upgrade is driven by Heat (major_upgrade_steps.yaml)
+        if scenario.skip_tags:
+            raise ScenarioError(scenario.file, "skip_tags", expected="an upgrade with `upgrade run` (Heat drives "
+                                "this one: there is no --skip-tags)", found=f"templates at {target.templates}")
     machines = {"machines": scenario.machines, "bmc": scenario.bmc} if scenario.kind == "deploy" else {}
     sim = workflow(source, target, timing=load_timing(scenario.timing, scenario.timing_file, scenario.timing_where),
                    seed=run_seed, faults=scenario.faults,
                    order=scenario.order or None, progress=progress, system_upgrade=scenario.system_upgrade,
                    converge=converge, external_update_tags=scenario.external_update_tags,
+                   skip_tags=scenario.skip_tags,
                    **machines)
     _check_layout(scenario, target, sim)
     return ScenarioResult(scenario, run_seed, source, target, sim)

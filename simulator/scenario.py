@@ -35,6 +35,7 @@ from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
 from fakes.heat.yamlio import load_yaml
 from simulator.core import Fault
+from simulator.plan import release_major
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "with_faults"]
 
@@ -42,7 +43,7 @@ DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
 _KEYS = {"name", "description", "kind", "source", "target", "roles_data", "roles", "network_data", "nodes",
          "environments", "seed", "faults", "order", "system_upgrade", "fast_forward", "timing", "nodes_file", "bmc",
-         "heat_type", "external_update_tags"}
+         "heat_type", "external_update_tags", "skip_tags"}
 BMC_TYPES = ("redfish", "ipmi")
 # a deploy's BMC faults: fakes.baremetal's kinds, on a machine (unreachable, answers 5xx, power requests that never
 # take effect, credentials rejected, slow power transitions)
@@ -88,6 +89,9 @@ class Scenario:
     # an update's `openstack overcloud external-update run --tags <tag>` runs after `--tags container_image_prepare`,
     # before the first `update run` (the documented procedure's optional `ovn`: ovn_controller updated everywhere)
     external_update_tags: tuple[str, ...] = ()
+    # tripleoclient's --skip-tags on every `update run`/`upgrade run` (e.g. [validation], the documented way past a
+    # failing pre-upgrade check)
+    skip_tags: tuple[str, ...] = ()
     # overrides of the shipped timing profile (scenarios/timing/default.yaml), and where they were written
     timing: Mapping[str, Any] = field(default_factory=dict)
     timing_file: str = ""
@@ -220,6 +224,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         raise ScenarioError(file, "external_update_tags", expected="a list of tags, each an `external-update run "
                             "--tags <tag>` before the update runs (only for an update; e.g. [ovn])",
                             found=repr(external_tags)[:80])
+    skip_tags = _skip_tags(data, kind, target, file)
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ScenarioError(file, "seed", expected="an integer", found=repr(seed))
@@ -242,9 +247,34 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                                                                                  "network_data"),
         nodes=dict(nodes), environments=tuple(envs), seed=seed, faults=faults, roles=tuple(roles),
         order=tuple(tuple(b) for b in order), system_upgrade=system_upgrade, fast_forward=fast_forward,
-        heat_type=heat_type, external_update_tags=tuple(external_tags), timing=timing, timing_file=timing_file,
-        timing_where=timing_where, nodes_file=nodes_file, machines=machines, bmc=bmc, base=str(base),
+        heat_type=heat_type, external_update_tags=tuple(external_tags), skip_tags=skip_tags, timing=timing,
+        timing_file=timing_file, timing_where=timing_where, nodes_file=nodes_file, machines=machines, bmc=bmc,
+        base=str(base),
     )
+
+
+# the first tripleoclient whose run command has --skip-tags, as the THT major of its release: `upgrade run` from
+# 9.3.0 (Queens), `update run` from 13.3.0 (Ussuri)
+_SKIP_TAGS_SINCE = {"upgrade": 8, "update": 12}
+
+
+def _skip_tags(data: Mapping[str, Any], kind: str, target: Source | None, file: str) -> tuple[str, ...]:
+    """The scenario's ``skip_tags``: a list of tags, for an update or an upgrade whose client has ``--skip-tags``
+    (the client is the release the run goes to)."""
+    tags = data.get("skip_tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() and "," not in t for t in tags) \
+            or (tags and kind not in _SKIP_TAGS_SINCE):
+        raise ScenarioError(file, "skip_tags", expected="a list of tags that every `update run` or `upgrade run` "
+                            "skips (--skip-tags; only for an update or an upgrade; e.g. [validation])",
+                            found=repr(data.get("skip_tags"))[:80])
+    source = data["source"].get("release") if isinstance(data["source"], Mapping) else None
+    release = target.release if target is not None and target.release else source
+    major = release_major(str(release)) if tags and release else None
+    if major is not None and major < _SKIP_TAGS_SINCE[kind]:
+        since = "9.3.0 (Queens, THT 8)" if kind == "upgrade" else "13.3.0 (Ussuri, THT 12)"
+        raise ScenarioError(file, "skip_tags", expected=f"a release whose `{kind} run` has --skip-tags: "
+                            f"tripleoclient {since} or later", found=f"release {release}")
+    return tuple(t.strip() for t in tags)
 
 
 def _machines(data: Mapping[str, Any], kind: str, file: str,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -97,9 +97,11 @@ class Simulation(HaWrapper):
     def __init__(self, source: Plan, target: Plan, *, timing: TimingProfile, seed: int,
                  order: Sequence[Sequence[str]] | None = None, faults: Sequence[Fault] = (),
                  progress: Callable[[str], None] | None = None, system_upgrade: bool = False,
-                 converge: Plan | None = None, external_update_tags: Sequence[str] = ()):
+                 converge: Plan | None = None, external_update_tags: Sequence[str] = (),
+                 skip_tags: Sequence[str] = ()):
         self.source, self.target, self.timing = source, target, timing
         self.external_update_tags = tuple(external_update_tags)
+        self.skip_tags = tuple(skip_tags)  # the operator's --skip-tags on each `update run`/`upgrade run`
         # the plan of the converge (its lifecycle environment resets what the prepare's set); the target's if None
         self.converge_plan = converge if converge is not None else target
         self.system_upgrade = system_upgrade
@@ -370,7 +372,7 @@ class Simulation(HaWrapper):
                     step_runner = runner
                     if step != "all" and self._by_tags(key):  # Ocata/Pike: `ansible-playbook --tags common,stepN`
                         step_runner = self._runner([h for _, hosts in roles for h in hosts],
-                                                   tags=("common", f"step{step}"))
+                                                   tags=("common", f"step{step}"), skip_tags=runner.tags.skip)
                     yield from self._run_plays(step_runner, plays, key, step)
                 # deploy-steps start the step's containers in tasks tagged container_startup_configs: a run limited
                 # to other tags (`upgrade run --tags system_upgrade`) starts none
@@ -430,9 +432,10 @@ class Simulation(HaWrapper):
         """Whether the target release selects ``key``'s steps by tags (a separate Ansible run per step)."""
         return any(p.key == key and p.by_tags for p in self.target.phases)
 
-    def _runner(self, batch: Sequence[str], tags: Sequence[str] = ()) -> Runner:
+    def _runner(self, batch: Sequence[str], tags: Sequence[str] = (), skip_tags: Iterable[str] = ()) -> Runner:
+        selection = TagSelection.of(tags, skip_tags) if tags or skip_tags else None
         return Runner(self.inventory, effects=self._effects, limit=list(batch), templar=self.templar,
-                      extra_vars={"ansible_limit": ":".join(batch)}, tags=TagSelection.of(tags) if tags else None)
+                      extra_vars={"ansible_limit": ":".join(batch)}, tags=selection)
 
     def _roles_in(self, batch: Sequence[str]) -> list[tuple[Role, list[str]]]:
         out = []

@@ -55,7 +55,7 @@ class UpdateSimulation(Simulation):
         return [[n.name for n in r.nodes] for r in roles if r.nodes]
 
     def _update_run(self, limit: Sequence[str]) -> Generator[Any, Any, None]:
-        runner = self._runner(limit)
+        runner = self._runner(limit, skip_tags=self.skip_tags)
         for role, hosts in self._roles_in(limit):
             for batch in serial_batches(hosts, role.update_serial, f"{role.name}.update_serial"):
                 yield from self._steps_run(runner, [(role, list(batch))], SEQUENCE)

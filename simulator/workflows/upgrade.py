@@ -116,5 +116,5 @@ class UpgradeSimulation(Simulation):
                           major=os_major_of(self.target.release))
 
     def _upgrade_run(self, batch: Sequence[str]) -> Generator[Any, Any, None]:
-        yield from self._steps_run(self._runner(batch), self._roles_in(batch),
+        yield from self._steps_run(self._runner(batch, skip_tags=self.skip_tags), self._roles_in(batch),
                                    ("upgrade_tasks", "host_prep_tasks", "deploy_steps_tasks", "post_upgrade_tasks"))
