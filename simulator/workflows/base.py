@@ -134,7 +134,10 @@ class Simulation(HaWrapper):
         self.failures: list[Failure] = []
         self.task_count = 0
         self.interpret_seconds = 0.0  # wall-clock time spent interpreting Ansible (and laying out its durations)
+        # when the host-task being interpreted started, by play host: the free strategy interprets a host's task
+        # after the next hosts' tasks were laid out, so the last start laid out may be another host's
         self._task_start = 0.0
+        self._task_starts: dict[str, float] = {}
         # images each node has pulled in this run: pulling one again (THT pre-fetches every image at update or
         # upgrade step 5 and again at deploy step 1, with force) finds its layers present
         self._pulled: dict[str, set[str]] = {}
@@ -446,12 +449,13 @@ class Simulation(HaWrapper):
         return out
 
     def _effects(self, call: ModuleCall) -> Mapping[str, Any]:
-        fault = self._node_fault(call.target, self._task_start)
+        started = self._task_starts.get(call.host, self._task_start)
+        fault = self._node_fault(call.target, started)
         if fault is not None:
             self._not_run[id(call)] = call
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
-        fault = self._task_fault(call.target, call.task_name, self._task_start)
+        fault = self._task_fault(call.target, call.task_name, started)
         if fault is not None:
             self._not_run[id(call)] = call
             msg = f"injected failure (task_failed at t={fault.at:.0f}s matching {fault.params['task']!r})"
@@ -554,7 +558,7 @@ class Simulation(HaWrapper):
                     if ht.wave != wave:
                         wave, barrier = ht.wave, max(host_t.values(), default=t0)
                     start = max(start, barrier)
-                self._task_start = start
+                self._task_start = self._task_starts[ht.host] = start
                 pending.append((ht.host, start))
         except AnsibleSimError as exc:
             self.failures.append(Failure(self.env.now, "-", label, step, "-", f"{type(exc).__name__}: {exc}"))

@@ -96,3 +96,26 @@ def test_the_cli_adds_a_fault_to_the_scenario(capsys: pytest.CaptureFixture[str]
     assert main(["update", "--fault", "{at: 0, target"]) == 1
     err = capsys.readouterr().err
     assert "command line: --fault[0]: expected a YAML mapping" in err and "Traceback" not in err
+
+
+def test_the_fault_window_is_judged_at_the_faulted_hosts_own_task_start() -> None:
+    """Under the free strategy a host's task runs (is interpreted) after the next hosts' tasks were laid out: the
+    window is checked against the start of the host-task itself, not of the last one laid out."""
+    plain = run_scenario("train-to-wallaby", seed=1)
+    host = CONTROLLER_1
+    ends = [e for e in plain.simulation.trace.select("task", host)
+            if e.data["phase"] == "upgrade_tasks" and e.data["status"] == "ok"]
+    # a task the node runs once, whose start no other controller's task shares
+    counts: dict[str, int] = {}
+    for e in ends:
+        counts[e.data["task"]] = counts.get(e.data["task"], 0) + 1
+    others = {e.data["start"] for e in plain.simulation.trace.select("task")
+              if e.subject != host and e.data.get("phase") == "upgrade_tasks"}
+    event = next(e for e in ends[len(ends) // 2:] if counts[e.data["task"]] == 1 and e.data["start"] not in others)
+    start, task = event.data["start"], event.data["task"]
+    fault = Fault(start - 1e-6, host, "task_failed", duration=2e-6, params={"task": task})
+    result = run_scenario(dataclasses.replace(load_scenario("train-to-wallaby"), faults=(fault,)), seed=1)
+    assert result.failed
+    failure = result.simulation.failures[0]
+    assert (failure.host, failure.phase, failure.task) == (host, "upgrade_tasks", task)
+    assert _ended(result, host, task) == [(event.time, "failed")]
