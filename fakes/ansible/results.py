@@ -26,6 +26,8 @@ class ModuleCall:
     become: bool = False
     attempt: int = 1
     job: str = ""  # the background job (``async``, ``poll: 0``) that runs the module: the task does not wait for it
+    async_limit: int = 0  # ``async``: the job's time limit in seconds (its wrapper kills it then); 0: not a job
+    waited: float = 0.0  # seconds the host-task slept between ``until`` retries (``delay``) before this call
 
 
 Effects = Callable[[ModuleCall], Mapping[str, Any]]

@@ -131,6 +131,8 @@ class PlayContext:
     # background jobs of ``async`` tasks, by (the host they run on, job id): their module results, as the host's
     # ``~/.ansible_async`` holds them for ``async_status``; the runner's, so they outlive the play
     jobs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # seconds the running host-task has slept between ``until`` retries (every loop item's), set by execute()
+    waited: float = 0.0
     _group_names: dict[str, list[str]] = field(default_factory=dict, repr=False)
     # set by TaskMemo while a task runs: which variables it read and which module results it got
     recording: Recording | None = field(default=None, repr=False)
@@ -287,6 +289,7 @@ def execute(
 ) -> Outcome:
     """Run ``task`` on ``host`` and apply ``register``/``set_fact``.  Errors become a failed outcome."""
     local = dict(local or {})
+    ctx.waited = 0.0
     variables = ctx.variables(host, scope, task, local)
     templar = ctx.templar
     ignore = bool(scope.options.get("ignore_errors", False))
@@ -422,6 +425,15 @@ def _run_with_retries(
         retries += max(0, int(templar.render(task.retries, variables, f"{task.path}.retries")))
     elif task.until:
         retries += 3
+    # ansible-core sleeps ``delay`` (default 5 s, 1 s when negative) after each attempt whose ``until`` is false
+    delay = 5.0
+    if retries > 1 and task.delay is not None:
+        value = templar.render(task.delay, variables, f"{task.path}.delay")
+        try:
+            delay = float(value)
+        except (TypeError, ValueError):
+            raise TemplateFailure(f"{task.path}.delay", str(value), "expected a number of seconds") from None
+        delay = 1.0 if delay < 0 else delay
     calls: list[ModuleCall] = []
     register_layer: dict[str, Any] = {}
     variables = variables.new_child(register_layer)  # type: ignore[attr-defined]
@@ -451,6 +463,8 @@ def _run_with_retries(
             conditions = task.until or (not result["failed"],)
             if templar.all_true(conditions, variables, f"{task.path}.until"):
                 break
+            if attempt < retries:
+                ctx.waited += delay
     else:
         if retries > 1:
             result["attempts"] = retries - 1
@@ -517,17 +531,17 @@ def _action(
     target = templar.render(delegate, variables, f"{task.path}.delegate_to") if delegate else host.name
     become = bool(templar.render(scope.options.get("become", False), variables, f"{task.path}.become"))
     # ``async: N`` (N > 0): the module runs as a background job; with ``poll: 0`` the task does not wait for it
-    poll = _async_poll(task, templar, variables)
+    limit, poll = _async_poll(task, templar, variables)
     # ansible-core: j<random>.<pid>; here numbered in run order (deterministic)
     jid = f"j{len(ctx.jobs) + 1}.sim" if poll is not None else ""
     call = ModuleCall(host.name, str(target), action, task.fqcn, args, task.path, task.display_name, become, attempt,
-                      job=jid if poll == 0 else "")
+                      job=jid if poll == 0 else "", async_limit=limit, waited=ctx.waited)
     calls.append(call)
     result = dict(ctx.effects(call))
     if ctx.recording is not None:
         ctx.recording.results.append((call, dict(result)))
     if action == "async_status" and not result.get("failed"):
-        return _async_status(call, ctx)
+        return _async_status(call, ctx, result)
     if poll is not None and not result.get("unreachable"):
         return _async_job(jid, poll, call, result, ctx)
     return result
@@ -540,16 +554,17 @@ def _seconds(value: Any, where: str) -> int:
         raise TemplateFailure(where, str(value), "expected a whole number of seconds") from None
 
 
-def _async_poll(task: Task, templar: Templar, variables: Mapping[str, Any]) -> int | None:
-    """The task's ``poll`` when it runs its module as a background job (``async`` > 0; Ansible polls every 15 s
-    by default), else None."""
+def _async_poll(task: Task, templar: Templar, variables: Mapping[str, Any]) -> tuple[int, int | None]:
+    """``(async, poll)`` of a task that runs its module as a background job (``async`` > 0; Ansible polls every
+    15 s by default), else ``(0, None)``."""
     if task.async_ is None:
-        return None
-    if _seconds(templar.render(task.async_, variables, f"{task.path}.async"), f"{task.path}.async") <= 0:
-        return None
+        return 0, None
+    limit = _seconds(templar.render(task.async_, variables, f"{task.path}.async"), f"{task.path}.async")
+    if limit <= 0:
+        return 0, None
     if task.poll is None:
-        return 15
-    return _seconds(templar.render(task.poll, variables, f"{task.path}.poll"), f"{task.path}.poll")
+        return limit, 15
+    return limit, _seconds(templar.render(task.poll, variables, f"{task.path}.poll"), f"{task.path}.poll")
 
 
 def _async_job(jid: str, poll: int, call: ModuleCall, result: dict[str, Any], ctx: PlayContext) -> dict[str, Any]:
@@ -565,18 +580,24 @@ def _async_job(jid: str, poll: int, call: ModuleCall, result: dict[str, Any], ct
             "results_file": results_file}
 
 
-def _async_status(call: ModuleCall, ctx: PlayContext) -> dict[str, Any]:
-    """``async_status: jid=...`` on the host the job ran on: its module result with ``finished`` (the simulation
-    makes the status task last until the job has ended), or ansible-core's "could not find job" failure."""
+def _async_status(call: ModuleCall, ctx: PlayContext, result: Mapping[str, Any]) -> dict[str, Any]:
+    """``async_status: jid=...`` on the host the job runs on: while the job runs (the effects callback answers
+    ``finished: false`` when it knows), ``started`` and not ``finished``; once it ended, its module result (or its
+    wrapper's "Timeout exceeded" if it outlived its ``async`` limit) with ``finished``; ansible-core's "could not
+    find job" failure for a job the host never ran."""
     jid = str(call.args.get("jid", ""))
     fields = {"ansible_job_id": jid, "started": True, "finished": True}
+    results_file = f"~/.ansible_async/{jid}"
     if str(call.args.get("mode", "status")) == "cleanup":
         ctx.jobs.pop((call.target, jid), None)
-        return {"changed": False, **fields, "erased": f"~/.ansible_async/{jid}"}
+        return {"changed": False, **fields, "erased": results_file}
     job = ctx.jobs.get((call.target, jid))
     if job is None:
         return {"failed": True, "changed": False, "msg": "could not find job", **fields}
-    return {**job, **fields, "results_file": f"~/.ansible_async/{jid}"}
+    if result.get("finished") is False:  # ansible-core's action plugin's answer around the job file's
+        return {"changed": False, **fields, "finished": False, "results_file": results_file, "stdout": "",
+                "stderr": "", "stdout_lines": [], "stderr_lines": []}
+    return {**job, **fields, "results_file": results_file}
 
 
 class TaskMemo:
@@ -652,7 +673,7 @@ class _Memo:
         calls = []
         for call, result in self.recording.results:
             mine = ModuleCall(host.name, call.target if delegated else host.name, call.action, call.fqcn, call.args,
-                              call.task_path, call.task_name, call.become, call.attempt)
+                              call.task_path, call.task_name, call.become, call.attempt, waited=call.waited)
             if not same(dict(ctx.effects(mine)), result):
                 return None
             calls.append(mine)

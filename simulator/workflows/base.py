@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 
@@ -86,6 +86,19 @@ class Failure:
     step: str
     task: str
     error: str
+
+
+class Job(NamedTuple):
+    """A background job (``async`` with ``poll: 0``) on ``target``: how long its module runs, what it does when it
+    ends, its ``async`` limit, and the task that launched it."""
+
+    target: str
+    jid: str
+    duration: float
+    effects: list[Effect]
+    limit: int = 0
+    task: str = ""
+    killed: bool = False  # at its limit, by async_wrapper
 
 
 class Simulation(HaWrapper):
@@ -462,6 +475,11 @@ class Simulation(HaWrapper):
             return {"failed": True, "changed": False, "rc": 1, "stdout": "", "stdout_lines": [], "stderr": msg,
                     "stderr_lines": [msg], "msg": msg}
         result = canned_result(call)
+        if call.action == "async_status":
+            # it polls at the task's start plus the `delay`s it slept so far: a job that has not ended by then runs
+            end = self._job_ends.get((call.target, str(call.args.get("jid", ""))))
+            if end is not None and started + call.waited < end:
+                result["finished"] = False
         self.answers.answer(call, result)
         if call.action in ("find", "ansible.builtin.find"):  # the simulated hosts hold no files beyond the model
             result.update(files=[], matched=0, examined=0)
@@ -527,22 +545,27 @@ class Simulation(HaWrapper):
         pending: list[tuple[str, float]] = []
         first = len(runner.records)
 
-        jobs: list[tuple[float, tuple[str, str, str, list[Effect]]]] = []  # background jobs' ends, in launch order
+        jobs: list[tuple[float, Job]] = []  # background jobs' ends, in launch order
 
         def pair() -> None:  # every record appended since the last call belongs to the oldest pending host-task
             while len(laid) < len(runner.records) - first:
                 host, start = pending[len(laid)]
                 record = runner.records[first + len(laid)]
                 duration, effects, launched = self._cost(record)
-                # async_status waits (polling) until the jobs it asks for ended
-                ends = [end for c in record.calls if c.action == "async_status"
-                        and (end := self._job_ends.get((c.target, str(c.args.get("jid", ""))))) is not None]
-                duration = max([duration, *(end - start for end in ends)])
+                # the task slept `delay` between its `until` retries (async_status polling a job that runs)
+                duration += max((c.waited for c in record.calls), default=0.0)
                 host_t[host] = start + duration
                 laid.append((start + duration, len(laid), (record, start, start + duration, effects)))
-                for target, jid, job_duration, job_effects in launched:  # each job starts as its launch ends
-                    self._job_ends[(target, jid)] = start + duration + job_duration
-                    jobs.append((start + duration + job_duration, (target, jid, record.task_name, job_effects)))
+                for job in launched:  # each job starts as its launch ends
+                    job = job._replace(task=record.task_name)
+                    if job.limit and job.duration > job.limit:
+                        # async_wrapper kills the job at its limit: its module did not finish (no effects), and
+                        # its status file holds the wrapper's result
+                        job = job._replace(duration=float(job.limit), effects=[], killed=True)
+                        runner.jobs[(job.target, job.jid)] = {"failed": True, "msg": "Timeout exceeded",
+                                                              "child_pid": 0}
+                    self._job_ends[(job.target, job.jid)] = start + duration + job.duration
+                    jobs.append((start + duration + job.duration, job))
 
         self._task_start = t0
         wall = perf_counter()
@@ -595,20 +618,22 @@ class Simulation(HaWrapper):
         if end > self.env.now:
             yield self.env.timeout(end - self.env.now)
 
-    def _job_ended(self, time: float, job: tuple[str, str, str, list[Effect]], label: str) -> None:
-        """A background job ended on its host: its module's effects apply now."""
-        target, jid, task, effects = job
-        self.trace.record(time, "job", target, task=task, jid=jid)
-        self._apply_effects(target, effects, time, label)
+    def _job_ended(self, time: float, job: Job, label: str) -> None:
+        """A background job ended on its host: its module's effects apply now (none if it was killed at its
+        ``async`` limit)."""
+        if job.killed:
+            self.trace.record(time, "job", job.target, task=job.task, jid=job.jid, timed_out=job.limit)
+        else:
+            self.trace.record(time, "job", job.target, task=job.task, jid=job.jid)
+        self._apply_effects(job.target, job.effects, time, label)
 
-    def _job_ends_later(self, time: float, job: tuple[str, str, str, list[Effect]],
-                        label: str) -> Generator[Any, Any, None]:
+    def _job_ends_later(self, time: float, job: Job, label: str) -> Generator[Any, Any, None]:
         yield self.env.timeout(time - self.env.now)
         self._job_ended(time, job, label)
 
-    def _cost(self, record: Any) -> tuple[float, list[Effect], list[tuple[str, str, float, list[Effect]]]]:
-        """A host-task's duration and effects, and the background jobs it launched (``async`` with ``poll: 0``):
-        ``(host, job id, duration, effects)`` each; the launch itself takes ``async_launch``."""
+    def _cost(self, record: Any) -> tuple[float, list[Effect], list[Job]]:
+        """A host-task's duration and effects, and the background jobs it launched (``async`` with ``poll: 0``);
+        the launch itself takes ``async_launch``."""
         if record.status == "skipped":
             return self.timing.skipped.sample(self._rng), [], []
         total, effects, jobs, any_effect = 0.0, [], [], False
@@ -622,7 +647,7 @@ class Simulation(HaWrapper):
                 duration = sum(self._effect_duration(e) for e in called)
                 total += self.timing.effect("async_launch").sample(self._rng)
                 if ran:
-                    jobs.append((call.target, call.job, duration, called))
+                    jobs.append(Job(call.target, call.job, duration, called, call.async_limit))
                 continue
             for e in called:  # one sum in effect order over the task's calls: a run's times stay bit-identical
                 total += self._effect_duration(e)
@@ -651,6 +676,12 @@ class Simulation(HaWrapper):
         data = {"task": record.task_name, "phase": label, "step": step, "status": record.status,
                 "start": round(start, 6)}
         error = record.error or str(record.result.get("msg", "")) or "failed"
+        if record.status == "failed" and not record.error:
+            # a loop's "One or more items failed": with its first failed item's own message, as Ansible shows it
+            item = next((r for r in record.result.get("results") or () if isinstance(r, Mapping) and r.get("failed")
+                         and r.get("msg")), None)
+            if item is not None:
+                error = f"{error}: {item['msg']}"
         if record.status == "failed":
             data["error"] = error
         self.trace.record(end, "task", record.host, **data)

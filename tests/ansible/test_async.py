@@ -104,3 +104,100 @@ def test_delegated_jobs_live_on_their_host() -> None:
         ("command", "compute-0"), ("command", "compute-1"),
         ("async_status", "compute-0"), ("async_status", "compute-1"), ("async_status", "compute-0")]
     assert result.records[2].ignored
+
+
+def _status_polls(finished_after: dict[str, int]) -> Any:
+    """Effects that answer ``finished: false`` for a job's first polls (the simulation answers from its clock)."""
+    polls: dict[str, int] = {}
+    seen: list[ModuleCall] = []
+
+    def effects(call: ModuleCall) -> dict[str, Any]:
+        seen.append(call)
+        result = canned_result(call)
+        if call.action == "async_status":
+            jid = str(call.args["jid"])
+            polls[jid] = polls.get(jid, 0) + 1
+            if polls[jid] <= finished_after.get(jid, 0):
+                result["finished"] = False
+        return result
+
+    effects.seen = seen  # type: ignore[attr-defined]
+    return effects
+
+
+def test_a_running_job_is_polled_every_delay_until_it_finished() -> None:
+    effects = _status_polls({"j1.sim": 3})
+    result = play([
+        {"name": "launch", "command": "podman pull x", "async": 600, "poll": 0, "register": "job"},
+        {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
+         "until": "st.finished", "retries": 10, "delay": 2},
+    ], effects)
+    record = result.records[1]
+    assert record.status == "changed" and record.result["finished"] and record.result["attempts"] == 4
+    # ansible-core sleeps `delay` after each attempt whose `until` is false: the polls are 2 s apart
+    assert [c.waited for c in record.calls] == [0.0, 2.0, 4.0, 6.0]
+    assert [c.attempt for c in record.calls] == [1, 2, 3, 4]
+
+
+def test_a_job_still_running_after_the_retries_fails_its_status_task() -> None:
+    effects = _status_polls({"j1.sim": 99})
+    result = play([
+        {"name": "launch", "command": "podman pull x", "async": 600, "poll": 0, "register": "job"},
+        {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
+         "until": "st.finished", "retries": 2, "delay": 3},
+    ], effects)
+    record = result.records[1]
+    # the async_status module's answer for a running job (its job file has started, not finished)
+    assert record.status == "failed"
+    assert record.result["started"] is True and record.result["finished"] is False
+    assert record.result["attempts"] == 2 and record.result["changed"] is False
+    assert [c.waited for c in record.calls] == [0.0, 3.0, 6.0]  # three attempts, no sleep after the last
+
+
+def test_the_waits_of_a_looped_status_task_add_up_across_its_items() -> None:
+    # each item polls in turn, as THT's delegated ovn_controller wait does: the second job is polled after the
+    # first one's waits
+    effects = _status_polls({"j1.sim": 2, "j2.sim": 1})
+    result = play([
+        {"name": "launch", "command": "podman pull {{ item }}", "async": 600, "poll": 0, "register": "jobs",
+         "loop": ["a", "b"]},
+        {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
+         "loop": "{{ jobs.results }}", "loop_control": {"loop_var": "job"}, "until": "st.finished", "delay": 1},
+    ], effects)
+    record = result.records[1]
+    assert record.status == "changed"
+    assert [(c.args["jid"], c.waited) for c in record.calls] == [
+        ("j1.sim", 0.0), ("j1.sim", 1.0), ("j1.sim", 2.0), ("j2.sim", 2.0), ("j2.sim", 3.0)]
+
+
+def test_retry_delays_default_to_five_seconds_and_a_bad_delay_is_a_typed_error() -> None:
+    effects = _status_polls({})
+    tasks = [{"name": "flaky", "command": "true", "register": "r", "until": "r.attempts|default(0) >= 3",
+              "retries": 5}]
+    record = play(tasks, effects).records[0]
+    assert [c.waited for c in record.calls] == [0.0, 5.0, 10.0]
+    record = play([{**tasks[0], "delay": -3}], effects).records[0]
+    assert [c.waited for c in record.calls] == [0.0, 1.0, 2.0]  # ansible-core: a negative delay is 1 s
+    record = play([{**tasks[0], "delay": "soon"}], effects).records[0]
+    assert record.status == "failed"
+    assert "delay" in record.result["msg"] and "expected a number of seconds" in record.result["msg"]
+
+
+def test_a_job_its_wrapper_killed_reports_the_timeout() -> None:
+    runner = Runner(INV, effects=canned_result)
+    playbook = parse_playbook([{"hosts": "Controller", "gather_facts": False, "tasks": [
+        {"name": "launch", "command": "sleep 999", "async": 30, "poll": 0, "register": "job"},
+        {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
+         "until": "st.finished", "retries": 40, "delay": 1},
+    ]}])
+    steps = runner.steps(playbook)
+    next(steps)  # the launch
+    next(steps)  # the wait, not run yet: the launch ran; its job outlives its limit, so the wrapper's result stands
+    (job,) = runner.jobs
+    assert runner.records[0].calls[0].async_limit == 30
+    runner.jobs[job] = {"failed": True, "msg": "Timeout exceeded", "child_pid": 0}
+    for _ in steps:
+        pass
+    record = runner.records[1]
+    assert record.status == "failed"
+    assert record.result["msg"] == "Timeout exceeded" and record.result["finished"] is True
