@@ -109,10 +109,8 @@ def test_delegated_jobs_live_on_their_host() -> None:
 def _status_polls(finished_after: dict[str, int]) -> Any:
     """Effects that answer ``finished: false`` for a job's first polls (the simulation answers from its clock)."""
     polls: dict[str, int] = {}
-    seen: list[ModuleCall] = []
 
     def effects(call: ModuleCall) -> dict[str, Any]:
-        seen.append(call)
         result = canned_result(call)
         if call.action == "async_status":
             jid = str(call.args["jid"])
@@ -121,18 +119,21 @@ def _status_polls(finished_after: dict[str, int]) -> Any:
                 result["finished"] = False
         return result
 
-    effects.seen = seen  # type: ignore[attr-defined]
     return effects
 
 
-def test_a_running_job_is_polled_every_delay_until_it_finished() -> None:
-    effects = _status_polls({"j1.sim": 3})
+def _launch_and_wait(polls_running: int, retries: int, delay: int) -> Any:
+    """A job launched with ``poll: 0``, then polled until finished; the record of the polling task."""
     result = play([
         {"name": "launch", "command": "podman pull x", "async": 600, "poll": 0, "register": "job"},
         {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
-         "until": "st.finished", "retries": 10, "delay": 2},
-    ], effects)
-    record = result.records[1]
+         "until": "st.finished", "retries": retries, "delay": delay},
+    ], _status_polls({"j1.sim": polls_running}))
+    return result.records[1]
+
+
+def test_a_running_job_is_polled_every_delay_until_it_finished() -> None:
+    record = _launch_and_wait(3, retries=10, delay=2)
     assert record.status == "changed" and record.result["finished"] and record.result["attempts"] == 4
     # ansible-core sleeps `delay` after each attempt whose `until` is false: the polls are 2 s apart
     assert [c.waited for c in record.calls] == [0.0, 2.0, 4.0, 6.0]
@@ -140,13 +141,7 @@ def test_a_running_job_is_polled_every_delay_until_it_finished() -> None:
 
 
 def test_a_job_still_running_after_the_retries_fails_its_status_task() -> None:
-    effects = _status_polls({"j1.sim": 99})
-    result = play([
-        {"name": "launch", "command": "podman pull x", "async": 600, "poll": 0, "register": "job"},
-        {"name": "wait", "async_status": {"jid": "{{ job.ansible_job_id }}"}, "register": "st",
-         "until": "st.finished", "retries": 2, "delay": 3},
-    ], effects)
-    record = result.records[1]
+    record = _launch_and_wait(99, retries=2, delay=3)
     # the async_status module's answer for a running job (its job file has started, not finished)
     assert record.status == "failed"
     assert record.result["started"] is True and record.result["finished"] is False
