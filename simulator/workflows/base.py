@@ -4,7 +4,7 @@ Tasks are interpreted by :mod:`fakes.ansible` against a plan; each executed host
 sampled from the timing profile by its effects, and its effects change the world at the moment it ends.
 Host-tasks of one play are laid out per host (hosts run in parallel under the free strategy; under the linear
 strategy a task starts on its hosts once the previous task has ended on all of them) and then replayed in time
-order, so the trace is in simulated-time order.
+order, so the trace is in simulated-time order (:mod:`.timeline`).
 """
 
 from __future__ import annotations
@@ -14,21 +14,18 @@ import json
 import re
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from time import perf_counter
-from typing import Any, NamedTuple
+from typing import Any
 
 import simpy
 
 from fakes.ansible import (
-    AnsibleSimError,
     ModuleCall,
     Runner,
     TagSelection,
     canned_result,
-    parse_playbook,
     tripleo_plugins,
 )
-from fakes.ansible.effects import Effect, classify
+from fakes.ansible.effects import Effect
 from fakes.ansible.roles import ROLE_CATALOGUE
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace
@@ -67,6 +64,7 @@ from .containers import (
 )
 from .ha import HaWrapper
 from .stack import Deploy, stack_operation
+from .timeline import Failure, Timeline
 
 __all__ = ["Failure", "PhaseSpan", "Simulation"]
 
@@ -78,30 +76,7 @@ class PhaseSpan:
     end: float
 
 
-@dataclass(frozen=True)
-class Failure:
-    time: float
-    host: str
-    phase: str
-    step: str
-    task: str
-    error: str
-
-
-class Job(NamedTuple):
-    """A background job (``async`` with ``poll: 0``) on ``target``: how long its module runs, what it does when it
-    ends, its ``async`` limit, and the task that launched it."""
-
-    target: str
-    jid: str
-    duration: float
-    effects: list[Effect]
-    limit: int = 0
-    task: str = ""
-    killed: bool = False  # at its limit, by async_wrapper
-
-
-class Simulation(HaWrapper):
+class Simulation(HaWrapper, Timeline):
     """What every workflow shares: virtual time, the trace, the world, the Ansible runner laid out in time,
     durations from the timing profile, faults. Subclasses define ``_workflow`` and ``_default_order``."""
 
@@ -536,158 +511,6 @@ class Simulation(HaWrapper):
                     f.duration is None or at < f.at + f.duration):
                 return f
         return None
-
-    def _run_plays(self, runner: Runner, plays: list[dict[str, Any]], label: str,
-                   step: str) -> Generator[Any, Any, None]:
-        t0 = self.env.now
-        host_t: dict[str, float] = {}
-        laid: list[tuple[float, int, Any]] = []
-        pending: list[tuple[str, float]] = []
-        first = len(runner.records)
-
-        jobs: list[tuple[float, Job]] = []  # background jobs' ends, in launch order
-
-        def pair() -> None:  # every record appended since the last call belongs to the oldest pending host-task
-            while len(laid) < len(runner.records) - first:
-                host, start = pending[len(laid)]
-                record = runner.records[first + len(laid)]
-                duration, effects, launched = self._cost(record)
-                # the task slept `delay` between its `until` retries (async_status polling a job that runs)
-                duration += max((c.waited for c in record.calls), default=0.0)
-                host_t[host] = start + duration
-                laid.append((start + duration, len(laid), (record, start, start + duration, effects)))
-                for job in launched:  # each job starts as its launch ends
-                    job = job._replace(task=record.task_name)
-                    if job.limit and job.duration > job.limit:
-                        # async_wrapper kills the job at its limit: its module did not finish (no effects), and
-                        # its status file holds the wrapper's result
-                        job = job._replace(duration=float(job.limit), effects=[], killed=True)
-                        runner.jobs[(job.target, job.jid)] = {"failed": True, "msg": "Timeout exceeded",
-                                                              "child_pid": 0}
-                    self._job_ends[(job.target, job.jid)] = start + duration + job.duration
-                    jobs.append((start + duration + job.duration, job))
-
-        self._task_start = t0
-        wall = perf_counter()
-        wave, barrier = -1, t0
-        try:
-            playbook = parse_playbook(plays, where=f"{label} step {step}")
-            # under the linear strategy a task starts on its hosts once the previous task ended on all of them
-            linear = [play.strategy != "free" for play in playbook]
-            for ht in runner.steps(playbook):
-                pair()
-                start = host_t.get(ht.host, t0)
-                if linear[ht.play]:
-                    if ht.wave != wave:
-                        wave, barrier = ht.wave, max(host_t.values(), default=t0)
-                    start = max(start, barrier)
-                self._task_start = self._task_starts[ht.host] = start
-                pending.append((ht.host, start))
-        except AnsibleSimError as exc:
-            self.failures.append(Failure(self.env.now, "-", label, step, "-", f"{type(exc).__name__}: {exc}"))
-        pair()
-        self.interpret_seconds += perf_counter() - wall  # wall-clock, for benchmarks; not in the trace
-        # a rebooting host is down from the reboot task's start until it ends (its effects bring it back); a bundle
-        # restarted globally is down from the restarting task's start until it ends; a ban moves the VIPs from the
-        # task's start (`pcs resource ban --wait` returns once they moved)
-        outages = [(start, len(laid) + i, e) for i, (_, _, (record, start, _, effects)) in enumerate(laid)
-                   for e in effects if e.kind == "reboot"
-                   or (e.kind == "pacemaker" and e.state in ("restart", "replica-restart", "banned"))]
-        events: list[tuple[float, int, Any, str]] = [(t, seq, payload, "task") for t, seq, payload in laid]
-        events += [(t, seq, effect, "outage") for t, seq, effect in outages]
-        end = max(host_t.values(), default=t0)
-        # a job that outlives the play's tasks goes on in the background (the playbook does not wait for it)
-        events += [(t, 2 * len(laid) + i, job, "job") for i, (t, job) in enumerate(jobs) if t <= end]
-        for t, job in jobs:
-            if t > end:
-                self.env.process(self._job_ends_later(t, job, label))
-        for time, _, payload, kind in sorted(events, key=lambda e: (e[0], e[1])):
-            if time > self.env.now:
-                yield self.env.timeout(time - self.env.now)
-            if kind == "task":
-                self._emit(payload, label, step)
-            elif kind == "job":
-                self._job_ended(time, payload, label)
-            elif payload.kind == "reboot":
-                self.world.set_node_up(payload.host, False, time, "rebooting")
-            elif payload.state == "banned":
-                self.world.apply(payload, time)
-            else:  # a restart: down from the task's start ("restart-begin", "replica-restart-begin") until it ends
-                self.world.apply(Effect(payload.host, "pacemaker", payload.target, f"{payload.state}-begin",
-                                        payload.source), time)
-        if end > self.env.now:
-            yield self.env.timeout(end - self.env.now)
-
-    def _job_ended(self, time: float, job: Job, label: str) -> None:
-        """A background job ended on its host: its module's effects apply now (none if it was killed at its
-        ``async`` limit)."""
-        if job.killed:
-            self.trace.record(time, "job", job.target, task=job.task, jid=job.jid, timed_out=job.limit)
-        else:
-            self.trace.record(time, "job", job.target, task=job.task, jid=job.jid)
-        self._apply_effects(job.target, job.effects, time, label)
-
-    def _job_ends_later(self, time: float, job: Job, label: str) -> Generator[Any, Any, None]:
-        yield self.env.timeout(time - self.env.now)
-        self._job_ended(time, job, label)
-
-    def _cost(self, record: Any) -> tuple[float, list[Effect], list[Job]]:
-        """A host-task's duration and effects, and the background jobs it launched (``async`` with ``poll: 0``);
-        the launch itself takes ``async_launch``."""
-        if record.status == "skipped":
-            return self.timing.skipped.sample(self._rng), [], []
-        total, effects, jobs, any_effect = 0.0, [], [], False
-        for call in record.calls:
-            # a call a fault kept from acting takes its time as if it had run (the RNG stream stays the same) but
-            # changes nothing
-            ran = id(call) not in self._not_run
-            called = [self._ha_wrapper(e, ran) if e.state.startswith("ha-wrapper") else e for e in classify(call)]
-            any_effect = any_effect or bool(called)
-            if call.job:
-                duration = sum(self._effect_duration(e) for e in called)
-                total += self.timing.effect("async_launch").sample(self._rng)
-                if ran:
-                    jobs.append(Job(call.target, call.job, duration, called, call.async_limit))
-                continue
-            for e in called:  # one sum in effect order over the task's calls: a run's times stay bit-identical
-                total += self._effect_duration(e)
-            if ran:
-                effects += called
-        for call in record.calls if self._not_run else ():  # laid out: no longer needed
-            self._not_run.pop(id(call), None)
-        if not any_effect:
-            return self.timing.task_default.sample(self._rng), [], []
-        return total, effects, jobs
-
-    def _effect_duration(self, effect: Effect) -> float:
-        kind = effect.kind
-        if kind == "image" and effect.state == "pulled":  # a node pulls an image's layers once per run
-            pulled = self._pulled.setdefault(effect.host, set())
-            if effect.target in pulled:
-                kind = "image_cached"
-            pulled.add(effect.target)
-        elif kind == "image" and effect.state == "tagged":  # a tag of an image the node has: no download
-            kind = "image_cached"
-        return self.timing.effect(kind).sample(self._rng)
-
-    def _emit(self, payload: Any, label: str, step: str) -> None:
-        record, start, end, effects = payload
-        self.task_count += 1
-        data = {"task": record.task_name, "phase": label, "step": step, "status": record.status,
-                "start": round(start, 6)}
-        error = record.error or str(record.result.get("msg", "")) or "failed"
-        if record.status == "failed" and not record.error:
-            # a loop's "One or more items failed": with its first failed item's own message, as Ansible shows it
-            item = next((r for r in record.result.get("results") or () if isinstance(r, Mapping) and r.get("failed")
-                         and r.get("msg")), None)
-            if item is not None:
-                error = f"{error}: {item['msg']}"
-        if record.status == "failed":
-            data["error"] = error
-        self.trace.record(end, "task", record.host, **data)
-        self._apply_effects(record.host, effects, end, label)
-        if record.status == "failed" and not record.ignored:
-            self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
 
     def _apply_effects(self, host: str, effects: Sequence[Effect], end: float, label: str) -> None:
         """The effects of a task that ran on ``host`` (or of a background job it launched), when it ended."""
