@@ -13,8 +13,9 @@ haproxy's VIPs (on one node running a haproxy replica, unreachable while pacemak
 backends. Derived, on the API dependency graph (networkx, :data:`.catalogue.API_DEPENDENCIES`):
 the availability of each API — a backend serving it on an up node, the VIP up, and each of its dependencies
 (database, message bus, keystone) available — and cluster quorum; ``schema.ahead`` windows, where a project's schema
-was migrated to the target release while a node still serves its API with source-release code. Every change is
-recorded in the trace; downtime and quorum intervals are integrated as they happen.
+was migrated to the target release while a node still serves its API with source-release code, and the other
+version monitors (:mod:`.monitors`). Every change is recorded in the trace; downtime and quorum intervals are
+integrated as they happen.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .catalogue import (
     project_of,
     provides,
 )
+from .monitors import VersionMonitors
 from .versions import RunningReleases
 from .vips import Vips
 
@@ -64,7 +66,6 @@ class StaleReplica(NamedTuple):
     reason: str  # "missing", "retagged" or "not retagged"
 
 
-OVN_DBS_BUNDLE = "ovn-dbs-bundle"
 # OVN's databases and northd outside pacemaker (a non-HA ovn_dbs; 18.0.0's raft cluster)
 OVN_DB_CONTAINERS = frozenset({"ovn_dbs", "ovn_cluster_north_db_server", "ovn_cluster_south_db_server",
                                "ovn_cluster_northd"})
@@ -96,7 +97,7 @@ class NodeState:
     hiera: str = ""  # hash of the node's hieradata (its role's config_settings, as the last run wrote them)
 
 
-class World:
+class World(VersionMonitors):
     def __init__(self, trace: Trace, nodes: Iterable[NodeState], *, pacemaker_nodes: Iterable[str] = (),
                  bundles: Iterable[str] = (), oneshot: Iterable[str] = (),
                  vips: tuple[Sequence[str], Sequence[str]] | None = None):
@@ -728,98 +729,6 @@ class World:
                     out.append(StaleReplica(node, bundle, runs, built, release, started, "not retagged"))
         return out
 
-    # ---- monitors ------------------------------------------------------------------------------------
-    def old_code_serving(self, project: str) -> list[str]:
-        """Nodes serving an API of ``project`` from a container (or unit) started at the source release."""
-        out = set()
-        for api, serving in self._serving.items():
-            if API_PROJECT[api] != project:
-                continue
-            _, containers, unit = API_ENDPOINTS[api]
-            for name in serving:
-                node = self.nodes[name]
-                running = [c for c in (*containers, unit) if node.containers.get(c)]
-                if any(node.images.get(c, node.release) == "source" for c in running):
-                    out.add(name)
-        return sorted(out)
-
-    def _watch_schema(self, now: float) -> None:
-        """``schema.ahead`` when a project's schema is at the target release while some node still serves its API
-        with source-release code (old code on a new schema); ``schema.aligned`` when that ends."""
-        for project, release in self.schema.items():
-            old = tuple(self.old_code_serving(project)) if release == "target" else ()
-            if old and self._schema_ahead.get(project) != old:
-                self._schema_ahead[project] = old
-                self.trace.record(now, "schema.ahead", project, nodes=list(old[:_SHOWN]), count=len(old))
-            elif not old and self._schema_ahead.pop(project, None) is not None:
-                self.trace.record(now, "schema.aligned", project)
-
-    def project_serving(self, project: str) -> bool:
-        """Whether an API of ``project`` is available: its nodes then share live state (database, RPC)."""
-        return any(up for api, up in self._api_up.items() if API_PROJECT[api] == project)
-
-    def _watch_ovn(self, now: float, node: str | None = None) -> None:
-        """With ``ovn_order``: ``dataplane.down`` for a node whose running ovn_controller is the source release's
-        (in a minor update: the old images' build) while an OVN DB runs the target's (a running ovn-dbs-bundle replica
-        on the target release's build, or a target OVN DB container), ``dataplane.up`` when that ends. OVN wants
-        ovn-controller upgraded before the databases (upstream THT df2bfa0c5 and e1a26ff31: "or there will be a data
-        plane outage"; for minor updates ee686db10: "a discrepancy in version between ovn-northd and ovn-controller
-        would cause a cut in the data-plane"). Each node is looked at when its own containers change; all of them
-        when the databases reach the target release."""
-        if not self.ovn_order:
-            return
-        # once an OVN database ran the target release (its schema converted), it stays there, running or restarting
-        target = self._ovn_dbs_target or self._ovn_db_container_target or any(
-            bundle == OVN_DBS_BUNDLE and image and self._release_of is not None
-            and image == self._release_of(n, bundle)[1] for (n, bundle), image in self.replicas.items())
-        if target != self._ovn_dbs_target:
-            self._ovn_dbs_target = target
-            names: Iterable[str] = sorted(self.nodes)
-        elif node is not None:
-            names = (node,)
-        else:
-            return
-        for name in names:
-            state = self.nodes[name]
-            behind = target and state.up and bool(state.containers.get("ovn_controller")) \
-                and state.images.get("ovn_controller", state.release) == "source"
-            if behind and name not in self._ovn_behind:
-                self._ovn_behind.add(name)
-                self.trace.record(now, "dataplane.down", name, reason="ovn_controller older than the OVN DBs")
-            elif not behind and name in self._ovn_behind:
-                self._ovn_behind.discard(name)
-                self.trace.record(now, "dataplane.up", name)
-
-    def _watch_versions(self, now: float, projects: Iterable[str], node: str | None = None) -> None:
-        """Record ``version.mixed`` when the nodes running a project start to span two releases (or their counts,
-        or whether the project is serving, change) and ``version.uniform`` when they stop. A node runs a project
-        at the target release once any of its running containers of it does (a node's containers are replaced
-        step by step within one run; across nodes the releases must agree). Kept per node, O(1) per change."""
-        for project in sorted(projects):
-            running = self._running(project)
-            if node:
-                state = self.nodes[node]
-                releases = {state.images.get(c, state.release) for c, on in state.containers.items()
-                            if on and c not in self.oneshot and project_of(c) == project} if state.up else set()
-                running.set(node, ("target" if "target" in releases else "source") if releases else None)
-            source, target = running.counts["source"], running.counts["target"]
-            if source and target:
-                key = (source, target, running.source_control > 0, running.target_data > 0,
-                       self.project_serving(project))
-                if self._mixed.get(project) != key:
-                    self._mixed[project] = key
-                    self.trace.record(now, "version.mixed", project, source=running.first("source", _SHOWN),
-                                      target=running.first("target", _SHOWN), source_count=source,
-                                      target_count=target, serving=key[4], source_control=key[2],
-                                      target_data=key[3])
-            elif self._mixed.pop(project, None) is not None:
-                self.trace.record(now, "version.uniform", project)
-
-    def _running(self, project: str) -> RunningReleases:
-        if (running := self._project_nodes.get(project)) is None:
-            running = self._project_nodes[project] = RunningReleases(self.control_plane)
-        return running
-
     def snapshot(self) -> Mapping[str, Any]:
         return {
             "nodes": {n.name: {"up": n.up, "release": n.release,
@@ -848,5 +757,3 @@ class World:
             "maintenance_mode": self.pcs_maintenance,
         }
 
-
-_SHOWN = 5  # node names a version.mixed event lists per release (it also counts them all)
