@@ -426,14 +426,14 @@ def _run_with_retries(
     elif task.until:
         retries += 3
     # ansible-core sleeps ``delay`` (default 5 s, 1 s when negative) after each attempt whose ``until`` is false
-    delay = 5.0
+    delay = 5
     if retries > 1 and task.delay is not None:
         value = templar.render(task.delay, variables, f"{task.path}.delay")
         try:
-            delay = float(value)
+            delay = int(value)  # a FieldAttribute of type int: ansible-core converts it with int()
         except (TypeError, ValueError):
-            raise TemplateFailure(f"{task.path}.delay", str(value), "expected a number of seconds") from None
-        delay = 1.0 if delay < 0 else delay
+            raise TemplateFailure(f"{task.path}.delay", str(value), "expected a whole number of seconds") from None
+        delay = 1 if delay < 0 else delay
     calls: list[ModuleCall] = []
     register_layer: dict[str, Any] = {}
     variables = variables.new_child(register_layer)  # type: ignore[attr-defined]

@@ -175,7 +175,7 @@ def test_retry_delays_default_to_five_seconds_and_a_bad_delay_is_a_typed_error()
     assert [c.waited for c in record.calls] == [0.0, 1.0, 2.0]  # ansible-core: a negative delay is 1 s
     record = play([{**tasks[0], "delay": "soon"}], effects).records[0]
     assert record.status == "failed"
-    assert "delay" in record.result["msg"] and "expected a number of seconds" in record.result["msg"]
+    assert "delay" in record.result["msg"] and "expected a whole number of seconds" in record.result["msg"]
 
 
 def test_a_job_its_wrapper_killed_reports_the_timeout() -> None:
