@@ -6,6 +6,7 @@ Which hosts run which task, and in what order, is the strategy's business (:mod:
 
 from __future__ import annotations
 
+import decimal
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -422,18 +423,28 @@ def _run_with_retries(
     templar = ctx.templar
     retries = 1
     if task.retries is not None:
-        retries += max(0, int(templar.render(task.retries, variables, f"{task.path}.retries")))
+        value = templar.render(task.retries, variables, f"{task.path}.retries")
+        count: int | None = value if isinstance(value, int) else None
+        if count is None:  # an int FieldAttribute: ansible-core refuses what int() would truncate
+            try:
+                exact = decimal.Decimal(value)
+                count = int(exact) if exact == int(exact) else None
+            except (TypeError, ValueError, ArithmeticError):
+                count = None
+        if count is None:
+            raise TemplateFailure(f"{task.path}.retries", str(value), "expected a whole number of retries")
+        retries += max(0, count)
     elif task.until:
         retries += 3
     # ansible-core sleeps ``delay`` (default 5 s, 1 s when negative) after each attempt whose ``until`` is false
-    delay = 5
+    delay = 5.0
     if retries > 1 and task.delay is not None:
         value = templar.render(task.delay, variables, f"{task.path}.delay")
         try:
-            delay = int(value)  # a FieldAttribute of type int: ansible-core converts it with int()
+            delay = float(value)  # a float FieldAttribute: ansible-core converts it with float()
         except (TypeError, ValueError):
-            raise TemplateFailure(f"{task.path}.delay", str(value), "expected a whole number of seconds") from None
-        delay = 1 if delay < 0 else delay
+            raise TemplateFailure(f"{task.path}.delay", str(value), "expected a number of seconds") from None
+        delay = 1.0 if delay < 0 else delay
     calls: list[ModuleCall] = []
     register_layer: dict[str, Any] = {}
     variables = variables.new_child(register_layer)  # type: ignore[attr-defined]

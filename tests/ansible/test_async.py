@@ -175,7 +175,7 @@ def test_retry_delays_default_to_five_seconds_and_a_bad_delay_is_a_typed_error()
     assert [c.waited for c in record.calls] == [0.0, 1.0, 2.0]  # ansible-core: a negative delay is 1 s
     record = play([{**tasks[0], "delay": "soon"}], effects).records[0]
     assert record.status == "failed"
-    assert "delay" in record.result["msg"] and "expected a whole number of seconds" in record.result["msg"]
+    assert "delay" in record.result["msg"] and "expected a number of seconds" in record.result["msg"]
 
 
 def test_a_job_its_wrapper_killed_reports_the_timeout() -> None:
@@ -196,3 +196,15 @@ def test_a_job_its_wrapper_killed_reports_the_timeout() -> None:
     record = runner.records[1]
     assert record.status == "failed"
     assert record.result["msg"] == "Timeout exceeded" and record.result["finished"] is True
+
+
+def test_retries_must_be_whole_and_delay_may_be_fractional() -> None:
+    effects = _status_polls({})
+    task = {"name": "flaky", "command": "true", "register": "r", "until": "r.attempts|default(0) >= 2"}
+    record = play([{**task, "retries": 3, "delay": 0.5}], effects).records[0]
+    assert [c.waited for c in record.calls] == [0.0, 0.5]  # ansible-core's delay is a float
+    for bad in ("3.5", 3.5, "many"):
+        record = play([{**task, "retries": bad}], effects).records[0]
+        assert record.status == "failed" and "expected a whole number of retries" in record.result["msg"]
+    for good in ("2", "2.0", 2.0):
+        assert play([{**task, "retries": good}], effects).records[0].status == "changed"  # a command: changed
