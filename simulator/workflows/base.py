@@ -28,7 +28,7 @@ from fakes.ansible import (
 from fakes.ansible.effects import Effect
 from fakes.ansible.roles import ROLE_CATALOGUE
 from fakes.heat.lifecycle import find_resource
-from simulator.core import Fault, FaultScheduler, RngTree, Trace
+from simulator.core import Fault, FaultScheduler, RngTree, Trace, cyclic_gc_paused
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
 from simulator.plan import Plan, Role
 from simulator.planning import converge_runs_deploy
@@ -177,9 +177,11 @@ class Simulation(HaWrapper, Timeline):
 
     def run(self) -> None:
         """Run the workflow to its end (the run ends with it: later fault events, or a failed stack's cancelled
-        resources, do not move the clock past it)."""
-        self.env.run(until=self.start())
-        self.world.finish(self.env.now)
+        resources, do not move the clock past it). The cyclic garbage collector is paused meanwhile
+        (:mod:`simulator.core.gcpause`)."""
+        with cyclic_gc_paused():
+            self.env.run(until=self.start())
+            self.world.finish(self.env.now)
 
     def start(self) -> simpy.Process:
         """Validate the faults, schedule them and start the workflow; the caller advances ``env`` (see
