@@ -7,11 +7,10 @@ tasks, for its module's duration or until its ``async`` limit kills it. A mixin 
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import simpy
 
@@ -20,6 +19,9 @@ from fakes.ansible.effects import Effect, classify
 from simulator.core import Trace
 from simulator.timing import TimingProfile
 from simulator.world import World
+
+if TYPE_CHECKING:
+    from random import Random  # the Simulation's seeded stream (simulator.core.RngTree), never the global one
 
 __all__ = ["Failure", "Job", "Timeline"]
 
@@ -59,7 +61,7 @@ class Timeline:
     failures: list[Any]
     task_count: int
     interpret_seconds: float
-    _rng: random.Random
+    _rng: Random
     _task_start: float
     _task_starts: dict[str, float]
     _job_ends: dict[tuple[str, str], float]
