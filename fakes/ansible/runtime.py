@@ -423,17 +423,8 @@ def _run_with_retries(
     templar = ctx.templar
     retries = 1
     if task.retries is not None:
-        value = templar.render(task.retries, variables, f"{task.path}.retries")
-        count: int | None = value if isinstance(value, int) else None
-        if count is None:  # an int FieldAttribute: ansible-core refuses what int() would truncate
-            try:
-                exact = decimal.Decimal(value)
-                count = int(exact) if exact == int(exact) else None
-            except (TypeError, ValueError, ArithmeticError):
-                count = None
-        if count is None:
-            raise TemplateFailure(f"{task.path}.retries", str(value), "expected a whole number of retries")
-        retries += max(0, count)
+        where = f"{task.path}.retries"
+        retries += max(0, _whole(templar.render(task.retries, variables, where), where, "retries"))
     elif task.until:
         retries += 3
     # ansible-core sleeps ``delay`` (default 5 s, 1 s when negative) after each attempt whose ``until`` is false
@@ -558,11 +549,18 @@ def _action(
     return result
 
 
-def _seconds(value: Any, where: str) -> int:
+def _whole(value: Any, where: str, what: str) -> int:
+    """An int field's value (``retries``, ``async``, ``poll``) as ansible-core converts it: a whole number (``"3"``,
+    ``3.0``), not one that ``int()`` would truncate (``3.5``) nor a non-number."""
+    if isinstance(value, int):
+        return value
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise TemplateFailure(where, str(value), "expected a whole number of seconds") from None
+        exact = decimal.Decimal(value)
+        if exact == int(exact):
+            return int(exact)
+    except (TypeError, ValueError, ArithmeticError):
+        pass
+    raise TemplateFailure(where, str(value), f"expected a whole number of {what}")
 
 
 def _async_poll(task: Task, templar: Templar, variables: Mapping[str, Any]) -> tuple[int, int | None]:
@@ -570,12 +568,12 @@ def _async_poll(task: Task, templar: Templar, variables: Mapping[str, Any]) -> t
     15 s by default), else ``(0, None)``."""
     if task.async_ is None:
         return 0, None
-    limit = _seconds(templar.render(task.async_, variables, f"{task.path}.async"), f"{task.path}.async")
+    limit = _whole(templar.render(task.async_, variables, f"{task.path}.async"), f"{task.path}.async", "seconds")
     if limit <= 0:
         return 0, None
     if task.poll is None:
         return limit, 15
-    return limit, _seconds(templar.render(task.poll, variables, f"{task.path}.poll"), f"{task.path}.poll")
+    return limit, _whole(templar.render(task.poll, variables, f"{task.path}.poll"), f"{task.path}.poll", "seconds")
 
 
 def _async_job(jid: str, poll: int, call: ModuleCall, result: dict[str, Any], ctx: PlayContext) -> dict[str, Any]:

@@ -69,10 +69,13 @@ def test_polled_async_waits_for_the_job() -> None:
 
 
 def test_async_seconds_must_be_a_number() -> None:
-    result = play([{"name": "launch", "command": "true", "async": "soon", "poll": 0}])
-    record = result.records[0]
-    assert record.status == "failed"
-    assert "tasks[0].async" in record.result["msg"] and "whole number of seconds" in record.result["msg"]
+    # int fields, as ansible-core converts them: "soon" and 2.5 (which int() would truncate) are refused
+    for field, value in (("async", "soon"), ("async", 2.5), ("poll", "1.5")):
+        result = play([{"name": "launch", "command": "true", "async": 30, "poll": 0, field: value}])
+        record = result.records[0]
+        assert record.status == "failed"
+        assert f"tasks[0].{field}" in record.result["msg"] and "whole number of seconds" in record.result["msg"]
+    assert play([{"name": "launch", "command": "true", "async": "30", "poll": 0.0}]).records[0].status == "changed"
 
 
 def test_delegated_jobs_live_on_their_host() -> None:
