@@ -255,7 +255,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
 
 # the first tripleoclient whose run command has --skip-tags, as the THT major of its release: `upgrade run` from
 # 9.3.0 (Queens), `update run` from 13.3.0 (Ussuri)
-_SKIP_TAGS_SINCE = {"upgrade": 8, "update": 12}
+_SKIP_TAGS_SINCE = {"upgrade": (8, "9.3.0 (Queens, THT 8)"), "update": (12, "13.3.0 (Ussuri, THT 12)")}
 
 
 def _skip_tags(data: Mapping[str, Any], kind: str, target: Source | None, file: str) -> tuple[str, ...]:
@@ -270,8 +270,8 @@ def _skip_tags(data: Mapping[str, Any], kind: str, target: Source | None, file: 
     source = data["source"].get("release") if isinstance(data["source"], Mapping) else None
     release = target.release if target is not None and target.release else source
     major = release_major(str(release)) if tags and release else None
-    if major is not None and major < _SKIP_TAGS_SINCE[kind]:
-        since = "9.3.0 (Queens, THT 8)" if kind == "upgrade" else "13.3.0 (Ussuri, THT 12)"
+    first, since = _SKIP_TAGS_SINCE.get(kind, (0, ""))
+    if major is not None and major < first:
         raise ScenarioError(file, "skip_tags", expected=f"a release whose `{kind} run` has --skip-tags: "
                             f"tripleoclient {since} or later", found=f"release {release}")
     return tuple(t.strip() for t in tags)

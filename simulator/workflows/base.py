@@ -124,7 +124,6 @@ class Simulation(HaWrapper, Timeline):
         self.interpret_seconds = 0.0  # wall-clock time spent interpreting Ansible (and laying out its durations)
         # when the host-task being interpreted started, by play host: the free strategy interprets a host's task
         # after the next hosts' tasks were laid out, so the last start laid out may be another host's
-        self._task_start = 0.0
         self._task_starts: dict[str, float] = {}
         # images each node has pulled in this run: pulling one again (THT pre-fetches every image at update or
         # upgrade step 5 and again at deploy step 1, with force) finds its layers present
@@ -439,7 +438,7 @@ class Simulation(HaWrapper, Timeline):
         return out
 
     def _effects(self, call: ModuleCall) -> Mapping[str, Any]:
-        started = self._task_starts.get(call.host, self._task_start)
+        started = self._task_starts[call.host]  # laid out before its task runs (Timeline._run_plays)
         fault = self._node_fault(call.target, started)
         if fault is not None:
             self._not_run[id(call)] = call

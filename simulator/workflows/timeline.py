@@ -62,7 +62,6 @@ class Timeline:
     task_count: int
     interpret_seconds: float
     _rng: Random
-    _task_start: float
     _task_starts: dict[str, float]
     _job_ends: dict[tuple[str, str], float]
     _not_run: dict[int, Any]
@@ -101,7 +100,6 @@ class Timeline:
                     self._job_ends[(job.target, job.jid)] = start + duration + job.duration
                     jobs.append((start + duration + job.duration, job))
 
-        self._task_start = t0
         wall = perf_counter()
         wave, barrier = -1, t0
         try:
@@ -115,7 +113,7 @@ class Timeline:
                     if ht.wave != wave:
                         wave, barrier = ht.wave, max(host_t.values(), default=t0)
                     start = max(start, barrier)
-                self._task_start = self._task_starts[ht.host] = start
+                self._task_starts[ht.host] = start
                 pending.append((ht.host, start))
         except AnsibleSimError as exc:
             self.failures.append(Failure(self.env.now, "-", label, step, "-", f"{type(exc).__name__}: {exc}"))
