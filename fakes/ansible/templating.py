@@ -33,6 +33,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
+from .compiled import Compiled, Narrow, from_source
 from .errors import BrokenConditional, TemplateFailure, UndefinedVariable
 
 __all__ = ["Templar", "is_template"]
@@ -204,8 +205,8 @@ class Templar:
         env.filters["from_yaml"] = _propagate_undefined(self._from_yaml)
         self._env = env
         self._parsed: dict[str, Any] = {}
-        self._templates: dict[str, jinja2.Template] = {}
-        self._expressions: dict[str, jinja2.Template] = {}
+        self._templates: dict[str, Compiled] = {}
+        self._expressions: dict[str, Compiled] = {}
 
     # -- templates --------------------------------------------------------------------------------------
     def render(self, value: Any, variables: Mapping[str, Any], where: str) -> Any:
@@ -227,7 +228,7 @@ class Templar:
         template = self._expressions.get(expression)
         if template is None:
             try:
-                template = self._env.from_string("{{ (" + expression + ") }}")
+                template = from_source(self._env, "{{ (" + expression + ") }}")
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateFailure(where, expression, f"syntax error: {exc.message}") from None
             self._expressions[expression] = template
@@ -284,19 +285,21 @@ class Templar:
                 self._parsed[data] = parsed
         return _copy_tree(parsed)
 
-    def _compile(self, source: str, where: str) -> jinja2.Template:
+    def _compile(self, source: str, where: str) -> Compiled:
         template = self._templates.get(source)
         if template is None:
             try:
-                template = self._env.from_string(source)
+                template = from_source(self._env, source)
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateFailure(where, source, f"syntax error: {exc.message}") from None
             self._templates[source] = template
         return template
 
-    def _run(self, template: jinja2.Template, source: str, variables: Mapping[str, Any], where: str) -> Any:
+    def _run(self, compiled: Compiled, source: str, variables: Mapping[str, Any], where: str) -> Any:
+        template = compiled.template
         try:
-            context = template.new_context(_Vars(variables, self._env.globals), shared=True)  # type: ignore[arg-type]
+            parent = _Vars(variables, self._env.globals, compiled.narrow)
+            context = template.new_context(parent, shared=True)  # type: ignore[arg-type]
             result = self._env.concat(template.root_render_func(context))
             if isinstance(result, jinja2.Undefined):
                 result._fail_with_undefined_error()
@@ -339,14 +342,19 @@ def _copy_tree(value: Any) -> Any:
 class _Vars(Mapping[str, Any]):
     """Read-only view: the variables, then jinja2 globals (``range``, ``dict``, ``omit``...)."""
 
-    __slots__ = ("_globals", "_variables")
+    __slots__ = ("_globals", "_narrow", "_variables")
 
-    def __init__(self, variables: Mapping[str, Any], globals_: Mapping[str, Any]) -> None:
+    def __init__(self, variables: Mapping[str, Any], globals_: Mapping[str, Any], narrow: Narrow | None = None) -> None:
         self._variables = variables
         self._globals = globals_
+        self._narrow = narrow  # the variables the template reads only through these constant keys
 
     def __getitem__(self, key: str) -> Any:
         try:
+            if self._narrow and key in self._narrow:
+                narrowed = getattr(self._variables, "narrowed", None)  # a task's variables, which record its reads
+                if narrowed is not None:
+                    return narrowed(key, self._narrow[key])
             return self._variables[key]
         except KeyError:
             return self._globals[key]
