@@ -43,12 +43,13 @@ class Recording:
     __slots__ = ("reads", "results", "set_facts", "usable")
 
     def __init__(self) -> None:
-        self.reads: dict[str, Any] = {}
+        # name -> value (or ABSENT, PRESENT); (name, key) -> that entry of a dict the task read only by key
+        self.reads: dict[str | tuple[str, str], Any] = {}
         self.results: list[tuple[ModuleCall, dict[str, Any]]] = []
         self.usable = True
         self.set_facts: set[str] = set()  # names the task's set_fact wrote (even with the value they had)
 
-    def read(self, key: str, value: Any, presence: bool = False) -> None:
+    def read(self, key: str | tuple[str, str], value: Any, presence: bool = False) -> None:
         if key == "hostvars":
             # other hosts' facts change while the play runs (under the free strategy between any two tasks)
             self.usable = False
@@ -135,8 +136,12 @@ class PlayContext:
     # seconds the running host-task has slept between ``until`` retries (every loop item's), set by execute()
     waited: float = 0.0
     _group_names: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _names: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
     # set by TaskMemo while a task runs: which variables it read and which module results it got
     recording: Recording | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._hostvars = _HostVars(self)  # holds nothing but the play: one for all its tasks
 
     def variables(
         self, host: HostState, scope: Scope, task: Task | None, local: Mapping[str, Any]
@@ -159,14 +164,17 @@ class PlayContext:
         return list(self._group_names.get(name, ()))
 
     def _host_magic(self, host: HostState, hostvars: bool = True) -> Mapping[str, Any]:
+        names = self._names.get(host.name)
+        if names is None:  # fixed for the play: computed once per host
+            names = self._names[host.name] = (host.name, host.name.split(".")[0], tuple(self._groups_of(host.name)))
         magic = {
-            "inventory_hostname": host.name,
-            "inventory_hostname_short": host.name.split(".")[0],
-            "group_names": self._groups_of(host.name),
+            "inventory_hostname": names[0],
+            "inventory_hostname_short": names[1],
+            "group_names": list(names[2]),  # each task's own list, as Ansible builds it
             "ansible_facts": host.facts.get("ansible_facts", {}),
         }
         if hostvars:
-            magic["hostvars"] = _HostVars(self)
+            magic["hostvars"] = self._hostvars
         return magic
 
 
@@ -203,19 +211,56 @@ class _LazyVars(Mapping[str, Any]):
             if self._recording is not None and not self._resolving:
                 self._recording.read(key, ABSENT)
             raise KeyError(key)
-        if any(layer is r for r in self._rendered) or not _has_template(value):
-            pass
-        elif key in self._resolving:
-            raise TemplateFailure(key, str(value), f"recursive loop detected in the value of {key!r}")
+        for rendered in self._rendered:  # (loops, not any(): this runs for every variable a task reads)
+            if layer is rendered:
+                break
         else:
-            self._resolving.add(key)
-            try:
-                value = self._templar.render(value, self, f"vars.{key}")
-            finally:
-                self._resolving.discard(key)
-        if self._recording is not None and not self._resolving and not any(layer is d for d in self._derived):
+            if _has_template(value):
+                if key in self._resolving:
+                    raise TemplateFailure(key, str(value), f"recursive loop detected in the value of {key!r}")
+                self._resolving.add(key)
+                try:
+                    value = self._templar.render(value, self, f"vars.{key}")
+                finally:
+                    self._resolving.discard(key)
+        if self._recording is not None and not self._resolving:
+            for derived in self._derived:
+                if layer is derived:
+                    return value
             self._recording.read(key, value)
         return value
+
+    def narrowed(self, key: str, keys: tuple[str, ...]) -> Any:
+        """``self[key]`` for a template that reads it only as ``key['k']``/``key.k`` with the constant ``keys``
+        (:func:`fakes.ansible.compiled.subscripted_only`): when it is a dict, the recording notes those entries
+        (or their absence) instead of all of it. A host's ``ansible_facts`` differ in ``hostname`` and ``fqdn``;
+        a task that reads ``ansible_facts['distribution']`` depends on that entry only."""
+        recording = self._recording
+        if recording is None or self._resolving:
+            return self[key]
+        self._recording = None
+        try:
+            value = self[key]
+        except KeyError:
+            recording.read(key, ABSENT)
+            raise
+        finally:
+            self._recording = recording
+        if self._derived_has(key):  # a loop item: not an input
+            return value
+        if type(value) is not dict:
+            recording.read(key, value)
+            return value
+        for entry in keys:
+            recording.read((key, entry), value.get(entry, ABSENT))
+        return value
+
+    def _derived_has(self, key: str) -> bool:
+        """Whether ``key``'s value comes from a layer filled while the task runs."""
+        for layer in self._chain.maps:
+            if key in layer:
+                return any(layer is d for d in self._derived)
+        return False
 
     def __contains__(self, key: object) -> bool:
         found = key in self._chain
@@ -671,6 +716,11 @@ class _Memo:
         variables = ctx.variables(host, scope, self.task, {})
         try:
             for key, seen in self.recording.reads.items():
+                if isinstance(key, tuple):  # an entry of a dict the task read only by constant keys
+                    value = variables[key[0]]
+                    if type(value) is not dict or not same(value.get(key[1], ABSENT), seen):
+                        return None
+                    continue
                 if seen is ABSENT or seen is PRESENT:
                     if (key in variables) is (seen is ABSENT):
                         return None
@@ -700,10 +750,23 @@ def same(a: Any, b: Any) -> bool:
         return False
     if kind is str or kind is int or kind is bool:
         return bool(a == b)
-    if isinstance(a, dict):
-        return len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
+    if isinstance(a, dict):  # (loops, not all(): a replay compares every value its task read)
+        if len(a) != len(b):
+            return False
+        for k, v in a.items():
+            if k not in b:
+                return False
+            w = b[k]
+            if v is not w and not same(v, w):
+                return False
+        return True
     if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b, strict=True):  # noqa: SIM110 (a loop: no generator frame per comparison)
+            if x is not y and not same(x, y):
+                return False
+        return True
     try:
         return bool(a == b)
     except Exception:  # values whose comparison fails are not known to be equal

@@ -113,3 +113,51 @@ def test_a_differing_module_result_runs_the_task_again() -> None:
 def test_module_calls_of_a_replay_name_their_own_host() -> None:
     _, result = _run(_case([{"name": "t", "command": "true"}]), True)
     assert [(c.host, c.target) for r in result.records for c in r.calls] == [(h, h) for h in HOSTS]
+
+
+def _facts(**per_host: dict[str, Any]) -> dict[str, Any]:
+    """Every host's ``ansible_facts``: its own hostname, RedHat 9, with ``per_host`` entries changed."""
+    out = {}
+    for host in HOSTS:
+        facts = {"hostname": host, "distribution": "RedHat", "distribution_major_version": "9"}
+        facts.update(per_host.get(host, {}))
+        out[host] = {"ansible_facts": {k: v for k, v in facts.items() if v is not None}}
+    return out
+
+
+def test_a_task_reading_facts_by_constant_keys_replays_on_hosts_whose_other_facts_differ() -> None:
+    # THT's "Gather missing facts"/"Set leapp facts" shape: hosts differ in hostname, not in what the task reads
+    tasks = [{"name": "gather", "setup": {"gather_subset": ["!all", "distribution"]},
+              "when": "ansible_facts['distribution'] is not defined or "
+                      "ansible_facts['distribution_major_version'] is not defined"},
+             {"name": "leapp", "set_fact": {
+                 "leapp": "{{ ansible_facts['distribution'] == 'RedHat' and "
+                          "ansible_facts.distribution_major_version is version('7', '==') }}"}}]
+    runner = assert_same_run(_case(tasks, host_vars=_facts()))
+    assert runner.memo is not None
+    assert runner.memo.misses == 2 and runner.memo.hits == 2 * (len(HOSTS) - 1)
+
+
+def test_a_differing_or_missing_entry_read_by_key_runs_the_task_again() -> None:
+    tasks = [{"name": "gather", "debug": {"msg": "gathering"},
+              "when": "ansible_facts['distribution'] is not defined"},
+             {"name": "major", "debug": {"msg": "{{ ansible_facts.distribution_major_version }}"}}]
+    case = _case(tasks, host_vars=_facts(**{"compute-2": {"distribution": None},
+                                            "compute-4": {"distribution_major_version": "8"}}))
+    _, result = _run(case, True)
+    assert_same_run(case)
+    status = {(r.host, r.task_name): r.status for r in result.records}
+    assert status[("compute-2", "gather")] == "ok" and status[("compute-1", "gather")] == "skipped"
+    msgs = {r.host: r.result.get("msg") for r in result.records if r.task_name == "major"}
+    assert msgs["compute-4"] == "8" and msgs["compute-5"] == "9"
+
+
+def test_facts_used_whole_or_by_a_computed_key_are_read_whole() -> None:
+    tasks = [{"name": "whole", "debug": {"msg": "{{ ansible_facts | dict2items | length }}"}},
+             {"name": "method", "debug": {"msg": "{{ ansible_facts.get('hostname') }}"}},
+             {"name": "computed", "debug": {"msg": "{{ ansible_facts[which] }}"}, "vars": {"which": "hostname"}}]
+    case = _case(tasks, host_vars=_facts())
+    runner = assert_same_run(case)
+    _, result = _run(case, True)
+    assert {r.result.get("msg") for r in result.records if r.task_name == "method"} == set(HOSTS)
+    assert runner.memo is not None and runner.memo.hits == 0  # every host's facts differ (hostname): all run
