@@ -9,7 +9,8 @@ running many simulations compiles each source once) and, marshalled, on disk und
 
 The configuration digest holds what the generated code depends on: the jinja2 version, the Python bytecode
 magic, the environment's class and code generator (the source of the module defining each), its syntax options,
-extensions, and the names of its filters and tests (the optimizer folds constant filter calls at compile time).
+extensions, and its filters and tests, each by name and implementation (the optimizer folds constant filter calls
+at compile time, so the code holds their results).
 An entry holds its source and is used only for that exact source; an unreadable, corrupt or foreign entry is
 compiled again and replaced. ``TRIPLEO_SIM_TEMPLATE_CACHE=0`` keeps nothing on disk (the process still shares).
 
@@ -28,9 +29,10 @@ import marshal
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import CodeType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jinja2
 from jinja2 import nodes
@@ -116,9 +118,22 @@ def configuration(env: jinja2.Environment) -> str:
         env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
         env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.optimized,
         repr(env.autoescape), env.is_async, env.finalize is None, sorted(env.extensions),
-        sorted(env.filters), sorted(env.tests),
+        _plugins(env.filters), _plugins(env.tests),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _plugins(plugins: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Each filter's or test's name and implementation: the optimizer calls a filter on constant arguments while it
+    compiles (``{{ 'a' | upper }}`` becomes ``'A'``), so the code holds that implementation's results; the
+    implementation is named by its qualified name and the digest of its module's source."""
+    out = []
+    for name, plugin in sorted(plugins.items()):
+        function = inspect.unwrap(plugin) if callable(plugin) else plugin
+        module = getattr(function, "__module__", None) or ""
+        out.append((name, f"{module}.{getattr(function, '__qualname__', type(function).__qualname__)}",
+                    _file_digest(module) if module else ""))
+    return out
 
 
 def _module_digest(kind: type) -> str:

@@ -134,3 +134,18 @@ def test_turned_off_it_keeps_nothing_on_disk(cache: Path, monkeypatch: pytest.Mo
 def test_subscripted_only(source: str, narrow: dict[str, tuple[str, ...]]) -> None:
     result = compiled.subscripted_only(Templar()._env.parse(source))
     assert {k: v for k, v in result.items() if k in ("ansible_facts", "a", "d")} == narrow
+
+
+def test_a_filter_of_the_same_name_and_another_implementation_is_another_configuration(
+        cache: Path, compilations: list[str]) -> None:
+    # the optimizer folds a filter on constant arguments while it compiles: the code holds that filter's result
+    def exclaim(value: str) -> str:
+        return f"{value}!"
+
+    def question(value: str) -> str:
+        return f"{value}?"
+
+    first, second = Templar(filters={"mark": exclaim}), Templar(filters={"mark": question})
+    assert first.render("{{ 'a' | mark }}", {}, "t") == "a!"
+    assert second.render("{{ 'a' | mark }}", {}, "t") == "a?"
+    assert len(compilations) == 2
