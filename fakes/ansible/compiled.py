@@ -62,6 +62,7 @@ def from_source(env: jinja2.Environment, source: str, config: str | None = None)
 def compiled(env: jinja2.Environment, source: str, config: str) -> tuple[CodeType, Narrow]:
     """The code jinja2 compiles ``source`` to in ``env`` (whose :func:`configuration` is ``config``), and the
     variables the source reads only through constant keys."""
+    global compilations
     key = (config, source)
     kept = _memory.get(key)
     if kept is not None:
@@ -69,7 +70,6 @@ def compiled(env: jinja2.Environment, source: str, config: str) -> tuple[CodeTyp
     path = _entry_path(config, source)
     kept = _read(path, source) if path is not None else None
     if kept is None:
-        global compilations
         compilations += 1
         tree = env.parse(source)
         narrow = subscripted_only(tree)  # before compiling: the optimizer may rewrite the tree
