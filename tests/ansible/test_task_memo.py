@@ -161,3 +161,9 @@ def test_facts_used_whole_or_by_a_computed_key_are_read_whole() -> None:
     _, result = _run(case, True)
     assert {r.result.get("msg") for r in result.records if r.task_name == "method"} == set(HOSTS)
     assert runner.memo is not None and runner.memo.hits == 0  # every host's facts differ (hostname): all run
+
+
+def test_hostvars_read_by_constant_keys_still_runs_the_task_on_every_host() -> None:
+    # other hosts' facts change while a play runs: a task reading hostvars is never replayed, however it reads them
+    runner = assert_same_run(_case([{"name": "hv", "debug": {"msg": "{{ hostvars['compute-0'].step }}"}}]))
+    assert runner.memo is not None and runner.memo.hits == 0 and runner.memo.misses == len(HOSTS)
