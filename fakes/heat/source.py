@@ -100,7 +100,7 @@ def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[st
     say = progress or (lambda _msg: None)
     target = cache_root() / "tht" / version
     tree = target / f"{PROJECT}-{version}"
-    if not refresh and (target / _MARKER).is_file() and tree.is_dir():
+    if not refresh and _complete(target, tree):
         return tree
     errors: list[str] = []
     links: list[tuple[str, str | None]] = []
@@ -135,15 +135,27 @@ def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[st
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
             tar.extractall(tmp, filter="data")
         (tmp / _MARKER).write_text(digest + "\n")
+        if not refresh and _complete(target, tree):
+            return tree  # another process unpacked it meanwhile (its tree may be in use: it stays)
         if target.exists():
             shutil.rmtree(target)
-        tmp.rename(target)
+        try:
+            tmp.rename(target)
+        except OSError:
+            if _complete(target, tree):  # another process renamed its own copy into place first
+                return tree
+            raise
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     if not tree.is_dir():
         raise TemplateSourceError(f"{url} did not unpack to {PROJECT}-{version}/")
     return tree
+
+
+def _complete(target: Path, tree: Path) -> bool:
+    """Whether ``target`` holds a whole unpacked release (its marker is written before it is renamed into place)."""
+    return (target / _MARKER).is_file() and tree.is_dir()
 
 
 def resolve_templates(release: str | None, templates: str | os.PathLike[str] | None,
