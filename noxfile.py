@@ -12,9 +12,10 @@ PYTHON = "3.11"
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Unit, integration (real THT releases, cached per user) and fast fidelity subsets."""
+    """Unit, integration (real THT releases, cached per user) and fast fidelity subsets, on every core (pytest-xdist;
+    ``nox -s tests -- -n 0`` runs them in one process)."""
     session.install(".[test]")
-    session.run("pytest", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+    session.run("pytest", "-n", "auto", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
 
 
 @nox.session(python=PYTHON)
