@@ -29,7 +29,6 @@ import marshal
 import os
 import sys
 import tempfile
-import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from types import CodeType
@@ -45,8 +44,8 @@ Narrow = dict[str, tuple[str, ...]]
 _MEMORY_LIMIT = 50_000  # sources kept in the process
 _memory: dict[tuple[str, str], tuple[CodeType, Narrow]] = {}
 compilations = 0  # sources this process compiled (found in neither cache): for benchmarks
-# environment -> (its filters, tests and extensions, its configuration digest)
-_configurations: weakref.WeakKeyDictionary[jinja2.Environment, tuple[Any, str]] = weakref.WeakKeyDictionary()
+# an environment's attribute: (its filters, tests and extensions, its configuration digest)
+_KEPT = "_tripleo_sim_configuration"
 
 
 class Compiled(NamedTuple):
@@ -115,10 +114,13 @@ def configuration(env: jinja2.Environment) -> str:
     """A digest of everything in ``env`` that the code it generates from a source depends on: computed again only
     when its filters, tests or extensions changed (naming each implementation takes a millisecond)."""
     plugins = (tuple(env.filters.items()), tuple(env.tests.items()), tuple(env.extensions))
-    kept = _configurations.get(env)
+    kept = getattr(env, _KEPT, None)
     if kept is None or kept[0] != plugins:
-        kept = _configurations[env] = (plugins, _configuration(env))
-    return kept[1]
+        # on the environment itself: a table keyed by it would keep it alive (a filter such as from_yaml is a
+        # method of the Templar that holds the environment)
+        kept = (plugins, _configuration(env))
+        setattr(env, _KEPT, kept)
+    return str(kept[1])
 
 
 def _configuration(env: jinja2.Environment) -> str:

@@ -149,3 +149,19 @@ def test_a_filter_of_the_same_name_and_another_implementation_is_another_configu
     assert first.render("{{ 'a' | mark }}", {}, "t") == "a!"
     assert second.render("{{ 'a' | mark }}", {}, "t") == "a?"
     assert len(compilations) == 2
+
+
+def test_the_cache_keeps_no_templar_alive(cache: Path) -> None:
+    # a Templar's from_yaml filter is its own method: a table keyed by its environment would hold it forever
+    import gc
+    import weakref
+
+    render(Templar())  # the first Templar of a process may stay referenced by ansible-core's plugin loading
+    refs = []
+    for _ in range(3):
+        templar = Templar()
+        render(templar)
+        refs.append(weakref.ref(templar))
+        del templar
+    gc.collect()
+    assert [r for r in refs if r() is not None] == []
