@@ -53,11 +53,10 @@ class Compiled(NamedTuple):
     narrow: Narrow  # see subscripted_only()
 
 
-def from_source(env: jinja2.Environment, source: str, config: str | None = None) -> Compiled:
-    """``env.from_string(source)`` with its code from the cache (``config``: :func:`configuration` of ``env``,
-    computed when not given), and its :func:`subscripted_only` variables. Raises what ``env.parse`` raises for a
-    source that does not compile."""
-    code, narrow = compiled(env, source, config or configuration(env))
+def from_source(env: jinja2.Environment, source: str) -> Compiled:
+    """``env.from_string(source)`` with its code from the cache, and its :func:`subscripted_only` variables.
+    Raises what ``env.parse`` raises for a source that does not compile."""
+    code, narrow = compiled(env, source, configuration(env))
     return Compiled(env.template_class.from_code(env, code, env.make_globals(None), None), narrow)
 
 
@@ -127,7 +126,8 @@ def _configuration(env: jinja2.Environment) -> str:
     kind = type(env)
     parts = (
         jinja2.__version__, importlib.util.MAGIC_NUMBER.hex(), f"{kind.__module__}.{kind.__qualname__}",
-        _module_digest(kind), _module_digest(kind.code_generator_class),
+        # a changed environment class or code generator compiles differently: the sources of their modules
+        _file_digest(kind.__module__), _file_digest(kind.code_generator_class.__module__),
         env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
         env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix,
         env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.optimized,
@@ -148,11 +148,6 @@ def _plugins(plugins: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         out.append((name, f"{module}.{getattr(function, '__qualname__', type(function).__qualname__)}",
                     _file_digest(module) if module else ""))
     return out
-
-
-def _module_digest(kind: type) -> str:
-    """The digest of the source file that defines ``kind`` (a changed code generator compiles differently)."""
-    return _file_digest(kind.__module__)
 
 
 @functools.cache

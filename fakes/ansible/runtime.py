@@ -136,7 +136,6 @@ class PlayContext:
     # seconds the running host-task has slept between ``until`` retries (every loop item's), set by execute()
     waited: float = 0.0
     _group_names: dict[str, list[str]] = field(default_factory=dict, repr=False)
-    _names: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
     # set by TaskMemo while a task runs: which variables it read and which module results it got
     recording: Recording | None = field(default=None, repr=False)
 
@@ -164,13 +163,10 @@ class PlayContext:
         return list(self._group_names.get(name, ()))
 
     def _host_magic(self, host: HostState, hostvars: bool = True) -> Mapping[str, Any]:
-        names = self._names.get(host.name)
-        if names is None:  # fixed for the play: computed once per host
-            names = self._names[host.name] = (host.name, host.name.split(".")[0], tuple(self._groups_of(host.name)))
         magic = {
-            "inventory_hostname": names[0],
-            "inventory_hostname_short": names[1],
-            "group_names": list(names[2]),  # each task's own list, as Ansible builds it
+            "inventory_hostname": host.name,
+            "inventory_hostname_short": host.name.split(".")[0],
+            "group_names": self._groups_of(host.name),
             "ansible_facts": host.facts.get("ansible_facts", {}),
         }
         if hostvars:
