@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -57,15 +60,19 @@ def mini_tree(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _plans_evaluated_once() -> Any:
+def _plans_evaluated_once(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Plans of releases from the package index are a pure function of the scenario's inputs: the suite evaluates
     each once (fake Heat takes seconds a plan; dozens of tests run the same shipped scenarios). The simulation itself
     runs afresh every time. Local template trees are not cached (their files may change), nor plans with an
-    environment file of the test's own (absolute, or next to the scenario)."""
+    environment file of the test's own (absolute, or next to the scenario).
+
+    Under pytest-xdist the workers share them through this test run's own temporary root (never an earlier run's):
+    the first worker to need a plan evaluates it while holding a lock, the others wait for it and read it."""
     import simulator.run as run
 
     original = run.plan_for
     cache: dict[Any, Any] = {}
+    shared = tmp_path_factory.getbasetemp().parent / "plans" if os.environ.get("PYTEST_XDIST_WORKER") else None
 
     def plan_for(source: Any, scenario: Any, progress: Any = None, *, lifecycle: str | None = None,
                  stack_update: bool = False) -> Any:
@@ -78,9 +85,30 @@ def _plans_evaluated_once() -> Any:
                repr(sorted(scenario.parameters().items())), side, source.release, source.environments, lifecycle,
                stack_update, scenario.heat_type)
         if key not in cache:
-            cache[key] = original(source, scenario, progress, lifecycle=lifecycle, stack_update=stack_update)
+            def evaluate() -> Any:
+                return original(source, scenario, progress, lifecycle=lifecycle, stack_update=stack_update)
+
+            cache[key] = evaluate() if shared is None else _shared_plan(shared, repr(key), evaluate)
         return cache[key]
 
     run.plan_for = plan_for
     yield
     run.plan_for = original
+
+
+def _shared_plan(directory: Path, key: str, evaluate: Callable[[], Any]) -> Any:
+    """``evaluate()``'s plan, evaluated by one xdist worker of this run and read by the others (a lock per key)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(key.encode()).hexdigest()[:32]
+    path = directory / f"{name}.pickle"
+    with (directory / f"{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if path.is_file():
+            with path.open("rb") as f:
+                return pickle.load(f)
+        plan = evaluate()
+        written = path.with_suffix(".partial")
+        with written.open("wb") as out:
+            pickle.dump(plan, out, protocol=pickle.HIGHEST_PROTOCOL)
+        written.replace(path)
+        return plan
