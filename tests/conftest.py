@@ -64,7 +64,8 @@ def _plans_evaluated_once(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Plans of releases from the package index are a pure function of the scenario's inputs: the suite evaluates
     each once (fake Heat takes seconds a plan; dozens of tests run the same shipped scenarios). The simulation itself
     runs afresh every time. Local template trees are not cached (their files may change), nor plans with an
-    environment file of the test's own (absolute, or next to the scenario).
+    environment file of the test's own (absolute, next to the scenario, or in the working directory); roles_data and
+    network_data files are keyed by path (a test writes its own in its own directory).
 
     Under pytest-xdist the workers share them through this test run's own temporary root (never an earlier run's):
     the first worker to need a plan evaluates it while holding a lock, the others wait for it and read it."""
@@ -77,11 +78,12 @@ def _plans_evaluated_once(tmp_path_factory: pytest.TempPathFactory) -> Any:
     def plan_for(source: Any, scenario: Any, progress: Any = None, *, lifecycle: str | None = None,
                  stack_update: bool = False) -> Any:
         own = [e for e in (*scenario.environments, *source.environments)
-               if Path(e).is_absolute() or (scenario.base and (Path(scenario.base) / e).is_file())]
+               if Path(e).is_absolute() or Path(e).is_file() or (scenario.base and (Path(scenario.base) / e).is_file())]
         if source.templates is not None or own:
             return original(source, scenario, progress, lifecycle=lifecycle, stack_update=stack_update)
         side = "source" if source is scenario.source else "target"
-        key = (scenario.file, scenario.roles_data, scenario.roles, scenario.network_data, scenario.environments,
+        # as simulator.plan_cache's key: not the scenario file (tests write many with the same layout)
+        key = (scenario.roles_data, scenario.roles, scenario.network_data, scenario.environments,
                repr(sorted(scenario.parameters().items())), side, source.release, source.environments, lifecycle,
                stack_update, scenario.heat_type)
         if key not in cache:
