@@ -136,6 +136,7 @@ class PlayContext:
     # seconds the running host-task has slept between ``until`` retries (every loop item's), set by execute()
     waited: float = 0.0
     _group_names: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _magic: dict[tuple[str, bool], dict[str, Any]] = field(default_factory=dict, repr=False)
     # set by TaskMemo while a task runs: which variables it read and which module results it got
     recording: Recording | None = field(default=None, repr=False)
 
@@ -163,14 +164,18 @@ class PlayContext:
         return list(self._group_names.get(name, ()))
 
     def _host_magic(self, host: HostState, hostvars: bool = True) -> Mapping[str, Any]:
-        magic = {
-            "inventory_hostname": host.name,
-            "inventory_hostname_short": host.name.split(".")[0],
-            "group_names": self._groups_of(host.name),
-            "ansible_facts": host.facts.get("ansible_facts", {}),
-        }
-        if hostvars:
-            magic["hostvars"] = self._hostvars
+        """A host's magic variables, built once per play (none of them changes during it). ``ansible_facts`` is
+        ``{}`` here: the layers above hold the host's facts, so this one shows only where it has none."""
+        magic = self._magic.get((host.name, hostvars))
+        if magic is None:
+            magic = self._magic[(host.name, hostvars)] = {
+                "inventory_hostname": host.name,
+                "inventory_hostname_short": host.name.split(".")[0],
+                "group_names": self._groups_of(host.name),
+                "ansible_facts": {},
+            }
+            if hostvars:
+                magic["hostvars"] = self._hostvars
         return magic
 
 
