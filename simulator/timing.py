@@ -35,17 +35,29 @@ class Duration:
         return rng.lognormvariate(self.a, self.b)
 
 
+_MAX_SECONDS = 1e9  # ~32 years: a bound that keeps every sample and every sum of them a finite time
+_MAX_LOG_MU, _MAX_LOG_SIGMA = 20.0, 5.0  # lognormal: e^20 s is ~15 years; samples stay finite (|z| < 13)
+_EXPECTED = ("seconds (0 to 1e9), {uniform: [a, b]} (0 <= a <= b), {normal: [mean, sd]} (sd >= 0) or "
+             f"{{lognormal: [mu, sigma]}} (mu <= {_MAX_LOG_MU:g}, 0 <= sigma <= {_MAX_LOG_SIGMA:g}); "
+             "numbers of at most 1e9")
+
+
+def _seconds(x: Any) -> bool:
+    """A number of seconds a profile may hold: finite (NaN and infinity are not durations) and bounded."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) <= _MAX_SECONDS
+
+
 def _duration(value: Any, file: str, key: str) -> Duration:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+    if _seconds(value) and value >= 0:
         return Duration("fixed", float(value))
     if isinstance(value, Mapping) and len(value) == 1:
         ((kind, args),) = value.items()
-        if (kind in _KINDS and isinstance(args, list) and len(args) == 2
-                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in args)
-                and (kind != "uniform" or 0 <= args[0] <= args[1]) and args[1] >= 0):
-            return Duration(kind, float(args[0]), float(args[1]))
-    raise ScenarioError(file, key, expected="seconds >= 0 or {uniform|normal|lognormal: [a, b]}",
-                        found=repr(value)[:80])
+        if kind in _KINDS and isinstance(args, list) and len(args) == 2 and all(_seconds(x) for x in args):
+            a, b = args
+            if (kind == "uniform" and 0 <= a <= b) or (kind == "normal" and b >= 0) or (
+                    kind == "lognormal" and a <= _MAX_LOG_MU and 0 <= b <= _MAX_LOG_SIGMA):
+                return Duration(kind, float(a), float(b))
+    raise ScenarioError(file, key, expected=_EXPECTED, found=repr(value)[:80])
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ def _check_keys(over: Any, default: Mapping[str, Any], file: str, where: str) ->
         path = f"{where}.{key}" if where else str(key)
         if key not in default:
             raise ScenarioError(file, path, expected="one of " + ", ".join(sorted(default)), found=repr(key))
-        if isinstance(default[key], Mapping):  # effects, phases: a mapping of known names
+        if key in _NAMED:  # effects, phases: a mapping of known names (task_default is one duration)
             if not isinstance(value, Mapping):
                 raise ScenarioError(file, path, expected="a mapping of name to duration", found=repr(value)[:80])
             unknown = sorted(str(k) for k in value if k not in default[key])

@@ -3,14 +3,18 @@ profile file; a misspelt or malformed override is a typed error naming the file 
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
+from random import Random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.run import prepare_scenario, run_scenario
 from simulator.scenario import ScenarioError, load_scenario
-from simulator.timing import Duration
+from simulator.timing import Duration, load_timing
 
 UPGRADE = """name: quick-prepare
 kind: upgrade
@@ -52,11 +56,21 @@ def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
      "s.yaml: timing.effects.imag: expected one of async_launch, container, container_manage, "),
     ("{phase: {config_download: 5}}", "s.yaml: timing.phase: expected one of effects, phases, skipped, task_default"),
     ("{effects: [image]}", "s.yaml: timing.effects: expected a mapping of name to duration"),
-    ("{effects: {image: {uniform: [9, 1]}}}", "s.yaml: timing.effects.image: expected seconds >= 0 or "),
+    ("{effects: {image: {uniform: [9, 1]}}}", "s.yaml: timing.effects.image: expected seconds (0 to 1e9), "),
     # a distribution replaces the default's whole: the error shows what the scenario wrote, not a merge
     ("{phases: {container_start: {dist: normal, mean: -5}}}",
-     "timing.phases.container_start: expected seconds >= 0 or {uniform|normal|lognormal: [a, b]}, "
+     "timing.phases.container_start: expected seconds (0 to 1e9), {uniform: [a, b]} (0 <= a <= b), {normal: "
+     "[mean, sd]} (sd >= 0) or {lognormal: [mu, sigma]} (mu <= 20, 0 <= sigma <= 5); numbers of at most 1e9, "
      "found {'dist': 'normal', 'mean': -5}"),
+    # values that are no duration: they loaded, and the run went on with infinite or NaN times (or, for a
+    # lognormal's e^1000, stopped with an OverflowError traceback)
+    ("{task_default: .inf}", "s.yaml: timing.task_default: expected seconds (0 to 1e9), "),
+    ("{effects: {pacemaker: .nan}}", "s.yaml: timing.effects.pacemaker: expected seconds (0 to 1e9), "),
+    ("{effects: {pacemaker: {normal: [.nan, 1]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
+    ("{effects: {pacemaker: {uniform: [0, .inf]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
+    ("{effects: {pacemaker: {lognormal: [1000, 1]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
+    ("{effects: {pacemaker: {lognormal: [1, 50]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
+    ("{phases: {config_download: 2.0e+9}}", "s.yaml: timing.phases.config_download: expected seconds "),
     ("[1, 2]", "s.yaml: timing: expected a mapping of timing profile keys to durations"),
     ("missing.yaml", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found no such file"),
 ])
@@ -74,3 +88,35 @@ def test_a_bad_key_in_a_profile_file_names_that_file(tmp_path: Path) -> None:
     file.write_text(UPGRADE + "timing: p.yaml\n")
     with pytest.raises(ScenarioError, match=r"p\.yaml: phases\.bogus: expected one of config_download"):
         load_scenario(str(file))
+
+
+@pytest.mark.parametrize(("value", "duration"), [
+    (5, Duration("fixed", 5.0)),
+    ({"normal": [1.5, 0.5]}, Duration("normal", 1.5, 0.5)),
+    ({"lognormal": [0, 0.5]}, Duration("lognormal", 0.0, 0.5)),
+])
+def test_task_default_takes_any_duration(tmp_path: Path, value: object, duration: Duration) -> None:
+    # task_default's shipped value is a {uniform: ...} mapping, which the override check took for a mapping of
+    # names like effects': a constant or another distribution was refused ("expected one of uniform")
+    assert load_timing({"task_default": value}, "s.yaml", "timing").task_default == duration
+    file = tmp_path / "s.yaml"
+    file.write_text(UPGRADE + f"timing: {{task_default: {json.dumps(value)}}}\n")
+    assert load_scenario(str(file)).timing == {"task_default": value}
+
+
+_NUMBERS = st.one_of(st.floats(), st.integers(-10**12, 10**12))
+
+
+@settings(max_examples=300)
+@given(value=st.one_of(_NUMBERS, st.builds(lambda kind, a, b: {kind: [a, b]},
+                                            st.sampled_from(["uniform", "normal", "lognormal"]), _NUMBERS, _NUMBERS)),
+       seed=st.integers(0, 2**32))
+def test_every_duration_a_profile_accepts_samples_finite_times(value: object, seed: int) -> None:
+    """A duration is refused with a typed error or samples finite seconds >= 0, each and summed over a long run."""
+    try:
+        duration = load_timing({"effects": {"image": value}}, "s.yaml", "timing").effect("image")
+    except ScenarioError:
+        return
+    rng = Random(seed)
+    samples = [duration.sample(rng) for _ in range(200)]
+    assert all(0 <= x < math.inf for x in samples) and math.fsum(samples) * 10**6 < math.inf
