@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -201,9 +202,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
-    bad = [t for t in args.at if not t >= 0]
+    bad = [t for t in args.at if not 0 <= t < math.inf]  # (NaN fails too)
     if bad:
-        print(f"tripleo-sim: error: --at {bad[0]:g}: expected simulated seconds >= 0", file=sys.stderr)
+        print(f"tripleo-sim: error: --at {bad[0]:g}: expected simulated seconds >= 0 (finite)", file=sys.stderr)
         return 1
     window = _trace_window(args.trace_window)
     if window is not None and not args.trace:

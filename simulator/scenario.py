@@ -20,6 +20,7 @@ order: [[overcloud-controller-0, overcloud-controller-1, overcloud-controller-2]
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -38,6 +39,8 @@ from simulator.core import Fault
 from simulator.plan import release_major
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "with_faults"]
+
+MAX_NODES_PER_ROLE = 10_000
 
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")
@@ -186,11 +189,14 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         raise ScenarioError(file, "target.release", expected=f"the source's release ({source_release}): an update "
                             "keeps the release, its target only changes environments", found=repr(target.release))
     nodes = data.get("nodes") or {}
-    if not isinstance(nodes, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
-            for k, v in nodes.items()):
+    if not isinstance(nodes, Mapping) or not all(isinstance(k, str) for k in nodes):
         raise ScenarioError(file, "nodes", expected="a mapping of role name to a node count >= 0",
                             found=repr(nodes)[:80])
+    for role, count in nodes.items():
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_NODES_PER_ROLE:
+            # (a count beyond any TripleO deployment would only look like a hang while the stack expands)
+            raise ScenarioError(file, f"nodes.{role}", expected=f"a node count from 0 to {MAX_NODES_PER_ROLE}",
+                                found=repr(count)[:80])
     envs = data.get("environments") or []
     if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
         raise ScenarioError(file, "environments", expected="a list of environment file paths", found=repr(envs))
@@ -351,10 +357,11 @@ def _fault(data: Any, file: str, key: str) -> Fault:
         raise ScenarioError(file, f"{key}.task", expected="a task name or glob (for task_failed only)",
                             found=repr(task))
     at, duration = data.get("at"), data.get("duration")
-    if not isinstance(at, (int, float)) or isinstance(at, bool) or at < 0:
-        raise ScenarioError(file, f"{key}.at", expected="simulated seconds >= 0", found=repr(at))
-    if duration is not None and (not isinstance(duration, (int, float)) or duration <= 0):
-        raise ScenarioError(file, f"{key}.duration", expected="seconds > 0 or absent (permanent)",
+    if not isinstance(at, (int, float)) or isinstance(at, bool) or not 0 <= at < math.inf:  # (NaN fails too)
+        raise ScenarioError(file, f"{key}.at", expected="simulated seconds >= 0 (finite)", found=repr(at))
+    if duration is not None and (not isinstance(duration, (int, float)) or isinstance(duration, bool)
+                                 or not 0 < duration < math.inf):
+        raise ScenarioError(file, f"{key}.duration", expected="seconds > 0 (finite) or absent (permanent)",
                             found=repr(duration))
     if not isinstance(data.get("target"), str):
         raise ScenarioError(file, f"{key}.target", expected="a node name (a stack resource name for "

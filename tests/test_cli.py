@@ -156,3 +156,11 @@ def test_a_failed_write_is_an_error_naming_the_option(tmp_path: Path) -> None:
     (tmp_path / "ro").mkdir()
     with pytest.raises(OutputError, match=r"^--json: .*/ro/x/y.json: expected a file to write, found "):
         write_output(str(tmp_path / "ro" / "x" / "y.json"), "{}", "--json")
+
+
+@pytest.mark.parametrize("at", ["inf", "nan", "-5"])
+def test_a_moment_that_is_no_time_is_refused_before_the_run(at: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["upgrade", "--at", at]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"tripleo-sim: error: --at {at}: expected simulated seconds >= 0 (finite)")
+    assert "evaluating" not in err

@@ -97,3 +97,26 @@ def test_values_of_the_wrong_type_are_refused_on_load(tmp_path: Path, text: str,
     with pytest.raises(TemplateError) as err:
         load_scenario(str(file))
     assert str(err.value).startswith(f"{file}: {message}")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # NaN compares false both ways: it passed `at < 0`, and the fault silently never fired
+    ("faults: [{at: .nan, target: overcloud-controller-0, kind: node_crash}]",
+     "faults[0].at: expected simulated seconds >= 0 (finite), found nan"),
+    ("faults: [{at: .inf, target: overcloud-controller-0, kind: node_crash}]",
+     "faults[0].at: expected simulated seconds >= 0 (finite), found inf"),
+    ("faults: [{at: 5, target: overcloud-controller-0, kind: node_crash, duration: .nan}]",
+     "faults[0].duration: expected seconds > 0 (finite) or absent (permanent), found nan"),
+    ("faults: [{at: 5, target: overcloud-controller-0, kind: node_crash, duration: true}]",
+     "faults[0].duration: expected seconds > 0 (finite) or absent (permanent), found True"),
+    # a count no TripleO deployment has would only look like a hang while the stack expanded it
+    ("nodes: {Controller: 3, Compute: 10001}", "nodes.Compute: expected a node count from 0 to 10000, found 10001"),
+    ("nodes: {Controller: -1}", "nodes.Controller: expected a node count from 0 to 10000, found -1"),
+    ("nodes: {Controller: 2.5}", "nodes.Controller: expected a node count from 0 to 10000, found 2.5"),
+])
+def test_numbers_that_are_no_time_or_count_are_refused_on_load(tmp_path: Path, text: str, message: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text("kind: upgrade\nsource: {release: '11.6.0'}\ntarget: {release: '14.3.0'}\n" + text + "\n")
+    with pytest.raises(TemplateError) as err:
+        load_scenario(str(file))
+    assert str(err.value) == f"{file}: {message}"
