@@ -34,7 +34,7 @@ import yaml
 from fakes.baremetal.errors import InventoryError
 from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
-from fakes.heat.yamlio import load_yaml
+from fakes.heat.yamlio import load_yaml, read_text
 from simulator.core import Fault
 from simulator.plan import release_major
 
@@ -157,7 +157,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     ref = ref or DEFAULT_SCENARIO
     path = Path(ref)
     if path.is_file():
-        text, file, base = path.read_text(), str(path), path.resolve().parent
+        text, file, base = read_text(path, str(path)), str(path), path.resolve().parent
     else:
         shipped = resources.files("scenarios").joinpath(f"{ref}.yaml")
         if not shipped.is_file():
@@ -324,7 +324,7 @@ def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str
         if not path.is_file():
             raise ScenarioError(file, "timing", expected="a timing profile file or a mapping of overrides",
                                 found=f"no such file: {path}")
-        overrides, where, source = load_yaml(path.read_text(), str(path)), "", str(path)
+        overrides, where, source = load_yaml(read_text(path, str(path)), str(path)), "", str(path)
     else:
         overrides, where, source = value, "timing", file
     load_timing(overrides, source, where)  # raises a ScenarioError naming the file and key

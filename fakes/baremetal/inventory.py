@@ -60,7 +60,11 @@ class NodeSpec:
 def load_nodes(path: str | Path) -> tuple[NodeSpec, ...]:
     """Read `nodes.yaml` or `instackenv.json` (both accepted by TripleO's `openstack overcloud node import`)."""
     p = Path(path)
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InventoryError(str(p), "<document>", "UTF-8 text", f"a byte that is not UTF-8 at offset {exc.start}") \
+            from None
     try:
         data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

@@ -21,7 +21,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateError
-from .yamlio import load_yaml
+from .yamlio import load_yaml, read_text
 
 __all__ = ["RenderProfile", "Renderer", "renderer_profile"]
 
@@ -103,7 +103,7 @@ class Renderer:
         path = self.root / "j2_excludes.yaml"
         if not path.is_file():
             return set()
-        data = load_yaml(path.read_text(), "j2_excludes.yaml", require_mapping=False) or {}
+        data = load_yaml(read_text(path, "j2_excludes.yaml"), "j2_excludes.yaml", require_mapping=False) or {}
         return {os.path.normpath(str(e)) for e in (data.get("name") or []) if e is not None}
 
     def _index(self) -> None:
@@ -157,7 +157,7 @@ class Renderer:
         return make
 
     def _source(self, src: str) -> str:
-        return (self.root / src).read_text()
+        return read_text(self.root / src, src)
 
     def render(self, out: str) -> str:
         """The rendered text of output path ``out`` (relative to the root)."""

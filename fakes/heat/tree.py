@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import FileOutsideRoot, TemplateNotFound, YamlSyntaxError
 from .render import Renderer, renderer_profile
-from .yamlio import load_yaml
+from .yamlio import load_yaml, read_text
 
 __all__ = ["TemplateTree"]
 
@@ -44,7 +44,8 @@ class TemplateTree:
         roles, roles_file = _load_list(root, roles_data, "roles_data.yaml", what="a list of roles")
         _check_roles(roles, roles_file)
         default_net = renderer_profile(root).default_network_data
-        nets, _ = _load_list(root, network_data, default_net, what="a list of networks", optional=True)
+        nets, nets_file = _load_list(root, network_data, default_net, what="a list of networks", optional=True)
+        _check_names(nets, nets_file, "network")
         return cls(root, roles, nets, roles_file)
 
     # ---- paths -------------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ class TemplateTree:
         if self.root not in path.parents:
             self.read_outside.add(path)
         try:
-            return path.read_text()
+            return read_text(path, self.display(path))
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise TemplateNotFound(referrer or self.display(path), key, expected="an existing file",
                                    found=repr(self.display(path))) from None
@@ -131,7 +132,7 @@ def _load_list(root: Path, given: Any, default: str, *, what: str, optional: boo
         if optional and given is None:
             return [], label
         raise TemplateNotFound(label, expected="an existing file", found="no such file")
-    data = load_yaml(path.read_text(), label, require_mapping=False)
+    data = load_yaml(read_text(path, label), label, require_mapping=False)
     if data is None and optional:
         return [], label
     if not isinstance(data, list):
@@ -139,13 +140,40 @@ def _load_list(root: Path, given: Any, default: str, *, what: str, optional: boo
     return data, label
 
 
+# the role metadata tripleo-common's validate_role_yaml checks the types of (utils/roles.py); the j2 templates
+# iterate ServicesDefault, tags and networks, so a string there would render its characters
+_ROLE_TYPES: dict[str, tuple[type, ...]] = {
+    "CountDefault": (int,), "HostnameFormatDefault": (str,), "upgrade_batch_size": (int,), "ServicesDefault": (list,),
+    "tags": (list,), "description": (str,), "networks": (list, dict), "networks_skip_config": (list,),
+}
+
+
 def _check_roles(roles: list[Any], file: str) -> None:
-    seen: set[str] = set()
+    if not roles:
+        raise YamlSyntaxError(file, expected="a list of roles (at least one)", found="an empty list")
+    _check_names(roles, file, "role")
     for i, role in enumerate(roles):
-        if not isinstance(role, dict) or not isinstance(role.get("name"), str) or not role["name"]:
-            raise YamlSyntaxError(file, f"[{i}].name", expected="a role mapping with a non-empty string name",
-                                  found=repr(role)[:80])
-        if role["name"] in seen:
-            raise YamlSyntaxError(file, f"[{i}].name", expected="unique role names",
-                                  found=f"{role['name']!r} twice")
-        seen.add(role["name"])
+        for key, types in _ROLE_TYPES.items():
+            value = role.get(key)
+            if key in role and (not isinstance(value, types) or isinstance(value, bool)):
+                expected = " or ".join("an integer" if t is int else f"a {t.__name__}" for t in types)
+                raise YamlSyntaxError(file, f"[{i}].{key}", expected=f"{expected} (role {role['name']})",
+                                      found=repr(value)[:80])
+        for j, service in enumerate(role.get("ServicesDefault") or ()):
+            if not isinstance(service, str) or not service:
+                raise YamlSyntaxError(file, f"[{i}].ServicesDefault[{j}]",
+                                      expected="a service's resource type, e.g. OS::TripleO::Services::Keystone",
+                                      found=repr(service)[:80])
+
+
+def _check_names(entries: list[Any], file: str, what: str) -> None:
+    """Each entry of a roles_data or network_data list is a mapping with its own non-empty string ``name``."""
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+            raise YamlSyntaxError(file, f"[{i}].name", expected=f"a {what} mapping with a non-empty string name",
+                                  found=repr(entry)[:80])
+        if entry["name"] in seen:
+            raise YamlSyntaxError(file, f"[{i}].name", expected=f"unique {what} names",
+                                  found=f"{entry['name']!r} twice")
+        seen.add(entry["name"])

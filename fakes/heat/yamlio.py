@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import YamlSyntaxError
 
-__all__ = ["MAX_TEMPLATE_BYTES", "load_yaml"]
+__all__ = ["MAX_TEMPLATE_BYTES", "load_yaml", "read_text"]
 
 MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
 
@@ -25,6 +26,16 @@ def _as_str(loader: Any, node: Any) -> str:
 
 
 _HeatLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_str)
+
+
+def read_text(path: Path, file: str) -> str:
+    """The text of ``path`` (``file`` names it in errors), decoded as UTF-8 as Heat and its client read templates
+    and environments; a file that is not UTF-8 text is a typed error, not a UnicodeDecodeError traceback."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlSyntaxError(file, expected="UTF-8 text", found=f"a byte that is not UTF-8 at offset {exc.start}") \
+            from None
 
 
 def load_yaml(text: str, file: str, *, require_mapping: bool = True) -> Any:

@@ -119,6 +119,10 @@ def test_unparseable_file_is_an_inventory_error(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(InventoryError, match=r"instackenv\.json: <document>"):
         load_nodes(path)
+    path.write_bytes(b'{"nodes": []}\xff')  # a UnicodeDecodeError traceback before
+    with pytest.raises(InventoryError, match=r"instackenv\.json: <document>: expected UTF-8 text, found "
+                                             r"'a byte that is not UTF-8 at offset 13'"):
+        load_nodes(path)
 
 
 def test_generated_inventory_is_a_function_of_the_seed() -> None:

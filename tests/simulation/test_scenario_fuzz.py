@@ -113,3 +113,11 @@ def test_values_of_the_wrong_type_are_refused_on_load(tmp_path: Path, text: str,
         load_scenario(str(file))
     assert str(err.value).startswith(f"{file}: {message}")
 
+
+
+def test_a_scenario_file_that_is_not_utf8_is_refused_on_load(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_bytes(b"kind: update\nsource: {release: '18.0.0'}\nname: caf\xe9\n")  # Latin-1, not UTF-8
+    with pytest.raises(TemplateError) as err:
+        load_scenario(str(file))
+    assert str(err.value) == f"{file}: expected UTF-8 text, found a byte that is not UTF-8 at offset 50"

@@ -208,3 +208,48 @@ def test_roles_data_errors(mini_tree: Any) -> None:
     (root / "roles_data.yaml").write_text(yaml.safe_dump([{"name": "A"}, {"name": "A"}]))
     with pytest.raises(YamlSyntaxError, match=r"roles_data.yaml: \[1\].name"):
         TemplateTree.from_path(root)
+
+
+@pytest.mark.parametrize(("roles", "message"), [
+    # tripleo-common's validate_role_yaml types; a string where THT's j2 iterates rendered its characters
+    ([{"name": "A", "ServicesDefault": "OS::TripleO::Services::Keystone"}],
+     "roles_data.yaml: [0].ServicesDefault: expected a list (role A), found 'OS::TripleO::Services::Keystone'"),
+    ([{"name": "A"}, {"name": "B", "tags": "primary"}], "roles_data.yaml: [1].tags: expected a list (role B)"),
+    ([{"name": "A", "CountDefault": "3"}],
+     "roles_data.yaml: [0].CountDefault: expected an integer (role A), found '3'"),
+    ([{"name": "A", "CountDefault": True}], "roles_data.yaml: [0].CountDefault: expected an integer (role A)"),
+    ([{"name": "A", "networks": "External"}], "roles_data.yaml: [0].networks: expected a list or a dict (role A)"),
+    ([{"name": "A", "ServicesDefault": ["OS::TripleO::Services::Keystone", None]}],
+     "roles_data.yaml: [0].ServicesDefault[1]: expected a service's resource type, e.g. "
+     "OS::TripleO::Services::Keystone, found None"),
+    # THT's j2 reads roles[0]: it failed rendering overcloud.j2.yaml, naming that template
+    ([], "roles_data.yaml: expected a list of roles (at least one), found an empty list"),
+])
+def test_role_metadata_of_the_wrong_type_is_a_typed_error(mini_tree: Any, roles: list[Any], message: str) -> None:
+    root = mini_tree({})
+    (root / "roles_data.yaml").write_text(yaml.safe_dump(roles))
+    with pytest.raises(YamlSyntaxError) as err:
+        TemplateTree.from_path(root)
+    assert str(err.value).startswith(message)
+
+
+@pytest.mark.parametrize(("networks", "message"), [
+    # a network without a name failed later, as a YAML error in the rendered resource registry
+    ([{"vip": True}], "n.yaml: [0].name: expected a network mapping with a non-empty string name, found {'vip': True}"),
+    ([{"name": "External"}, {"name": "External"}], "n.yaml: [1].name: expected unique network names"),
+])
+def test_network_data_entries_need_unique_names(mini_tree: Any, tmp_path: Path, networks: list[Any],
+                                                message: str) -> None:
+    root = mini_tree({})
+    (tmp_path / "n.yaml").write_text(yaml.safe_dump(networks))
+    with pytest.raises(YamlSyntaxError) as err:
+        TemplateTree.from_path(root, network_data=tmp_path / "n.yaml")
+    assert str(err.value).startswith(f"{tmp_path / 'n.yaml'}: {message[len('n.yaml: '):]}")
+
+
+def test_a_file_that_is_not_utf8_is_a_typed_error(mini_tree: Any) -> None:
+    root = mini_tree({"ok.yaml": {"heat_template_version": "rocky"}})
+    (root / "e.yaml").write_bytes(b"parameter_defaults: {A: \xff}\n")
+    with pytest.raises(YamlSyntaxError) as err:
+        TemplateTree.from_path(root).load(root / "e.yaml")
+    assert str(err.value) == "e.yaml: expected UTF-8 text, found a byte that is not UTF-8 at offset 24"
