@@ -51,8 +51,8 @@ def add_parser(subparsers: Any) -> None:
     c.add_argument("--scenario", metavar="NAME|FILE",
                    help="also simulate this scenario and check the run invariants (API downtime budget, quorum, "
                         "step order, mixed versions); with --templates the tree is the scenario's target")
-    c.add_argument("--downtime-budget", type=float, default=DEFAULT_DOWNTIME_BUDGET_S, metavar="SECONDS",
-                   help="per-API downtime budget of the run invariants (default: %(default)s)")
+    c.add_argument("--downtime-budget", type=float, default=None, metavar="SECONDS",
+                   help=f"per-API downtime budget of the run invariants (default: {DEFAULT_DOWNTIME_BUDGET_S})")
     c.add_argument("--accept", action="append", default=[], metavar="INVARIANT",
                    help="a run invariant whose violations are expected (e.g. quorum-kept for a planned outage)")
 
@@ -74,6 +74,10 @@ def _run(args: argparse.Namespace) -> int:
     if unknown or (args.accept and not args.scenario):
         raise InvariantError("--accept", "", "with --scenario, one of " + ", ".join(RUN_INVARIANTS),
                              ", ".join(unknown) or "no --scenario")
+    # a NaN budget compared false with every downtime (nothing ever over it), a negative one true with every API
+    if args.downtime_budget is not None and (not args.scenario or not args.downtime_budget >= 0):
+        raise InvariantError("--downtime-budget", "", "with --scenario, seconds >= 0 (inf: no budget)",
+                             f"{args.downtime_budget:g}" if args.scenario else "no --scenario")
     templates = args.templates
     release = args.release or (None if templates else "18.0.0")
     if args.scenario and not args.release and not args.templates:
@@ -129,7 +133,8 @@ def _simulate(args: argparse.Namespace) -> list[Violation]:
             scenario = dataclasses.replace(scenario, source=Source(templates=args.templates))
     result = run_scenario(scenario, progress=_progress)
     sim = result.simulation
-    violations = result.check(downtime_budget_s=args.downtime_budget)
+    budget = DEFAULT_DOWNTIME_BUDGET_S if args.downtime_budget is None else args.downtime_budget
+    violations = result.check(downtime_budget_s=budget)
     failing = [v for v in violations if v.invariant not in args.accept]
     print(f"scenario {scenario.name} ({scenario.kind} {result.source.release} -> {result.target.release}): "
           f"{'failed' if result.failed else 'succeeded'} in {sim.env.now:.0f} simulated s; "

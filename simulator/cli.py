@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     defaults = {"upgrade": DEFAULT_SCENARIO, "update": "update-18", "deploy": "deploy-3-100"}
     for kind, default in defaults.items():
-        u = sub.add_parser(kind, help=f"run a {kind} scenario (default: {default})")
+        u = sub.add_parser(kind, help=f"run {'an' if kind[0] in 'aeiou' else 'a'} {kind} scenario (default: {default})")
         u.set_defaults(default_scenario=default)
         u.add_argument("scenario", nargs="?", default=None, help="scenario file or shipped scenario name")
         u.add_argument("--seed", type=int, default=None)

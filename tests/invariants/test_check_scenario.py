@@ -43,3 +43,17 @@ def test_check_scenario_fails_on_a_mixed_version_window(tmp_path: Path, capsys: 
 def test_check_rejects_an_unknown_accepted_invariant_before_any_work(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--scenario", "train-to-wallaby", "--accept", "quorum"]) == 1
     assert "--accept: expected with --scenario, one of api-downtime-budget" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "found"), [
+    # NaN compared false with every downtime: no API was ever over the budget
+    (["--scenario", "train-to-wallaby", "--downtime-budget", "nan"], "nan"),
+    (["--scenario", "train-to-wallaby", "--downtime-budget", "-1"], "-1"),
+    (["--downtime-budget", "30"], "no --scenario"),  # it was ignored: only a scenario's run has API downtime
+])
+def test_check_rejects_a_downtime_budget_it_cannot_use_before_any_work(argv: list[str], found: str,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", *argv]) == 1
+    err = capsys.readouterr().err
+    assert err == ("tripleo-sim: error: --downtime-budget: expected with --scenario, seconds >= 0 (inf: no budget), "
+                   f"found {found}\n")
