@@ -136,7 +136,7 @@ def _source(data: Any, file: str, key: str, base: Path) -> Source:
     if unknown:
         raise ScenarioError(file, f"{key}.{sorted(unknown)[0]}", expected="release, templates or environments",
                             found=repr(sorted(unknown)[0]))
-    envs = data.get("environments") or []
+    envs = _given(data, "environments", [])
     if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
         raise ScenarioError(file, f"{key}.environments", expected="a list of environment file paths",
                             found=repr(envs)[:80])
@@ -150,6 +150,13 @@ def _source(data: Any, file: str, key: str, base: Path) -> Source:
         raise ScenarioError(file, f"{key}.templates", expected="a path to a tripleo-heat-templates tree",
                             found=repr(data["templates"])[:80])
     return Source(templates=str((base / data["templates"]).resolve()), environments=tuple(envs))
+
+
+def _given(data: Mapping[str, Any], key: str, empty: Any) -> Any:
+    """``data[key]``, or ``empty`` where the key is absent or null; any other value is the caller's to check (a
+    ``[]``, ``0`` or ``false`` of the wrong type is an error, not "none given")."""
+    value = data.get(key)
+    return empty if value is None else value
 
 
 def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
@@ -188,7 +195,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     if kind == "update" and target is not None and target.release not in (None, str(source_release)):
         raise ScenarioError(file, "target.release", expected=f"the source's release ({source_release}): an update "
                             "keeps the release, its target only changes environments", found=repr(target.release))
-    nodes = data.get("nodes") or {}
+    nodes = _given(data, "nodes", {})
     if not isinstance(nodes, Mapping) or not all(isinstance(k, str) for k in nodes):
         raise ScenarioError(file, "nodes", expected="a mapping of role name to a node count >= 0",
                             found=repr(nodes)[:80])
@@ -197,17 +204,20 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
             # (a count beyond any TripleO deployment would only look like a hang while the stack expands)
             raise ScenarioError(file, f"nodes.{role}", expected=f"a node count from 0 to {MAX_NODES_PER_ROLE}",
                                 found=repr(count)[:80])
-    envs = data.get("environments") or []
+    envs = _given(data, "environments", [])
     if not isinstance(envs, list) or not all(isinstance(e, str) for e in envs):
         raise ScenarioError(file, "environments", expected="a list of environment file paths", found=repr(envs))
-    faults = tuple(_fault(f, file, f"faults[{i}]") for i, f in enumerate(data.get("faults") or []))
-    roles = data.get("roles") or []
+    faults_given = _given(data, "faults", [])
+    if not isinstance(faults_given, list):
+        raise ScenarioError(file, "faults", expected="a list of faults", found=repr(faults_given)[:80])
+    faults = tuple(_fault(f, file, f"faults[{i}]") for i, f in enumerate(faults_given))
+    roles = _given(data, "roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise ScenarioError(file, "roles", expected="a list of role names (files in the tree's roles/)",
                             found=repr(roles)[:80])
     if roles and data.get("roles_data") is not None:
         raise ScenarioError(file, "roles", expected="either roles or roles_data", found="both")
-    order = data.get("order") or []
+    order = _given(data, "order", [])
     if not isinstance(order, list) or not all(
             isinstance(b, list) and b and all(isinstance(h, str) for h in b) for b in order):
         raise ScenarioError(file, "order", expected="a list of --limit batches, each a list of node names",
@@ -224,7 +234,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     if heat_type not in (None, "installed", "ephemeral"):
         raise ScenarioError(file, "heat_type", expected="installed or ephemeral (tripleoclient's --heat-type: the "
                             "undercloud's Heat or one per command)", found=repr(heat_type))
-    external_tags = data.get("external_update_tags") or []
+    external_tags = _given(data, "external_update_tags", [])
     if not isinstance(external_tags, list) or not all(isinstance(t, str) and t for t in external_tags) \
             or (external_tags and kind != "update"):
         raise ScenarioError(file, "external_update_tags", expected="a list of tags, each an `external-update run "
@@ -267,7 +277,7 @@ _SKIP_TAGS_SINCE = {"upgrade": (8, "9.3.0 (Queens, THT 8)"), "update": (12, "13.
 def _skip_tags(data: Mapping[str, Any], kind: str, target: Source | None, file: str) -> tuple[str, ...]:
     """The scenario's ``skip_tags``: a list of tags, for an update or an upgrade whose client has ``--skip-tags``
     (the client is the release the run goes to)."""
-    tags = data.get("skip_tags") or []
+    tags = _given(data, "skip_tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() and "," not in t for t in tags) \
             or (tags and kind not in _SKIP_TAGS_SINCE):
         raise ScenarioError(file, "skip_tags", expected="a list of tags that every `update run` or `upgrade run` "

@@ -104,6 +104,11 @@ _SRC, _CRASH = "source: {release: '11.6.0'}\n", "target: overcloud-controller-0,
      "nodes.Compute: expected a node count from 0 to 10000, found 10001"),
     (f"{_SRC}nodes: {{Controller: -1}}", "nodes.Controller: expected a node count from 0 to 10000, found -1"),
     (f"{_SRC}nodes: {{Controller: 2.5}}", "nodes.Controller: expected a node count from 0 to 10000, found 2.5"),
+    # an empty value of the wrong type read as "none given"
+    (f"{_SRC}nodes: []", "nodes: expected a mapping of role name to a node count >= 0, found []"),
+    (f"{_SRC}faults: {{}}", "faults: expected a list of faults, found {}"),
+    (f"{_SRC}environments: false", "environments: expected a list of environment file paths, found False"),
+    (f"{_SRC}order: ''", "order: expected a list of --limit batches, each a list of node names, found ''"),
 ])
 def test_values_of_the_wrong_type_are_refused_on_load(tmp_path: Path, text: str, message: str) -> None:
     # these used to load, a release list only failing later when it was fetched, with no file or key named
