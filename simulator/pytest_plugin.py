@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from .invariants import ALL, CheckContext, Invariant, check_plan, context_for
+from fakes.heat.errors import TemplateError, TemplateSourceError
+
+from .invariants import ALL, CheckContext, Invariant, InvariantError, check_plan, context_for
 from .plan import Plan
 
 __all__ = ["InvariantItem", "pytest_addoption", "pytest_collection_modifyitems", "tripleo_check_context",
@@ -34,12 +36,15 @@ class _Source:
     def __init__(self, config: pytest.Config):
         self.config = config
         self._built: tuple[Plan, CheckContext] | None = None
+        self._error: Exception | None = None  # bad input: reported by every item, evaluated once
 
     @property
     def given(self) -> bool:
         return bool(self.config.getoption("--tht") or self.config.getoption("--tht-release"))
 
     def get(self) -> tuple[Plan, CheckContext]:
+        if self._error is not None:
+            raise self._error
         if self._built is None:
             from fakes.heat import TemplateTree, resolve_templates
 
@@ -48,14 +53,31 @@ class _Source:
             path, release = self.config.getoption("--tht"), self.config.getoption("--tht-release")
             if not (path or release):
                 raise pytest.UsageError("tripleo_plan needs --tht PATH or --tht-release V")
-            root = resolve_templates(release, path)
-            envs = self.config.getoption("--tht-env")
-            tree = TemplateTree.from_path(root, roles_data=self.config.getoption("--tht-roles"))
-            self._built = (build_plan(root, environment_files=envs, tree=tree), context_for(tree, envs))
+            try:
+                root = resolve_templates(release, path)
+                envs = self.config.getoption("--tht-env")
+                tree = TemplateTree.from_path(root, roles_data=self.config.getoption("--tht-roles"))
+                self._built = (build_plan(root, environment_files=envs, tree=tree), context_for(tree, envs))
+            except _BAD_INPUT as exc:
+                self._error = exc
+                raise
         return self._built
 
 
+def _input_error(exc: BaseException) -> str | None:
+    """The one line the CLI prints for bad templates input (no traceback), or None for anything else."""
+    return f"tripleo-sim: error: {exc}" if isinstance(exc, _BAD_INPUT) else None
+
+
+def _get(request: pytest.FixtureRequest) -> tuple[Plan, CheckContext]:
+    try:
+        return request.config.stash[_KEY].get()
+    except _BAD_INPUT as exc:
+        pytest.fail(f"tripleo-sim: error: {exc}", pytrace=False)
+
+
 _KEY = pytest.StashKey[_Source]()
+_BAD_INPUT = (TemplateError, TemplateSourceError, InvariantError)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,13 +87,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def tripleo_plan(request: pytest.FixtureRequest) -> Plan:
     """The evaluated plan of ``--tht PATH`` or ``--tht-release V``."""
-    return request.config.stash[_KEY].get()[0]
+    return _get(request)[0]
 
 
 @pytest.fixture(scope="session")
 def tripleo_check_context(request: pytest.FixtureRequest) -> CheckContext:
     """The invariants' context (ServiceNetMap, allow-list) of the same templates."""
-    return request.config.stash[_KEY].get()[1]
+    return _get(request)[1]
 
 
 class InvariantItem(pytest.Item):
@@ -90,6 +112,8 @@ class InvariantItem(pytest.Item):
     def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
         if isinstance(excinfo.value, _InvariantFailed):
             return f"{self.invariant.name}: {self.invariant.rationale}\n{excinfo.value}"
+        if (line := _input_error(excinfo.value)) is not None:
+            return line
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[str, int | None, str]:

@@ -31,3 +31,15 @@ def test_invariant_item_fails_with_the_trace(real, pytester, tmp_path):
                                 "-k", "quorum")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*quorum-size*", "*runs on 2 node(s)*", "*fix: run pacemaker on 1 or an odd*"])
+
+
+def test_bad_templates_input_is_one_line_per_item_not_a_traceback(real, pytester, tmp_path):
+    root = real("18.0.0")[0].root
+    env = tmp_path / "latin1.yaml"
+    env.write_bytes(b"parameter_defaults: {NtpServer: caf\xe9}\n")
+    pytester.makepyfile(test_user="def test_roles(tripleo_plan):\n    pass\n")
+    result = pytester.runpytest("--tht", str(root), "--tht-env", str(env), "-k", "quorum or roles")
+    result.assert_outcomes(failed=1, errors=1)
+    line = f"tripleo-sim: error: {env}: expected UTF-8 text, found a byte that is not UTF-8 at offset 35"
+    assert result.stdout.str().count(line) == 2  # the invariant item's failure and the fixture's error
+    assert "Traceback" not in result.stdout.str() and "yamlio.py" not in result.stdout.str()
