@@ -16,7 +16,7 @@ from heat_fidelity import load
 
 from fakes.heat import TemplateTree, evaluate_template
 from fakes.heat.constraints import ConstraintViolation
-from fakes.heat.errors import YamlSyntaxError
+from fakes.heat.errors import TemplateError, YamlSyntaxError
 from simulator.planning import build_plan
 
 constraints = load("constraints")
@@ -130,3 +130,47 @@ def test_a_release_plan_rejects_a_bad_value_from_an_operator_environment(tht: Ca
     assert str(err.value).startswith(f"{env}: parameter_defaults.NovaLibvirtRxQueueSize: expected one of 256, "
                                      "512, 1024, found 500 (the constraint of parameters.NovaLibvirtRxQueueSize in "
                                      "deployment/nova/nova-compute-container-puppet.yaml)")
+
+
+TYPED = """heat_template_version: rocky
+parameters:
+  Servers: {type: comma_delimited_list, default: []}
+  Debug: {type: boolean, default: false}
+resources:
+  nested:
+    type: nested.yaml
+    properties:
+      Size: {get_param: Servers}
+outputs:
+  servers:
+    value: {get_param: Servers}
+"""
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    # Heat splits only strings ("Value must be a comma-delimited list string"): the fake split str({'a': 1})
+    ("parameter_defaults: {Servers: {a: 1}}\n",
+     "env.yaml: parameter_defaults.Servers: expected a value of type comma_delimited_list, found {'a': 1} "
+     "(the type of parameters.Servers in t.yaml)"),
+    ("parameter_defaults: {Servers: 5}\n", "env.yaml: parameter_defaults.Servers: expected a value of type "
+                                           "comma_delimited_list, found 5 (the type of parameters.Servers in t.yaml)"),
+    # named where it was given, not only as the template's parameter
+    ("parameters: {Debug: maybe}\n", "env.yaml: parameters.Debug: expected a value of type boolean, found 'maybe' "
+                                     "(the type of parameters.Debug in t.yaml)"),
+])
+def test_a_value_of_the_wrong_type_names_the_environment_file_and_key(mini_tree: Callable[..., Path], env: str,
+                                                                      message: str) -> None:
+    with pytest.raises(TemplateError) as err:
+        _evaluate(mini_tree, env, TYPED)
+    assert str(err.value) == message
+
+
+def test_a_list_passed_by_a_parent_of_the_wrong_type_names_the_parent(mini_tree: Callable[..., Path]) -> None:
+    root = mini_tree({"t.yaml": TYPED + "  size:\n    value: {get_attr: [nested, size]}\n",
+                      "nested.yaml": "heat_template_version: rocky\nparameters:\n  Size: {type: number}\n"
+                                     "outputs:\n  size:\n    value: {get_param: Size}\n",
+                      "env.yaml": "parameter_defaults: {Servers: [a, b]}\n"})
+    with pytest.raises(TemplateError) as err:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=[root / "env.yaml"])
+    assert str(err.value) == ("nested.yaml: parameters.Size: expected a value of type number, found ['a', 'b'] "
+                              "(passed by t.yaml: resources.nested.properties)")

@@ -152,6 +152,8 @@ class Stack:
             else:
                 out[pname] = _MISSING
                 continue
+            # a value of the wrong type is reported where it was given (an environment's key), like a constraint
+            note = hint or ("" if origin[0] == self.file else f"the type of parameters.{pname} in {self.file}")
             if "constraints" in schema:
                 if origin[0] != self.file:
                     hint = f"the constraint of parameters.{pname} in {self.file}"
@@ -162,7 +164,7 @@ class Stack:
                                       f"parameter_defaults.{pname}")
                 check_parameter(self.file, pname, schema, self.version, raw, origin=origin, hint=hint,
                                 default_origin=default_origin)
-            out[pname] = _convert(raw, str(schema["type"]).lower(), self.file, f"parameters.{pname}")
+            out[pname] = _convert(raw, str(schema["type"]).lower(), origin[0], origin[1], note)
         return out
 
     def param(self, name: str) -> Any:
@@ -395,7 +397,7 @@ def _join(where: str, inner: list[str]) -> str:
     return out
 
 
-def _convert(raw: Any, ptype: str, file: str, where: str) -> Any:
+def _convert(raw: Any, ptype: str, file: str, where: str, note: str = "") -> Any:
     try:
         if ptype == "string":
             return raw if isinstance(raw, str) else str(raw)
@@ -415,9 +417,12 @@ def _convert(raw: Any, ptype: str, file: str, where: str) -> Any:
         if ptype == "comma_delimited_list":
             if isinstance(raw, list):
                 return [str(x) for x in raw]
-            return [] if raw == "" else str(raw).split(",")
+            if not isinstance(raw, str):  # Heat splits strings only ("must be a comma-delimited list string")
+                raise ValueError(raw)
+            return [] if raw == "" else raw.split(",")
     except (TypeError, ValueError):
-        raise TemplateError(file, where, expected=f"a value of type {ptype}", found=repr(raw)[:80]) from None
+        found = repr(raw)[:80] + (f" ({note})" if note else "")
+        raise TemplateError(file, where, expected=f"a value of type {ptype}", found=found) from None
     raise YamlSyntaxError(file, f"{where}.type",
                           expected="string, number, boolean, json or comma_delimited_list", found=repr(ptype))
 
