@@ -73,7 +73,9 @@ def _get(request: pytest.FixtureRequest) -> tuple[Plan, CheckContext]:
     try:
         return request.config.stash[_KEY].get()
     except _BAD_INPUT as exc:
-        pytest.fail(f"tripleo-sim: error: {exc}", pytrace=False)
+        line = f"tripleo-sim: error: {exc}"
+    # outside the except block, so that the report is the one line, not "During handling of the above exception"
+    pytest.fail(line, pytrace=False)
 
 
 _KEY = pytest.StashKey[_Source]()
