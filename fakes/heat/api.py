@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .environment import Environment, merge_environment_dicts
+from .errors import TemplateNotFound
 from .stack import EvalContext, Stack
 from .tree import TemplateTree
 
@@ -107,15 +108,49 @@ def load_environment(tree: TemplateTree, files: Iterable[str | os.PathLike[str]]
     cwd."""
     envs: list[tuple[str, Mapping[str, Any], Path | None]] = []
     if use_default_registry:
-        envs.append((DEFAULT_REGISTRY, tree.load(tree.root / DEFAULT_REGISTRY), tree.root))
+        registry = tree.load(tree.root / DEFAULT_REGISTRY)
+        _check_mapped_files(tree, DEFAULT_REGISTRY, registry, tree.root)
+        envs.append((DEFAULT_REGISTRY, registry, tree.root))
         envs.append(("<tripleoclient generated>",
                      {"parameter_defaults": {**CLIENT_PARAMETER_DEFAULTS, **CLIENT_PARAMETERS,
                                              "StackAction": stack_action}}, None))
     for path in (_env_path(tree, f) for f in files):
         if path.parent != tree.root and tree.root not in path.parents and path.parent not in tree.extra_roots:
             tree.extra_roots.append(path.parent)
-        envs.append((tree.display(path), tree.load(path), path.parent))
+        content = tree.load(path)
+        _check_mapped_files(tree, tree.display(path), content, path.parent)
+        envs.append((tree.display(path), content, path.parent))
     return merge_environment_dicts(envs)
+
+
+# keys of a per-resource mapping that hold no template (heatclient's resolve_environment_urls skips them)
+_NOT_TEMPLATES = ("base_url", "hooks", "restricted_actions")
+
+
+def _check_mapped_files(tree: TemplateTree, source: str, content: Any, base: Path) -> None:
+    """Every template an environment's resource_registry maps must exist, used or not: heatclient reads each one
+    (``resolve_environment_urls`` fetches every value without ``::``) when tripleoclient processes the environment,
+    and a missing one fails the command ("Could not fetch contents for file://..."). tripleoclient retries a path
+    into the templates against its rendered copy of them, as :meth:`TemplateTree.exists` looks at the rendering."""
+    registry = content.get("resource_registry") if isinstance(content, Mapping) else None
+    if not isinstance(registry, Mapping):
+        return  # merge_environment_dicts reports a registry that is not a mapping
+    pending: list[tuple[str, Mapping[Any, Any]]] = [("resource_registry", registry)]
+    while pending:
+        prefix, mapping = pending.pop()
+        for key, value in mapping.items():
+            if key in _NOT_TEMPLATES:
+                continue
+            if isinstance(value, Mapping):
+                pending.append((f"{prefix}.{key}", value))
+            elif isinstance(value, str) and "::" not in value:
+                ref = value[len("file://"):] if value.startswith("file://") else value
+                full = Path(os.path.normpath(base / ref))
+                if not tree.exists(full):
+                    raise TemplateNotFound(source, f"{prefix}.{key}", expected="an existing template",
+                                           found=f"{value!r}, and no {tree.display(full)}",
+                                           hint="heatclient reads every template a resource_registry maps, "
+                                                "whether a resource uses it or not")
 
 
 def evaluate_template(tree: TemplateTree, template: str, parameters: Mapping[str, Any] | None = None, *,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fakes.heat import UnknownResourceType
+from fakes.heat import TemplateNotFound, UnknownResourceType
 from simulator.planning import build_plan
 
 pytestmark = pytest.mark.integration
@@ -47,19 +47,42 @@ def test_every_shipped_role_evaluates(tht: Callable[[str], Path], release: str) 
     envs = []
     if (root / "environments" / "computealt.yaml").is_file():
         # from Queens on the role files list services no shipped registry maps: the fixture maps them (Pike's
-        # registry maps every service its role files list)
+        # registry maps every service its role files list); 18.0.0's computealt.yaml is refused (below), and its
+        # fixture maps its services as well
         fixture = FIXTURES / f"all-roles-{release}.yaml"
-        envs = ["environments/computealt.yaml", *([str(fixture)] if release != "7.0.12" else [])]
+        envs = [*(["environments/computealt.yaml"] if release != "18.0.0" else []),
+                *([str(fixture)] if release != "7.0.12" else [])]
     plan = build_plan(root, roles_data=roles, environment_files=envs)
     assert [r.name for r in plan.roles] == [r["name"] for r in roles]
     assert len(plan.roles) >= {"6.2.16": 5, "7.0.12": 15}.get(release, 50)  # Pike ships 16 role files
     assert all(r.services for r in plan.roles)
 
 
-def test_shipped_roles_need_unmapped_services_18(tht: Callable[[str], Path]) -> None:
-    """What the fixture environment papers over is a real gap: without it the stack does not validate."""
+def test_shipped_roles_need_unmapped_services_18(tht: Callable[[str], Path], tmp_path: Path) -> None:
+    """What the fixture environment papers over is a real gap: without its mapping of ComputeCeilometerAgentAlt,
+    which no shipped environment maps, the stack does not validate."""
     root = tht("18.0.0")
+    fixture = yaml.safe_load((FIXTURES / "all-roles-18.0.0.yaml").read_text())
+    del fixture["resource_registry"]["OS::TripleO::Services::ComputeCeilometerAgentAlt"]
+    (tmp_path / "env.yaml").write_text(yaml.safe_dump(fixture))
     with pytest.raises(UnknownResourceType) as info:
-        build_plan(root, roles_data=all_roles(root), environment_files=["environments/computealt.yaml"])
+        build_plan(root, roles_data=all_roles(root), environment_files=[tmp_path / "env.yaml"])
     assert "OS::TripleO::Services::ComputeCeilometerAgentAlt" in info.value.found
     assert info.value.file == "common/services/computealt-role.yaml"
+
+
+@pytest.mark.parametrize(("release", "env", "key", "missing"), [
+    ("18.0.0", "environments/computealt.yaml", "OS::TripleO::Services::NovaLibvirtAlt",
+     "deployment/nova/nova-libvirt-container-puppet.yaml"),
+    # a parameter put in the resource_registry, where heatclient takes it for a template
+    ("14.3.0", "environments/neutron-ovs-dvr.yaml", "ComputeNetworkConfigTemplate",
+     "environments/templates/net_config_bridge.j2"),
+])
+def test_shipped_environments_that_map_missing_templates_are_refused(tht: Callable[[str], Path], release: str,
+                                                                     env: str, key: str, missing: str) -> None:
+    """heatclient reads every template an environment's resource_registry maps when tripleoclient processes it, so
+    an environment that maps a template the release does not ship fails the command, used or not."""
+    with pytest.raises(TemplateNotFound) as info:
+        build_plan(tht(release), environment_files=[env])
+    assert (info.value.file, info.value.path) == (env, f"resource_registry.{key}")
+    assert f"and no {missing}" in info.value.found

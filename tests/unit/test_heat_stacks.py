@@ -145,6 +145,35 @@ def test_environment_relative_paths(mini_tree: Any) -> None:
     assert out["names"] == ["ctl"]
 
 
+def test_every_template_an_environment_maps_must_exist(mini_tree: Any, tmp_path: Path) -> None:
+    """heatclient reads every template a resource_registry maps when tripleoclient processes the environment: one
+    that does not exist fails the command even when no resource uses it."""
+    root = mini_tree({"t.yaml": chain_template(["OS::A"]), "svc.yaml": SERVICE,
+                      "environments/ok.yaml": {"resource_registry": {
+                          "OS::A": "../svc.yaml", "OS::B": "OS::Heat::None", "OS::C": None,
+                          "resources": {"r": {"OS::A": "../svc.yaml", "hooks": "pre-create"}}}},
+                      "environments/typo.yaml": {"resource_registry": {
+                          "OS::A": "../svc.yaml", "OS::Unused": "../svc-typo.yaml"}},
+                      "environments/per-resource.yaml": {"resource_registry": {
+                          "resources": {"r": {"OS::A": "../gone.yaml"}}}}})
+    assert evaluate_template(TemplateTree.from_path(root), "t.yaml",
+                             environment_files=["environments/ok.yaml"])["names"] == ["ctl"]
+    with pytest.raises(TemplateNotFound) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["environments/typo.yaml"])
+    assert (info.value.file, info.value.path) == ("environments/typo.yaml", "resource_registry.OS::Unused")
+    assert info.value.found == "'../svc-typo.yaml', and no svc-typo.yaml"
+    with pytest.raises(TemplateNotFound) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["environments/per-resource.yaml"])
+    assert info.value.path == "resource_registry.resources.r.OS::A"
+    # a user's own environment maps templates relative to its own directory
+    own = tmp_path / "own" / "env.yaml"
+    own.parent.mkdir()
+    own.write_text(yaml.safe_dump({"resource_registry": {"OS::A": "mine.yaml"}}))
+    with pytest.raises(TemplateNotFound) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=[own])
+    assert info.value.file == str(own) and info.value.found.endswith(f"and no {own.parent / 'mine.yaml'}")
+
+
 # ---- typed errors ---------------------------------------------------------------------------------------
 def test_broken_yaml(mini_tree: Any) -> None:
     root = mini_tree({"t.yaml": "heat_template_version: wallaby\noutputs: [unclosed\n"})
