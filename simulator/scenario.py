@@ -34,7 +34,7 @@ import yaml
 from fakes.baremetal.errors import InventoryError
 from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
-from fakes.heat.yamlio import load_yaml, read_text
+from fakes.heat.yamlio import duplicate_key, load_yaml, read_text
 from simulator.core import Fault
 from simulator.plan import release_major
 
@@ -172,7 +172,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
             raise ScenarioError(str(ref), expected="a scenario file or one of: " + ", ".join(names),
                                 found="no such file or shipped scenario")
         text, file, base = shipped.read_text(), f"scenarios/{ref}.yaml", Path(str(resources.files("scenarios")))
-    data = load_yaml(text, file)
+    data = load_yaml(text, file, unique_keys=True)
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
             raise ScenarioError(file, key, expected="a string", found=repr(data[key])[:80])
@@ -334,7 +334,7 @@ def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str
         if not path.is_file():
             raise ScenarioError(file, "timing", expected="a timing profile file or a mapping of overrides",
                                 found=f"no such file: {path}")
-        overrides, where, source = load_yaml(read_text(path, str(path)), str(path)), "", str(path)
+        overrides, where, source = load_yaml(read_text(path, str(path)), str(path), unique_keys=True), "", str(path)
     else:
         overrides, where, source = value, "timing", file
     load_timing(overrides, source, where)  # raises a ScenarioError naming the file and key
@@ -348,9 +348,13 @@ def with_faults(scenario: Scenario, texts: Sequence[str]) -> Scenario:
     for i, text in enumerate(texts):
         try:
             data = yaml.safe_load(text)
+            twice = duplicate_key(text)
         except yaml.YAMLError as exc:
             raise ScenarioError("command line", f"--fault[{i}]", expected="a YAML mapping {at, target, kind, ...}",
                                 found=str(exc).splitlines()[0]) from None
+        if twice is not None:
+            raise ScenarioError("command line", f"--fault[{i}].{twice.path}", expected="each key once",
+                                found=twice.describe())
         added.append(_fault(data, "command line", f"--fault[{i}]"))
     return dataclasses.replace(scenario, faults=scenario.faults + tuple(added)) if added else scenario
 

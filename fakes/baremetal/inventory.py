@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from random import Random
+from typing import Any
 
 import yaml
 
 from fakes.baremetal.errors import InventoryError
+from fakes.heat.yamlio import duplicate_key
 
 __all__ = ["DRIVERS", "NodeSpec", "generate_nodes", "load_nodes", "parse_nodes"]
 
@@ -66,10 +68,33 @@ def load_nodes(path: str | Path) -> tuple[NodeSpec, ...]:
         raise InventoryError(str(p), "<document>", "UTF-8 text", f"a byte that is not UTF-8 at offset {exc.start}") \
             from None
     try:
-        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+        if p.suffix == ".json":
+            data = json.loads(text, object_pairs_hook=_unique_pairs)
+        else:
+            data = yaml.safe_load(text)
+            if (twice := duplicate_key(text)) is not None:  # yaml keeps the last value silently
+                raise InventoryError(str(p), twice.path,
+                                     f"each key once in a mapping (it is on lines {twice.first} and {twice.line})",
+                                     twice.key)
+    except _DuplicateJsonKey as exc:
+        raise InventoryError(str(p), "<document>", "each key once in an object", exc.args[0]) from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InventoryError(str(p), "<document>", "valid JSON/YAML", str(exc).splitlines()[0]) from exc
     return parse_nodes(data, source=str(p))
+
+
+class _DuplicateJsonKey(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (``json`` keeps the last of a repeated key silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateJsonKey(key)
+        out[key] = value
+    return out
 
 
 def parse_nodes(data: object, *, source: str = "<inventory>") -> tuple[NodeSpec, ...]:

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from .errors import YamlSyntaxError
 
-__all__ = ["MAX_TEMPLATE_BYTES", "load_yaml", "read_text"]
+__all__ = ["MAX_TEMPLATE_BYTES", "Repeated", "duplicate_key", "load_yaml", "read_text"]
 
 MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
 
@@ -38,8 +38,49 @@ def read_text(path: Path, file: str) -> str:
             from None
 
 
-def load_yaml(text: str, file: str, *, require_mapping: bool = True) -> Any:
-    """Parse ``text`` (the content of ``file``) with a safe loader; never constructs Python objects."""
+class Repeated(NamedTuple):
+    """A key given twice in one mapping: its key path, the key, and the lines of its first and second use."""
+
+    path: str
+    key: str
+    first: int
+    line: int
+
+    def describe(self) -> str:
+        return f"{self.key!r} on line {self.line}, first on line {self.first}"
+
+
+def duplicate_key(text: str) -> Repeated | None:
+    """The first key that a mapping of the YAML ``text`` holds twice, or None. YAML loaders keep the last value
+    silently; Heat does so for templates and environments, but tripleo-sim's own files (scenarios, timing profiles,
+    nodes files) refuse it. Call it on text that parses."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    pending: list[tuple[Any, str]] = [(root, "")] if root is not None else []
+    seen: set[int] = set()  # aliased nodes are walked once
+    while pending:
+        node, path = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                where = f"{path}.{key.value}" if path else key.value
+                line = key.start_mark.line + 1
+                if key.value in first:
+                    return Repeated(where, key.value, first[key.value], line)
+                first[key.value] = line
+                pending.append((value, where))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend((item, f"{path}[{i}]") for i, item in enumerate(node.value))
+    return None
+
+
+def load_yaml(text: str, file: str, *, require_mapping: bool = True, unique_keys: bool = False) -> Any:
+    """Parse ``text`` (the content of ``file``) with a safe loader; never constructs Python objects.
+    ``unique_keys``: a key given twice in one mapping is an error (see :func:`duplicate_key`)."""
     if len(text) > MAX_TEMPLATE_BYTES:
         raise YamlSyntaxError(file, expected=f"at most {MAX_TEMPLATE_BYTES} bytes", found=f"{len(text)} bytes")
     try:
@@ -56,4 +97,6 @@ def load_yaml(text: str, file: str, *, require_mapping: bool = True) -> Any:
         raise YamlSyntaxError(file, where, expected="valid YAML", found=str(problem)) from None
     if require_mapping and not isinstance(data, dict):
         raise YamlSyntaxError(file, expected="a mapping at the top level", found=type(data).__name__)
+    if unique_keys and (twice := duplicate_key(text)) is not None:
+        raise YamlSyntaxError(file, twice.path, expected="each key once in a mapping", found=twice.describe())
     return data

@@ -30,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from fakes.heat.yamlio import duplicate_key
+
 from ..plan import Node, Phase, Plan, Role, Task, split_steps
 from .context import CheckContext
 from .model import InvariantError, Violation
@@ -63,9 +65,13 @@ def _need(cond: bool, file: str, path: str, expected: str, found: Any) -> None:
 def load_mutation(path: str | Path, text: str | None = None) -> Mutation:
     file = str(path)
     try:
-        data = yaml.safe_load(text if text is not None else Path(path).read_text())
+        text = text if text is not None else Path(path).read_text()
+        data = yaml.safe_load(text)
+        twice = duplicate_key(text)
     except yaml.YAMLError as exc:
         raise InvariantError(file, "", "valid YAML", str(exc).splitlines()[0]) from None
+    if twice is not None:
+        raise InvariantError(file, twice.path, "each key once in a mapping", twice.describe())
     _need(isinstance(data, dict), file, "", "a mapping", type(data).__name__)
     unknown = sorted(set(data) - _KEYS)
     _need(not unknown, file, unknown[0] if unknown else "", "one of " + ", ".join(sorted(_KEYS)),

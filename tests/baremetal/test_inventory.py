@@ -134,3 +134,17 @@ def test_generated_inventory_is_a_function_of_the_seed() -> None:
     assert [n.name for n in a] == ["controller-0", "controller-1", "controller-2", "compute-0", "compute-1"]
     assert a[0].profile == "control" and a[0].node_hint == "controller-0" and a[3].profile == "compute"
     assert len({n.system_id for n in a}) == 5
+
+
+def test_a_key_given_twice_is_an_inventory_error(tmp_path: Path) -> None:
+    # YAML and json keep the last value of a repeated key silently: a node got the second of two addresses
+    path = tmp_path / "nodes.yaml"
+    path.write_text("nodes:\n  - name: n0\n    pm_addr: 10.0.0.1\n    pm_addr: 10.0.0.2\n")
+    with pytest.raises(InventoryError, match=r"nodes\.yaml: nodes\[0\]\.pm_addr: expected each key once in a "
+                                             r"mapping \(it is on lines 3 and 4\), found 'pm_addr'$"):
+        load_nodes(path)
+    path = tmp_path / "instackenv.json"
+    path.write_text('{"nodes": [{"name": "n0", "pm_addr": "10.0.0.1", "pm_addr": "10.0.0.2"}]}')
+    with pytest.raises(InventoryError, match=r"instackenv\.json: <document>: expected each key once in an "
+                                             r"object, found 'pm_addr'$"):
+        load_nodes(path)

@@ -52,6 +52,11 @@ def test_malformed_bugzoo_file_names_file_key_expected_found(tmp_path):
                    "changes: [{op: remove_task, task: a}]\n")
     with pytest.raises(InvariantError, match="expect: expected one of api-companions"):
         load_mutation(bad)
+    bad.write_text("name: x\nfailure_class: y\nname: z\n")
+    with pytest.raises(InvariantError) as exc:
+        load_mutation(bad)
+    assert str(exc.value) == (f"{bad}: name: expected each key once in a mapping, "
+                              "found 'name' on line 3, first on line 1")
 
 
 def test_mutation_naming_a_missing_task_is_a_typed_error(real):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakes.heat.errors import TemplateError
-from simulator.scenario import Scenario, load_scenario
+from simulator.scenario import Scenario, load_scenario, with_faults
 
 SHIPPED = sorted(p for p in (Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
@@ -126,3 +126,35 @@ def test_a_scenario_file_that_is_not_utf8_is_refused_on_load(tmp_path: Path) -> 
     with pytest.raises(TemplateError) as err:
         load_scenario(str(file))
     assert str(err.value) == f"{file}: expected UTF-8 text, found a byte that is not UTF-8 at offset 50"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # YAML keeps the last of a repeated key: the run went on with one of the two node counts, silently
+    ("source: {release: '11.6.0'}\nnodes: {Controller: 1}\nseed: 2\nnodes: {Controller: 3}\n",
+     "nodes: expected each key once in a mapping, found 'nodes' on line 5, first on line 3"),
+    (f"{_SRC}faults:\n  - {{at: 5, at: 50, {_CRASH}}}\n",
+     "faults[0].at: expected each key once in a mapping, found 'at' on line 4, first on line 4"),
+    (f"{_SRC}timing:\n  effects: {{db_sync: {{constant: 1}}}}\n  effects: {{}}\n",
+     "timing.effects: expected each key once in a mapping, found 'effects' on line 5, first on line 4"),
+])
+def test_a_key_given_twice_is_refused_on_load(tmp_path: Path, text: str, message: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text("kind: update\n" + text)
+    with pytest.raises(TemplateError) as err:
+        load_scenario(str(file))
+    assert str(err.value) == f"{file}: {message}"
+
+
+def test_a_key_given_twice_in_a_timing_file_or_a_fault_option_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text("task_default: {constant: 1}\ntask_default: {constant: 2}\n")
+    file = tmp_path / "s.yaml"
+    file.write_text(f"kind: update\n{_SRC}timing: t.yaml\n")
+    with pytest.raises(TemplateError) as err:
+        load_scenario(str(file))
+    assert str(err.value) == (f"{tmp_path / 't.yaml'}: task_default: expected each key once in a mapping, "
+                              "found 'task_default' on line 2, first on line 1")
+    file.write_text(f"kind: update\n{_SRC}")
+    with pytest.raises(TemplateError) as err:
+        with_faults(load_scenario(str(file)), [f"{{at: 5, {_CRASH}, kind: task_failed}}"])
+    assert str(err.value) == ("command line: --fault[0].kind: expected each key once, "
+                              "found 'kind' on line 1, first on line 1")
