@@ -253,7 +253,11 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
             return None
         if not isinstance(value, str):
             raise YamlSyntaxError(file, key, expected="a path", found=repr(value))
-        return str((base / value).resolve())
+        path = (base / value).resolve()
+        if not path.is_file():  # before the templates are fetched and rendered, not after
+            raise ScenarioError(file, key, expected="a file (a path relative to the scenario)",
+                                found=f"{'a directory' if path.is_dir() else 'no such file'}: {path}")
+        return str(path)
 
     return Scenario(
         name=str(data.get("name", Path(file).stem)), kind=kind, file=file,

@@ -131,7 +131,8 @@ def _load_list(root: Path, given: Any, default: str, *, what: str, optional: boo
     if not path.is_file():
         if optional and given is None:
             return [], label
-        raise TemplateNotFound(label, expected="an existing file", found="no such file")
+        raise TemplateNotFound(label, expected="an existing file",
+                               found="a directory" if path.is_dir() else "no such file")
     data = load_yaml(read_text(path, label), label, require_mapping=False)
     if data is None and optional:
         return [], label

@@ -158,3 +158,17 @@ def test_a_key_given_twice_in_a_timing_file_or_a_fault_option_is_refused(tmp_pat
         with_faults(load_scenario(str(file)), [f"{{at: 5, {_CRASH}, kind: task_failed}}"])
     assert str(err.value) == ("command line: --fault[0].kind: expected each key once, "
                               "found 'kind' on line 1, first on line 1")
+
+
+@pytest.mark.parametrize("key", ["roles_data", "network_data"])
+def test_a_roles_or_network_data_file_that_is_not_there_is_refused_on_load(tmp_path: Path, key: str) -> None:
+    # before, the scenario loaded and the error came once the templates were fetched, naming no scenario key
+    file = tmp_path / "s.yaml"
+    for value, found in (("nope.yaml", f"no such file: {tmp_path / 'nope.yaml'}"), (".", f"a directory: {tmp_path}")):
+        file.write_text(f"kind: update\n{_SRC}{key}: {value}\n")
+        with pytest.raises(TemplateError) as err:
+            load_scenario(str(file))
+        assert str(err.value) == f"{file}: {key}: expected a file (a path relative to the scenario), found {found}"
+    (tmp_path / "mine.yaml").write_text("[]\n")
+    file.write_text(f"kind: update\n{_SRC}{key}: mine.yaml\n")
+    assert getattr(load_scenario(str(file)), key) == str(tmp_path / "mine.yaml")

@@ -237,6 +237,10 @@ def test_roles_data_errors(mini_tree: Any) -> None:
     (root / "roles_data.yaml").write_text(yaml.safe_dump([{"name": "A"}, {"name": "A"}]))
     with pytest.raises(YamlSyntaxError, match=r"roles_data.yaml: \[1\].name"):
         TemplateTree.from_path(root)
+    for given, found in ((root / "nope.yaml", "no such file"), (root, "a directory")):
+        with pytest.raises(TemplateNotFound) as info:
+            TemplateTree.from_path(root, roles_data=given)
+        assert str(info.value) == f"{given}: expected an existing file, found {found}"
 
 
 @pytest.mark.parametrize(("roles", "message"), [
