@@ -16,6 +16,7 @@ from fakes.heat import TemplateTree, load_environment, overcloud_stack
 from fakes.heat.errors import TemplateError
 from fakes.heat.functions import EvalError
 from fakes.heat.lifecycle import StackResource, resource_graph
+from fakes.heat.resources import group_count
 
 from .plan import Node, Phase, Plan, Role, release_major, split_steps, with_role_started_containers
 from .puppet_config import volume_hashes
@@ -213,7 +214,14 @@ def heat_upgrade_steps(tree: TemplateTree, files: list[Any], parameters: Mapping
 def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data: Mapping[str, Any],
           phases: Mapping[str, Phase]) -> Role:
     name = rd["name"]
-    count = int(_param(stack, f"{name}Count", rd.get("CountDefault", 0)) or 0)
+    given = _param(stack, f"{name}Count", rd.get("CountDefault", 0))
+    count = group_count(0 if given is None else given)
+    if count is None:  # Heat refuses it as the count of the role's ResourceGroup (a node count of -1 made none)
+        key = next((k for k in (f"parameters.{name}Count", f"parameter_defaults.{name}Count") if k in env.origins),
+                   f"parameters.{name}Count")
+        raise TemplateError(env.origins.get(key, stack.file), key,
+                            expected=f"a node count, an integer >= 0 (the count of the {name} ResourceGroup)",
+                            found=repr(given))
     fmt = _param(stack, f"{name}HostnameFormat", rd.get("HostnameFormatDefault",
                                                          f"%stackname%-{name.lower()}-%index%"))
     nodes = tuple(

@@ -58,16 +58,27 @@ class ResourceRegistry:
         self.loaded = True
         self._found.clear()
         for key, value in registry.items():
+            if not isinstance(key, str):
+                raise YamlSyntaxError(source, f"resource_registry.{key}", expected="a resource type name (a string)",
+                                      found=repr(key))
             if value is None and not first:
                 continue
             if key == "resources" and isinstance(value, Mapping):
                 for rname, mapping in value.items():
                     if not isinstance(mapping, Mapping):
-                        continue
+                        raise YamlSyntaxError(source, f"resource_registry.resources.{rname}",
+                                              expected="a mapping of resource type to template or type",
+                                              found=repr(mapping)[:80])
                     slot = self.per_resource.setdefault(rname, {})
                     for rtype, target in mapping.items():
-                        if isinstance(target, str) or target is None:
-                            self._put(slot, rtype, target, base, source)
+                        # breakpoints and actions, not types; a mapping: a resource of this one's nested stack
+                        if rtype in ("hooks", "restricted_actions") or isinstance(target, Mapping):
+                            continue
+                        if not (isinstance(target, str) or target is None):
+                            raise YamlSyntaxError(source, f"resource_registry.resources.{rname}.{rtype}",
+                                                  expected="a resource type or template path",
+                                                  found=repr(target)[:80])
+                        self._put(slot, rtype, target, base, source)
             elif key == "base_url" or isinstance(value, Mapping):
                 continue
             elif value is None or isinstance(value, str):
@@ -228,6 +239,10 @@ def merge_environment_dicts(envs: Sequence[tuple[str, Mapping[str, Any], Path | 
                 raise YamlSyntaxError(source, str(section), expected="one of " + ", ".join(SECTIONS),
                                       found=repr(section))
         strategies = content.get("parameter_merge_strategies") or {}
+        if not isinstance(strategies, Mapping) or not all(isinstance(v, str) for v in strategies.values()):
+            raise YamlSyntaxError(source, "parameter_merge_strategies",
+                                  expected="a mapping of parameter name (or default) to " + " | ".join(_STRATEGIES),
+                                  found=repr(strategies)[:80])
         for section in ("parameters", "parameter_defaults"):
             values = content.get(section)
             if values:

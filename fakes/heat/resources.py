@@ -16,7 +16,7 @@ from typing import Any
 from .errors import FunctionError, TemplateError
 from .functions import EvalError
 
-__all__ = ["NATIVE_TYPES", "make_resource"]
+__all__ = ["NATIVE_TYPES", "group_count", "make_resource"]
 
 NATIVE_TYPES = frozenset({
     "OS::Heat::None", "OS::Heat::Value", "OS::Heat::ResourceGroup", "OS::Heat::ResourceChain",
@@ -250,15 +250,25 @@ class _Members(_Resource):
         return make_resource(self.stack, str(index), definition, owner=self, given=properties)
 
 
+def group_count(value: Any) -> int | None:
+    """A ResourceGroup's ``count`` as Heat takes it, or None if Heat refuses it: an INTEGER property is ``int(value)``
+    (``Property._get_integer``: ``2.7`` is 2, ``"3"`` is 3, ``"3.5"`` is "not an integer", a bool counts), and
+    ``Range(min=0)`` holds it."""
+    try:
+        count = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return count if count >= 0 else None
+
+
 class ResourceGroup(_Members):
     def members(self) -> list[_Resource]:
         if not hasattr(self, "_members"):
             props = self.properties()
-            try:
-                count = int(props.get("count", 1))
-            except (TypeError, ValueError):
-                raise FunctionError(self.stack.file, f"{self.where}.properties.count", expected="an integer",
-                                    found=repr(props.get("count"))) from None
+            count = group_count(1 if props.get("count") is None else props["count"])  # None: the default, 1
+            if count is None:
+                raise FunctionError(self.stack.file, f"{self.where}.properties.count", expected="an integer >= 0",
+                                    found=repr(props.get("count")))
             rdef = props.get("resource_def") or {}
             if not isinstance(rdef, Mapping) or not isinstance(rdef.get("type"), str):
                 raise FunctionError(self.stack.file, f"{self.where}.properties.resource_def.type",

@@ -12,6 +12,7 @@ from fakes.heat import (
     CyclicStackError,
     FileOutsideRoot,
     MissingParameter,
+    TemplateError,
     TemplateNotFound,
     TemplateTree,
     UnknownResourceType,
@@ -62,6 +63,26 @@ def test_resource_chain_and_group_attributes(mini_tree: Any) -> None:
     assert out["val"] == ["a", "b"]
 
 
+@pytest.mark.parametrize(("count", "members"), [
+    # Heat's INTEGER property is int(value) (Property._get_integer), with Range(min=0)
+    (2, 2), ("2", 2), (2.7, 2), (None, 1), (0, 0),
+    (-1, None), ("2.5", None), (float("inf"), None), ([2], None),
+])
+def test_resource_group_count_as_heat_takes_it(mini_tree: Any, count: Any, members: int | None) -> None:
+    template = chain_template(["OS::A"])
+    template["resources"]["Group"]["properties"]["count"] = count
+    root = mini_tree({"t.yaml": template, "svc.yaml": SERVICE,
+                      "env.yaml": {"resource_registry": {"OS::A": "svc.yaml"}}})
+    if members is not None:
+        out = evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["env.yaml"])
+        assert len(out["group"]) == members
+        return
+    with pytest.raises(TemplateError) as info:  # before: -1 made no member, inf an OverflowError traceback
+        evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["env.yaml"])
+    assert (info.value.file, info.value.path, info.value.expected) == \
+        ("t.yaml", "resources.Group.properties.count", "an integer >= 0")
+
+
 def test_nested_stack_evaluated_once_per_parameter_set(mini_tree: Any) -> None:
     from fakes.heat import EvalContext, Stack, load_environment
 
@@ -97,6 +118,34 @@ def test_registry_null_deletes_only_in_the_first_environment() -> None:
         ("e2", {"resource_registry": {"OS::A": None}}, None),
     ])
     assert "OS::A" in env.registry.types  # Heat's merge_map skips nulls from later files
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    # each was a traceback (AttributeError) or silently ignored
+    ({"resource_registry": {123: "OS::Heat::None"}},
+     "e1: resource_registry.123: expected a resource type name (a string), found 123"),
+    ({"resource_registry": {"resources": {"x": ["a"]}}},
+     "e1: resource_registry.resources.x: expected a mapping of resource type to template or type, found ['a']"),
+    ({"resource_registry": {"resources": {"x": {"OS::A": ["a.yaml"]}}}},
+     "e1: resource_registry.resources.x.OS::A: expected a resource type or template path, found ['a.yaml']"),
+    ({"parameter_merge_strategies": ["merge"]},
+     "e1: parameter_merge_strategies: expected a mapping of parameter name (or default) to overwrite | merge | "
+     "deep_merge, found ['merge']"),
+    ({"parameter_merge_strategies": {"default": ["merge"]}}, "e1: parameter_merge_strategies: expected a mapping"),
+])
+def test_malformed_registry_and_strategies_are_typed_errors(content: dict[str, Any], message: str) -> None:
+    with pytest.raises(YamlSyntaxError) as info:
+        merge_environment_dicts([("e1", content, None)])
+    assert str(info.value).startswith(message)
+
+
+def test_per_resource_hooks_and_nested_resources_are_no_types() -> None:
+    # THT's environments/overcloud-steps.yaml: breakpoints on resources of a nested stack
+    env = merge_environment_dicts([("e1", {"resource_registry": {"resources": {
+        "*NodesPostDeployment": {"*Deployment_Step*": {"hooks": ["pre-create", "pre-update"]}},
+        "x": {"hooks": "pre-create", "restricted_actions": ["replace"], "OS::A": "OS::Heat::None"}}}}, None)])
+    assert env.registry.per_resource["*NodesPostDeployment"] == {}
+    assert set(env.registry.per_resource["x"]) == {"OS::A"}
 
 
 def test_parameter_merge_strategies() -> None:
