@@ -151,6 +151,8 @@ def _check_mapped_files(tree: TemplateTree, source: str, content: Any, base: Pat
                                            found=f"{value!r}, and no {tree.display(full)}",
                                            hint="heatclient reads every template a resource_registry maps, "
                                                 "whether a resource uses it or not")
+                if tree.root not in full.parents:
+                    tree.read_outside.add(full)  # a plan kept on disk depends on it, used or not
 
 
 def evaluate_template(tree: TemplateTree, template: str, parameters: Mapping[str, Any] | None = None, *,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import simulator.plan_cache as plan_cache
+from fakes.heat import TemplateNotFound
 from simulator.plan import Plan
 from simulator.run import prepare_scenario
 
@@ -88,7 +89,10 @@ def test_no_cache_for_a_local_tree_or_when_turned_off(tmp_path: Path, cache: Pat
 
 @pytest.mark.integration
 def test_a_scenario_runs_from_kept_plans_and_sees_its_environment_change(tmp_path: Path, cache: Path) -> None:
-    (tmp_path / "mine.yaml").write_text("parameter_defaults:\n  MysqlMaxConnections: 1234\n")
+    # it maps a template no resource uses: heatclient reads it all the same, so the kept plans depend on it
+    (tmp_path / "unused.yaml").write_text("heat_template_version: wallaby\n")
+    mapped = "resource_registry:\n  OS::TripleO::Services::Unused: unused.yaml\n"
+    (tmp_path / "mine.yaml").write_text(mapped + "parameter_defaults:\n  MysqlMaxConnections: 1234\n")
     scenario = tmp_path / "s.yaml"
     scenario.write_text('kind: update\nsource: {release: "18.0.0", environments: [mine.yaml]}\n'
                         "nodes: {Controller: 1, Compute: 1}\n")
@@ -102,11 +106,14 @@ def test_a_scenario_runs_from_kept_plans_and_sees_its_environment_change(tmp_pat
     assert again.target.to_json() == first.target.to_json()
     assert again.simulation.converge_plan.role("Controller").config_volumes == \
         first.simulation.converge_plan.role("Controller").config_volumes
-    (tmp_path / "mine.yaml").write_text("parameter_defaults:\n  MysqlMaxConnections: 4321\n")
+    (tmp_path / "mine.yaml").write_text(mapped + "parameter_defaults:\n  MysqlMaxConnections: 4321\n")
     said.clear()
     changed = prepare_scenario(str(scenario), progress=said.append)
     assert sum(m.startswith("evaluating") for m in said) == 2
     assert changed.target.role("Controller").config_settings["mysql_max_connections"] == 4321
+    (tmp_path / "unused.yaml").unlink()
+    with pytest.raises(TemplateNotFound, match=r"mine\.yaml: resource_registry\.OS::TripleO::Services::Unused"):
+        prepare_scenario(str(scenario))
 
 
 @pytest.mark.integration
@@ -114,7 +121,10 @@ def test_the_cli_can_skip_the_kept_plans(tmp_path: Path, cache: Path, monkeypatc
                                         capsys: pytest.CaptureFixture[str]) -> None:
     from simulator.cli import main
 
-    (tmp_path / "mine.yaml").write_text("parameter_defaults:\n  MysqlMaxConnections: 1234\n")
+    # it maps a template no resource uses: heatclient reads it all the same, so the kept plans depend on it
+    (tmp_path / "unused.yaml").write_text("heat_template_version: wallaby\n")
+    mapped = "resource_registry:\n  OS::TripleO::Services::Unused: unused.yaml\n"
+    (tmp_path / "mine.yaml").write_text(mapped + "parameter_defaults:\n  MysqlMaxConnections: 1234\n")
     scenario = tmp_path / "s.yaml"
     scenario.write_text('kind: update\nsource: {release: "18.0.0", environments: [mine.yaml]}\n'
                         "nodes: {Controller: 1, Compute: 1}\n")

@@ -221,6 +221,12 @@ def test_every_template_an_environment_maps_must_exist(mini_tree: Any, tmp_path:
     with pytest.raises(TemplateNotFound) as info:
         evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=[own])
     assert info.value.file == str(own) and info.value.found.endswith(f"and no {own.parent / 'mine.yaml'}")
+    # one that exists is a file the plan depends on (simulator.plan_cache), whether a resource uses it or not
+    own.write_text(yaml.safe_dump({"resource_registry": {"OS::Unused": "mine.yaml"}}))
+    (own.parent / "mine.yaml").write_text(yaml.safe_dump(SERVICE))
+    tree = TemplateTree.from_path(root)
+    evaluate_template(tree, "t.yaml", environment_files=[own, "environments/ok.yaml"])
+    assert tree.read_outside == {own, own.parent / "mine.yaml"}
 
 
 # ---- typed errors ---------------------------------------------------------------------------------------
