@@ -287,4 +287,5 @@ def _check_layout(scenario: Scenario, target: Plan, sim: Simulation) -> None:
     for i, fault in enumerate(scenario.faults):
         problem = sim.fault_problem(fault)
         if problem is not None:
-            raise ScenarioError(scenario.file, f"faults[{i}].{problem[0]}", expected=problem[1], found=problem[2])
+            file, key = scenario.fault_origin(i)
+            raise ScenarioError(file, f"{key}.{problem[0]}", expected=problem[1], found=problem[2])

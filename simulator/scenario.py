@@ -84,6 +84,9 @@ class Scenario:
     environments: tuple[str, ...] = ()
     seed: int = 0
     faults: tuple[Fault, ...] = ()
+    # where each fault was written, as (file, key) ("command line", "--fault[0]" for a --fault); a fault past its
+    # end was written in the scenario file, as faults[i]
+    fault_origins: tuple[tuple[str, str], ...] = ()
     order: tuple[tuple[str, ...], ...] = ()  # operator --limit batches; empty: the documented default
     system_upgrade: bool = False  # run `upgrade run --tags system_upgrade` (leapp OS upgrade) before each batch
     fast_forward: bool = False  # `ffwd-upgrade prepare/run/converge` (Queens' fast_forward_upgrade_tasks)
@@ -106,6 +109,12 @@ class Scenario:
     bmc: str = "redfish"
     # the scenario file's directory: an environment file that is not the templates' is looked for there first
     base: str = ""
+
+    def fault_origin(self, index: int) -> tuple[str, str]:
+        """(file, key) where ``faults[index]`` was written, for errors about it."""
+        if index < len(self.fault_origins):
+            return self.fault_origins[index]
+        return self.file, f"faults[{index}]"
 
     def node_parameters(self) -> dict[str, int]:
         return {f"{role}Count": count for role, count in self.nodes.items()}
@@ -359,8 +368,16 @@ def with_faults(scenario: Scenario, texts: Sequence[str]) -> Scenario:
         if twice is not None:
             raise ScenarioError("command line", f"--fault[{i}].{twice.path}", expected="each key once",
                                 found=twice.describe())
+        if isinstance(data, Mapping) and any(isinstance(k, str) and ":" in k and v is None for k, v in data.items()):
+            # YAML reads {at:0} as the key 'at:0' with no value
+            raise ScenarioError("command line", f"--fault[{i}]", expected="a YAML mapping {at, target, kind, ...}",
+                                found=repr(data)[:80], hint="YAML needs a space after each colon: {at: 0, ...}")
         added.append(_fault(data, "command line", f"--fault[{i}]"))
-    return dataclasses.replace(scenario, faults=scenario.faults + tuple(added)) if added else scenario
+    if not added:
+        return scenario
+    origins = [scenario.fault_origin(i) for i in range(len(scenario.faults))]
+    origins += [("command line", f"--fault[{i}]") for i in range(len(added))]
+    return dataclasses.replace(scenario, faults=scenario.faults + tuple(added), fault_origins=tuple(origins))
 
 
 def _fault(data: Any, file: str, key: str) -> Fault:

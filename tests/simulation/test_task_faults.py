@@ -96,6 +96,21 @@ def test_the_cli_adds_a_fault_to_the_scenario(capsys: pytest.CaptureFixture[str]
     assert main(["update", "--fault", "{at: 0, target"]) == 1
     err = capsys.readouterr().err
     assert "command line: --fault[0]: expected a YAML mapping" in err and "Traceback" not in err
+    assert main(["update", "--fault", "{at:0,target:overcloud-controller-1,kind:node_crash}"]) == 1
+    assert "(YAML needs a space after each colon: {at: 0, ...})" in capsys.readouterr().err
+
+
+def test_a_fault_that_does_not_fit_the_layout_is_reported_where_it_was_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a --fault was reported as faults[i] of the scenario file, which has no such fault
+    file = tmp_path / "s.yaml"
+    file.write_text('name: u\nkind: update\nsource: {release: "18.0.0"}\nnodes: {Controller: 1, Compute: 1}\n'
+                    "faults: [{at: 0, target: overcloud-controller-0, kind: node_crash}]\n")
+    assert main(["update", str(file), "--fault", "{at: 5, target: nope, kind: node_crash}"]) == 1
+    assert "command line: --fault[0].target: expected a node of the layout (" in capsys.readouterr().err
+    file.write_text(file.read_text().replace("target: overcloud-controller-0", "target: nope"))
+    assert main(["update", str(file), "--fault", "{at: 5, target: overcloud-controller-0, kind: node_crash}"]) == 1
+    assert f"{file}: faults[0].target: expected a node of the layout (" in capsys.readouterr().err
 
 
 def test_the_fault_window_is_judged_at_the_faulted_hosts_own_task_start() -> None:
