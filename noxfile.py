@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests"]
@@ -16,6 +18,20 @@ def tests(session: nox.Session) -> None:
     ``nox -s tests -- -n 0`` runs them in one process)."""
     session.install(".[test]")
     session.run("pytest", "-n", "auto", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+
+
+FUZZ_TESTS = ["tests/simulation/test_scenario_fuzz.py", "tests/unit/test_environment_fuzz.py",
+              "tests/unit/test_template_fuzz.py"]
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The malformed-input fuzz tests (scenarios, environments, templates) with many more examples than ``tests``
+    runs (200 each): ``FUZZ_EXAMPLES`` (default 5000) per test."""
+    session.install(".[test]")
+    examples = os.environ.get("FUZZ_EXAMPLES", "5000")
+    session.run("pytest", "-p", "no:xdist", *FUZZ_TESTS, *session.posargs,
+                env={"FUZZ_EXAMPLES": examples, "HYPOTHESIS_PROFILE": "deep"})
 
 
 @nox.session(python=PYTHON)

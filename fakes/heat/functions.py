@@ -203,11 +203,13 @@ def str_split(stack: Any, args: Any) -> Any:
     delim, text = resolved[0], resolved[1]
     if text is None:
         return None
+    if not isinstance(text, str) or not isinstance(delim, str):
+        raise EvalError("str_split", "a string delimiter and a string to split", resolved[:2])
     parts = text.split(delim)
     if len(resolved) > 2:
         try:
             return parts[int(resolved[2])]
-        except (ValueError, IndexError):
+        except (TypeError, ValueError, IndexError):
             raise EvalError("str_split", f"an index between 0 and {len(parts) - 1}", resolved[2]) from None
     return parts
 
@@ -219,7 +221,11 @@ def digest(stack: Any, args: Any) -> Any:
     if resolved[0].lower() not in hashlib.algorithms_available:
         raise EvalError("digest", "a hashlib algorithm", resolved[0])
     h = hashlib.new(resolved[0])
-    h.update(resolved[1].encode("latin-1"))
+    try:
+        h.update(resolved[1].encode("latin-1"))  # as Heat's Digest encodes it
+    except UnicodeEncodeError as exc:
+        raise EvalError("digest", "a value of Latin-1 characters (Heat encodes it as Latin-1)",
+                        resolved[1][exc.start:exc.end]) from None
     return h.hexdigest()
 
 
@@ -293,6 +299,8 @@ def map_replace(stack: Any, args: Any) -> Any:
         key = keys.get(k)
         if key is None:
             key = k
+        elif isinstance(key, (list, dict)):  # Heat: a TypeError (unhashable) where it looks the new key up
+            raise EvalError("map_replace", "a string or number as the new key", key)
         elif (key in in_map and key != k) or key in out:
             raise EvalError("map_replace", "key replacements that do not collide", key)
         try:
@@ -355,6 +363,9 @@ def _make_repeat(with_map: bool, nested_loop_arg: bool) -> Callable[[Any, Any], 
         def sub(t: Any, values: tuple[Any, ...]) -> Any:
             if isinstance(t, str):
                 for k, v in zip(keys, values, strict=False):
+                    if not (isinstance(k, str) and isinstance(v, str)):  # Heat's str.replace: a TypeError
+                        raise EvalError("repeat", "strings as for_each keys and the values of their lists",
+                                        {k: v})
                     t = t.replace(k, v)
                 return t
             if isinstance(t, Mapping):

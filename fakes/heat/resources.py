@@ -273,6 +273,9 @@ class ResourceGroup(_Members):
             if not isinstance(rdef, Mapping) or not isinstance(rdef.get("type"), str):
                 raise FunctionError(self.stack.file, f"{self.where}.properties.resource_def.type",
                                     expected="a resource type", found=repr(rdef)[:80])
+            if not isinstance(rdef.get("properties") or {}, Mapping):  # Heat: "Value must be a map"
+                raise FunctionError(self.stack.file, f"{self.where}.properties.resource_def.properties",
+                                    expected="a mapping", found=repr(rdef["properties"])[:80])
             index_var = props.get("index_var", "%index%")
 
             def sub(value: Any, i: int) -> Any:
@@ -298,6 +301,9 @@ class ResourceChain(_Members):
                 raise FunctionError(self.stack.file, f"{self.where}.properties.resources",
                                     expected="a list of resource types", found=repr(types)[:80])
             shared = props.get("resource_properties") or {}
+            if not isinstance(shared, dict):  # Heat: "Value must be a map"
+                raise FunctionError(self.stack.file, f"{self.where}.properties.resource_properties",
+                                    expected="a mapping", found=repr(shared)[:80])
             self._members = [self._member(i, t, shared) for i, t in enumerate(types)]
         return self._members
 

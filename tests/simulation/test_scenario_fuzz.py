@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fuzzing import VALUES, mutate, paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,56 +19,17 @@ from simulator.scenario import Scenario, load_scenario, with_faults
 
 SHIPPED = sorted(p for p in (Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
-_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True),
-                     st.text(max_size=12), st.sampled_from(["upgrade", "deploy", "update", "11.6.0", "node_crash",
-                                                            "overcloud-controller-0", "Controller", "ipmi"]))
-_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
-                       | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
-
-
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            out += _paths(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            out += _paths(value, (*prefix, index))
-    return out
-
-
-def _mutate(data: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(data, dict):
-        copy = dict(data)
-        if not rest and how == "remove":
-            copy.pop(head, None)
-        elif not rest and how == "misspell":
-            copy[f"{head}x"] = copy.pop(head)
-        else:
-            copy[head] = _mutate(data[head], rest, how, value)
-        return copy
-    copy_list = list(data)
-    if not rest and how == "remove":
-        copy_list.pop(head)
-    else:
-        copy_list[head] = _mutate(data[head], rest, how, value)
-    return copy_list
-
-
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))  # loading takes milliseconds: more than the profile's
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=EXAMPLES)
-@given(data=st.data(), how=st.sampled_from(["replace", "remove", "misspell"]), value=_VALUES)
+@given(data=st.data(), how=st.sampled_from(["replace", "remove", "misspell"]), value=VALUES)
 def test_a_malformed_scenario_is_refused_with_a_typed_error(tmp_path: Path, data: st.DataObject, how: str,
                                                             value: Any) -> None:
     shipped = data.draw(st.sampled_from(SHIPPED), label="scenario")
     original = yaml.safe_load(shipped.read_text())
-    path = data.draw(st.sampled_from(_paths(original)), label="key path")
-    mutated = _mutate(original, path, how, value)
+    path = data.draw(st.sampled_from(paths(original)), label="key path")
+    mutated = mutate(original, path, how, value)
     file = tmp_path / shipped.name
     file.write_text(yaml.safe_dump(mutated))
     # environment files a scenario names next to itself

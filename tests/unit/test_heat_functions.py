@@ -159,6 +159,12 @@ def test_yaml_anchors(mini_tree: Any) -> None:
     ({"yaql": {"expression": "$.data.("}}, "valid yaql"),
     ({"digest": ["nope", "x"]}, "hashlib algorithm"),
     ({"Fn::Join": [",", ["a"]]}, "removed"),
+    # tracebacks in the fake that tests/unit/test_template_fuzz.py found (Heat fails each of them too)
+    ({"str_split": [",", "a,b", None]}, "an index between 0 and 1"),
+    ({"str_split": [",", 5]}, "a string delimiter and a string to split"),
+    ({"repeat": {"template": "<%x%>", "for_each": {"<%x%>": [None]}}}, "strings as for_each keys"),
+    ({"map_replace": [{"a": 1}, {"keys": {"a": []}}]}, "a string or number as the new key"),
+    ({"digest": ["sha256", "\u0100"]}, "a value of Latin-1 characters"),
 ])
 def test_wrong_arguments_name_the_key_path(mini_tree: Any, value: Any, message: str) -> None:
     with pytest.raises(FunctionError) as info:

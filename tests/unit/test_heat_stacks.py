@@ -83,6 +83,24 @@ def test_resource_group_count_as_heat_takes_it(mini_tree: Any, count: Any, membe
         ("t.yaml", "resources.Group.properties.count", "an integer >= 0")
 
 
+@pytest.mark.parametrize(("resource", "key"), [("Group", "resource_def.properties"),
+                                               ("Chain", "resource_properties")])
+def test_group_member_properties_must_be_a_mapping(mini_tree: Any, resource: str, key: str) -> None:
+    # an AttributeError traceback before (tests/unit/test_template_fuzz.py); Heat: "Value must be a map"
+    template = chain_template(["OS::A"])
+    props = template["resources"][resource]["properties"]
+    if resource == "Group":
+        props["resource_def"]["properties"] = True
+    else:
+        props["resource_properties"] = True
+    root = mini_tree({"t.yaml": template, "svc.yaml": SERVICE,
+                      "env.yaml": {"resource_registry": {"OS::A": "svc.yaml"}}})
+    with pytest.raises(TemplateError) as info:
+        evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["env.yaml"])
+    assert info.value.path == f"resources.{resource}.properties.{key}"
+    assert info.value.expected == "a mapping"
+
+
 def test_nested_stack_evaluated_once_per_parameter_set(mini_tree: Any) -> None:
     from fakes.heat import EvalContext, Stack, load_environment
 
