@@ -16,7 +16,7 @@ from fakes.heat import TemplateTree, load_environment, overcloud_stack
 from fakes.heat.errors import TemplateError
 from fakes.heat.functions import EvalError
 from fakes.heat.lifecycle import StackResource, resource_graph
-from fakes.heat.resources import group_count
+from fakes.heat.resources import GROUP_COUNT, group_count
 
 from .plan import Node, Phase, Plan, Role, release_major, split_steps, with_role_started_containers
 from .puppet_config import volume_hashes
@@ -220,7 +220,7 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
         key = next((k for k in (f"parameters.{name}Count", f"parameter_defaults.{name}Count") if k in env.origins),
                    f"parameters.{name}Count")
         raise TemplateError(env.origins.get(key, stack.file), key,
-                            expected=f"a node count, an integer >= 0 (the count of the {name} ResourceGroup)",
+                            expected=f"a node count, {GROUP_COUNT} (the count of the {name} ResourceGroup)",
                             found=repr(given))
     fmt = _param(stack, f"{name}HostnameFormat", rd.get("HostnameFormatDefault",
                                                          f"%stackname%-{name.lower()}-%index%"))

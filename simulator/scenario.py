@@ -34,13 +34,14 @@ import yaml
 from fakes.baremetal.errors import InventoryError
 from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
+from fakes.heat.resources import MAX_GROUP_MEMBERS
 from fakes.heat.yamlio import duplicate_key, load_yaml, read_text
 from simulator.core import Fault
 from simulator.plan import release_major
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "with_faults"]
 
-MAX_NODES_PER_ROLE = 10_000
+MAX_NODES_PER_ROLE = MAX_GROUP_MEMBERS  # as many as fake Heat expands a role's ResourceGroup to
 
 DEFAULT_SCENARIO = "train-to-wallaby"
 _KINDS = ("deploy", "update", "upgrade")

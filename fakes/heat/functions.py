@@ -402,7 +402,10 @@ def contains(stack: Any, args: Any) -> Any:
     value, seq = _arg(stack, args[0]), _arg(stack, args[1])
     if not isinstance(seq, Sequence):
         raise EvalError("contains", "a sequence as second argument", seq)
-    return value in seq
+    try:
+        return value in seq
+    except TypeError:  # Heat's `in` too: a string sequence looks only for a string
+        raise EvalError("contains", "a string to look for in a string", value) from None
 
 
 # ---- yaql ---------------------------------------------------------------------------------------------

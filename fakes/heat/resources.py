@@ -16,7 +16,7 @@ from typing import Any
 from .errors import FunctionError, TemplateError
 from .functions import EvalError
 
-__all__ = ["NATIVE_TYPES", "group_count", "make_resource"]
+__all__ = ["GROUP_COUNT", "MAX_GROUP_MEMBERS", "NATIVE_TYPES", "group_count", "make_resource"]
 
 NATIVE_TYPES = frozenset({
     "OS::Heat::None", "OS::Heat::Value", "OS::Heat::ResourceGroup", "OS::Heat::ResourceChain",
@@ -250,15 +250,22 @@ class _Members(_Resource):
         return make_resource(self.stack, str(index), definition, owner=self, given=properties)
 
 
+# the most members the fake expands a ResourceGroup to (a scenario's node counts have the same bound): the
+# undercloud's Heat has no limit (TripleO sets max_resources_per_stack = -1), but a count no TripleO deployment has
+# would only look like a hang, or exhaust memory, while the fake expanded it
+MAX_GROUP_MEMBERS = 10_000
+GROUP_COUNT = f"an integer from 0 to {MAX_GROUP_MEMBERS}"
+
+
 def group_count(value: Any) -> int | None:
     """A ResourceGroup's ``count`` as Heat takes it, or None if Heat refuses it: an INTEGER property is ``int(value)``
     (``Property._get_integer``: ``2.7`` is 2, ``"3"`` is 3, ``"3.5"`` is "not an integer", a bool counts), and
-    ``Range(min=0)`` holds it."""
+    ``Range(min=0)`` holds it; above :data:`MAX_GROUP_MEMBERS`, None too."""
     try:
         count = int(value)
     except (TypeError, ValueError, OverflowError):
         return None
-    return count if count >= 0 else None
+    return count if 0 <= count <= MAX_GROUP_MEMBERS else None
 
 
 class ResourceGroup(_Members):
@@ -267,7 +274,7 @@ class ResourceGroup(_Members):
             props = self.properties()
             count = group_count(1 if props.get("count") is None else props["count"])  # None: the default, 1
             if count is None:
-                raise FunctionError(self.stack.file, f"{self.where}.properties.count", expected="an integer >= 0",
+                raise FunctionError(self.stack.file, f"{self.where}.properties.count", expected=GROUP_COUNT,
                                     found=repr(props.get("count")))
             rdef = props.get("resource_def") or {}
             if not isinstance(rdef, Mapping) or not isinstance(rdef.get("type"), str):

@@ -88,14 +88,14 @@ def test_shipped_environments_that_map_missing_templates_are_refused(tht: Callab
     assert f"and no {missing}" in info.value.found
 
 
-@pytest.mark.parametrize(("value", "found"), [(-1, "-1"), (".inf", "inf")])
+@pytest.mark.parametrize(("value", "found"), [(-1, "-1"), (".inf", "inf"), (1e6, "1000000.0")])
 def test_a_role_count_heat_refuses_is_a_typed_error(tht: Callable[[str], Path], tmp_path: Path, value: str,
                                                     found: str) -> None:
     """Heat takes a role's count as its ResourceGroup's (an integer >= 0); -1 made no node, inf was an
-    OverflowError traceback."""
+    OverflowError traceback, and a million would only look like a hang."""
     env = tmp_path / "count.yaml"
     env.write_text(f"parameter_defaults:\n  ComputeCount: {value}\n")
     with pytest.raises(TemplateError) as info:
         build_plan(tht("18.0.0"), environment_files=[env])
-    assert str(info.value) == (f"{env}: parameter_defaults.ComputeCount: expected a node count, an integer >= 0 "
-                               f"(the count of the Compute ResourceGroup), found {found}")
+    assert str(info.value) == (f"{env}: parameter_defaults.ComputeCount: expected a node count, an integer from 0 "
+                               f"to 10000 (the count of the Compute ResourceGroup), found {found}")

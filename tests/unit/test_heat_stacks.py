@@ -66,7 +66,7 @@ def test_resource_chain_and_group_attributes(mini_tree: Any) -> None:
 @pytest.mark.parametrize(("count", "members"), [
     # Heat's INTEGER property is int(value) (Property._get_integer), with Range(min=0)
     (2, 2), ("2", 2), (2.7, 2), (None, 1), (0, 0),
-    (-1, None), ("2.5", None), (float("inf"), None), ([2], None),
+    (-1, None), ("2.5", None), (float("inf"), None), ([2], None), (10_001, None), (10_000.5, 10_000),
 ])
 def test_resource_group_count_as_heat_takes_it(mini_tree: Any, count: Any, members: int | None) -> None:
     template = chain_template(["OS::A"])
@@ -80,7 +80,7 @@ def test_resource_group_count_as_heat_takes_it(mini_tree: Any, count: Any, membe
     with pytest.raises(TemplateError) as info:  # before: -1 made no member, inf an OverflowError traceback
         evaluate_template(TemplateTree.from_path(root), "t.yaml", environment_files=["env.yaml"])
     assert (info.value.file, info.value.path, info.value.expected) == \
-        ("t.yaml", "resources.Group.properties.count", "an integer >= 0")
+        ("t.yaml", "resources.Group.properties.count", "an integer from 0 to 10000")
 
 
 @pytest.mark.parametrize(("resource", "key"), [("Group", "resource_def.properties"),
