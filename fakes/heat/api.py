@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .environment import Environment, merge_environment_dicts
+from .environment import NOT_TYPES, Environment, merge_environment_dicts
 from .errors import TemplateNotFound
 from .stack import EvalContext, Stack
 from .tree import TemplateTree
@@ -123,8 +123,8 @@ def load_environment(tree: TemplateTree, files: Iterable[str | os.PathLike[str]]
     return merge_environment_dicts(envs)
 
 
-# keys of a per-resource mapping that hold no template (heatclient's resolve_environment_urls skips them)
-_NOT_TEMPLATES = ("base_url", "hooks", "restricted_actions")
+# keys that hold no template (heatclient's resolve_environment_urls skips them)
+_NOT_TEMPLATES = ("base_url", *NOT_TYPES)
 
 
 def _check_mapped_files(tree: TemplateTree, source: str, content: Any, base: Path) -> None:

@@ -26,6 +26,8 @@ SECTIONS = ("parameters", "parameter_defaults", "resource_registry", "parameter_
             "event_sinks", "encrypted_param_names")
 _STRATEGIES = ("overwrite", "merge", "deep_merge")
 _TEMPLATE_SUFFIXES = (".yaml", ".template", ".yml")
+# keys of a per-resource registry entry that name no resource type: breakpoints and restricted actions
+NOT_TYPES = ("hooks", "restricted_actions")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class ResourceRegistry:
                     slot = self.per_resource.setdefault(rname, {})
                     for rtype, target in mapping.items():
                         # breakpoints and actions, not types; a mapping: a resource of this one's nested stack
-                        if rtype in ("hooks", "restricted_actions") or isinstance(target, Mapping):
+                        if rtype in NOT_TYPES or isinstance(target, Mapping):
                             continue
                         if not (isinstance(target, str) or target is None):
                             raise YamlSyntaxError(source, f"resource_registry.resources.{rname}.{rtype}",
