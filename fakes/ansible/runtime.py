@@ -714,9 +714,10 @@ class _Memo:
     def replay(self, host: HostState, scope: Scope, ctx: PlayContext) -> Outcome | None:
         if not (same(scope.when, self.when) and same(scope.options, self.options)):
             return None
-        variables = ctx.variables(host, scope, self.task, {})
+        reads = self.recording.reads
+        variables = ctx.variables(host, scope, self.task, {}) if reads else {}
         try:
-            for key, seen in self.recording.reads.items():
+            for key, seen in reads.items():
                 if isinstance(key, tuple):  # an entry of a dict the task read only by constant keys
                     value = variables[key[0]]
                     if type(value) is not dict or not same(value.get(key[1], ABSENT), seen):

@@ -139,6 +139,9 @@ class _PlayRun:
         self.ended: set[str] = set()
         self.no_rescue: set[str] = set()  # failed by another host's run_once task: rescue does not apply
         self.doomed: set[str] = set()  # ... and no later rescue clears the failure
+        # display names by (task, scope) identity, holding both (their ids are not reused meanwhile): the hosts of
+        # a play share scopes, so most lookups skip the repr of the scope's vars that keys Runner.names
+        self._names: dict[tuple[int, int], tuple[Task, Scope, str]] = {}
         all_hosts = runner.inventory.play_hosts(play.hosts, runner.limit)
         live = [h for h in batch if h not in runner.dead]
         magic = {
@@ -315,6 +318,14 @@ class _PlayRun:
     def _display_name(self, task: Task, first_host: str, scope: Scope) -> str:
         """The task name ansible-core 2.19 reports: templated once, with the first host's variables (no loop
         variable); an undefined variable shows as ``<< error 1 - 'x' is undefined >>``."""
+        known = self._names.get((id(task), id(scope)))
+        if known is not None and known[0] is task and known[1] is scope:
+            return known[2]
+        name = self._name(task, first_host, scope)
+        self._names[(id(task), id(scope))] = (task, scope, name)
+        return name
+
+    def _name(self, task: Task, first_host: str, scope: Scope) -> str:
         name = task.display_name
         key = (self.index, task.path, repr(scope.vars))
         if key in self.r.names:

@@ -86,7 +86,8 @@ class Timeline:
                 record = runner.records[first + len(laid)]
                 duration, effects, launched = self._cost(record)
                 # the task slept `delay` between its `until` retries (async_status polling a job that runs)
-                duration += max((c.waited for c in record.calls), default=0.0)
+                if record.calls:
+                    duration += max(c.waited for c in record.calls)
                 host_t[host] = start + duration
                 laid.append((start + duration, len(laid), (record, start, start + duration, effects)))
                 for job in launched:  # each job starts as its launch ends
@@ -207,16 +208,19 @@ class Timeline:
         self.task_count += 1
         data = {"task": record.task_name, "phase": label, "step": step, "status": record.status,
                 "start": round(start, 6)}
+        if record.status != "failed":
+            self.trace.record(end, "task", record.host, **data)
+            self._apply_effects(record.host, effects, end, label)
+            return
         error = record.error or str(record.result.get("msg", "")) or "failed"
-        if record.status == "failed" and not record.error:
+        if not record.error:
             # a loop's "One or more items failed": with its first failed item's own message, as Ansible shows it
             item = next((r for r in record.result.get("results") or () if isinstance(r, Mapping) and r.get("failed")
                          and r.get("msg")), None)
             if item is not None:
                 error = f"{error}: {item['msg']}"
-        if record.status == "failed":
-            data["error"] = error
+        data["error"] = error
         self.trace.record(end, "task", record.host, **data)
         self._apply_effects(record.host, effects, end, label)
-        if record.status == "failed" and not record.ignored:
+        if not record.ignored:
             self.failures.append(Failure(end, record.host, label, step, record.task_name, error))
