@@ -84,10 +84,25 @@ def test_instackenv_json_with_legacy_pxe_ipmitool_and_string_numbers(tmp_path: P
         (lambda n: n.update(mac=["zz:00"]), "nodes[3].mac[0]", "a MAC address"),
         (lambda n: n.update(memory="lots"), "nodes[3].memory", "a positive integer"),
         (lambda n: n.update(capabilities="profile"), "nodes[3].capabilities[0]", "'key:value'"),
+        # an OverflowError traceback before
+        (lambda n: n.update(memory=float("inf")), "nodes[3].memory", "a positive integer"),
+        # tripleo-common's validate_nodes: "Unknown field", "MAC ... is not unique", "Node identified by ... is
+        # already present"; all were accepted (a misspelt pm_port left the node on the default port)
+        (lambda n: n.update(pm_prot=6240), "nodes[3].pm_prot", "a key of a pxe_ipmitool node: pm_addr, pm_password"),
+        (lambda n: n.update(pm_system_id="abc"), "nodes[3].pm_system_id",
+         "a key of a pxe_ipmitool node: pm_addr, pm_password"),
+        (lambda n: n.update(mac=["52:54:00:aa:00:00"]), "nodes[3].mac[0]", "a MAC address of no other node "
+         "(nodes[0] has it)"),
+        (lambda n: n.update(pm_port="6230"), "nodes[3].pm_addr", "a machine no other node is (nodes[0] has the "
+         "same BMC address, port)"),
+        (lambda n: n.update(pm_addr="not an address!"), "nodes[3].pm_addr", "a host name or IP address"),
+        (lambda n: n.update(pm_user="u" * 17), "nodes[3].pm_user", "at most 16 bytes (IPMI 2.0)"),
+        (lambda n: n.update(pm_password="p" * 21), "nodes[3].pm_password", "at most 20 bytes (IPMI 2.0)"),
     ],
 )
 def test_bad_entries_name_file_key_path_expected_and_found(tmp_path: Path, mutate, path: str, expected: str) -> None:
-    doc = {"nodes": [dict(INSTACKENV["nodes"][0], name=f"n{i}") for i in range(4)]}
+    doc = {"nodes": [dict(INSTACKENV["nodes"][0], name=f"n{i}", pm_port=str(6230 + i), mac=[f"52:54:00:aa:00:0{i}"])
+                     for i in range(4)]}
     mutate(doc["nodes"][3])
     file = tmp_path / "instackenv.json"
     file.write_text(json.dumps(doc))
@@ -97,6 +112,67 @@ def test_bad_entries_name_file_key_path_expected_and_found(tmp_path: Path, mutat
     assert message.startswith(f"{file}: {path}: expected ")
     assert expected in message
     assert info.value.path == path
+
+
+def test_an_entry_of_the_last_test_unmutated_is_read(tmp_path: Path) -> None:
+    doc = {"nodes": [dict(INSTACKENV["nodes"][0], name=f"n{i}", pm_port=str(6230 + i), mac=[f"52:54:00:aa:00:0{i}"])
+                     for i in range(4)]}
+    doc["nodes"][1].update(pm_user="u" * 16, pm_password="p" * 20, _comment="spare", resource_class="baremetal",
+                           ipmi_bridging="no", pm_addr="bmc-1.example.com")
+    file = tmp_path / "instackenv.json"
+    file.write_text(json.dumps(doc))
+    assert [n.pm_port for n in load_nodes(file)] == [6230, 6231, 6232, 6233]
+
+
+@pytest.mark.parametrize(("entry", "path", "expected"), [
+    # a UnicodeEncodeError traceback in the deploy's provisioning before: a Redfish URL is ASCII
+    ({"pm_system_id": "syst\u00e8me"}, "nodes[1].pm_system_id", "a Redfish system id"),
+    ({"pm_system_id": "a b"}, "nodes[1].pm_system_id", "a Redfish system id"),
+    ({"pm_system_id": "x", "redfish_system_id": "y"}, "nodes[1].redfish_system_id",
+     "pm_system_id or redfish_system_id, or both the same"),
+    ({"pm_addr": "ftp://bmc"}, "nodes[1].pm_addr", "a host name or IP address, or an http(s) URL of one"),
+    ({"pm_addr": "https://bmc:port"}, "nodes[1].pm_addr", "a host name or IP address, or an http(s) URL of one"),
+    ({"pm_system_id": "/redfish/v1/Systems/one", "pm_port": None}, "nodes[1].pm_system_id",
+     "a machine no other node is (nodes[0] has the same BMC address, port and system)"),
+])
+def test_bad_redfish_entries(entry: dict, path: str, expected: str) -> None:
+    base = {"pm_type": "redfish", "pm_addr": "https://192.168.24.1/", "pm_user": "u", "pm_password": "p"}
+    nodes = [dict(base, name="a", pm_system_id="one", mac=["52:54:00:00:00:01"]),
+             {**base, "name": "b", "pm_system_id": "two", "pm_port": 8001, "mac": ["52:54:00:00:00:02"], **entry}]
+    nodes[1] = {k: v for k, v in nodes[1].items() if v is not None}
+    with pytest.raises(InventoryError) as info:
+        parse_nodes({"nodes": nodes}, source="nodes.yaml")
+    assert str(info.value).startswith(f"nodes.yaml: {path}: expected {expected}")
+
+
+def test_redfish_urls_and_ports_tell_machines_apart() -> None:
+    base = {"pm_type": "redfish", "pm_user": "u", "pm_password": "p", "pm_system_id": "one"}
+    nodes = parse_nodes({"nodes": [dict(base, name="a", pm_addr="http://[fd00::1]:8000", mac=["52:54:00:00:00:01"]),
+                                   dict(base, name="b", pm_addr="bmc", pm_port=8001, mac=["52:54:00:00:00:02"]),
+                                   dict(base, name="c", pm_addr="bmc", mac=["52:54:00:00:00:03"],
+                                        redfish_system_id="one")]})
+    assert [n.system_id for n in nodes] == ["one", "one", "one"]
+
+
+def test_capabilities_as_a_mapping_leave_out_null_values() -> None:
+    # tripleo-common's dict_to_capabilities: {node: null} is no hint (it read as the hint "None")
+    entry = {"pm_type": "ipmi", "pm_addr": "a", "pm_user": "u", "pm_password": "p", "mac": ["52:54:00:00:00:01"],
+             "capabilities": {"profile": "control", "node": None, "boot_option": "local"}}
+    (node,) = parse_nodes({"nodes": [entry]})
+    assert node.capabilities == (("boot_option", "local"), ("profile", "control"))
+    assert node.node_hint is None
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_numbers_and_nesting_a_parser_cannot_hold_are_inventory_errors(tmp_path: Path, suffix: str) -> None:
+    # a ValueError (over 4,300 digits) or RecursionError traceback before
+    path = tmp_path / f"nodes{suffix}"
+    path.write_text('{"nodes": [{"name": "a", "cpu": ' + "9" * 5000 + "}]}")
+    with pytest.raises(InventoryError, match=r"<document>: expected valid JSON/YAML, found 'a value it cannot hold"):
+        load_nodes(path)
+    path.write_text('{"nodes": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InventoryError, match=r"<document>: expected valid JSON/YAML, found 'nesting too deep"):
+        load_nodes(path)
 
 
 def test_redfish_node_needs_a_system_id() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from itertools import count
 from random import Random
 
 import pytest
@@ -8,10 +9,14 @@ from fakes.baremetal.errors import RoleFillError
 from fakes.baremetal.inventory import generate_nodes, parse_nodes
 from fakes.baremetal.roles import RoleDemand, match_roles
 
+_INDEX = count(1)
+
 
 def _node(name: str, caps: str) -> dict:
-    return {"name": name, "pm_type": "ipmi", "pm_addr": "a", "pm_user": "u", "pm_password": "p",
-            "mac": ["52:54:00:00:00:01"], "capabilities": caps}
+    # each its own BMC port and MAC: an inventory with two nodes on one machine is refused (test_inventory.py)
+    index = next(_INDEX)
+    return {"name": name, "pm_type": "ipmi", "pm_addr": "a", "pm_port": 6230 + index, "pm_user": "u",
+            "pm_password": "p", "mac": [f"52:54:00:00:{index // 256:02x}:{index % 256:02x}"], "capabilities": caps}
 
 
 def test_profiles_fill_roles_in_name_order() -> None:
