@@ -32,6 +32,9 @@ def render_summary(s: Mapping[str, Any], *, strict: bool = False) -> str:
     for f in s["failures"]:
         lines.append(f"  FAILED at t={f['time']:.0f} on {f['host']}, {f['phase']} step {f['step']}: {f['task']!r}")
         lines.append(f"    {f['error']}")
+    for f in s.get("faults_after_end", []):
+        lines.append(f"  fault {f['kind']} on {f['target']} at t={f['at']:.0f}: never applied (the run ended at "
+                     f"t={s['simulated_seconds']:.0f})")
     violations = s.get("violations", [])
     if violations:
         lines.append(f"  run invariants: {len(violations)} violation(s)"

@@ -45,8 +45,8 @@ def add_parser(subparsers: Any) -> None:
     c.add_argument("-r", "--roles-data", metavar="FILE", help="roles_data.yaml (default: the tree's own)")
     c.add_argument("-e", "--environment", metavar="FILE", action="append", default=[], help="environment file")
     c.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per invariant)")
-    c.add_argument("--profile", choices=sorted(PROFILES), default="dev", help="property-search budget")
-    c.add_argument("--seed", type=int, default=0, help="seed of the property search")
+    c.add_argument("--profile", choices=sorted(PROFILES), help="property-search budget (default: dev)")
+    c.add_argument("--seed", type=int, help="seed of the property search (default: 0)")
     c.add_argument("--bugzoo", action="store_true", help="apply every bug-zoo mutation and report catches")
     c.add_argument("--scenario", metavar="NAME|FILE",
                    help="also simulate this scenario and check the run invariants (API downtime budget, quorum, "
@@ -70,6 +70,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.junit == "-":
+        raise InvariantError("--junit", "", "a file (check prints its report on stdout)", "-")
+    if args.bugzoo:  # the bug zoo checks the plan invariants alone: no run, no property search
+        given = [o for o, v in (("--scenario", args.scenario), ("--downtime-budget", args.downtime_budget),
+                                ("--accept", args.accept), ("--profile", args.profile), ("--seed", args.seed))
+                 if v not in (None, [])]
+        if given:
+            raise InvariantError("--bugzoo", "", "no --scenario, --downtime-budget, --accept, --profile or --seed "
+                                 "beside it (it simulates nothing and searches no layouts)", ", ".join(given))
     unknown = [a for a in args.accept if a not in RUN_INVARIANTS]
     if unknown or (args.accept and not args.scenario):
         raise InvariantError("--accept", "", "with --scenario, one of " + ", ".join(RUN_INVARIANTS),
@@ -181,14 +190,16 @@ def _search(tree: TemplateTree, context: Any, args: argparse.Namespace, report: 
         r = check_plan(compose_plan(catalogue, layout), context)
         return [v for v in r.failures if v.invariant not in layout_only]
 
-    budget = PROFILES[args.profile]
-    _progress(f"property search: up to {budget} layouts (profile {args.profile}, seed {args.seed})")
+    profile = args.profile or "dev"
+    seed = 0 if args.seed is None else args.seed
+    budget = PROFILES[profile]
+    _progress(f"property search: up to {budget} layouts (profile {profile}, seed {seed})")
     try:
         example = find(role_layouts(catalogue, pacemaker_on_splits=True), lambda lay: bool(bad(lay)),
                        settings=settings(max_examples=budget, database=None, deadline=None, derandomize=False,
                                          phases=[Phase.generate, Phase.shrink],
                                          suppress_health_check=list(HealthCheck)),
-                       random=Random(args.seed))
+                       random=_search_random(seed))
     except NoSuchExample:
         print(f"property search: no violation in {budget} layouts")
         return []
@@ -196,6 +207,12 @@ def _search(tree: TemplateTree, context: Any, args: argparse.Namespace, report: 
     lines += [v.render() for v in bad(example)]
     print("\n".join(lines))
     return lines
+
+
+def _search_random(seed: int) -> Random:
+    """The property search's generator: ``Random(seed)`` for a seed >= 0 (as before negative seeds were told apart),
+    one of its own for a negative seed (``Random`` seeds with the absolute value: -1 searched what 1 did)."""
+    return Random(seed) if seed >= 0 else Random(f"tripleo-sim check --seed {seed}")
 
 
 def _junit(path: str | None, suite: str, cases: list[tuple[str, str | None]]) -> None:

@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from fakes.ansible import module_coverage
 from fakes.heat import TemplateTree, fetch_release, resolve_templates
@@ -19,12 +19,12 @@ from fakes.heat.errors import TemplateError, TemplateSourceError
 from reports import junit_xml, render_snapshot, render_summary, render_trace
 
 from . import check, plan_cache
-from .outputs import check_writable, write_output
+from .outputs import check_outputs, write_output
 from .plan import Plan
 from .planning import build_plan
 from .progress import Progress
 from .run import plan_for, run_scenario, target_plan
-from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario, with_faults
+from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_files, with_faults
 from .session import Session
 
 __all__ = ["main"]
@@ -44,8 +44,17 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
                    help="environment file, in order (relative to the templates root or the cwd)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error exits 1 like all bad input (argparse's 2 is a failed simulated run
+    here, which CI jobs read as a template's fault)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tripleo-sim", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser = _Parser(prog="tripleo-sim", description=__doc__.splitlines()[0] if __doc__ else "")
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("templates", help="fetch and cache THT releases")
@@ -70,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
         u.set_defaults(default_scenario=default)
         u.add_argument("scenario", nargs="?", default=None, help="scenario file or shipped scenario name")
         u.add_argument("--seed", type=int, default=None)
-        u.add_argument("--json", metavar="FILE", help="write the result as JSON")
-        u.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+        u.add_argument("--json", metavar="FILE", help="write the result as JSON (-: stdout, the summary to stderr)")
+        u.add_argument("--junit", metavar="FILE", help="write JUnit XML (-: stdout, the summary to stderr)")
         u.add_argument("--at", metavar="SECONDS", type=float, action="append", default=[],
                        help="also print the world at this simulated time (repeatable)")
         u.add_argument("--trace", metavar="PATTERN", nargs="?", const="*", action="append", default=[],
@@ -100,8 +109,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        for option in ("json", "junit"):  # before any work: a run's result is never lost to an unwritable path
-            check_writable(getattr(args, option, None), f"--{option}")
+        # before any work: a run's result is never lost to an unwritable path, nor written over an input or the
+        # other output
+        check_outputs(_outputs(args), [getattr(args, "scenario", None), *(getattr(args, "environment", None) or ()),
+                                       getattr(args, "roles_data", None), getattr(args, "network_data", None)])
         if args.command == "templates":
             path = fetch_release(args.version, refresh=args.refresh, progress=_progress)
             print(path)
@@ -120,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 1
+
+
+def _outputs(args: argparse.Namespace) -> dict[str, str | None]:
+    return {f"--{option}": getattr(args, option, None) for option in ("json", "junit")}
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -148,6 +163,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"tripleo-sim: error: {scenario.file}: kind: expected {args.command}, found {scenario.kind}",
               file=sys.stderr)
         return 1
+    check_outputs(_outputs(args), scenario_files(scenario))
     if args.command != "upgrade" or not args.plans:
         return _simulate(scenario, args)
     assert scenario.target is not None
@@ -175,6 +191,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     tree = TemplateTree.from_path(root, roles_data=args.roles_data, network_data=args.network_data)
     plan = build_plan(root, environment_files=args.environment, tree=tree)
     keys = args.phase or ["upgrade_tasks", "update_tasks"]
+    present = sorted({key for role in plan.roles for key in role.tasks})
+    for key in args.phase or ():
+        if key not in present:  # (a misspelt key counted 0 tasks)
+            raise TemplateError("--phase", expected="a role_data task list of the plan: " + ", ".join(present),
+                                found=repr(key))
     seen: set[str] = set()
     lists = []
     for role in plan.roles:
@@ -222,18 +243,23 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
             result = run_scenario(scenario, seed=args.seed, progress=progress)
     finally:
         progress.close()
+    # with --json - or --junit -, stdout holds that document alone: the report goes to stderr
+    report = sys.stderr if "-" in (args.json, args.junit) else sys.stdout
     for snap in snapshots:
-        print(render_snapshot(snap) + ("" if snap["t"] <= result.simulation.env.now else "  (after the run ended)"))
+        print(render_snapshot(snap) + ("" if snap["t"] <= result.simulation.env.now else "  (after the run ended)"),
+              file=report)
     if args.trace:
-        print(render_trace(result.simulation.trace.to_json(), args.trace, window))
+        print(render_trace(result.simulation.trace.to_json(), args.trace, window), file=report)
     s = result.summary()
-    print(render_summary(s, strict=args.strict))
+    print(render_summary(s, strict=args.strict), file=report)
     if args.json:
         write_output(args.json, json.dumps(result.to_json(), indent=1) + "\n", "--json")
-        _progress(f"wrote {args.json}")
+        if args.json != "-":
+            _progress(f"wrote {args.json}")
     if args.junit:
         write_output(args.junit, junit_xml(s) + "\n", "--junit")
-        _progress(f"wrote {args.junit}")
+        if args.junit != "-":
+            _progress(f"wrote {args.junit}")
     return 2 if result.failed or (args.strict and s["violations"]) else 0
 
 

@@ -198,6 +198,9 @@ class ScenarioResult:
                           "task": f.task, "error": f.error} for f in sim.failures],
             "trace_hash": self.trace_hash,
             "violations": [v.to_json() for v in self.violations],
+            # a fault scheduled after the run ended did nothing: said, not silently dropped
+            "faults_after_end": [{"kind": f.kind, "target": f.target, "at": f.at} for f in sim.faults
+                                 if f.at > sim.env.now],
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -236,6 +239,9 @@ def run_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: 
 def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, seed: int | None = None,
                      progress: Callable[[str], None] | None = None) -> ScenarioResult:
     """Plan a scenario and set up its simulation without running it (``Session`` steps through it)."""
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        # the RNG tree hashes the seed's repr: "1", True and 1.0 ran three other runs than 1
+        raise TypeError(f"seed: expected an integer, found {seed!r}")
     scenario = ref if isinstance(ref, Scenario) else load_scenario(ref)
     source = plan_for(scenario.source, scenario, progress)
     target = target_plan(scenario, progress, source=source)

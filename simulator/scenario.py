@@ -39,7 +39,8 @@ from fakes.heat.yamlio import duplicate_key, load_yaml, read_text
 from simulator.core import Fault
 from simulator.plan import release_major
 
-__all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "with_faults"]
+__all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "scenario_files",
+           "with_faults"]
 
 MAX_NODES_PER_ROLE = MAX_GROUP_MEMBERS  # as many as fake Heat expands a role's ResourceGroup to
 
@@ -232,6 +233,9 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
             isinstance(b, list) and b and all(isinstance(h, str) for h in b) for b in order):
         raise ScenarioError(file, "order", expected="a list of --limit batches, each a list of node names",
                             found=repr(order)[:80])
+    if order and kind == "deploy":  # a deploy runs every node at once: `overcloud deploy` has no --limit batches
+        raise ScenarioError(file, "order", expected="no order in a deploy (--limit batches are an update's or an "
+                            "upgrade's)", found=repr(order)[:80])
     system_upgrade = data.get("system_upgrade", False)
     if not isinstance(system_upgrade, bool) or (system_upgrade and kind != "upgrade"):
         raise ScenarioError(file, "system_upgrade", expected="true or false (true only for an upgrade)",
@@ -349,10 +353,25 @@ def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str
             raise ScenarioError(file, "timing", expected="a timing profile file or a mapping of overrides",
                                 found=f"no such file: {path}")
         overrides, where, source = load_yaml(read_text(path, str(path)), str(path), unique_keys=True), "", str(path)
-    else:
+    elif isinstance(value, Mapping):
         overrides, where, source = value, "timing", file
+    else:  # (not `value or {}`: false, 0 and [] are mistakes, not "no overrides")
+        raise ScenarioError(file, "timing", expected="a timing profile file or a mapping of overrides",
+                            found=repr(value)[:80])
     load_timing(overrides, source, where)  # raises a ScenarioError naming the file and key
     return dict(overrides), source, where
+
+
+def scenario_files(scenario: Scenario) -> list[str]:
+    """The files of tripleo-sim's own a scenario reads (not the templates'): the scenario, its roles_data,
+    network_data, timing profile, nodes file and the environment files next to it or given by path."""
+    files = [scenario.file, scenario.roles_data, scenario.network_data, scenario.nodes_file,
+             scenario.timing_file if scenario.timing_where != "timing" else None]
+    for env in (*scenario.environments, *scenario.source.environments,
+                *(scenario.target.environments if scenario.target else ())):
+        near = Path(scenario.base) / env if scenario.base else None
+        files.append(str(near) if near is not None and near.is_file() else env)
+    return [f for f in files if f]
 
 
 def with_faults(scenario: Scenario, texts: Sequence[str]) -> Scenario:
@@ -366,6 +385,9 @@ def with_faults(scenario: Scenario, texts: Sequence[str]) -> Scenario:
         except yaml.YAMLError as exc:
             raise ScenarioError("command line", f"--fault[{i}]", expected="a YAML mapping {at, target, kind, ...}",
                                 found=str(exc).splitlines()[0]) from None
+        except (ValueError, RecursionError):  # an integer of over 4,300 digits; nesting deeper than the stack
+            raise ScenarioError("command line", f"--fault[{i}]", expected="a YAML mapping {at, target, kind, ...}",
+                                found="a value or nesting YAML cannot read") from None
         if twice is not None:
             raise ScenarioError("command line", f"--fault[{i}].{twice.path}", expected="each key once",
                                 found=twice.describe())

@@ -14,6 +14,7 @@ Stepping never changes the run: a session stepped in any increments ends with th
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,10 @@ class Session:
 
     def run_until(self, time: float) -> float:
         """Process every event up to virtual ``time`` (or to the end of the run); returns the time reached."""
+        if not isinstance(time, int | float) or isinstance(time, bool):
+            raise TypeError(f"time: expected simulated seconds (a number), found {time!r}")
+        if math.isnan(time):  # (it compares false with every event time: nothing ran)
+            raise ValueError("time: expected simulated seconds, found nan")
         if time < self.now:
             raise ValueError(f"time {time} is before the session's current time {self.now} (it only moves forward)")
         env = self.simulation.env

@@ -32,12 +32,14 @@ class Duration:
             return rng.uniform(self.a, self.b)
         if self.kind == "normal":
             return max(0.0, rng.gauss(self.a, self.b))
-        return rng.lognormvariate(self.a, self.b)
+        # the one unbounded kind: a sample past 1e9 s is taken as 1e9 s, as a normal one below 0 is taken as 0
+        # (lognormal [20, 5] draws up to ~1e19 s, where a float time no longer resolves a second)
+        return min(rng.lognormvariate(self.a, self.b), _MAX_SECONDS)
 
 
 _MAX_SECONDS = 1e9  # ~32 years: a bound that keeps every sample and every sum of them a finite time
 _MAX_LOG_MU, _MAX_LOG_SIGMA = 20.0, 5.0  # lognormal: e^20 s is ~15 years; samples stay finite (|z| < 13)
-_EXPECTED = ("seconds (0 to 1e9), {uniform: [a, b]} (0 <= a <= b), {normal: [mean, sd]} (sd >= 0) or "
+_EXPECTED = ("seconds (0 to 1e9), {uniform: [a, b]} (0 <= a <= b), {normal: [mean, sd]} (mean, sd >= 0) or "
              f"{{lognormal: [mu, sigma]}} (mu <= {_MAX_LOG_MU:g}, 0 <= sigma <= {_MAX_LOG_SIGMA:g}); "
              "numbers of at most 1e9")
 
@@ -54,7 +56,7 @@ def _duration(value: Any, file: str, key: str) -> Duration:
         ((kind, args),) = value.items()
         if kind in _KINDS and isinstance(args, list) and len(args) == 2 and all(_seconds(x) for x in args):
             a, b = args
-            if (kind == "uniform" and 0 <= a <= b) or (kind == "normal" and b >= 0) or (
+            if (kind == "uniform" and 0 <= a <= b) or (kind == "normal" and a >= 0 and b >= 0) or (
                     kind == "lognormal" and a <= _MAX_LOG_MU and 0 <= b <= _MAX_LOG_SIGMA):
                 return Duration(kind, float(a), float(b))
     raise ScenarioError(file, key, expected=_EXPECTED, found=repr(value)[:80])

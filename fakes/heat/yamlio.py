@@ -78,6 +78,13 @@ def duplicate_key(text: str) -> Repeated | None:
     return None
 
 
+def _unloadable(exc: ValueError | RecursionError) -> str:
+    """What a parser's ValueError or RecursionError says about the text, in its terms."""
+    if isinstance(exc, RecursionError):
+        return "nesting too deep to read"
+    return f"a value it cannot hold ({str(exc).split(';')[0]})"
+
+
 def load_yaml(text: str, file: str, *, require_mapping: bool = True, unique_keys: bool = False) -> Any:
     """Parse ``text`` (the content of ``file``) with a safe loader; never constructs Python objects.
     ``unique_keys``: a key given twice in one mapping is an error (see :func:`duplicate_key`)."""
@@ -95,6 +102,8 @@ def load_yaml(text: str, file: str, *, require_mapping: bool = True, unique_keys
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise YamlSyntaxError(file, where, expected="valid YAML", found=str(problem)) from None
+    except (ValueError, RecursionError) as exc:  # an integer of over 4,300 digits; nesting deeper than the stack
+        raise YamlSyntaxError(file, expected="valid YAML", found=_unloadable(exc)) from None
     if require_mapping and not isinstance(data, dict):
         raise YamlSyntaxError(file, expected="a mapping at the top level", found=type(data).__name__)
     if unique_keys and (twice := duplicate_key(text)) is not None:

@@ -3,6 +3,7 @@ fires callbacks; what a fault means is up to the domain code that registered a h
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +24,22 @@ class Fault:
     params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        if self.at < 0:
-            raise ValueError(f"fault {self.kind} on {self.target}: 'at' must be >= 0 (got {self.at})")
-        if self.duration is not None and self.duration <= 0:
-            raise ValueError(f"fault {self.kind} on {self.target}: 'duration' must be > 0 (got {self.duration})")
+        for name in ("target", "kind"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"fault: {name!r} must be a string (got {getattr(self, name)!r})")
+        if not isinstance(self.params, Mapping):
+            raise TypeError(f"fault {self.kind} on {self.target}: 'params' must be a mapping (got {self.params!r})")
+        for name in ("at", "duration"):
+            value = getattr(self, name)
+            if (value is not None or name == "at") and (not isinstance(value, int | float) or isinstance(value, bool)):
+                raise TypeError(f"fault {self.kind} on {self.target}: {name!r} must be a number of seconds "
+                                f"(got {value!r})")
+        # (not `< 0`: NaN compares false with everything, and a NaN fault never fired)
+        if not 0 <= self.at < math.inf:
+            raise ValueError(f"fault {self.kind} on {self.target}: 'at' must be >= 0 and finite (got {self.at})")
+        if self.duration is not None and not 0 < self.duration < math.inf:
+            raise ValueError(f"fault {self.kind} on {self.target}: 'duration' must be > 0 and finite, or None for "
+                             f"a permanent fault (got {self.duration})")
 
 
 Handler = Callable[[Fault, bool], None]  # (fault, active): active False when it ends

@@ -70,6 +70,8 @@ def load_mutation(path: str | Path, text: str | None = None) -> Mutation:
         twice = duplicate_key(text)
     except yaml.YAMLError as exc:
         raise InvariantError(file, "", "valid YAML", str(exc).splitlines()[0]) from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8; an integer of over 4,300 digits; nesting too deep
+        raise InvariantError(file, "", "valid YAML in UTF-8", type(exc).__name__) from None
     if twice is not None:
         raise InvariantError(file, twice.path, "each key once in a mapping", twice.describe())
     _need(isinstance(data, dict), file, "", "a mapping", type(data).__name__)

@@ -99,6 +99,9 @@ class Simulation(HaWrapper, Timeline):
         self.rng_tree = RngTree(seed)
         self._rng = self.rng_tree.child("durations").random()
         self.faults = tuple(faults)
+        for fault in self.faults:
+            if not isinstance(fault, Fault):
+                raise TypeError(f"faults: expected simulator.core.Fault objects, found {fault!r}")
         self.world = self._initial_world()
         # stat, pcs resource config, systemctl is-active, image ids, ... answered from the model
         pcmklatest = bundle_images(task_bodies(source))
@@ -217,6 +220,8 @@ class Simulation(HaWrapper, Timeline):
             return None
         if fault.target not in self.world.nodes:
             return "target", f"a node of the layout ({listing(self.world.nodes)})", repr(fault.target)
+        if fault.kind == "task_failed" and not isinstance(fault.params.get("task"), str):
+            return "task", "a task name or glob in its params ({'task': ...})", repr(fault.params.get("task"))
         names = self._task_names() if fault.kind == "task_failed" else []
         if names and not any(_could_match(n, fault.params["task"]) for n in names):
             return "task", f"a task name of the plans, or a glob matching one ({listing(names, 3)})", \

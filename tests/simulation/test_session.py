@@ -26,6 +26,13 @@ def test_stepping_gives_the_world_at_any_time_and_the_same_run() -> None:
     assert phase is not None and phase.name.startswith("upgrade run --limit overcloud-controller-0")
     with pytest.raises(ValueError, match="only moves forward"):
         s.run_until(0)
+    # NaN compared false with every event time: nothing ran and no error said so; "100" and None gave a bare
+    # TypeError from the comparison, True ran to t=1
+    with pytest.raises(ValueError, match=r"^time: expected simulated seconds, found nan"):
+        s.run_until(float("nan"))
+    for wrong in ("100", None, True):
+        with pytest.raises(TypeError, match=r"^time: expected simulated seconds \(a number\), found "):
+            s.run_until(wrong)  # type: ignore[arg-type]
     result = s.finish()
     assert s.done and result.trace_hash == whole.trace_hash
     assert result.summary() == whole.summary()

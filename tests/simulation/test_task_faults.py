@@ -12,7 +12,7 @@ import pytest
 from simulator.cli import main
 from simulator.core import Fault
 from simulator.run import ScenarioResult, run_scenario
-from simulator.scenario import load_scenario
+from simulator.scenario import ScenarioError, load_scenario
 from simulator.workflows.base import _could_match
 
 pytestmark = pytest.mark.integration
@@ -134,3 +134,9 @@ def test_the_fault_window_is_judged_at_the_faulted_hosts_own_task_start() -> Non
     failure = result.simulation.failures[0]
     assert (failure.host, failure.phase, failure.task) == (host, "upgrade_tasks", task)
     assert _ended(result, host, task) == [(event.time, "failed")]
+
+
+def test_a_task_fault_without_a_task_is_a_typed_error() -> None:
+    # Fault(..., "task_failed") of the Python API without params={"task": ...}: a KeyError traceback before
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.task: expected a task name or glob in its params"):
+        _update_with(Fault(0.0, CONTROLLER_1, "task_failed"))

@@ -60,7 +60,7 @@ def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
     # a distribution replaces the default's whole: the error shows what the scenario wrote, not a merge
     ("{phases: {container_start: {dist: normal, mean: -5}}}",
      "timing.phases.container_start: expected seconds (0 to 1e9), {uniform: [a, b]} (0 <= a <= b), {normal: "
-     "[mean, sd]} (sd >= 0) or {lognormal: [mu, sigma]} (mu <= 20, 0 <= sigma <= 5); numbers of at most 1e9, "
+     "[mean, sd]} (mean, sd >= 0) or {lognormal: [mu, sigma]} (mu <= 20, 0 <= sigma <= 5); numbers of at most 1e9, "
      "found {'dist': 'normal', 'mean': -5}"),
     # values that are no duration: they loaded, and the run went on with infinite or NaN times (or, for a
     # lognormal's e^1000, stopped with an OverflowError traceback)
@@ -71,7 +71,13 @@ def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
     ("{effects: {pacemaker: {lognormal: [1000, 1]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
     ("{effects: {pacemaker: {lognormal: [1, 50]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
     ("{phases: {config_download: 2.0e+9}}", "s.yaml: timing.phases.config_download: expected seconds "),
-    ("[1, 2]", "s.yaml: timing: expected a mapping of timing profile keys to durations"),
+    ("[1, 2]", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found [1, 2]"),
+    # false, 0 and [] read as "no overrides" (and false or 0 then failed with a TypeError traceback)
+    ("false", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found False"),
+    ("0", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found 0"),
+    ("[]", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found []"),
+    # a normal below 0 on average: every sample was clipped to 0
+    ("{task_default: {normal: [-100, 1]}}", "s.yaml: timing.task_default: expected seconds (0 to 1e9), "),
     ("missing.yaml", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found no such file"),
 ])
 def test_a_bad_override_names_the_file_and_key(tmp_path: Path, timing: str, message: str) -> None:
@@ -119,4 +125,12 @@ def test_every_duration_a_profile_accepts_samples_finite_times(value: object, se
         return
     rng = Random(seed)
     samples = [duration.sample(rng) for _ in range(200)]
-    assert all(0 <= x < math.inf for x in samples) and math.fsum(samples) * 10**6 < math.inf
+    # at most 1e9 s each (a lognormal [20, 5] drew ~1e19 s, where a float time no longer resolves a second)
+    assert all(0 <= x <= 1e9 for x in samples) and math.fsum(samples) * 10**6 < math.inf
+
+
+def test_a_lognormal_sample_is_at_most_1e9_seconds() -> None:
+    duration = load_timing({"effects": {"image": {"lognormal": [20, 5]}}}, "s.yaml", "timing").effect("image")
+    rng = Random(1)
+    samples = [duration.sample(rng) for _ in range(1000)]
+    assert max(samples) == 1e9 and min(samples) < 1e9
