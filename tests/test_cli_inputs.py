@@ -120,6 +120,8 @@ def test_a_write_keeps_the_mode_and_the_symlink(tmp_path: Path, capsys: pytest.C
     finally:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "fresh.json").stat().st_mode) == 0o644  # not mkstemp's 0600
+    write_output("/dev/null", "{}\n", "--json")  # written in place: a rename would replace the device
+    assert Path("/dev/null").is_char_device()
     write_output("-", "to stdout\n", "--json")  # a file named "-" before
     assert capsys.readouterr().out == "to stdout\n" and not Path("-").exists()
     with pytest.raises(OutputError, match="expected a file to write"):
@@ -204,3 +206,13 @@ def test_json_to_stdout_and_a_fault_after_the_end(capsys: pytest.CaptureFixture[
     assert "fault node_crash on overcloud-controller-1 at t=99999999: never applied (the run ended at t=" \
         in captured.err
     assert "result: succeeded" in captured.err and not Path("-").exists()
+
+
+def test_an_output_the_user_cannot_create_is_refused_before_any_work(capsys: pytest.CaptureFixture[str]) -> None:
+    # as root, os.access passes for /proc: the whole run happened, then its result was lost to an I/O error
+    if not Path("/proc/version").is_file():
+        pytest.skip("no /proc on this system")
+    assert main(["update", "--json", "/proc/version"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tripleo-sim: error: --json: /proc/version: expected a file this user may write, found ")
+    assert "evaluating" not in err
