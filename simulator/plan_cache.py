@@ -6,7 +6,9 @@ sdist's sha256); a local THT tree (``templates:``) is evaluated every time. The 
 environment list, roles, parameters and lifecycle environment and a digest of tripleo-sim's own code; the entry
 holds the content digest of every file outside the tree the evaluation read (the user's environment files and the
 templates they map, roles_data, network_data), checked before the entry is used. So a changed input or a new
-tripleo-sim never reads an old plan. An unreadable or corrupt entry is evaluated again and replaced.
+tripleo-sim never reads an old plan. An entry starts with its key and the sha256 of its payload, both checked
+before it is unpickled: an unreadable, corrupt (one byte changed) or foreign entry (another key's, copied over
+it) is evaluated again and replaced, as is anything there that is no regular file.
 ``TRIPLEO_SIM_PLAN_CACHE=0`` turns the cache off; entries live under ``$TRIPLEO_SIM_CACHE/plans`` (default
 ``~/.cache/tripleo-sim/plans``).
 """
@@ -17,6 +19,7 @@ import functools
 import hashlib
 import os
 import pickle
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -29,7 +32,8 @@ from .plan import Plan, stable_digest
 
 __all__ = ["cached_plan", "disable", "enabled"]
 
-_VERSION = 1  # the entry format
+_VERSION = 2  # the entry format
+_MAGIC = b"tripleo-sim plan\n"
 _disabled = False  # this process evaluates every plan (the CLI's --no-plan-cache)
 
 
@@ -84,25 +88,22 @@ def cached_plan(root: Path, inputs: dict[str, Any], build: Callable[[], tuple[Pl
                 "inputs": inputs}
     key = stable_digest(key_data, 32)
     path = cache_root() / "plans" / f"{key}.pickle"
-    try:
-        with path.open("rb") as f:
-            entry = pickle.load(f)
-        if isinstance(entry, dict) and isinstance(entry.get("plan"), Plan) and _current(entry.get("deps", ())):
-            if progress:
-                progress(f"plan from the cache ({path})")
-            return entry["plan"]
-    except FileNotFoundError:
-        pass
-    except Exception:  # a truncated or foreign entry: evaluate again and replace it
-        pass
+    entry = _read(path, key)
+    if isinstance(entry, dict) and isinstance(entry.get("plan"), Plan) and _current(entry.get("deps", ())):
+        if progress:
+            progress(f"plan from the cache ({path})")
+        return entry["plan"]
     plan, read = build()
     deps = sorted({(str(p), _file_digest(str(p))) for p in read if p is not None})
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_file():
+            return plan  # (a pipe or a directory there: replacing it is not the cache's business)
+        payload = pickle.dumps({"deps": deps, "plan": plan}, protocol=pickle.HIGHEST_PROTOCOL)
         fd, tmp = tempfile.mkstemp(prefix=".plan-", dir=path.parent)
         with os.fdopen(fd, "wb") as out:
-            pickle.dump({"deps": deps, "plan": plan}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(_MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         os.replace(tmp, path)
         tmp = None
     except (OSError, pickle.PicklingError):  # a read-only or full cache: the run goes on without it
@@ -111,3 +112,21 @@ def cached_plan(root: Path, inputs: dict[str, Any], build: Callable[[], tuple[Pl
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
     return plan
+
+
+def _read(path: Path, key: str) -> Any:
+    """The entry at ``path`` if it is a regular file written for ``key`` whose payload has the digest it was written
+    with; None otherwise (missing, a pipe that would block, truncated, changed, another key's)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        data = path.read_bytes()
+        head = _MAGIC + key.encode() + b"\n"
+        if not data.startswith(head):
+            return None
+        digest, sep, payload = data[len(head):].partition(b"\n")
+        if not sep or digest != hashlib.sha256(payload).hexdigest().encode():
+            return None
+        return pickle.loads(payload)
+    except Exception:  # unreadable, or a payload that no longer unpickles: evaluate again and replace it
+        return None

@@ -11,8 +11,9 @@ The configuration digest holds what the generated code depends on: the jinja2 ve
 magic, the environment's class and code generator (the source of the module defining each), its syntax options,
 extensions, and its filters and tests, each by name and implementation (the optimizer folds constant filter calls
 at compile time, so the code holds their results).
-An entry holds its source and is used only for that exact source; an unreadable, corrupt or foreign entry is
-compiled again and replaced. ``TRIPLEO_SIM_TEMPLATE_CACHE=0`` keeps nothing on disk (the process still shares).
+An entry holds its source and is used only for that exact source, after the sha256 it starts with is checked
+against the rest (the code, the source, the narrow keys); an unreadable, corrupt or foreign entry is compiled again
+and replaced. ``TRIPLEO_SIM_TEMPLATE_CACHE=0`` keeps nothing on disk (the process still shares).
 
 Each source also keeps, from its syntax tree, the variables it reads only through constant keys
 (``ansible_facts['distribution']``, ``ansible_facts.hostname``): the task memo records those entries instead of the
@@ -27,6 +28,7 @@ import importlib.util
 import inspect
 import marshal
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -169,7 +171,13 @@ def _entry_path(config: str, source: str) -> Path | None:
 
 def _read(path: Path, source: str) -> tuple[CodeType, Narrow] | None:
     try:
-        kept = marshal.loads(path.read_bytes())
+        if not stat.S_ISREG(path.stat().st_mode):  # (a pipe would block the run)
+            return None
+        digest, sep, payload = path.read_bytes().partition(b"\n")
+        # the code itself is checked, not only the source it is for: a changed constant in it ran silently
+        if not sep or digest != hashlib.sha256(payload).hexdigest().encode():
+            return None
+        kept = marshal.loads(payload)
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == source and isinstance(kept[1], CodeType)
@@ -190,7 +198,8 @@ def _write(path: Path, source: str, code: CodeType, narrow: Narrow) -> None:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(marshal.dumps((source, code, narrow)))
+                payload = marshal.dumps((source, code, narrow))
+                out.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)

@@ -82,6 +82,34 @@ def test_a_corrupt_or_foreign_entry_is_compiled_again_and_replaced(cache: Path, 
     assert compilations == [SOURCE, SOURCE]
 
 
+def test_an_entry_whose_code_changed_is_compiled_again(cache: Path, compilations: list[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # only the source an entry is for was checked: a constant changed in its code ran (another variable read)
+    render(Templar())
+    (entry,) = entries(cache)
+    data = entry.read_bytes()
+    at = data.rindex(b"inventory_hostname")  # in the code, after the source the entry holds
+    assert at > data.index(b"inventory_hostname")
+    entry.write_bytes(data[:at] + b"inventory_hostnamf" + data[at + len(b"inventory_hostname"):])
+    monkeypatch.setattr(compiled, "_memory", {})
+    assert render(Templar()) == "3 on CONTROLLER-0"
+    assert compilations == [SOURCE, SOURCE]
+    assert entry.read_bytes() == data  # replaced
+
+
+def test_a_pipe_in_the_cache_is_passed_over(cache: Path, compilations: list[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    render(Templar())
+    (entry,) = entries(cache)
+    entry.unlink()
+    os.mkfifo(entry)  # reading it would block the run
+    monkeypatch.setattr(compiled, "_memory", {})
+    assert render(Templar()) == "3 on CONTROLLER-0"
+    assert compilations == [SOURCE, SOURCE]
+
+
 def test_a_different_filter_set_is_a_different_configuration(cache: Path, compilations: list[str]) -> None:
     plain, extended = Templar(), Templar(filters={"shout": lambda s: f"{s}!"})
     assert compiled.configuration(plain._env) != compiled.configuration(extended._env)

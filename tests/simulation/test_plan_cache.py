@@ -3,6 +3,7 @@ evaluating the templates again; a changed input file, a corrupt entry or a local
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,35 @@ def test_a_corrupt_entry_is_evaluated_again(tmp_path: Path, cache: Path) -> None
     entry.write_bytes(b"not a pickle")
     assert plan_cache.cached_plan(root, {}, build) == _plan() and len(calls) == 2
     assert plan_cache.cached_plan(root, {}, build) == _plan() and len(calls) == 2  # replaced: read again
+
+
+def test_a_changed_or_foreign_entry_is_evaluated_again(tmp_path: Path, cache: Path) -> None:
+    # entries were trusted as they were: one byte changed in a kept plan, or another scenario's plan copied over
+    # it, ran with exit code 0 and another trace
+    root = _release_tree(tmp_path)
+    built: list[str] = []
+
+    def build(release: str) -> tuple[Plan, list[Path]]:
+        built.append(release)
+        return _plan(release), []
+
+    plan_cache.cached_plan(root, {"a": 1}, lambda: build("1.1.1"))
+    plan_cache.cached_plan(root, {"a": 2}, lambda: build("2.2.2"))
+    first, second = sorted(cache.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    first.write_bytes(second.read_bytes())  # the {"a": 2} plan where {"a": 1}'s is looked for
+    assert plan_cache.cached_plan(root, {"a": 1}, lambda: build("1.1.1")).release == "1.1.1"
+    assert built == ["1.1.1", "2.2.2", "1.1.1"]
+    data = second.read_bytes()
+    at = data.index(b"2.2.2")
+    second.write_bytes(data[:at] + b"2.2.3" + data[at + 5:])  # the payload still unpickles, to another plan
+    assert plan_cache.cached_plan(root, {"a": 2}, lambda: build("2.2.2")).release == "2.2.2"
+    assert built == ["1.1.1", "2.2.2", "1.1.1", "2.2.2"]
+    assert plan_cache.cached_plan(root, {"a": 2}, lambda: build("2.2.2")).release == "2.2.2"  # replaced, read
+    assert len(built) == 4
+    second.unlink()
+    os.mkfifo(second)  # a pipe there hung the run reading it
+    assert plan_cache.cached_plan(root, {"a": 2}, lambda: build("2.2.2")).release == "2.2.2"
+    assert second.is_fifo()
 
 
 def test_no_cache_for_a_local_tree_or_when_turned_off(tmp_path: Path, cache: Path,
