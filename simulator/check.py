@@ -88,7 +88,7 @@ def _run(args: argparse.Namespace) -> int:
         raise InvariantError("--downtime-budget", "", "with --scenario, seconds >= 0 (inf: no budget)",
                              f"{args.downtime_budget:g}" if args.scenario else "no --scenario")
     templates = args.templates
-    release = args.release or (None if templates else "18.0.0")
+    release = args.release if args.release is not None else (None if templates else "18.0.0")
     if args.scenario and not args.release and not args.templates:
         # the plan invariants check the tree the scenario ends on
         from .scenario import load_scenario

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -109,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        _check_switches()
         # before any work: a run's result is never lost to an unwritable path, nor written over an input or the
         # other output
         check_outputs(_outputs(args), [getattr(args, "scenario", None), *(getattr(args, "environment", None) or ()),
@@ -133,12 +135,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1
 
 
+_OFF, _ON = ("0", "false", "no", "off"), ("1", "true", "yes", "on", "")
+
+
+def _check_switches() -> None:
+    """The caches' on/off environment variables hold a value they read (``disabled`` left a cache on)."""
+    for name in ("TRIPLEO_SIM_PLAN_CACHE", "TRIPLEO_SIM_TEMPLATE_CACHE"):
+        value = os.environ.get(name)
+        if value is not None and value.strip().lower() not in _OFF + _ON:
+            raise TemplateError(f"environment variable {name}", expected="0 or 1 (or false/true, no/yes, off/on)",
+                                found=repr(value))
+
+
 def _outputs(args: argparse.Namespace) -> dict[str, str | None]:
     return {f"--{option}": getattr(args, option, None) for option in ("json", "junit")}
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    release = args.release or (None if args.templates else "18.0.0")
+    release = args.release if args.release is not None else (None if args.templates else "18.0.0")
     root = resolve_templates(release, args.templates, progress=_progress)
     _progress(f"evaluating {root}")
     tree = TemplateTree.from_path(root, roles_data=args.roles_data, network_data=args.network_data)
@@ -186,7 +200,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    release = args.release or (None if args.templates else "18.0.0")
+    release = args.release if args.release is not None else (None if args.templates else "18.0.0")
     root = resolve_templates(release, args.templates, progress=_progress)
     tree = TemplateTree.from_path(root, roles_data=args.roles_data, network_data=args.network_data)
     plan = build_plan(root, environment_files=args.environment, tree=tree)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,6 +34,7 @@ from fakes.baremetal.errors import InventoryError
 from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
 from fakes.heat.resources import MAX_GROUP_MEMBERS
+from fakes.heat.source import RELEASE_VERSION
 from fakes.heat.yamlio import duplicate_key, load_yaml, read_text
 from simulator.core import Fault
 from simulator.plan import release_major
@@ -136,7 +136,6 @@ class Scenario:
         return out
 
 
-_RELEASE = re.compile(r"\d+(\.\d+){1,3}([.-]?[0-9A-Za-z]+)*")  # 11.6.0, 18.0.0, 14.3.0.0rc1
 
 
 def _source(data: Any, file: str, key: str, base: Path) -> Source:
@@ -153,7 +152,7 @@ def _source(data: Any, file: str, key: str, base: Path) -> Source:
                             found=repr(envs)[:80])
     if "release" in data:
         release = data["release"]
-        if not isinstance(release, str) or not _RELEASE.fullmatch(release):
+        if not isinstance(release, str) or not RELEASE_VERSION.fullmatch(release):
             raise ScenarioError(file, f"{key}.release", expected='a THT release as a quoted string, e.g. "11.6.0"',
                                 found=repr(release)[:80])
         return Source(release=release, environments=tuple(envs))

@@ -216,3 +216,21 @@ def test_an_output_the_user_cannot_create_is_refused_before_any_work(capsys: pyt
     err = capsys.readouterr().err
     assert err.startswith("tripleo-sim: error: --json: /proc/version: expected a file this user may write, found ")
     assert "evaluating" not in err
+
+
+@pytest.mark.parametrize("name", ["TRIPLEO_SIM_PLAN_CACHE", "TRIPLEO_SIM_TEMPLATE_CACHE"])
+def test_a_cache_switch_that_reads_as_neither_is_refused(name: str, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # "disabled" left the cache on (only 0/false/no/off turned it off)
+    monkeypatch.setenv(name, "disabled")
+    assert main(["update"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"tripleo-sim: error: environment variable {name}: expected 0 or 1 (or false/true, "
+                          "no/yes, off/on), found 'disabled'")
+    assert "evaluating" not in err
+
+
+def test_an_empty_release_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # `--release ""` evaluated 18.0.0
+    assert main(["plan", "--release", ""]) == 1
+    assert "release '': expected a version of tripleo-heat-templates, such as 18.0.0" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,18 +22,21 @@ from pathlib import Path
 
 from .errors import TemplateSourceError
 
-__all__ = ["PROJECT", "cache_root", "configured_indexes", "fetch_release", "release_digest", "resolve_templates"]
+__all__ = ["PROJECT", "RELEASE_VERSION", "cache_root", "configured_indexes", "fetch_release", "release_digest",
+           "resolve_templates"]
 
 PROJECT = "tripleo-heat-templates"
 DEFAULT_INDEX = "https://pypi.org/simple/"
 _MARKER = ".tripleo-sim-sha256"
+# a release as the index names it (PEP 440: 11.6.0, 18.0.0, 14.3.0.0rc1); it is a path segment of the cache
+RELEASE_VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4}){0,4}([a-z]{1,5}[0-9]{0,4})?(\.(post|dev)[0-9]{1,4})?")
 
 
 def cache_root() -> Path:
     """``$TRIPLEO_SIM_CACHE`` or the platform's user cache dir (``~/.cache/tripleo-sim`` on Linux)."""
     env = os.environ.get("TRIPLEO_SIM_CACHE")
     if env:
-        return Path(env)
+        return Path(env).expanduser()  # (a literal ./~ directory was made for ~/x)
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("tripleo-sim"))
@@ -98,7 +102,14 @@ def _download(url: str) -> bytes:
 def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[str], None] | None = None) -> Path:
     """Return the unpacked tree of THT ``version``, downloading and verifying it on first use."""
     say = progress or (lambda _msg: None)
-    target = cache_root() / "tht" / version
+    if not isinstance(version, str) or not RELEASE_VERSION.fullmatch(version):
+        # (it is a path segment of the cache: '../x' or 300 digits reached the file system)
+        raise TemplateSourceError(f"release {version!r}: expected a version of {PROJECT}, such as 18.0.0")
+    root = cache_root()
+    if root.exists() and not root.is_dir():
+        raise TemplateSourceError(f"cache {root} (TRIPLEO_SIM_CACHE or the user cache): expected a directory, "
+                                  "found a file")
+    target = root / "tht" / version
     tree = target / f"{PROJECT}-{version}"
     if not refresh and _complete(target, tree):
         return tree
@@ -129,11 +140,19 @@ def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[st
     digest = hashlib.sha256(data).hexdigest()
     if sha256 and digest != sha256:
         raise TemplateSourceError(f"sha256 mismatch for {url}: index says {sha256}, file is {digest}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            tar.extractall(tmp, filter="data")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
+    except OSError as exc:
+        raise TemplateSourceError(f"cache {target.parent}: expected a directory this user may write, found "
+                                  f"{exc.strerror or exc}") from None
+    try:
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, EOFError, OSError) as exc:  # not gzip, a bad header, a member outside the tree
+            raise TemplateSourceError(f"{url}: expected an sdist of {PROJECT} (a .tar.gz), found "
+                                      f"{type(exc).__name__}: {exc}") from None
         (tmp / _MARKER).write_text(digest + "\n")
         if not refresh and _complete(target, tree):
             return tree  # another process unpacked it meanwhile (its tree may be in use: it stays)

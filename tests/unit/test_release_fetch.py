@@ -75,3 +75,42 @@ def test_refresh_replaces_the_cached_tree(index: dict[str, object], tmp_path: Pa
     _unpack_as_another_process(tmp_path)
     tree = fetch_release(VERSION, refresh=True)
     assert (tree / "overcloud.j2.yaml").read_text() == "mine"
+
+
+@pytest.mark.parametrize("version", ["", "../x", "18.0.0/../..", "99.0.0/", "1" * 300, "18.0.0\n", "réléase"])
+def test_a_version_that_is_no_release_is_refused_before_the_cache(version: str, index: dict[str, object],
+                                                                   tmp_path: Path) -> None:
+    # it became a path segment of the cache: 300 digits gave an OSError traceback, '../x' left the cache
+    with pytest.raises(source.TemplateSourceError, match=r"expected a version of tripleo-heat-templates"):
+        fetch_release(version)
+    assert not (tmp_path / "tht").exists()
+
+
+def test_a_cache_that_is_a_file_is_a_typed_error(index: dict[str, object], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # NotADirectoryError after the download
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("TRIPLEO_SIM_CACHE", str(tmp_path / "file"))
+    with pytest.raises(source.TemplateSourceError, match=r"file \(TRIPLEO_SIM_CACHE or the user cache\): expected a "
+                                                         r"directory, found a file"):
+        fetch_release(VERSION)
+    monkeypatch.setenv("TRIPLEO_SIM_CACHE", "~/x")  # a literal ./~ directory before
+    assert source.cache_root() == Path.home() / "x"
+
+
+@pytest.mark.parametrize("data", [b"not gzip", None])
+def test_an_sdist_that_does_not_unpack_is_a_typed_error(data: bytes | None, index: dict[str, object],
+                                                        tmp_path: Path) -> None:
+    # an index that gives no sha256 may serve anything: tarfile's ReadError or OutsideDestinationError tracebacks
+    if data is None:
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w:gz") as tar:
+            info = tarfile.TarInfo("../evil")
+            tar.addfile(info, io.BytesIO(b""))
+        data = out.getvalue()
+    index["data"] = data
+    with pytest.raises(source.TemplateSourceError, match=r"tar\.gz: expected an sdist of tripleo-heat-templates "
+                                                         r"\(a \.tar\.gz\), found "):
+        fetch_release(VERSION)
+    assert not (tmp_path / "tht" / VERSION).exists()
+    assert not [p for p in (tmp_path / "tht").iterdir() if p.name.startswith(".")]  # no unpacking left behind
