@@ -52,7 +52,8 @@ class _Source:
 
             path, release = self.config.getoption("--tht"), self.config.getoption("--tht-release")
             if not (path or release):
-                raise pytest.UsageError("tripleo_plan needs --tht PATH or --tht-release V")
+                raise TemplateSourceError("the tripleo_plan and tripleo_check_context fixtures need --tht PATH or "
+                                          "--tht-release V")
             try:
                 root = resolve_templates(release, path)
                 envs = self.config.getoption("--tht-env")
@@ -83,6 +84,8 @@ _BAD_INPUT = (TemplateError, TemplateSourceError, InvariantError)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--tht") and config.getoption("--tht-release"):  # (--tht won silently)
+        raise pytest.UsageError("tripleo-sim: --tht and --tht-release: expected one of them, found both")
     config.stash[_KEY] = _Source(config)
 
 

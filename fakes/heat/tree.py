@@ -46,6 +46,7 @@ class TemplateTree:
         default_net = renderer_profile(root).default_network_data
         nets, nets_file = _load_list(root, network_data, default_net, what="a list of networks", optional=True)
         _check_names(nets, nets_file, "network")
+        _check_networks(nets, nets_file)
         return cls(root, roles, nets, roles_file)
 
     # ---- paths -------------------------------------------------------------------------------------
@@ -165,6 +166,30 @@ def _check_roles(roles: list[Any], file: str) -> None:
                 raise YamlSyntaxError(file, f"[{i}].ServicesDefault[{j}]",
                                       expected="a service's resource type, e.g. OS::TripleO::Services::Keystone",
                                       found=repr(service)[:80])
+
+
+# network_data keys whose type the templates' rendering relies on (name_lower names rendered files)
+_NETWORK_TYPES: dict[str, tuple[type, str]] = {
+    "name_lower": (str, "a string without '/'"), "vip": (bool, "true or false"),
+    "enabled": (bool, "true or false"), "ipv6": (bool, "true or false"), "mtu": (int, "an integer"),
+    "vlan": (int, "an integer"), "ip_subnet": (str, "a CIDR string"), "ipv6_subnet": (str, "a CIDR string"),
+    "subnets": (dict, "a mapping of subnet names to subnets"),
+}
+
+
+def _check_networks(entries: list[dict[str, Any]], file: str) -> None:
+    """The typed keys of each network_data entry (a name_lower of 5 gave a TypeError traceback while rendering; a
+    subnets list was reported at a template of the tree)."""
+    for i, entry in enumerate(entries):
+        for key, (kind, expected) in _NETWORK_TYPES.items():
+            value = entry.get(key)
+            if value is None:  # unset (an empty name_lower too: the name, lower-cased)
+                continue
+            bad = not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (
+                key == "name_lower" and "/" in value) or (
+                key == "subnets" and not all(isinstance(v, dict) for v in value.values()))
+            if bad:
+                raise YamlSyntaxError(file, f"[{i}].{key}", expected=expected, found=repr(value)[:80])
 
 
 def _check_names(entries: list[Any], file: str, what: str) -> None:

@@ -18,9 +18,19 @@ def test_tht_runs_invariants_as_items_and_fixture_gives_the_plan(real, pytester)
 
 def test_fixture_without_templates_is_a_usage_error(pytester):
     pytester.makepyfile(test_user="def test_x(tripleo_plan):\n    pass\n")
-    result = pytester.runpytest()
-    result.stdout.fnmatch_lines(["*needs --tht PATH or --tht-release V*"])
+    result = pytester.runpytest("-rN")
+    result.stdout.fnmatch_lines(["*tripleo-sim: error: the tripleo_plan and tripleo_check_context fixtures need "
+                                 "--tht PATH or --tht-release V*"])
     assert result.ret != 0
+    assert "Traceback" not in result.stdout.str() and "def get(" not in result.stdout.str()  # one line, not a trace
+
+
+def test_both_template_options_are_refused(pytester, tmp_path):
+    # --tht won silently over --tht-release (the CLI refuses the pair)
+    pytester.makepyfile(test_user="def test_x(tripleo_plan):\n    pass\n")
+    result = pytester.runpytest("--tht", str(tmp_path), "--tht-release", "14.3.0")
+    result.stderr.fnmatch_lines(["*tripleo-sim: --tht and --tht-release: expected one of them, found both*"])
+    assert result.ret == 4  # pytest's usage error
 
 
 def test_invariant_item_fails_with_the_trace(real, pytester, tmp_path):

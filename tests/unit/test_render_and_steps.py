@@ -49,6 +49,23 @@ def test_role_network_and_plain_templates(mini_tree: Any) -> None:
     assert tree.load(tree.root / "overcloud.yaml") == {"roles": ["Controller", "ComputeHPC", "Excluded"]}
 
 
+@pytest.mark.parametrize(("net", "key", "expected"), [
+    ({"name": "Storage", "name_lower": 5}, "[1].name_lower", "a string without '/'"),  # a TypeError traceback
+    ({"name": "Storage", "name_lower": "a/b"}, "[1].name_lower", "a string without '/'"),  # a file outside ports/
+    ({"name": "Storage", "subnets": [1, 2]}, "[1].subnets", "a mapping of subnet names to subnets"),
+    ({"name": "Storage", "vip": "no"}, "[1].vip", "true or false"),
+    ({"name": "Storage", "mtu": True}, "[1].mtu", "an integer"),
+])
+def test_a_network_entry_of_wrong_types_names_its_key(mini_tree: Any, net: dict[str, Any], key: str,
+                                                     expected: str) -> None:
+    from fakes.heat.errors import YamlSyntaxError
+
+    with pytest.raises(YamlSyntaxError) as err:
+        _tree(mini_tree, {"overcloud.j2.yaml": "a: 1\n"}, [{"name": "Controller"}],
+              [{"name": "InternalApi", "name_lower": None, "mtu": 1500, "subnets": {"s": {"ip_subnet": "x"}}}, net])
+    assert str(err.value).startswith(f"network_data.yaml: {key}: expected {expected}, found ")
+
+
 def test_ocata_profile_passes_role_name(tmp_path: Any) -> None:
     root = tmp_path / "t"
     (root / "puppet").mkdir(parents=True)
