@@ -182,12 +182,14 @@ def _check_networks(entries: list[dict[str, Any]], file: str) -> None:
     subnets list was reported at a template of the tree)."""
     for i, entry in enumerate(entries):
         for key, (kind, expected) in _NETWORK_TYPES.items():
-            value = entry.get(key)
+            value: Any = entry.get(key)
             if value is None:  # unset (an empty name_lower too: the name, lower-cased)
                 continue
-            bad = not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (
-                key == "name_lower" and "/" in value) or (
-                key == "subnets" and not all(isinstance(v, dict) for v in value.values()))
+            bad = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+            if key == "name_lower" and not bad:
+                bad = "/" in str(value)
+            elif key == "subnets" and not bad:
+                bad = not all(isinstance(v, dict) for v in dict(value).values())
             if bad:
                 raise YamlSyntaxError(file, f"[{i}].{key}", expected=expected, found=repr(value)[:80])
 
