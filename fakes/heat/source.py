@@ -28,6 +28,7 @@ __all__ = ["PROJECT", "RELEASE_VERSION", "cache_root", "configured_indexes", "fe
 PROJECT = "tripleo-heat-templates"
 DEFAULT_INDEX = "https://pypi.org/simple/"
 _MARKER = ".tripleo-sim-sha256"
+_MANIFEST = ".tripleo-sim-files"  # beside the marker: each file of the tree with its size
 # a release as the index names it (PEP 440: 11.6.0, 18.0.0, 14.3.0.0rc1); it is a path segment of the cache
 RELEASE_VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4}){0,4}([a-z]{1,5}[0-9]{0,4})?(\.(post|dev)[0-9]{1,4})?")
 
@@ -111,8 +112,13 @@ def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[st
                                   "found a file")
     target = root / "tht" / version
     tree = target / f"{PROJECT}-{version}"
+    damaged = None
     if not refresh and _complete(target, tree):
-        return tree
+        damaged = _damaged(target, tree)
+        if damaged is None:
+            return tree
+        say(f"the cached {version} is incomplete ({damaged}): fetching it again")
+        refresh = True
     errors: list[str] = []
     links: list[tuple[str, str | None]] = []
     for index in configured_indexes():
@@ -126,7 +132,8 @@ def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[st
         errors.append(f"{index}: no sdist of {PROJECT} {version}")
     if not links:
         raise TemplateSourceError(
-            f"cannot fetch {PROJECT} {version} and it is not cached in {target}: " + "; ".join(errors)
+            f"cannot fetch {PROJECT} {version} and it is not cached in {target}"
+            + (f" (the cached tree is incomplete: {damaged})" if damaged else "") + ": " + "; ".join(errors)
             + ". Offline? Pass a local THT tree with --templates PATH."
         )
     url, sha256 = links[0]
@@ -153,6 +160,10 @@ def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[st
         except (tarfile.TarError, EOFError, OSError) as exc:  # not gzip, a bad header, a member outside the tree
             raise TemplateSourceError(f"{url}: expected an sdist of {PROJECT} (a .tar.gz), found "
                                       f"{type(exc).__name__}: {exc}") from None
+        unpacked = tmp / f"{PROJECT}-{version}"
+        if unpacked.is_dir():  # every file's size, to tell a tree that lost files since (written before the marker)
+            (tmp / _MANIFEST).write_text("".join(f"{p.stat().st_size}\t{p.relative_to(unpacked).as_posix()}\n"
+                                                 for p in sorted(unpacked.rglob("*")) if p.is_file()))
         (tmp / _MARKER).write_text(digest + "\n")
         if not refresh and _complete(target, tree):
             return tree  # another process unpacked it meanwhile (its tree may be in use: it stays)
@@ -170,6 +181,33 @@ def fetch_release(version: str, *, refresh: bool = False, progress: Callable[[st
     if not tree.is_dir():
         raise TemplateSourceError(f"{url} did not unpack to {PROJECT}-{version}/")
     return tree
+
+
+_intact: set[Path] = set()  # trees this process found whole (a run reads a release several times)
+
+
+def _damaged(target: Path, tree: Path) -> str | None:
+    """The first file of the release's manifest that is missing from the cached tree or changed size, else None
+    (also for a tree cached before manifests were kept: nothing to check it against)."""
+    if target in _intact:
+        return None
+    try:
+        lines = (target / _MANIFEST).read_text().splitlines()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return f"{_MANIFEST} unreadable"
+    for line in lines:
+        size, _, name = line.partition("\t")
+        try:
+            if (tree / name).stat().st_size != int(size):
+                return f"{name} changed"
+        except FileNotFoundError:
+            return f"{name} missing"
+        except (OSError, ValueError):
+            return f"{name} unreadable"
+    _intact.add(target)
+    return None
 
 
 def _complete(target: Path, tree: Path) -> bool:

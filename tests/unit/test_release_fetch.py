@@ -114,3 +114,28 @@ def test_an_sdist_that_does_not_unpack_is_a_typed_error(data: bytes | None, inde
         fetch_release(VERSION)
     assert not (tmp_path / "tht" / VERSION).exists()
     assert not [p for p in (tmp_path / "tht").iterdir() if p.name.startswith(".")]  # no unpacking left behind
+
+
+def test_a_cached_tree_that_lost_a_file_is_fetched_again(index: dict[str, object], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # only the marker and the directory were checked: a release missing environments/lifecycle/upgrade-prepare.yaml
+    # upgraded with exit code 0 and another result
+    downloads: list[str] = []
+    download = source._download
+    monkeypatch.setattr(source, "_download", lambda url: downloads.append(url) or download(url))
+    tree = fetch_release(VERSION)
+    assert (tree.parent / source._MANIFEST).read_text() == "4\tovercloud.j2.yaml\n"
+    monkeypatch.setattr(source, "_intact", set())  # a new process
+    (tree / "overcloud.j2.yaml").unlink()
+    said: list[str] = []
+    assert fetch_release(VERSION, progress=said.append) == tree and (tree / "overcloud.j2.yaml").read_text() == "mine"
+    assert len(downloads) == 2 and said[0] == f"the cached {VERSION} is incomplete (overcloud.j2.yaml missing): " \
+        "fetching it again"
+    monkeypatch.setattr(source, "_intact", set())
+    assert fetch_release(VERSION) == tree and len(downloads) == 2  # whole again: read from the cache
+    monkeypatch.setattr(source, "_intact", set())
+    (tree / "overcloud.j2.yaml").write_text("changed")
+    monkeypatch.setattr(source, "_sdist_links", lambda index, version: [])  # offline
+    with pytest.raises(source.TemplateSourceError, match=r"not cached in .* \(the cached tree is incomplete: "
+                                                         r"overcloud\.j2\.yaml changed\)"):
+        fetch_release(VERSION)
