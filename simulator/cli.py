@@ -183,15 +183,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     assert scenario.target is not None
     source = plan_for(scenario.source, scenario, _progress)
     target = target_plan(scenario, _progress)
-    print(f"scenario {scenario.name}: {scenario.description}")
-    print(f"upgrade {source.release} -> {target.release}, seed {args.seed if args.seed is not None else scenario.seed}")
-    print()
-    print(f"== source plan ({source.release})")
-    print(render_plan(source, keys=("update_tasks", "deploy_steps_tasks")))
-    print(f"== target plan ({target.release})")
-    print(render_plan(target, keys=("upgrade_tasks", "deploy_steps_tasks", "post_upgrade_tasks",
-                                    "external_upgrade_tasks")))
-    print("These are the plans `tripleo-sim upgrade` simulates (drop --plans to run it).")
+    report = sys.stderr if args.json == "-" else sys.stdout  # --json -: stdout holds the JSON alone
+    seed = args.seed if args.seed is not None else scenario.seed
+    print(f"scenario {scenario.name}: {scenario.description}\n"
+          f"upgrade {source.release} -> {target.release}, seed {seed}\n\n"
+          f"== source plan ({source.release})\n"
+          + render_plan(source, keys=("update_tasks", "deploy_steps_tasks")) + "\n"
+          f"== target plan ({target.release})\n"
+          + render_plan(target, keys=("upgrade_tasks", "deploy_steps_tasks", "post_upgrade_tasks",
+                                      "external_upgrade_tasks")) + "\n"
+          "These are the plans `tripleo-sim upgrade` simulates (drop --plans to run it).", file=report)
     if args.json:
         write_output(args.json, json.dumps({"scenario": scenario.name, "source": source.to_json(),
                                             "target": target.to_json(), "simulated": False}, indent=2) + "\n",

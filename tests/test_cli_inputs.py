@@ -234,3 +234,14 @@ def test_an_empty_release_is_refused(capsys: pytest.CaptureFixture[str]) -> None
     # `--release ""` evaluated 18.0.0
     assert main(["plan", "--release", ""]) == 1
     assert "release '': expected a version of tripleo-heat-templates, such as 18.0.0" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_the_plans_with_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    # the plans' text and the JSON shared stdout
+    assert main(["upgrade", "--plans", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["simulated"] is False and data["source"]["release"] == "11.6.0"
+    assert data["target"]["release"] == "14.3.0"
+    assert "== source plan (11.6.0)" in captured.err and "drop --plans to run it" in captured.err
