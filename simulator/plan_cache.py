@@ -19,14 +19,12 @@ import functools
 import hashlib
 import os
 import pickle
-import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from fakes.heat.source import cache_root, release_digest
+from fakes.heat.source import cache_root, read_entry, release_digest, write_entry
 
 from .plan import Plan, stable_digest
 
@@ -95,38 +93,22 @@ def cached_plan(root: Path, inputs: dict[str, Any], build: Callable[[], tuple[Pl
         return entry["plan"]
     plan, read = build()
     deps = sorted({(str(p), _file_digest(str(p))) for p in read if p is not None})
-    tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() and not path.is_file():
-            return plan  # (a pipe or a directory there: replacing it is not the cache's business)
         payload = pickle.dumps({"deps": deps, "plan": plan}, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(prefix=".plan-", dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(_MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
-        os.replace(tmp, path)
-        tmp = None
-    except (OSError, pickle.PicklingError):  # a read-only or full cache: the run goes on without it
-        pass
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    except pickle.PicklingError:
+        return plan
+    write_entry(path, payload, _head(key))  # a read-only or full cache: the run goes on without it
     return plan
 
 
+def _head(key: str) -> bytes:
+    return _MAGIC + key.encode() + b"\n"
+
+
 def _read(path: Path, key: str) -> Any:
-    """The entry at ``path`` if it is a regular file written for ``key`` whose payload has the digest it was written
-    with; None otherwise (missing, a pipe that would block, truncated, changed, another key's)."""
+    """The entry at ``path`` if it was written for ``key`` and is whole (:func:`fakes.heat.source.read_entry`)."""
+    payload = read_entry(path, _head(key))
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return None
-        data = path.read_bytes()
-        head = _MAGIC + key.encode() + b"\n"
-        if not data.startswith(head):
-            return None
-        digest, sep, payload = data[len(head):].partition(b"\n")
-        if not sep or digest != hashlib.sha256(payload).hexdigest().encode():
-            return None
-        return pickle.loads(payload)
-    except Exception:  # unreadable, or a payload that no longer unpickles: evaluate again and replace it
+        return None if payload is None else pickle.loads(payload)
+    except Exception:  # a payload that no longer unpickles: evaluate again and replace it
         return None

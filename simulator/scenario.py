@@ -35,7 +35,7 @@ from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
 from fakes.heat.resources import MAX_GROUP_MEMBERS
 from fakes.heat.source import RELEASE_VERSION
-from fakes.heat.yamlio import duplicate_key, load_yaml, read_text
+from fakes.heat.yamlio import duplicate_key, load_yaml, read_text, unloadable
 from simulator.core import Fault
 from simulator.plan import release_major
 
@@ -384,9 +384,9 @@ def with_faults(scenario: Scenario, texts: Sequence[str]) -> Scenario:
         except yaml.YAMLError as exc:
             raise ScenarioError("command line", f"--fault[{i}]", expected="a YAML mapping {at, target, kind, ...}",
                                 found=str(exc).splitlines()[0]) from None
-        except (ValueError, RecursionError):  # an integer of over 4,300 digits; nesting deeper than the stack
+        except (ValueError, RecursionError) as exc:
             raise ScenarioError("command line", f"--fault[{i}]", expected="a YAML mapping {at, target, kind, ...}",
-                                found="a value or nesting YAML cannot read") from None
+                                found=unloadable(exc)) from None
         if twice is not None:
             raise ScenarioError("command line", f"--fault[{i}].{twice.path}", expected="each key once",
                                 found=twice.describe())

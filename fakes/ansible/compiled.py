@@ -28,9 +28,7 @@ import importlib.util
 import inspect
 import marshal
 import os
-import stat
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import CodeType
@@ -170,15 +168,15 @@ def _entry_path(config: str, source: str) -> Path | None:
 
 
 def _read(path: Path, source: str) -> tuple[CodeType, Narrow] | None:
+    from fakes.heat.source import read_entry
+
+    # the code itself is checked, not only the source it is for: a changed constant in it ran silently
+    payload = read_entry(path)
+    if payload is None:
+        return None
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # (a pipe would block the run)
-            return None
-        digest, sep, payload = path.read_bytes().partition(b"\n")
-        # the code itself is checked, not only the source it is for: a changed constant in it ran silently
-        if not sep or digest != hashlib.sha256(payload).hexdigest().encode():
-            return None
         kept = marshal.loads(payload)
-    except (OSError, EOFError, ValueError, TypeError):
+    except (EOFError, ValueError, TypeError):
         return None
     if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == source and isinstance(kept[1], CodeType)
             and isinstance(kept[2], dict)):
@@ -191,18 +189,6 @@ def _read(path: Path, source: str) -> tuple[CodeType, Narrow] | None:
 
 
 def _write(path: Path, source: str, code: CodeType, narrow: Narrow) -> None:
-    """Keep the entry (written aside, then renamed into place: a reader sees all of it or none); a cache that
-    cannot be written is no error, the next run compiles again."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                payload = marshal.dumps((source, code, narrow))
-                out.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError:
-        pass
+    from fakes.heat.source import write_entry
+
+    write_entry(path, marshal.dumps((source, code, narrow)))

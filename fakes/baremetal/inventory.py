@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from fakes.baremetal.errors import InventoryError
-from fakes.heat.yamlio import duplicate_key
+from fakes.heat.yamlio import duplicate_key, unloadable
 
 __all__ = ["DRIVERS", "NodeSpec", "generate_nodes", "load_nodes", "parse_nodes"]
 
@@ -98,11 +98,8 @@ def load_nodes(path: str | Path) -> tuple[NodeSpec, ...]:
         raise InventoryError(str(p), "<document>", "each key once in an object", exc.args[0]) from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InventoryError(str(p), "<document>", "valid JSON/YAML", str(exc).splitlines()[0]) from exc
-    except RecursionError:
-        raise InventoryError(str(p), "<document>", "valid JSON/YAML", "nesting too deep to read") from None
-    except ValueError as exc:  # an integer of over 4,300 digits
-        raise InventoryError(str(p), "<document>", "valid JSON/YAML",
-                             f"a value it cannot hold ({str(exc).split(';')[0]})") from None
+    except (ValueError, RecursionError) as exc:
+        raise InventoryError(str(p), "<document>", "valid JSON/YAML", unloadable(exc)) from None
     return parse_nodes(data, source=str(p))
 
 

@@ -12,6 +12,7 @@ import io
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -22,8 +23,8 @@ from pathlib import Path
 
 from .errors import TemplateSourceError
 
-__all__ = ["PROJECT", "RELEASE_VERSION", "cache_root", "configured_indexes", "fetch_release", "release_digest",
-           "resolve_templates"]
+__all__ = ["PROJECT", "RELEASE_VERSION", "cache_root", "configured_indexes", "fetch_release", "read_entry",
+           "release_digest", "resolve_templates", "write_entry"]
 
 PROJECT = "tripleo-heat-templates"
 DEFAULT_INDEX = "https://pypi.org/simple/"
@@ -41,6 +42,44 @@ def cache_root() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("tripleo-sim"))
+
+
+def read_entry(path: Path, head: bytes = b"") -> bytes | None:
+    """The payload of a cache entry :func:`write_entry` wrote with ``head``: ``path`` is a regular file that starts with
+    ``head`` and the sha256 of the rest. None otherwise (missing, a pipe that would block, truncated, changed,
+    another key's)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(head):
+        return None
+    digest, sep, payload = data[len(head):].partition(b"\n")
+    if not sep or digest != hashlib.sha256(payload).hexdigest().encode():
+        return None
+    return payload
+
+
+def write_entry(path: Path, payload: bytes, head: bytes = b"") -> None:
+    """Keep a cache entry (``head``, the sha256 of ``payload``, ``payload``), written aside and renamed into place: a
+    reader sees all of it or none. A cache that cannot be written, or holds something else than a file there, is no
+    error: the next run evaluates again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_file():
+            return
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(head + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass
 
 
 def release_digest(tree: str | os.PathLike[str]) -> str | None:

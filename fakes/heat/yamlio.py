@@ -10,7 +10,7 @@ import yaml
 
 from .errors import YamlSyntaxError
 
-__all__ = ["MAX_TEMPLATE_BYTES", "Repeated", "duplicate_key", "load_yaml", "read_text"]
+__all__ = ["MAX_TEMPLATE_BYTES", "Repeated", "duplicate_key", "load_yaml", "read_text", "unloadable"]
 
 MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
 
@@ -78,8 +78,9 @@ def duplicate_key(text: str) -> Repeated | None:
     return None
 
 
-def _unloadable(exc: ValueError | RecursionError) -> str:
-    """What a parser's ValueError or RecursionError says about the text, in its terms."""
+def unloadable(exc: ValueError | RecursionError) -> str:
+    """What a YAML or JSON parser's ValueError (an integer of over 4,300 digits) or RecursionError (nesting deeper
+    than the stack) says about the text, in its terms."""
     if isinstance(exc, RecursionError):
         return "nesting too deep to read"
     return f"a value it cannot hold ({str(exc).split(';')[0]})"
@@ -103,7 +104,7 @@ def load_yaml(text: str, file: str, *, require_mapping: bool = True, unique_keys
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise YamlSyntaxError(file, where, expected="valid YAML", found=str(problem)) from None
     except (ValueError, RecursionError) as exc:  # an integer of over 4,300 digits; nesting deeper than the stack
-        raise YamlSyntaxError(file, expected="valid YAML", found=_unloadable(exc)) from None
+        raise YamlSyntaxError(file, expected="valid YAML", found=unloadable(exc)) from None
     if require_mapping and not isinstance(data, dict):
         raise YamlSyntaxError(file, expected="a mapping at the top level", found=type(data).__name__)
     if unique_keys and (twice := duplicate_key(text)) is not None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from fakes.heat.yamlio import duplicate_key
+from fakes.heat.yamlio import duplicate_key, unloadable
 
 from ..plan import Node, Phase, Plan, Role, Task, split_steps
 from .context import CheckContext
@@ -70,8 +70,10 @@ def load_mutation(path: str | Path, text: str | None = None) -> Mutation:
         twice = duplicate_key(text)
     except yaml.YAMLError as exc:
         raise InvariantError(file, "", "valid YAML", str(exc).splitlines()[0]) from None
-    except (ValueError, RecursionError) as exc:  # not UTF-8; an integer of over 4,300 digits; nesting too deep
-        raise InvariantError(file, "", "valid YAML in UTF-8", type(exc).__name__) from None
+    except UnicodeDecodeError as exc:
+        raise InvariantError(file, "", "UTF-8 text", f"a byte that is not UTF-8 at offset {exc.start}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InvariantError(file, "", "valid YAML", unloadable(exc)) from None
     if twice is not None:
         raise InvariantError(file, twice.path, "each key once in a mapping", twice.describe())
     _need(isinstance(data, dict), file, "", "a mapping", type(data).__name__)

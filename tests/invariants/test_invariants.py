@@ -57,6 +57,13 @@ def test_malformed_bugzoo_file_names_file_key_expected_found(tmp_path):
         load_mutation(bad)
     assert str(exc.value) == (f"{bad}: name: expected each key once in a mapping, "
                               "found 'name' on line 3, first on line 1")
+    # a UnicodeDecodeError or ValueError traceback before
+    bad.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(InvariantError, match=r": expected UTF-8 text, found 'a byte that is not UTF-8 at offset 9'"):
+        load_mutation(bad)
+    bad.write_text("name: x\nexpect: " + "9" * 5000 + "\n")
+    with pytest.raises(InvariantError, match=r": expected valid YAML, found 'a value it cannot hold \(Exceeds"):
+        load_mutation(bad)
 
 
 def test_mutation_naming_a_missing_task_is_a_typed_error(real):
