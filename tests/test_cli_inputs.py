@@ -245,3 +245,17 @@ def test_the_plans_with_json_to_stdout(capsys: pytest.CaptureFixture[str]) -> No
     assert data["simulated"] is False and data["source"]["release"] == "11.6.0"
     assert data["target"]["release"] == "14.3.0"
     assert "== source plan (11.6.0)" in captured.err and "drop --plans to run it" in captured.err
+
+
+def test_ctrl_c_while_the_command_loads_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a KeyboardInterrupt traceback: the console script imported the CLI (a second of imports) outside main()
+    import types
+
+    from simulator import entry
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "simulator.cli", Interrupted("simulator.cli"))
+    assert entry.main() == 130
