@@ -322,6 +322,7 @@ def generate_nodes(
     items = list(roles.items()) if isinstance(roles, Mapping) else list(roles)
     profile_of = dict(DEFAULT_PROFILES, **(profiles or {}))
     nodes = []
+    macs: set[str] = set()  # three random bytes collide once in ~30 inventories of 1,000 nodes: draw again
     for role, count in items:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise InventoryError("<generated>", f"roles.{role}", "a count >= 0", count)
@@ -331,6 +332,9 @@ def generate_nodes(
             if hints:
                 caps.append(("node", f"{prefix}-{index}"))
             mac = "52:54:00:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(3))
+            while mac in macs:
+                mac = "52:54:00:" + ":".join(f"{rng.randrange(256):02x}" for _ in range(3))
+            macs.add(mac)
             parts = (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(12),
                      rng.getrandbits(48))
             uuid = "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}".format(*parts)

@@ -224,3 +224,10 @@ def test_a_key_given_twice_is_an_inventory_error(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match=r"instackenv\.json: <document>: expected each key once in an "
                                              r"object, found 'pm_addr'$"):
         load_nodes(path)
+
+
+def test_generated_macs_are_unique() -> None:
+    # three random bytes per MAC: 1,003 nodes held a repeated MAC in about one inventory of 30 (Ironic refuses it)
+    for seed in range(40):
+        nodes = generate_nodes({"Controller": 3, "Compute": 1000}, rng=Random(seed))
+        assert len({n.macs[0] for n in nodes}) == len(nodes)
