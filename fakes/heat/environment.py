@@ -67,12 +67,18 @@ class ResourceRegistry:
                 continue
             if key == "resources" and isinstance(value, Mapping):
                 for rname, mapping in value.items():
+                    if not isinstance(rname, str):
+                        raise YamlSyntaxError(source, f"resource_registry.resources.{rname}",
+                                              expected="a resource name (a string)", found=repr(rname))
                     if not isinstance(mapping, Mapping):
                         raise YamlSyntaxError(source, f"resource_registry.resources.{rname}",
                                               expected="a mapping of resource type to template or type",
                                               found=repr(mapping)[:80])
                     slot = self.per_resource.setdefault(rname, {})
                     for rtype, target in mapping.items():
+                        if not isinstance(rtype, str):  # (an AttributeError traceback: found by nox -s fuzz)
+                            raise YamlSyntaxError(source, f"resource_registry.resources.{rname}.{rtype}",
+                                                  expected="a resource type name (a string)", found=repr(rtype))
                         # breakpoints and actions, not types; a mapping: a resource of this one's nested stack
                         if rtype in NOT_TYPES or isinstance(target, Mapping):
                             continue

@@ -145,6 +145,8 @@ def _make_replace(fn: str, strict: bool, allow_empty: bool) -> Callable[[Any, An
         for k in keys:
             if not isinstance(k, str):
                 raise EvalError(fn, "string placeholders", k)
+            if not k:  # Heat splits the template at each placeholder: '' is its "empty separator" ValueError
+                raise EvalError(fn, "non-empty placeholders", k)
         unused = set(keys)
 
         def rec(strings: list[str], rest: list[str]) -> list[str]:

@@ -166,6 +166,7 @@ def test_yaml_anchors(mini_tree: Any) -> None:
     ({"map_replace": [{"a": 1}, {"keys": {"a": []}}]}, "a string or number as the new key"),
     ({"digest": ["sha256", "\u0100"]}, "a value of Latin-1 characters"),
     ({"contains": [None, "abc"]}, "a string to look for in a string"),
+    ({"str_replace": {"template": "abc", "params": {"": "x"}}}, "non-empty placeholders"),  # "empty separator"
 ])
 def test_wrong_arguments_name_the_key_path(mini_tree: Any, value: Any, message: str) -> None:
     with pytest.raises(FunctionError) as info:

@@ -146,6 +146,11 @@ def test_registry_null_deletes_only_in_the_first_environment() -> None:
      "e1: resource_registry.resources.x: expected a mapping of resource type to template or type, found ['a']"),
     ({"resource_registry": {"resources": {"x": {"OS::A": ["a.yaml"]}}}},
      "e1: resource_registry.resources.x.OS::A: expected a resource type or template path, found ['a.yaml']"),
+    # found by nox -s fuzz: an AttributeError traceback, or a per-resource entry silently never matched
+    ({"resource_registry": {"resources": {"x": {0: None}}}},
+     "e1: resource_registry.resources.x.0: expected a resource type name (a string), found 0"),
+    ({"resource_registry": {"resources": {5: {"OS::A": "OS::Heat::None"}}}},
+     "e1: resource_registry.resources.5: expected a resource name (a string), found 5"),
     ({"parameter_merge_strategies": ["merge"]},
      "e1: parameter_merge_strategies: expected a mapping of parameter name (or default) to overwrite | merge | "
      "deep_merge, found ['merge']"),
