@@ -32,7 +32,7 @@ def check_writable(path: str | None, option: str) -> None:
         raise OutputError(option, path, expected="a file in an existing directory", found=f"no directory {parent}")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise OutputError(option, path, expected="a file this user may write", found="permission denied")
-    real = Path(os.path.realpath(os.path.expanduser(path)))
+    real = Path(_identity(path))
     if real.exists() and not real.is_file():
         return  # a device or a pipe (/dev/null): written in place, nothing to try
     try:  # what write_output does: a new file beside the target (root passes os.access for /proc too)
@@ -76,7 +76,7 @@ def write_output(path: str, text: str, option: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = Path(os.path.realpath(os.path.expanduser(path)))  # through a symlink, to the file it names
+    target = Path(_identity(path))  # through a symlink, to the file it names
     if target.exists() and not target.is_file():  # a device or a pipe: renaming over it would replace it
         try:
             with open(target, "w") as out:
