@@ -193,8 +193,8 @@ class Simulation(HaWrapper, Timeline):
             if problem is not None:
                 raise ValueError(f"fault {fault.kind} at t={fault.at:.0f}: expected {problem[1]}, found {problem[2]}")
         scheduler = FaultScheduler(self.env, self.trace, self.faults)
-        scheduler.on("node_crash", lambda f, active: self.world.set_node_up(f.target, not active, self.env.now,
-                                                                          "crash" if active else "recovered"))
+        scheduler.on("node_crash", lambda f, active: (self.world.hold_down if active else self.world.release)(
+            f.target, "crash", self.env.now, "crash" if active else "recovered"))
         scheduler.on("heat_resource_failed", lambda f, active: None)  # read by the stack operation when it ends
         scheduler.on("task_failed", lambda f, active: None)  # read when a matching task runs (_effects)
         for kind in BMC_FAULT_KINDS:  # the deploy hands them to the BMCs it provisions through
@@ -522,7 +522,7 @@ class Simulation(HaWrapper, Timeline):
         """The effects of a task that ran on ``host`` (or of a background job it launched), when it ended."""
         for effect in effects:
             if effect.kind == "reboot":
-                self.world.set_node_up(host, True, end, "rebooted")
+                self.world.release(host, "reboot", end, "rebooted")
             elif effect.kind == "container_manage":
                 self._manage_containers(effect, end)
             self.world.apply(effect, end)

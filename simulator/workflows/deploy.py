@@ -52,7 +52,8 @@ class DeploySimulation(Simulation):
 
     def _initial_world_state(self) -> None:
         for node in self.world.nodes.values():
-            node.up = False
+            node.up = False  # (no trace event: the run starts with it down) until it is provisioned
+            self.world.hold_down(node.name, "provisioning", 0.0, "not provisioned")
             for name in node.containers:
                 node.containers[name] = False
             node.image_refs.clear()  # a new node holds no container, Kolla config or hieradata yet
@@ -120,5 +121,5 @@ class DeploySimulation(Simulation):
                     self.failures.append(Failure(result.finished_at, node.name, "provision", "-", result.node,
                                                  result.last_error or result.provision_state))
                 else:
-                    self.world.set_node_up(node.name, True, self.env.now,
+                    self.world.release(node.name, "provisioning", self.env.now,
                                            f"provisioned as {result.node} over {drivers[result.node]}")

@@ -142,7 +142,7 @@ class Timeline:
             elif kind == "job":
                 self._job_ended(time, payload, label)
             elif payload.kind == "reboot":
-                self.world.set_node_up(payload.host, False, time, "rebooting")
+                self.world.hold_down(payload.host, "reboot", time, "rebooting")
             elif payload.state == "banned":
                 self.world.apply(payload, time)
             else:  # a restart: down from the task's start ("restart-begin", "replica-restart-begin") until it ends

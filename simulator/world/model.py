@@ -103,6 +103,9 @@ class World(VersionMonitors):
                  vips: tuple[Sequence[str], Sequence[str]] | None = None):
         self.trace = trace
         self.nodes = {n.name: n for n in nodes}
+        # what keeps each node down ("crash", "reboot", "provisioning"; one entry per active cause, so two
+        # overlapping crashes are two): a node is up when nothing holds it down
+        self._down: dict[str, list[str]] = {}
         # containers that run to completion (docker_config without `restart: always`: db syncs, init logs, bootstrap
         # and wait containers): they leave no running service, so the mixed-version monitor does not count them
         self.oneshot = frozenset(oneshot)
@@ -400,7 +403,29 @@ class World(VersionMonitors):
             self.downtime[api] += now - since
             self._api_down_since[api] = now
 
-    def set_node_up(self, node: str, up: bool, now: float, reason: str) -> None:
+    def hold_down(self, node: str, cause: str, now: float, reason: str) -> None:
+        """``cause`` (a crash, a reboot, provisioning not done) takes ``node`` down until it is released; the node
+        goes down (a ``node.down`` event with ``reason``) unless something already holds it down."""
+        holds = self._down.setdefault(node, [])
+        holds.append(cause)
+        self._set_up(node, False, now, reason)
+
+    def release(self, node: str, cause: str, now: float, reason: str) -> None:
+        """``cause`` no longer holds ``node`` down (nothing if it did not): the node comes up (``node.up`` with
+        ``reason``) once no other cause does — a crash that ends during a reboot leaves the node down until the
+        reboot ends, and a reboot that ends during a crash until the crash ends."""
+        holds = self._down.get(node, [])
+        if cause not in holds:
+            return
+        holds.remove(cause)
+        if not holds:
+            self._set_up(node, True, now, reason)
+
+    def down_causes(self, node: str) -> tuple[str, ...]:
+        """What holds ``node`` down now, in the order the causes began (empty when it is up)."""
+        return tuple(self._down.get(node, ()))
+
+    def _set_up(self, node: str, up: bool, now: float, reason: str) -> None:
         state = self.nodes[node]
         if state.up != up:
             state.up = up

@@ -269,7 +269,10 @@ def test_replicas_follow_what_pacemaker_runs_whatever_the_sequence(steps: list[t
     frozen: dict[tuple[str, str], str] | None = None
     for t, (node, target, state) in enumerate(steps, start=1):
         if target == "node":
-            world.set_node_up(node, state == "up", float(t), "test")
+            if state == "up":
+                world.release(node, "test", float(t), "test")
+            elif not world.down_causes(node):  # down once: a second "down" step changes nothing
+                world.hold_down(node, "test", float(t), "test")
         elif target == "image":
             images[node] = None if state == "gone" else "sha256:" + state * 64
         else:

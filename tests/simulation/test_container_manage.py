@@ -66,7 +66,7 @@ def test_the_image_override_decides_the_release_the_container_runs() -> None:
                                    {"ovn_controller": {"image": train}}), 40.0)
     assert node.images["ovn_controller"] == "source"
     # a node that is down recreates nothing
-    sim.world.set_node_up(COMPUTE, False, 50.0, "test")
+    sim.world.hold_down(COMPUTE, "crash", 50.0, "test")
     sim._manage_containers(_manage(f"{STARTUP_CONFIG}/step_4", "ovn_controller.json",
                                    {"ovn_controller": {"image": wallaby}}), 60.0)
     assert node.images["ovn_controller"] == "source"

@@ -90,7 +90,7 @@ def test_systemctl_is_active_reads_the_units_and_containers_of_the_host() -> Non
     world.pcs_members.discard("controller-0")
     assert _shell(answers, "controller-0", "systemctl is-active pacemaker")["rc"] == 3
     assert _shell(answers, "compute-0", "systemctl is-active chronyd")["rc"] == 0  # not modelled: canned
-    world.set_node_up("controller-2", False, 1.0, "crash")
+    world.hold_down("controller-2", "crash", 1.0, "crash")
     assert _shell(answers, "controller-2", "systemctl is-active httpd")["rc"] == 3
 
 
@@ -102,7 +102,7 @@ def test_queens_active_state_validation_reads_the_unit_of_the_host() -> None:
     stopped = _shell(answers, "controller-0", check.format("nova_api"))
     assert (stopped["rc"], stopped["stdout"]) == (1, "")
     assert _shell(answers, "compute-0", check.format("openstack-ceilometer-compute"))["rc"] == 0  # canned
-    world.set_node_up("controller-1", False, 1.0, "crash")
+    world.hold_down("controller-1", "crash", 1.0, "crash")
     assert _shell(answers, "controller-1", check.format("httpd"))["rc"] == 1
 
 

@@ -137,7 +137,7 @@ def test_a_vip_move_takes_the_apis_down_until_it_ends() -> None:
     assert world.vip_node is None and world.api_states()["keystone"] == (False, "VIP moving") and len(pending) == 1
     pending.pop()(14.0)
     assert world.vip_node == "c1" and world.api_states()["keystone"] == (True, None)
-    world.set_node_up("c1", False, 20.0, "crash")  # the cluster loses quorum: nothing runs, nowhere to move to
+    world.hold_down("c1", "crash", 20.0, "crash")  # the cluster loses quorum: nothing runs, nowhere to move to
     assert world.vip_node is None and not pending
     assert world.api_states()["keystone"] == (False, "pacemaker quorum")
     world.apply(Effect("c0", "pacemaker", "cluster", "online", "t"), 30.0)  # quorate again: the VIPs start

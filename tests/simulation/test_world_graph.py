@@ -75,7 +75,7 @@ def test_outages_carry_their_reason_into_the_summary() -> None:
 def test_haproxy_backends_follow_the_nodes_serving_each_api() -> None:
     w = make_world()
     w.apply(Effect("ctl-1", "container", "nova_api", "stopped", "podman_container"), 1.0)
-    w.set_node_up("ctl-2", False, 2.0, "crash")
+    w.hold_down("ctl-2", "crash", 2.0, "crash")
     assert w.snapshot()["pacemaker"]["bootstrap"] == "ctl-0"
     snap = w.snapshot()["haproxy"]
     assert snap["vip"] is True
