@@ -20,7 +20,6 @@ order: [[overcloud-controller-0, overcloud-controller-1, overcloud-controller-2]
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +34,9 @@ from fakes.baremetal.inventory import NodeSpec, load_nodes
 from fakes.heat.errors import TemplateError, YamlSyntaxError
 from fakes.heat.resources import MAX_GROUP_MEMBERS
 from fakes.heat.source import RELEASE_VERSION
-from fakes.heat.yamlio import duplicate_key, load_yaml, read_text, unloadable
+from fakes.heat.yamlio import duplicate_key, load_yaml, number_hint, read_text, unloadable
 from simulator.core import Fault
+from simulator.core.faults import as_seconds
 from simulator.plan import release_major
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "scenario_files",
@@ -413,15 +413,15 @@ def _fault(data: Any, file: str, key: str) -> Fault:
             isinstance(task, str) and task.strip())):
         raise ScenarioError(file, f"{key}.task", expected="a task name or glob (for task_failed only)",
                             found=repr(task))
-    at, duration = data.get("at"), data.get("duration")
-    if not isinstance(at, (int, float)) or isinstance(at, bool) or not 0 <= at < math.inf:  # (NaN fails too)
-        raise ScenarioError(file, f"{key}.at", expected="simulated seconds >= 0 (finite)", found=repr(at))
-    if duration is not None and (not isinstance(duration, (int, float)) or isinstance(duration, bool)
-                                 or not 0 < duration < math.inf):
+    at, duration = as_seconds(data.get("at")), as_seconds(data.get("duration"))
+    if at is None or at < 0:  # (NaN, infinity and an integer too large for a float are None)
+        raise ScenarioError(file, f"{key}.at", expected="simulated seconds >= 0 (finite)",
+                            found=repr(data.get("at"))[:80], hint=number_hint(data.get("at")))
+    if data.get("duration") is not None and (duration is None or duration <= 0):
         raise ScenarioError(file, f"{key}.duration", expected="seconds > 0 (finite) or absent (permanent)",
-                            found=repr(duration))
+                            found=repr(data.get("duration"))[:80], hint=number_hint(data.get("duration")))
     if not isinstance(data.get("target"), str):
         raise ScenarioError(file, f"{key}.target", expected="a node name (a stack resource name for "
                             "heat_resource_failed, a machine name for bmc_*)", found=repr(data.get("target")))
-    return Fault(float(at), data["target"], data["kind"], None if duration is None else float(duration),
+    return Fault(at, data["target"], data["kind"], duration,
                  {"task": task} if task is not None else {})

@@ -10,7 +10,7 @@ from importlib import resources
 from random import Random
 from typing import Any
 
-from fakes.heat.yamlio import load_yaml
+from fakes.heat.yamlio import load_yaml, number_hint
 
 from .scenario import ScenarioError
 
@@ -59,7 +59,11 @@ def _duration(value: Any, file: str, key: str) -> Duration:
             if (kind == "uniform" and 0 <= a <= b) or (kind == "normal" and a >= 0 and b >= 0) or (
                     kind == "lognormal" and a <= _MAX_LOG_MU and 0 <= b <= _MAX_LOG_SIGMA):
                 return Duration(kind, float(a), float(b))
-    raise ScenarioError(file, key, expected=_EXPECTED, found=repr(value)[:80])
+    strings = [value] if isinstance(value, str) else []  # (YAML's 1e9 is one: a hint says so)
+    if isinstance(value, Mapping):
+        strings += [x for v in value.values() if isinstance(v, list) for x in v if isinstance(x, str)]
+    raise ScenarioError(file, key, expected=_EXPECTED, found=repr(value)[:80],
+                        hint=next((h for h in map(number_hint, strings) if h), ""))
 
 
 @dataclass(frozen=True)

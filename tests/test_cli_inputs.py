@@ -166,6 +166,8 @@ def test_the_api_refuses_a_seed_that_is_no_integer(seed: object) -> None:
     ((float("nan"), "n", "node_crash"), {}, ValueError, "'at' must be >= 0 and finite"),
     ((0, "n", "node_crash"), {"duration": float("nan")}, ValueError, "'duration' must be > 0 and finite"),
     ((0, "n", "node_crash"), {"duration": float("inf")}, ValueError, "'duration' must be > 0 and finite"),
+    ((10**400, "n", "node_crash"), {}, ValueError, "'at' must be >= 0 and finite"),
+    ((0, "n", "node_crash"), {"duration": 10**400}, ValueError, "'duration' must be > 0 and finite"),
     (("5", "n", "node_crash"), {}, TypeError, "'at' must be a number of seconds"),
     ((True, "n", "node_crash"), {}, TypeError, "'at' must be a number of seconds"),
     ((0, 7, "node_crash"), {}, TypeError, "'target' must be a string"),

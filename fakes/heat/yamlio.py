@@ -10,7 +10,7 @@ import yaml
 
 from .errors import YamlSyntaxError
 
-__all__ = ["MAX_TEMPLATE_BYTES", "Repeated", "duplicate_key", "load_yaml", "read_text", "unloadable"]
+__all__ = ["MAX_TEMPLATE_BYTES", "Repeated", "duplicate_key", "load_yaml", "number_hint", "read_text", "unloadable"]
 
 MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
 
@@ -110,3 +110,15 @@ def load_yaml(text: str, file: str, *, require_mapping: bool = True, unique_keys
     if unique_keys and (twice := duplicate_key(text)) is not None:
         raise YamlSyntaxError(file, twice.path, expected="each key once in a mapping", found=twice.describe())
     return data
+
+
+def number_hint(value: Any) -> str:
+    """A hint for a string that reads as a number where a number was expected: YAML 1.1 (PyYAML) takes ``1e3`` for
+    a string and ``1.0e+3`` for a number. Empty for anything else."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return f"YAML reads {value} as a string: write a plain number (1000, 1.0e+3)"
+    return ""

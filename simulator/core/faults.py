@@ -12,7 +12,19 @@ import simpy
 
 from .trace import Trace
 
-__all__ = ["Fault", "FaultScheduler"]
+__all__ = ["Fault", "FaultScheduler", "as_seconds"]
+
+
+def as_seconds(value: Any) -> float | None:
+    """``value`` as a finite number of seconds, or None: not a number (a bool is not one), NaN, infinite, or an
+    integer too large for a float."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 @dataclass(frozen=True, order=True)
@@ -34,10 +46,10 @@ class Fault:
             if (value is not None or name == "at") and (not isinstance(value, int | float) or isinstance(value, bool)):
                 raise TypeError(f"fault {self.kind} on {self.target}: {name!r} must be a number of seconds "
                                 f"(got {value!r})")
-        # (not `< 0`: NaN compares false with everything, and a NaN fault never fired)
-        if not 0 <= self.at < math.inf:
+        # (as_seconds first: NaN compares false with everything, and a NaN fault never fired)
+        if as_seconds(self.at) is None or self.at < 0:
             raise ValueError(f"fault {self.kind} on {self.target}: 'at' must be >= 0 and finite (got {self.at})")
-        if self.duration is not None and not 0 < self.duration < math.inf:
+        if self.duration is not None and (as_seconds(self.duration) is None or self.duration <= 0):
             raise ValueError(f"fault {self.kind} on {self.target}: 'duration' must be > 0 and finite, or None for "
                              f"a permanent fault (got {self.duration})")
 

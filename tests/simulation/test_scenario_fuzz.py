@@ -59,6 +59,14 @@ _SRC, _CRASH = "source: {release: '11.6.0'}\n", "target: overcloud-controller-0,
     (f"{_SRC}faults: [{{at: .inf, {_CRASH}}}]", "faults[0].at: expected simulated seconds >= 0 (finite), found inf"),
     (f"{_SRC}faults: [{{at: 5, {_CRASH}, duration: .nan}}]",
      "faults[0].duration: expected seconds > 0 (finite) or absent (permanent), found nan"),
+    # an integer too large for a float passed `at < inf` and failed float() with an OverflowError traceback
+    (f"{_SRC}faults: [{{at: 1{'0' * 400}, {_CRASH}}}]", "faults[0].at: expected simulated seconds >= 0 (finite), "
+                                                      "found 1000"),
+    (f"{_SRC}faults: [{{at: 5, {_CRASH}, duration: 1{'0' * 400}}}]",
+     "faults[0].duration: expected seconds > 0 (finite) or absent (permanent), found 1000"),
+    # YAML 1.1 reads 1e3 as a string: the error says so
+    (f"{_SRC}faults: [{{at: 1e3, {_CRASH}}}]", "faults[0].at: expected simulated seconds >= 0 (finite), found '1e3' "
+                                              "(YAML reads 1e3 as a string: write a plain number (1000, 1.0e+3))"),
     (f"{_SRC}faults: [{{at: 5, {_CRASH}, duration: true}}]",
      "faults[0].duration: expected seconds > 0 (finite) or absent (permanent), found True"),
     # a count no TripleO deployment has would only look like a hang while the stack expanded it

@@ -71,6 +71,9 @@ def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
     ("{effects: {pacemaker: {lognormal: [1000, 1]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
     ("{effects: {pacemaker: {lognormal: [1, 50]}}}", "s.yaml: timing.effects.pacemaker: expected seconds "),
     ("{phases: {config_download: 2.0e+9}}", "s.yaml: timing.phases.config_download: expected seconds "),
+    # YAML 1.1 reads 1e9 as a string, though the message writes numbers that way: a hint says so
+    ("{task_default: 1e9}", "found '1e9' (YAML reads 1e9 as a string: write a plain number (1000, 1.0e+3))"),
+    ("{task_default: {uniform: [0, 1e3]}}", "(YAML reads 1e3 as a string: write a plain number"),
     ("[1, 2]", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found [1, 2]"),
     # false, 0 and [] read as "no overrides" (and false or 0 then failed with a TypeError traceback)
     ("false", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found False"),
