@@ -135,7 +135,10 @@ def find_resource(resources: tuple[StackResource, ...] | list[StackResource], pa
             return None
         i += 1
         if found.type == "OS::Heat::ResourceGroup" and i < len(parts):
-            if not parts[i].isdigit() or int(parts[i]) >= found.members:
+            # a member's index as Heat names it (``1``, not ``01``), and then a resource of the member template:
+            # a member alone (``Controller.1``) is no resource a fault can fail here
+            if not parts[i].isdigit() or parts[i] != str(int(parts[i])) or int(parts[i]) >= found.members \
+                    or i + 1 == len(parts):
                 return None
             i += 1
         level = found.children

@@ -35,6 +35,10 @@ class Fault:
     duration: float | None = None  # None: permanent
     params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    def active(self, t: float) -> bool:
+        """Whether the fault holds at simulated time ``t``: its window is ``[at, at + duration)``."""
+        return self.at <= t and (self.duration is None or t < self.at + self.duration)
+
     def __post_init__(self) -> None:
         for name in ("target", "kind"):
             if not isinstance(getattr(self, name), str):

@@ -206,7 +206,9 @@ class Simulation(HaWrapper, Timeline):
         """Why ``fault`` cannot apply to this run, as (its field at fault: ``target`` or ``task``, what it should be,
         what it is); None if it can."""
         if fault.kind == "heat_resource_failed":
-            if any(find_resource(plan.stack_resources, fault.target) for plan in (self.source, self.target)):
+            # Ocata's and Pike's upgrade-steps stack (ControllerUpgrade_Step2, AllNodesPostUpgradeSteps) too
+            if any(find_resource(resources, fault.target) for plan in (self.source, self.target)
+                   for resources in (plan.stack_resources, plan.heat_upgrade_steps)):
                 return None
             resources = sorted({r.name for plan in (self.source, self.target) for r in plan.stack_resources})
             return ("target", f"a resource of the overcloud stack ({', '.join(resources[:12])}, ...; a nested one as "
@@ -506,15 +508,14 @@ class Simulation(HaWrapper, Timeline):
         """A ``task_failed`` fault that fails ``task`` on ``host`` when it starts at ``at``: the fault's task name
         or glob matches and ``at`` is in its window."""
         for f in self.faults:
-            if f.kind == "task_failed" and f.target == host and f.at <= at and (
-                    f.duration is None or at < f.at + f.duration) and fnmatch.fnmatchcase(task, f.params["task"]):
+            if f.kind == "task_failed" and f.target == host and f.active(at) and fnmatch.fnmatchcase(
+                    task, f.params["task"]):
                 return f
         return None
 
     def _node_fault(self, host: str, at: float) -> Fault | None:
         for f in self.faults:
-            if f.target == host and f.kind == "node_crash" and f.at <= at and (
-                    f.duration is None or at < f.at + f.duration):
+            if f.target == host and f.kind == "node_crash" and f.active(at):
                 return f
         return None
 

@@ -51,18 +51,22 @@ def _leaf(sim: Simulation, resource: StackResource) -> float:
 
 
 class _Failing:
-    """The earliest nested resource that a fault fails: its offset from the top-level resource's start; and every
-    nested resource laid out, ``(end offset, path, type, start offset, unchanged)``, for its trace event."""
+    """The nested resources that faults name under one top-level resource: ``(end offset from the top-level
+    resource's start, Heat path, fault)`` each; and every nested resource laid out, ``(end offset, path, type, start
+    offset, unchanged)``, for its trace event."""
 
     def __init__(self) -> None:
-        self.offset: float | None = None
-        self.where = ""
-        self.fault: Any = None
+        self.candidates: list[tuple[float, str, Any]] = []
         self.nested: list[tuple[float, str, str, float, bool]] = []
 
     def note(self, offset: float, where: str, fault: Any) -> None:
-        if self.offset is None or offset < self.offset:
-            self.offset, self.where, self.fault = offset, where, fault
+        self.candidates.append((offset, where, fault))
+
+    def first(self, start: float, limit: float) -> tuple[float, str, Any] | None:
+        """The earliest nested resource that fails when the top-level one starts at ``start``: its fault holds when
+        it ends, by ``limit`` (the top-level resource's end or the stack's deadline)."""
+        hits = [c for c in self.candidates if start + c[0] <= limit and c[2].active(start + c[0])]
+        return min(hits, key=lambda c: c[0], default=None)
 
 
 class _Before:
@@ -81,7 +85,7 @@ class _Before:
 
 
 def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, key: str, heat_path: str,
-            faults: dict[str, Any], failing: _Failing, base: float, before: _Before) -> float:
+            faults: dict[str, list[Any]], failing: _Failing, base: float, before: _Before) -> float:
     """The critical path of ``resources`` (a nested stack's graph) starting at offset ``base``, sampling each
     resource in dependency order (template order among independent ones); notes faulted nested resources in
     ``failing``, and every nested resource's span in ``failing.nested``."""
@@ -95,13 +99,13 @@ def _layout(sim: Simulation, resources: Sequence[StackResource], path: str, key:
         if path:
             failing.nested.append((ends[resource.name], here, resource.type, start,
                                    before.unchanged(resource, key_here, here)))
-        fault = faults.get(here)
-        if fault is not None and path:  # top-level faults are the stack operation's own business
+        for fault in faults.get(here, ()) if path else ():  # top-level faults are the stack operation's business
             failing.note(ends[resource.name], heat_here, fault)
     return max(ends.values(), default=base) - base
 
 
-def _own(sim: Simulation, resource: StackResource, path: str, key: str, heat_path: str, faults: dict[str, Any],
+def _own(sim: Simulation, resource: StackResource, path: str, key: str, heat_path: str,
+         faults: dict[str, list[Any]],
          failing: _Failing, start: float, before: _Before) -> float:
     if resource.type == _GROUP:
         if resource.members <= 0:
@@ -165,7 +169,10 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
     outcome = env.event()
     state: dict[str, Any] = {"left": len(resources), "failed": None}
     # durations are drawn up front, in template order, so the stream of samples does not depend on scheduling
-    faults = {f.target: f for f in sim.faults if f.kind == "heat_resource_failed" and "." in f.target}
+    faults: dict[str, list[Any]] = {}
+    for f in sim.faults:
+        if f.kind == "heat_resource_failed" and "." in f.target:
+            faults.setdefault(f.target, []).append(f)
     durations: dict[str, float] = {}
     nested_failure: dict[str, _Failing] = {}
     nested: dict[str, list[tuple[float, str, str, float, bool]]] = {}
@@ -173,7 +180,7 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
     for r in resources:
         failing = _Failing()
         durations[r.name] = _own(sim, r, r.name, r.name, "", faults, failing, 0.0, previous)
-        if failing.offset is not None:
+        if failing.candidates:
             nested_failure[r.name] = failing
         if failing.nested:
             nested[r.name] = sorted(failing.nested)
@@ -206,23 +213,25 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
         work = deploy(resource) if deploy is not None else None
         end = start + durations[resource.name]
         failing = nested_failure.get(resource.name)
-        # the offset at which a faulted nested resource fails this one (its fault active by then, before the end)
-        cut = failing.offset if failing is not None and failing.offset is not None \
-            and failing.fault.at <= start + failing.offset <= min(end, deadline) else None
+        # the nested resource whose fault fails this one: active when it ends, before this one's end
+        hit = failing.first(start, min(end, deadline)) if failing is not None else None
         if work is None and resource.name in nested:  # a failing nested resource cancels those not yet complete
-            env.process(inner(start, [span for span in nested[resource.name] if cut is None or span[0] < cut]))
+            env.process(inner(start, [span for span in nested[resource.name] if hit is None or span[0] < hit[0]]))
         if work is not None:
             error = yield from work
+            if error is None and state["failed"] is None:  # the deployments ran; Heat then marks the resource
+                error = _injected(resource.name, env.now)
             if error is not None:
                 fail(resource, error)
             elif state["failed"] is None:
                 complete(resource, start)
             return
-        if cut is not None and failing is not None:
+        if hit is not None:
+            cut, where, fault = hit
             yield env.timeout(cut)
             if state["failed"] is None:
-                fail(resource, f"{failing.where}: " + str(failing.fault.params.get("reason")
-                                                          or f"injected failure at t={failing.fault.at:.0f}s"))
+                fail(resource, f"{where}: " + str(fault.params.get("reason")
+                                                  or f"injected failure at t={fault.at:.0f}s"))
             return
         if end > deadline:
             if deadline > env.now:
@@ -233,12 +242,18 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
         yield env.timeout(end - start)
         if state["failed"] is not None:
             return
-        fault = next((f for f in sim.faults if f.kind == "heat_resource_failed" and f.target == resource.name
-                      and f.at <= env.now), None)
-        if fault is not None:
-            fail(resource, str(fault.params.get("reason") or f"injected failure at t={fault.at:.0f}s"))
+        error = _injected(resource.name, env.now)
+        if error is not None:
+            fail(resource, error)
             return
         complete(resource, start)
+
+    def _injected(name: str, now: float) -> str | None:
+        """Why a ``heat_resource_failed`` fault fails top-level resource ``name`` as it ends at ``now`` (the fault
+        holds then), or None."""
+        fault = next((f for f in sim.faults if f.kind == "heat_resource_failed" and f.target == name
+                      and f.active(now)), None)
+        return None if fault is None else str(fault.params.get("reason") or f"injected failure at t={fault.at:.0f}s")
 
     def complete(resource: StackResource, start: float) -> None:
         status = _UNCHANGED if previous.unchanged(resource, resource.name, resource.name) else f"{action}_COMPLETE"
