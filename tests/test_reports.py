@@ -62,3 +62,32 @@ def test_the_trace_renders_an_event_a_line_filtered_by_kind_node_or_task_and_tim
     windowed = render_trace(EVENTS, ["*"], (1.5, 3.0)).splitlines()
     assert windowed[0] == "trace: 2 of 3 trace events (t=1.5..3)" and len(windowed) == 3
     assert render_trace(EVENTS, ["nothing"]).splitlines() == ["trace: 0 of 3 trace events (matching nothing)"]
+
+
+def test_junit_places_every_failure_in_the_phase_it_happened_in() -> None:
+    # found by probing: only "upgrade run" phases got their failures, so a failed update, stack operation or
+    # provisioning gave a JUnit file with failures="0" (the run exited 2)
+    summary = {**SUMMARY, "phases": [{"name": "update prepare", "start": 0.0, "duration": 40.0},
+                                     {"name": "update run", "start": 40.0, "duration": 60.0}],
+               "failures": [{"time": 30.0, "host": "-", "phase": "stack update", "step": "-",
+                             "task": "overcloud UPDATE_FAILED", "error": "Resource UPDATE failed: Controller"},
+                            {"time": 100.0, "host": "c1", "phase": "update_tasks", "step": "4",
+                             "task": "Start pacemaker cluster", "error": "injected"},
+                            {"time": 500.0, "host": "c2", "phase": "provision", "step": "-", "task": "m2",
+                             "error": "power stuck"}]}
+    suite = ET.fromstring(junit_xml(summary)).find("testsuite")
+    assert suite is not None
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert [f.text for f in cases["update prepare"].iter("failure")] == ["Resource UPDATE failed: Controller"]
+    assert [f.get("message") for f in cases["update run"].iter("failure")] == [
+        "c1: update_tasks step 4: Start pacemaker cluster"]
+    assert [f.text for f in cases["run"].iter("failure")] == ["power stuck"]  # in no phase's span
+    assert suite.get("failures") == "3"
+
+
+def test_junit_is_well_formed_whatever_characters_the_texts_hold() -> None:
+    summary = {**SUMMARY, "scenario": "upd\x01ate", "failures": [{**SUMMARY["failures"][0], "error": "a\x1bb\ud800"}]}
+    text = junit_xml(summary)
+    suite = ET.fromstring(text).find("testsuite")  # (raised "not well-formed (invalid token)")
+    assert suite is not None and suite.get("name") == "tripleo-sim.upd\\x01ate"
+    assert [f.text for f in suite.iter("failure")] == ["a\\x1bb\\ud800"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -81,9 +82,15 @@ def test_the_cli_exits_2_on_the_failed_run(tmp_path: Path, capsys: pytest.Captur
     file = tmp_path / "s.yaml"
     file.write_text('name: u\nkind: update\nsource: {release: "18.0.0"}\nnodes: {Controller: 3, Compute: 1}\n'
                     "faults: [{at: 0, target: overcloud-controller-2, kind: task_failed, task: 'Stop pacemaker*'}]\n")
-    assert main(["update", str(file)]) == 2
+    junit = tmp_path / "u.xml"
+    assert main(["update", str(file), "--junit", str(junit)]) == 2
     out = capsys.readouterr().out
     assert "overcloud-controller-2" in out and "Stop pacemaker cluster" in out and "injected failure" in out
+    # the JUnit file fails the phase it happened in (an update's phase held no failure before)
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    [failure] = [f for f in suite.iter("failure") if f.get("type") == "TaskFailed"]
+    assert failure.get("message") == "overcloud-controller-2: update_tasks step 1: Stop pacemaker cluster"
 
 
 def test_the_cli_adds_a_fault_to_the_scenario(capsys: pytest.CaptureFixture[str]) -> None:
