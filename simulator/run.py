@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-import functools
+import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -168,10 +168,18 @@ class ScenarioResult:
     def trace_hash(self) -> str:
         return self.simulation.trace.hash
 
-    @functools.cached_property
+    _checked: tuple[tuple[Any, ...], list[Violation]] | None = field(default=None, init=False, repr=False,
+                                                                     compare=False)
+
+    @property
     def violations(self) -> list[Violation]:
-        """The run invariants (:func:`simulator.invariants.check_run`) over this run's trace."""
-        return self.check()
+        """The run invariants (:func:`simulator.invariants.check_run`) over this run's trace as it is now: kept
+        until the run moves on (a :class:`~simulator.session.Session` read mid-run, then finished, checks again)."""
+        sim = self.simulation
+        state = (len(sim.trace), sim.env.now, len(sim.failures), math.fsum(sim.world.downtime.values()))
+        if self._checked is None or self._checked[0] != state:
+            self._checked = (state, self.check())
+        return self._checked[1]
 
     def check(self, downtime_budget_s: float = DEFAULT_DOWNTIME_BUDGET_S) -> list[Violation]:
         """The run invariants over this run's trace and end state, with an API downtime budget."""

@@ -115,6 +115,10 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
     ``stale_configs``: those on an older generated config than their node's (see
     :meth:`simulator.workflows.Simulation.stale_configs`); ``orphaned``: pacemaker bundles of services the target
     layout no longer runs, still in the cluster (:meth:`simulator.workflows.Simulation.orphaned_resources`)."""
+    if not isinstance(downtime_budget_s, int | float) or isinstance(downtime_budget_s, bool):
+        raise TypeError(f"downtime_budget_s: expected seconds (a number), found {downtime_budget_s!r}")
+    if not downtime_budget_s >= 0:  # (NaN compares false: every API was within it, silently)
+        raise ValueError(f"downtime_budget_s: expected seconds >= 0 (inf: no budget), found {downtime_budget_s!r}")
     events = list(trace)
     out: list[Violation] = check_step_order(events)
     out += check_left_stopped(events, left_stopped)

@@ -3,9 +3,13 @@ the same trace hash as an uninterrupted run."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from simulator.core import Fault
 from simulator.run import run_scenario
+from simulator.scenario import load_scenario
 from simulator.session import Session
 
 pytestmark = pytest.mark.integration
@@ -36,3 +40,31 @@ def test_stepping_gives_the_world_at_any_time_and_the_same_run() -> None:
     result = s.finish()
     assert s.done and result.trace_hash == whole.trace_hash
     assert result.summary() == whole.summary()
+
+
+def test_the_run_invariants_read_mid_run_are_checked_again_when_it_finishes() -> None:
+    # found by probing: the violations were computed once, so a summary read at t=6000 stayed the final one
+    whole = run_scenario("update-18", seed=1)
+    session = Session("update-18", seed=1)
+    session.run_until(6000)
+    early = [v.invariant for v in session.result.violations]
+    result = session.finish()
+    assert [v.invariant for v in result.violations] == [v.invariant for v in whole.violations]
+    assert result.summary()["violations"] == whole.summary()["violations"]
+    assert early != [v.invariant for v in whole.violations]  # (what the stale cache kept)
+
+
+def test_a_crashed_member_is_not_online_in_the_snapshot() -> None:
+    fault = Fault(3000.0, "overcloud-controller-1", "node_crash", duration=600.0)
+    session = Session(dataclasses.replace(load_scenario("train-to-wallaby"), faults=(fault,)), seed=1)
+    session.run_until(3100)
+    snapshot = session.snapshot()
+    assert snapshot["nodes"]["overcloud-controller-1"]["up"] is False
+    assert "overcloud-controller-1" not in snapshot["pacemaker"]["online"]
+
+
+@pytest.mark.parametrize(("budget", "error"), [(float("nan"), ValueError), (-1, ValueError), ("60", TypeError)])
+def test_the_api_downtime_budget_is_checked(budget: object, error: type) -> None:
+    result = run_scenario("update-18", seed=1)
+    with pytest.raises(error, match="downtime_budget_s: expected seconds"):
+        result.check(budget)  # type: ignore[arg-type]
