@@ -25,7 +25,7 @@ from .plan import Plan
 from .planning import build_plan
 from .progress import Progress
 from .run import plan_for, run_scenario, target_plan
-from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_files, with_faults
+from .scenario import DEFAULT_SCENARIO, Scenario, is_shipped, load_scenario, scenario_files, with_faults
 from .session import Session
 
 __all__ = ["main"]
@@ -172,6 +172,20 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     if args.no_plan_cache:
         plan_cache.disable()
+    if getattr(args, "plans", False):  # (they were ignored, and a bad --fault passed unchecked)
+        given = [o for o, v in (("--junit", args.junit), ("--at", args.at), ("--trace", args.trace),
+                                ("--trace-window", args.trace_window), ("--fault", args.fault),
+                                ("--strict", args.strict)) if v]
+        if given:
+            raise TemplateError("--plans", expected="no --junit, --at, --trace, --trace-window, --fault or --strict "
+                                "(they read a simulated run; --plans simulates none)", found=" ".join(given))
+    if args.scenario is None:
+        # `--trace NAME` takes NAME as its pattern (it has an optional value): say so, not run the default scenario
+        named = [p for p in args.trace if p != "*" and (p.endswith((".yaml", ".yml")) or is_shipped(p))]
+        if named:
+            raise TemplateError(f"--trace {named[0]}", expected="a pattern of trace events",
+                                found="a scenario name", hint=f"write the scenario first: tripleo-sim {args.command} "
+                                f"{named[0]} --trace ...")
     scenario = with_faults(load_scenario(args.scenario or args.default_scenario), args.fault)
     if scenario.kind != args.command:
         print(f"tripleo-sim: error: {scenario.file}: kind: expected {args.command}, found {scenario.kind}",

@@ -39,7 +39,7 @@ from simulator.core import Fault
 from simulator.core.faults import as_seconds
 from simulator.plan import release_major
 
-__all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "load_scenario", "scenario_files",
+__all__ = ["DEFAULT_SCENARIO", "Scenario", "ScenarioError", "Source", "is_shipped", "load_scenario", "scenario_files",
            "with_faults"]
 
 MAX_NODES_PER_ROLE = MAX_GROUP_MEMBERS  # as many as fake Heat expands a role's ResourceGroup to
@@ -169,6 +169,11 @@ def _given(data: Mapping[str, Any], key: str, empty: Any) -> Any:
     return empty if value is None else value
 
 
+def is_shipped(name: str) -> bool:
+    """Whether ``name`` names a scenario shipped in ``scenarios/`` (``update-18``)."""
+    return "/" not in name and resources.files("scenarios").joinpath(f"{name}.yaml").is_file()
+
+
 def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
     """A scenario by path, or by the name of a shipped one (default: ``train-to-wallaby``)."""
     ref = ref or DEFAULT_SCENARIO
@@ -177,7 +182,7 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
         text, file, base = read_text(path, str(path)), str(path), path.resolve().parent
     else:
         shipped = resources.files("scenarios").joinpath(f"{ref}.yaml")
-        if not shipped.is_file():
+        if not is_shipped(str(ref)):
             names = sorted(p.name[:-5] for p in resources.files("scenarios").iterdir() if p.name.endswith(".yaml"))
             raise ScenarioError(str(ref), expected="a scenario file or one of: " + ", ".join(names),
                                 found="no such file or shipped scenario")

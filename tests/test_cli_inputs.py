@@ -261,3 +261,28 @@ def test_ctrl_c_while_the_command_loads_exits_130(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setitem(sys.modules, "simulator.cli", Interrupted("simulator.cli"))
     assert entry.main() == 130
+
+
+@pytest.mark.parametrize(("args", "found"), [
+    (["--junit", "x.xml"], "found --junit"), (["--at", "5"], "found --at"), (["--trace"], "found --trace"),
+    (["--fault", "{at: 0, target: nowhere, kind: task_failed, task: zzz}"], "found --fault"),
+    (["--strict", "--trace-window", "1:2"], "found --trace-window --strict"),
+])
+def test_plans_refuses_the_options_of_a_simulated_run(args: list[str], found: str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # found by probing: they were ignored (no JUnit file written, exit 0), and a bad --fault passed unchecked
+    monkeypatch.chdir(tmp_path)
+    assert main(["upgrade", "--plans", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tripleo-sim: error: --plans: expected no --junit, --at, ") and found in err
+    assert not (tmp_path / "x.xml").exists()
+
+
+@pytest.mark.parametrize("pattern", ["update-18-config-change", "my-scenario.yaml"])
+def test_a_trace_pattern_that_names_a_scenario_is_refused(pattern: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # `--trace NAME` took NAME as its pattern and ran the default scenario, printing "0 of N events"
+    assert main(["update", "--trace", pattern]) == 1
+    err = capsys.readouterr().err
+    assert f"--trace {pattern}: expected a pattern of trace events, found a scenario name (write the scenario " \
+           f"first: tripleo-sim update {pattern} --trace ...)" in err

@@ -763,7 +763,8 @@ class World(VersionMonitors):
                                                   "image": n.image_refs.get(c, ""), "kolla": n.kolla.get(c, "")}
                                               for c, r in sorted(n.containers.items())}}
                       for n in self.nodes.values()},
-            "pacemaker": {"online": sorted(m for m in self.pcs_members if self.nodes[m].up), "resources": dict(self.pcs_resources),
+            "pacemaker": {"online": sorted(m for m in self.pcs_members if self.nodes[m].up),
+                          "resources": dict(self.pcs_resources),
                           "replicas": {f"{bundle}@{node}": "missing" if (node, bundle) in self.replica_missing
                                        else image[7:19] or "unknown"
                                        for (node, bundle), image in sorted(self.replicas.items())},
