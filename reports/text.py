@@ -35,6 +35,10 @@ def render_summary(s: Mapping[str, Any], *, strict: bool = False) -> str:
     for f in s.get("faults_after_end", []):
         lines.append(f"  fault {f['kind']} on {f['target']} at t={f['at']:.0f}: never applied (the run ended at "
                      f"t={s['simulated_seconds']:.0f})")
+    for f in s.get("faults_never_applied", []):
+        what = (f"no task matching {f['task']!r} ran a module on the node while it held" if "task" in f
+                else "no stack resource it names ended while it held")
+        lines.append(f"  fault {f['kind']} on {f['target']} at t={f['at']:.0f}: never applied ({what})")
     violations = s.get("violations", [])
     if violations:
         lines.append(f"  run invariants: {len(violations)} violation(s)"

@@ -209,6 +209,9 @@ class ScenarioResult:
             # a fault scheduled after the run ended did nothing: said, not silently dropped
             "faults_after_end": [{"kind": f.kind, "target": f.target, "at": f.at} for f in sim.faults
                                  if f.at > sim.env.now],
+            # a task_failed or heat_resource_failed fault that began but failed nothing: said too
+            "faults_never_applied": [{"kind": f.kind, "target": f.target, "at": f.at, **dict(f.params)}
+                                     for f in sim.unapplied_faults()],
         }
 
     def to_json(self) -> dict[str, Any]:

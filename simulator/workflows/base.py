@@ -135,6 +135,8 @@ class Simulation(HaWrapper, Timeline):
         # module calls a fault kept from acting (unreachable host, injected failure), by id: they change nothing
         # (held here, so that no other call can get the same id while it is listed)
         self._not_run: dict[int, ModuleCall] = {}
+        # the task_failed and heat_resource_failed faults that failed something, by id (see unapplied_faults)
+        self.applied_faults: set[int] = set()
         # the generated config tripleo_ha_wrapper last saw on a host, by (host, bundle): the source's until the
         # wrapper runs there in this run
         self._ha_config: dict[tuple[str, str], str] = {}
@@ -453,6 +455,7 @@ class Simulation(HaWrapper, Timeline):
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
         fault = self._task_fault(call.target, call.task_name, started)
         if fault is not None:
+            self.applied_faults.add(id(fault))
             self._not_run[id(call)] = call
             msg = f"injected failure (task_failed at t={fault.at:.0f}s matching {fault.params['task']!r})"
             return {"failed": True, "changed": False, "rc": 1, "stdout": "", "stdout_lines": [], "stderr": msg,
@@ -478,6 +481,13 @@ class Simulation(HaWrapper, Timeline):
                 result["stdout"] = "[]\n" if structured.group(1) in ("yaml", "json") else ""
                 result["stdout_lines"] = [result["stdout"].strip()] if result["stdout"] else []
         return result
+
+    def unapplied_faults(self) -> list[Fault]:
+        """The ``task_failed`` and ``heat_resource_failed`` faults that failed nothing by now although they began:
+        no task they name ran a module on their node while they held (``set_fact``, ``debug``, ``assert`` and
+        ``fail`` run none: Ansible runs them on its controller), or no stack resource they name ended then."""
+        return [f for f in self.faults if f.kind in ("task_failed", "heat_resource_failed")
+                and f.at <= self.env.now and id(f) not in self.applied_faults]
 
     def left_stopped(self) -> list[tuple[str, str]]:
         """What the target layout runs but is not running at the end of the run: ``(node, container or unit)``

@@ -230,6 +230,7 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
             cut, where, fault = hit
             yield env.timeout(cut)
             if state["failed"] is None:
+                sim.applied_faults.add(id(fault))
                 fail(resource, f"{where}: " + str(fault.params.get("reason")
                                                   or f"injected failure at t={fault.at:.0f}s"))
             return
@@ -253,7 +254,10 @@ def stack_operation(sim: Simulation, resources: Sequence[StackResource], action:
         holds then), or None."""
         fault = next((f for f in sim.faults if f.kind == "heat_resource_failed" and f.target == name
                       and f.active(now)), None)
-        return None if fault is None else str(fault.params.get("reason") or f"injected failure at t={fault.at:.0f}s")
+        if fault is None:
+            return None
+        sim.applied_faults.add(id(fault))
+        return str(fault.params.get("reason") or f"injected failure at t={fault.at:.0f}s")
 
     def complete(resource: StackResource, start: float) -> None:
         status = _UNCHANGED if previous.unchanged(resource, resource.name, resource.name) else f"{action}_COMPLETE"

@@ -147,3 +147,30 @@ def test_a_task_fault_without_a_task_is_a_typed_error() -> None:
     # Fault(..., "task_failed") of the Python API without params={"task": ...}: a KeyError traceback before
     with pytest.raises(ScenarioError, match=r"faults\[0\]\.task: expected a task name or glob in its params"):
         _update_with(Fault(0.0, CONTROLLER_1, "task_failed"))
+
+
+@pytest.mark.parametrize(("fault", "why"), [
+    # a controller task on a compute: validation accepts it (the name is the plans'), and it never runs there
+    (Fault(0.0, "overcloud-novacompute-0", "task_failed", params={"task": "Start pacemaker*"}),
+     "no task matching 'Start pacemaker*' ran a module on the node while it held"),
+    # set_fact runs on Ansible's controller: no module on the node to fail
+    (Fault(0.0, CONTROLLER_1, "task_failed", params={"task": "set is_haproxy_bootstrap_node fact"}),
+     "no task matching 'set is_haproxy_bootstrap_node fact' ran a module on the node while it held"),
+    (Fault(0.0, "Controller", "heat_resource_failed", duration=5.0),
+     "no stack resource it names ended while it held"),
+])
+def test_a_fault_that_failed_nothing_is_reported_as_never_applied(fault: Fault, why: str) -> None:
+    # found by probing: the run "succeeded" and nothing said the fault did nothing
+    from reports import render_summary
+
+    result = _update_with(fault)
+    assert not result.failed
+    summary = result.summary()
+    [never] = summary["faults_never_applied"]
+    assert (never["kind"], never["target"], never["at"]) == (fault.kind, fault.target, fault.at)
+    assert f"fault {fault.kind} on {fault.target} at t=0: never applied ({why})" in render_summary(summary)
+
+
+def test_a_fault_that_failed_a_task_is_not_reported_as_never_applied() -> None:
+    result = _update_with(Fault(0.0, CONTROLLER_1, "task_failed", params={"task": "Get previous galera image id"}))
+    assert not result.failed and result.summary()["faults_never_applied"] == []
