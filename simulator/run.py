@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,6 +254,12 @@ def prepare_scenario(ref: str | os.PathLike[str] | Scenario | None = None, *, se
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         # the RNG tree hashes the seed's repr: "1", True and 1.0 ran three other runs than 1
         raise TypeError(f"seed: expected an integer, found {seed!r}")
+    if seed is not None:
+        try:
+            repr(seed)  # the RNG tree hashes it: Python writes at most sys.get_int_max_str_digits() digits
+        except ValueError:
+            raise ValueError(f"seed: expected an integer of at most {sys.get_int_max_str_digits()} digits, found one "
+                             f"of {seed.bit_length()} bits") from None
     scenario = ref if isinstance(ref, Scenario) else load_scenario(ref)
     source = plan_for(scenario.source, scenario, progress)
     target = target_plan(scenario, progress, source=source)

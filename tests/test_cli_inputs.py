@@ -155,6 +155,12 @@ def test_a_deploy_refuses_an_order(tmp_path: Path) -> None:
         load_scenario(str(file))
 
 
+def test_the_api_refuses_a_seed_python_cannot_write_out() -> None:
+    # the RNG tree's repr() raised int's own "Exceeds the limit (4300 digits)" from deep inside the run
+    with pytest.raises(ValueError, match=r"^seed: expected an integer of at most \d+ digits, found one of \d+ bits$"):
+        run_scenario("update-18", seed=10**5000)
+
+
 @pytest.mark.parametrize("seed", ["1", True, 1.0, float("nan")])
 def test_the_api_refuses_a_seed_that_is_no_integer(seed: object) -> None:
     # "1", True and 1.0 each ran another run than 1 (the RNG tree hashes the seed's repr)

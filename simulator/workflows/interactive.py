@@ -58,6 +58,8 @@ class InteractiveUpgrade(UpgradeSimulation):
         """One ``upgrade run --limit <batch>`` (with ``system_upgrade``, the leapp run first), to its end."""
         if self._process is None:
             raise RuntimeError("call begin() first")
+        if self._process.triggered:  # (simpy's "No scheduled events left" otherwise)
+            raise RuntimeError("the upgrade was finished: finish() ran the converge, no batch comes after it")
         unknown = [n for n in batch if n not in self.world.nodes]
         if unknown or not batch:
             raise ValueError(f"--limit {':'.join(batch) or '(empty)'}: no node {', '.join(unknown)} "
@@ -71,6 +73,8 @@ class InteractiveUpgrade(UpgradeSimulation):
         """Online upgrade and converge; closes the run."""
         if self._process is None:
             raise RuntimeError("call begin() first")
+        if self._process.triggered:
+            raise RuntimeError("finish() was already called")
         self._requests.put(None)
         self.env.run(until=self._process)
         self.world.finish(self.env.now)

@@ -67,3 +67,8 @@ def test_interactive_upgrade_runs_batches_on_request(plans) -> None:  # type: ig
     assert sim.world.snapshot()["pacemaker"]["quorum"] is True  # two of three controllers kept it
     sim.finish()
     assert [p.name for p in sim.phases][-2:] == ["external-upgrade run --tags online_upgrade", "upgrade converge"]
+    # after finish(): simpy's "No scheduled events left" for a batch, and a second finish() passed silently
+    with pytest.raises(RuntimeError, match="the upgrade was finished"):
+        sim.upgrade(["overcloud-controller-1"])
+    with pytest.raises(RuntimeError, match=r"finish\(\) was already called"):
+        sim.finish()
