@@ -9,7 +9,7 @@ what ran accumulate in Ansible's callback order.  :meth:`Runner.run` drains it.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,6 +76,9 @@ class Runner:
         self._wave = 0
         self._parsed: dict[tuple[str, str], tuple[Node, ...]] = {}
         self.memo = TaskMemo() if memo else None
+        # called with (host, task, outcome) as each host-task ends, before its record is appended and the play
+        # goes on: what it returns is the outcome (a simulation fails a task its node crashed during)
+        self.settle: Callable[[str, Task, Outcome], Outcome] | None = None
 
     # -- public ---------------------------------------------------------------------------------------------
     def run(self, playbook: Iterable[Play]) -> RunResult:
@@ -259,6 +262,8 @@ class _PlayRun:
         for host in targets:
             yield HostTask(host, name, task.path, task.action, wave, self.index)
             outcome = self._execute(task, self.r.hosts[host], tscope)
+            if self.r.settle is not None:
+                outcome = self.r.settle(host, task, outcome)
             outcomes[host] = outcome
             self._append(host, name, task, outcome)
         if run_once and task.register:

@@ -321,8 +321,10 @@ class Simulation(HaWrapper, Timeline):
         self._write_config(self._roles_in(hosts), "hiera")  # the stack's deployments deliver the hieradata puppet reads
         for step in _PUPPET_STEPS:
             t0 = self.env.now
-            ends = sorted((t0 + self.timing.phase("puppet_step").sample(self._rng), h) for h in hosts
+            laid = sorted((t0 + self.timing.phase("puppet_step").sample(self._rng), h) for h in hosts
                           if self._node_fault(h, t0) is None)
+            # a node that crashes while its puppet runs never reports the step done
+            ends = [(end, h) for end, h in laid if self._crash_within(h, t0, end) is None]
             for end, host in ends:
                 if end > self.env.now:
                     yield self.env.timeout(end - self.env.now)
@@ -523,6 +525,12 @@ class Simulation(HaWrapper, Timeline):
                 return f
         return None
 
+    def _crash_within(self, host: str, start: float, end: float) -> Fault | None:
+        """The first ``node_crash`` of ``host`` that begins while a task runs there, after its ``start`` and before
+        its ``end``, or None."""
+        crashes = [f for f in self.faults if f.kind == "node_crash" and f.target == host and start < f.at < end]
+        return min(crashes, key=lambda f: f.at, default=None)
+
     def _node_fault(self, host: str, at: float) -> Fault | None:
         for f in self.faults:
             if f.target == host and f.kind == "node_crash" and f.active(at):
@@ -633,7 +641,8 @@ class Simulation(HaWrapper, Timeline):
                 cost = sum(self.timing.phase("container_start" if self.world.needs_start(
                     host, name, "target", configs[role.name].get(name)) else "container_unchanged").sample(self._rng)
                     for name in names)
-                ends.append((t0 + cost, host, names, role.name))
+                if self._crash_within(host, t0, t0 + cost) is None:  # a node that crashes meanwhile starts none
+                    ends.append((t0 + cost, host, names, role.name))
         for end, host, names, role_name in sorted(ends):
             if end > self.env.now:
                 yield self.env.timeout(end - self.env.now)

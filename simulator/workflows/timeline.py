@@ -16,6 +16,7 @@ import simpy
 
 from fakes.ansible import AnsibleSimError, Runner, parse_playbook
 from fakes.ansible.effects import Effect, classify
+from fakes.ansible.runtime import Outcome
 from simulator.core import Trace
 from simulator.timing import TimingProfile
 from simulator.world import World
@@ -68,6 +69,7 @@ class Timeline:
     _pulled: dict[str, set[str]]
     # the Simulation's methods it calls
     _ha_wrapper: Callable[[Effect, bool], Effect]
+    _crash_within: Callable[[str, float, float], Any]
     _apply_effects: Callable[[str, Sequence[Effect], float, str], None]
 
     def _run_plays(self, runner: Runner, plays: list[dict[str, Any]], label: str,
@@ -80,14 +82,40 @@ class Timeline:
 
         jobs: list[tuple[float, Job]] = []  # background jobs' ends, in launch order
 
+        # each host-task's (duration, effects, jobs) as it ended (settle), by its record's index in runner.records
+        settled: dict[int, tuple[float, list[Effect], list[Job]]] = {}
+
+        def settle(host: str, task: Any, outcome: Outcome) -> Outcome:
+            """A host-task ended (its record comes next): lay out its duration now, and fail it where its node
+            crashed while it ran (a crash at its start already made its module calls unreachable)."""
+            start = pending[-1][1]
+            duration, effects, launched = self._cost(outcome)
+            # the task slept `delay` between its `until` retries (async_status polling a job that runs)
+            if outcome.calls:
+                duration += max(c.waited for c in outcome.calls)
+            crash = self._crash_within(outcome.calls[0].target, start, start + duration) \
+                if outcome.calls and outcome.status in ("ok", "changed") else None
+            if crash is not None:  # the connection drops: Ansible reports the host unreachable, the task never ends
+                msg = f"host {crash.target} unreachable: node_crash at t={crash.at:.0f}s, while the task ran"
+                result = {"failed": True, "unreachable": True, "rc": 255, "changed": False, "msg": msg}
+                if task.register:
+                    runner.hosts[host].facts[task.register] = result
+                outcome = Outcome("failed", result, calls=outcome.calls)
+                duration, effects, launched = crash.at - start, [], []
+            settled[len(runner.records)] = (duration, effects, launched)
+            return outcome
+
         def pair() -> None:  # every record appended since the last call belongs to the oldest pending host-task
             while len(laid) < len(runner.records) - first:
                 host, start = pending[len(laid)]
                 record = runner.records[first + len(laid)]
-                duration, effects, launched = self._cost(record)
-                # the task slept `delay` between its `until` retries (async_status polling a job that runs)
-                if record.calls:
-                    duration += max(c.waited for c in record.calls)
+                cost = settled.pop(first + len(laid), None)
+                if cost is None:  # a record no host-task ran for (a meta task's skip)
+                    duration, effects, launched = self._cost(record)
+                    if record.calls:
+                        duration += max(c.waited for c in record.calls)
+                else:
+                    duration, effects, launched = cost
                 host_t[host] = start + duration
                 laid.append((start + duration, len(laid), (record, start, start + duration, effects)))
                 for job in launched:  # each job starts as its launch ends
@@ -103,6 +131,7 @@ class Timeline:
 
         wall = perf_counter()
         wave, barrier = -1, t0
+        runner.settle = settle
         try:
             playbook = parse_playbook(plays, where=f"{label} step {step}")
             # under the linear strategy a task starts on its hosts once the previous task ended on all of them
@@ -118,6 +147,8 @@ class Timeline:
                 pending.append((ht.host, start))
         except AnsibleSimError as exc:
             self.failures.append(Failure(self.env.now, "-", label, step, "-", f"{type(exc).__name__}: {exc}"))
+        finally:
+            runner.settle = None
         pair()
         self.interpret_seconds += perf_counter() - wall  # wall-clock, for benchmarks; not in the trace
         # a rebooting host is down from the reboot task's start until it ends (its effects bring it back); a bundle

@@ -1,6 +1,7 @@
 """A node is up only when nothing holds it down: overlapping crashes, a crash during a reboot and a crash before or
 after provisioning each keep it down until the last of them ends (found by probing: the first to end used to bring
-it up, and quorum and API downtime were counted from that)."""
+it up, and quorum and API downtime were counted from that). A crash while a task or a puppet step runs on the node
+fails it when the node goes (it used to be seen by the next task only)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,25 @@ def test_a_crash_during_provisioning_keeps_the_node_down_after_it() -> None:
     assert events == [("node.up", "recovered")]
     up = next(e.time for e in result.simulation.trace.select("node.up", machine))
     assert up == pytest.approx(2010.0)
+
+
+@pytest.mark.integration
+def test_a_crash_while_a_task_runs_fails_it_as_unreachable_when_the_node_goes() -> None:
+    # found by probing: a crash that began and ended inside one task ("Pre-fetch all the containers", ~11615-11929
+    # on compute-0) changed nothing: the task ended ok and the run succeeded
+    fault = Fault(11700.0, "overcloud-novacompute-0", "node_crash", duration=100.0)
+    result = run_scenario(dataclasses.replace(load_scenario("update-18"), faults=(fault,)), seed=1)
+    assert result.failed
+    [failure] = result.simulation.failures
+    assert (failure.host, failure.task, failure.time) == ("overcloud-novacompute-0", "Pre-fetch all the containers",
+                                                          11700.0)
+    assert failure.error == "host overcloud-novacompute-0 unreachable: node_crash at t=11700s, while the task ran"
+
+
+@pytest.mark.integration
+def test_a_crash_while_puppet_runs_fails_the_step() -> None:
+    # Ocata's Heat-driven upgrade: the crash falls inside controller-1's puppet step 1 (~2546-2748)
+    fault = Fault(2600.0, "overcloud-controller-1", "node_crash", duration=100.0)
+    result = run_scenario(dataclasses.replace(load_scenario("ocata-composable-upgrade"), faults=(fault,)), seed=1)
+    assert result.failed
+    assert "puppet step 1: overcloud-controller-1 unreachable" in result.simulation.failures[0].error
