@@ -9,7 +9,11 @@
     result = s.finish()                     # the rest of the run: a ScenarioResult, as run_scenario gives
 
 Stepping never changes the run: a session stepped in any increments ends with the same trace hash as
-``run_scenario`` for the same scenario and seed.
+``run_scenario`` for the same scenario and seed. A session left before its end holds what the run started (a
+deploy's IPMI BMC processes, until provisioning ends): ``close()`` it, or use it as a context manager::
+
+    with Session("deploy-3-100", seed=1) as s:
+        s.run_until(20)
 """
 
 from __future__ import annotations
@@ -35,6 +39,26 @@ class Session:
         self.simulation = self.result.simulation
         self._process = self.simulation.start()
         self._finished = False
+        self._closed = False
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Leave the run where it is: what it started and would stop later stops now (a deploy's IPMI BMC
+        processes); the session takes no more steps. Closing a finished or closed session does nothing."""
+        if not self._closed and not self.done:
+            generator = getattr(self._process, "_generator", None)  # (simpy keeps the workflow's generator there)
+            if generator is not None:
+                generator.close()  # its `finally` blocks run, as when a run ends
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the session was closed")
 
     @property
     def now(self) -> float:
@@ -54,6 +78,7 @@ class Session:
 
     def run_until(self, time: float) -> float:
         """Process every event up to virtual ``time`` (or to the end of the run); returns the time reached."""
+        self._check_open()
         if not isinstance(time, int | float) or isinstance(time, bool):
             raise TypeError(f"time: expected simulated seconds (a number), found {time!r}")
         if math.isnan(time):  # (it compares false with every event time: nothing ran)
@@ -69,6 +94,7 @@ class Session:
 
     def next_phase(self) -> PhaseSpan | None:
         """Run to the end of the current (or next) operator phase; returns it, or None when the run is over."""
+        self._check_open()
         env = self.simulation.env
         count = len(self.simulation.phases)
         while not self.done and len(self.simulation.phases) == count:
@@ -77,6 +103,7 @@ class Session:
 
     def finish(self) -> ScenarioResult:
         """Run to the end; the result is what :func:`simulator.run.run_scenario` would have returned."""
+        self._check_open()
         env = self.simulation.env
         while not self._process.processed:  # as env.run(until=process) in Simulation.run
             env.step()

@@ -68,3 +68,30 @@ def test_the_api_downtime_budget_is_checked(budget: object, error: type) -> None
     result = run_scenario("update-18", seed=1)
     with pytest.raises(error, match="downtime_budget_s: expected seconds"):
         result.check(budget)  # type: ignore[arg-type]
+
+
+def test_closing_a_deploy_session_mid_provisioning_stops_its_bmc_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # found by probing: an IPMI deploy left at t=20 kept its BMC subprocess until the interpreter exited
+    import os
+
+    from fakes.baremetal.ipmi import IpmiFleetProcess
+
+    started: list[int] = []
+    original = IpmiFleetProcess.start
+
+    def start(self: IpmiFleetProcess) -> None:
+        original(self)
+        assert self.process is not None
+        started.append(self.process.pid)
+
+    monkeypatch.setattr(IpmiFleetProcess, "start", start)
+    scenario = dataclasses.replace(load_scenario("deploy-3-100"), nodes={"Controller": 1, "Compute": 1}, bmc="ipmi")
+    with Session(scenario, seed=1) as session:
+        session.run_until(20)
+        [pid] = started
+        os.kill(pid, 0)  # running
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    with pytest.raises(RuntimeError, match="the session was closed"):
+        session.run_until(30)
+    session.close()  # again: nothing
