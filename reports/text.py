@@ -53,7 +53,10 @@ def render_summary(s: Mapping[str, Any], *, strict: bool = False) -> str:
 def render_snapshot(snap: Mapping[str, Any]) -> str:
     """The world at one simulated moment (``Session.snapshot()``): clusters, APIs, nodes that are down or have
     stopped services."""
-    lines = [f"world at t={snap['t']:.0f}s:"]
+    t = float(snap["t"]) + 0.0  # (+ 0.0: -0 reads as 0)
+    # whole seconds as whole, else to a tenth (--at 3300.6 is not "t=3301s"); past 1e12 s in exponent form
+    when = f"{t:g}" if t >= 1e12 else f"{t:.0f}" if t == int(t) else f"{t:.1f}"
+    lines = [f"world at t={when}s:"]
     pcs = snap["pacemaker"]
     if pcs["online"] or pcs["resources"]:
         absent = pcs.get("absent", [])

@@ -275,8 +275,11 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> int:
     # with --json - or --junit -, stdout holds that document alone: the report goes to stderr
     report = sys.stderr if "-" in (args.json, args.junit) else sys.stdout
     for snap in snapshots:
-        print(render_snapshot(snap) + ("" if snap["t"] <= result.simulation.env.now else "  (after the run ended)"),
-              file=report)
+        text = render_snapshot(snap)
+        if snap["t"] > result.simulation.env.now:  # said on the header line, where the time is
+            header, _, rest = text.partition("\n")
+            text = f"{header.rstrip(':')} (after the run ended at t={result.simulation.env.now:.0f}s):\n{rest}"
+        print(text, file=report)
     if args.trace:
         print(render_trace(result.simulation.trace.to_json(), args.trace, window), file=report)
     s = result.summary()

@@ -24,6 +24,8 @@ def check_writable(path: str | None, option: str) -> None:
     not a directory, in a directory that exists and that this user may write to."""
     if path is None or path == "-":
         return
+    if not path.strip():  # (Path("") is the working directory: "found a directory" said nothing useful)
+        raise OutputError(option, path, expected="a file to write (or - for stdout)", found="an empty path")
     target = Path(path)
     parent = target.parent
     if target.is_dir():

@@ -355,7 +355,8 @@ def _timing(value: Any, file: str, base: Path) -> tuple[dict[str, Any], str, str
         path = base / value
         if not path.is_file():
             raise ScenarioError(file, "timing", expected="a timing profile file or a mapping of overrides",
-                                found=f"no such file: {path}")
+                                found=repr(value) if not value.strip() else
+                                f"{'a directory' if path.is_dir() else 'no such file'}: {path}")
         overrides, where, source = load_yaml(read_text(path, str(path)), str(path), unique_keys=True), "", str(path)
     elif isinstance(value, Mapping):
         overrides, where, source = value, "timing", file

@@ -292,3 +292,11 @@ def test_a_trace_pattern_that_names_a_scenario_is_refused(pattern: str, capsys: 
     err = capsys.readouterr().err
     assert f"--trace {pattern}: expected a pattern of trace events, found a scenario name (write the scenario " \
            f"first: tripleo-sim update {pattern} --trace ...)" in err
+
+
+@pytest.mark.parametrize("option", ["--json", "--junit"])
+def test_an_empty_output_path_is_refused_as_such(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # it said "found a directory" (Path("") is the working directory)
+    assert main(["update", option, ""]) == 1
+    assert f"tripleo-sim: error: {option}: expected a file to write (or - for stdout), found an empty path" \
+        in capsys.readouterr().err

@@ -91,3 +91,12 @@ def test_junit_is_well_formed_whatever_characters_the_texts_hold() -> None:
     suite = ET.fromstring(text).find("testsuite")  # (raised "not well-formed (invalid token)")
     assert suite is not None and suite.get("name") == "tripleo-sim.upd\\x01ate"
     assert [f.text for f in suite.iter("failure")] == ["a\\x1bb\\ud800"]
+
+
+def test_the_snapshot_header_shows_the_time_asked_for() -> None:
+    # found by probing: --at 3300.6 read "t=3301s", --at=-0 "t=-0s", and 1e308 printed 309 digits
+    from reports import render_snapshot
+
+    base = {"nodes": {}, "pacemaker": {"online": [], "resources": {}}, "apis": {}, "clusters": {}}
+    headers = [render_snapshot({**base, "t": t}).splitlines()[0] for t in (3300.6, -0.0, 3300.0, 1e308)]
+    assert headers == ["world at t=3300.6s:", "world at t=0s:", "world at t=3300s:", "world at t=1e+308s:"]

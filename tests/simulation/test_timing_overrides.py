@@ -82,6 +82,8 @@ def test_a_profile_file_next_to_the_scenario(tmp_path: Path) -> None:
     # a normal below 0 on average: every sample was clipped to 0
     ("{task_default: {normal: [-100, 1]}}", "s.yaml: timing.task_default: expected seconds (0 to 1e9), "),
     ("missing.yaml", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found no such file"),
+    # an empty path named the scenario's directory "no such file"
+    ("''", "s.yaml: timing: expected a timing profile file or a mapping of overrides, found ''"),
 ])
 def test_a_bad_override_names_the_file_and_key(tmp_path: Path, timing: str, message: str) -> None:
     file = tmp_path / "s.yaml"
