@@ -37,7 +37,8 @@ def render_summary(s: Mapping[str, Any], *, strict: bool = False) -> str:
                      f"t={s['simulated_seconds']:.0f})")
     for f in s.get("faults_never_applied", []):
         what = (f"no task matching {f['task']!r} ran a module on the node while it held" if "task" in f
-                else "no stack resource it names ended while it held")
+                else "no stack resource it names ended while it held" if f["kind"] == "heat_resource_failed"
+                else "it began after provisioning ended: nothing talks to the BMC then")
         lines.append(f"  fault {f['kind']} on {f['target']} at t={f['at']:.0f}: never applied ({what})")
     violations = s.get("violations", [])
     if violations:

@@ -485,9 +485,10 @@ class Simulation(HaWrapper, Timeline):
         return result
 
     def unapplied_faults(self) -> list[Fault]:
-        """The ``task_failed`` and ``heat_resource_failed`` faults that failed nothing by now although they began:
-        no task they name ran a module on their node while they held (``set_fact``, ``debug``, ``assert`` and
-        ``fail`` run none: Ansible runs them on its controller), or no stack resource they name ended then."""
+        """The faults that failed nothing by now although they began: a ``task_failed`` fault no task of whose
+        name ran a module on its node while it held (``set_fact``, ``debug``, ``assert`` and ``fail`` run none:
+        Ansible runs them on its controller), a ``heat_resource_failed`` one no resource of whose name ended then
+        (and, in a deploy, a BMC fault that began once provisioning ended)."""
         return [f for f in self.faults if f.kind in ("task_failed", "heat_resource_failed")
                 and f.at <= self.env.now and id(f) not in self.applied_faults]
 

@@ -23,6 +23,7 @@ from fakes.baremetal.inventory import NodeSpec, generate_nodes
 from fakes.baremetal.ipmi import IpmiBmc, IpmiFleetProcess
 from fakes.baremetal.provisioning import start_provisioning
 from fakes.baremetal.roles import RoleDemand
+from simulator.core import Fault
 from simulator.planning import is_heat_driven
 from simulator.scenario import BMC_FAULT_KINDS
 
@@ -83,6 +84,13 @@ class DeploySimulation(Simulation):
 
     def _planned_phases(self) -> int:
         return 2 if is_heat_driven(self.target.release) else 3
+
+    def unapplied_faults(self) -> list[Fault]:
+        """Also the BMC faults that began once provisioning had ended: nothing talks to a BMC after it."""
+        provision = next((p for p in self.phases if p.name == "overcloud node provision"), None)
+        late = [f for f in self.faults if f.kind in BMC_FAULT_KINDS and provision is not None
+                and provision.end <= f.at <= self.env.now]
+        return super().unapplied_faults() + late
 
     def _default_order(self) -> list[list[str]]:
         return [[n.name for r in self.target.roles for n in r.nodes]]

@@ -174,3 +174,17 @@ def test_a_fault_that_failed_nothing_is_reported_as_never_applied(fault: Fault, 
 def test_a_fault_that_failed_a_task_is_not_reported_as_never_applied() -> None:
     result = _update_with(Fault(0.0, CONTROLLER_1, "task_failed", params={"task": "Get previous galera image id"}))
     assert not result.failed and result.summary()["faults_never_applied"] == []
+
+
+def test_a_bmc_fault_after_provisioning_is_reported_as_never_applied() -> None:
+    from reports import render_summary
+
+    fault = Fault(3000.0, "compute-0", "bmc_wrong_credentials")
+    scenario = dataclasses.replace(load_scenario("deploy-3-100"), nodes={"Controller": 1, "Compute": 1},
+                                   faults=(fault,))
+    result = run_scenario(scenario, seed=1)
+    assert not result.failed
+    assert result.summary()["faults_never_applied"] == [{"kind": "bmc_wrong_credentials", "target": "compute-0",
+                                                         "at": 3000.0}]
+    assert "never applied (it began after provisioning ended: nothing talks to the BMC then)" in render_summary(
+        result.summary())
