@@ -455,7 +455,10 @@ class Simulation(HaWrapper, Timeline):
             self._not_run[id(call)] = call
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
-        fault = self._task_fault(call.target, call.task_name, started)
+        # a tripleo-ansible role's task as the trace names it too ("tripleo_container_tag : Pull and tag image")
+        role = call.task_path.split("/", 2)[1] if call.task_path.startswith("roles/") else None
+        fault = self._task_fault(call.target, call.task_name, started,
+                                 f"{role} : {call.task_name}" if role else None)
         if fault is not None:
             self.applied_faults.add(id(fault))
             self._not_run[id(call)] = call
@@ -517,12 +520,14 @@ class Simulation(HaWrapper, Timeline):
         :meth:`simulator.world.World.stale_replicas`). Empty for a run that failed."""
         return [] if self.failures else self.world.stale_replicas()
 
-    def _task_fault(self, host: str, task: str, at: float) -> Fault | None:
+    def _task_fault(self, host: str, task: str, at: float, shown: str | None = None) -> Fault | None:
         """A ``task_failed`` fault that fails ``task`` on ``host`` when it starts at ``at``: the fault's task name
-        or glob matches and ``at`` is in its window."""
+        or glob matches it (or ``shown``, the name with its role as the trace shows it) and ``at`` is in its
+        window."""
         for f in self.faults:
-            if f.kind == "task_failed" and f.target == host and f.active(at) and fnmatch.fnmatchcase(
-                    task, f.params["task"]):
+            if f.kind == "task_failed" and f.target == host and f.active(at) and (
+                    fnmatch.fnmatchcase(task, f.params["task"])
+                    or (shown is not None and fnmatch.fnmatchcase(shown, f.params["task"]))):
                 return f
         return None
 

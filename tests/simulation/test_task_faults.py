@@ -188,3 +188,14 @@ def test_a_bmc_fault_after_provisioning_is_reported_as_never_applied() -> None:
                                                          "at": 3000.0}]
     assert "never applied (it began after provisioning ended: nothing talks to the BMC then)" in render_summary(
         result.summary())
+
+
+def test_a_role_task_is_failed_by_the_name_the_trace_shows() -> None:
+    # validation took "role : task" (the trace's name), but the module call carries the bare name: it never fired
+    name = "tripleo_container_tag : Pull and tag image"
+    result = _update_with(Fault(0.0, "overcloud-controller-0", "task_failed", params={"task": name}))
+    assert result.failed
+    failure = result.simulation.failures[0]
+    assert (failure.host, failure.task) == ("overcloud-controller-0", name)
+    assert "injected failure (task_failed at t=0s matching 'tripleo_container_tag : Pull and tag image')" \
+        in failure.error
