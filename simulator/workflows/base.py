@@ -456,9 +456,9 @@ class Simulation(HaWrapper, Timeline):
             return {"failed": True, "unreachable": True, "rc": 255,
                     "msg": f"host {call.target} unreachable: {fault.kind} at t={fault.at:.0f}s"}
         # a tripleo-ansible role's task as the trace names it too ("tripleo_container_tag : Pull and tag image")
-        role = call.task_path.split("/", 2)[1] if call.task_path.startswith("roles/") else None
-        fault = self._task_fault(call.target, call.task_name, started,
-                                 f"{role} : {call.task_name}" if role else None)
+        shown = f"{call.task_path.split('/', 2)[1]} : {call.task_name}" if call.task_path.startswith("roles/") \
+            else None
+        fault = self._task_fault(call.target, call.task_name, started, shown)
         if fault is not None:
             self.applied_faults.add(id(fault))
             self._not_run[id(call)] = call

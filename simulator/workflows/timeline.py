@@ -85,14 +85,18 @@ class Timeline:
         # each host-task's (duration, effects, jobs) as it ended (settle), by its record's index in runner.records
         settled: dict[int, tuple[float, list[Effect], list[Job]]] = {}
 
+        def cost(done: Any) -> tuple[float, list[Effect], list[Job]]:  # an Outcome or a Record
+            duration, effects, launched = self._cost(done)
+            # the task slept `delay` between its `until` retries (async_status polling a job that runs)
+            if done.calls:
+                duration += max(c.waited for c in done.calls)
+            return duration, effects, launched
+
         def settle(host: str, task: Any, outcome: Outcome) -> Outcome:
             """A host-task ended (its record comes next): lay out its duration now, and fail it where its node
             crashed while it ran (a crash at its start already made its module calls unreachable)."""
             start = pending[-1][1]
-            duration, effects, launched = self._cost(outcome)
-            # the task slept `delay` between its `until` retries (async_status polling a job that runs)
-            if outcome.calls:
-                duration += max(c.waited for c in outcome.calls)
+            duration, effects, launched = cost(outcome)
             crash = self._crash_within(outcome.calls[0].target, start, start + duration) \
                 if outcome.calls and outcome.status in ("ok", "changed") else None
             if crash is not None:  # the connection drops: Ansible reports the host unreachable, the task never ends
@@ -109,13 +113,9 @@ class Timeline:
             while len(laid) < len(runner.records) - first:
                 host, start = pending[len(laid)]
                 record = runner.records[first + len(laid)]
-                cost = settled.pop(first + len(laid), None)
-                if cost is None:  # a record no host-task ran for (a meta task's skip)
-                    duration, effects, launched = self._cost(record)
-                    if record.calls:
-                        duration += max(c.waited for c in record.calls)
-                else:
-                    duration, effects, launched = cost
+                # (a record no host-task ran for, a meta task's skip, was not settled)
+                settled_cost = settled.pop(first + len(laid), None)
+                duration, effects, launched = settled_cost if settled_cost is not None else cost(record)
                 host_t[host] = start + duration
                 laid.append((start + duration, len(laid), (record, start, start + duration, effects)))
                 for job in launched:  # each job starts as its launch ends
