@@ -89,20 +89,30 @@ def _run(args: argparse.Namespace) -> int:
                              f"{args.downtime_budget:g}" if args.scenario else "no --scenario")
     templates = args.templates
     release = args.release if args.release is not None else (None if templates else "18.0.0")
-    if args.scenario and not args.release and not args.templates:
-        # the plan invariants check the tree the scenario ends on
+    environments = list(args.environment)
+    if args.scenario:
+        # the plan invariants check the layout the scenario ends on: its roles, nodes and environments (then any
+        # -e), on its release or the --release/--templates that replace it (a pull request's tree)
+        from .run import scenario_tree, side_environments
         from .scenario import load_scenario
 
         scenario = load_scenario(args.scenario)
         end = scenario.target or scenario.source
-        release, templates = end.release, end.templates
-    root = resolve_templates(release, templates, progress=_progress)
-    tree = TemplateTree.from_path(root, roles_data=args.roles_data)
+        if not args.release and not args.templates:
+            release, templates = end.release, end.templates
+        root = resolve_templates(release, templates, progress=_progress)
+        environments = [*side_environments(root, end, scenario), *environments]
+        tree = TemplateTree.from_path(root, roles_data=args.roles_data, network_data=scenario.network_data) \
+            if args.roles_data else scenario_tree(root, scenario)
+        parameters: dict[str, Any] | None = scenario.parameters()
+    else:
+        root = resolve_templates(release, templates, progress=_progress)
+        tree = TemplateTree.from_path(root, roles_data=args.roles_data)
+        # without environments: the HA layout the bug zoo is written for (3 controllers, 2 computes)
+        parameters = None if args.environment else _counts(tree)
     _progress(f"evaluating {root}")
-    # without environments: the HA layout the bug zoo is written for (3 controllers, 2 computes)
-    plan = build_plan(root, environment_files=args.environment, tree=tree,
-                      parameters=None if args.environment else _counts(tree))
-    context = context_for(tree, args.environment)
+    plan = build_plan(root, environment_files=environments, tree=tree, parameters=parameters)
+    context = context_for(tree, environments)
     if args.bugzoo:
         results = run_zoo(plan, context, load_zoo())
         for r in results:
@@ -114,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0 if caught == len(results) else 2
     report = check_plan(plan, context)
     _print_report(report)
-    found = _search(tree, context, args, report)
+    found = _search(tree, context, args, report, environments)
     cases = [(inv.name, "\n\n".join(v.render() for v in report.failures if v.invariant == inv.name) or None)
              for inv in ALL]
     cases.append(("property-search", "\n".join(found) or None))
@@ -172,7 +182,8 @@ def _print_report(report: Report) -> None:
         print("allowed (documented finding): " + v.render().splitlines()[0])
 
 
-def _search(tree: TemplateTree, context: Any, args: argparse.Namespace, report: Report) -> list[str]:
+def _search(tree: TemplateTree, context: Any, args: argparse.Namespace, report: Report,
+            environments: list[str]) -> list[str]:
     """Bounded search over layouts (default splits, no network drops) for ordering/colocation violations
     that the release's own layout does not show; prints the shrunk counterexample."""
     from hypothesis import HealthCheck, Phase, find, settings
@@ -180,7 +191,7 @@ def _search(tree: TemplateTree, context: Any, args: argparse.Namespace, report: 
 
     from .strategies import role_layouts
 
-    catalogue = catalogue_for(tree, args.environment)
+    catalogue = catalogue_for(tree, environments)
     if "Controller" not in catalogue.default_networks or "Compute" not in catalogue.default_networks:
         _progress("property search skipped: the roles_data has no Controller and Compute roles to split")
         return []

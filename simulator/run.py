@@ -95,25 +95,12 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
     scenario's, as tripleoclient's prepare commands do; ``stack_update``: the stack operation is on the deployed
     stack, not its first deploy, which sets the StackAction the release's client passes)."""
     root = resolve_templates(source.release, source.templates, progress=progress)
-    side = "source" if source is scenario.source else "target"
-    environments = []
-    for key, env in [*((f"environments[{i}]", e) for i, e in enumerate(scenario.environments)),
-                     *((f"{side}.environments[{i}]", e) for i, e in enumerate(source.environments))]:
-        found = environment_path(root, scenario, env)
-        if found is None:
-            where = f", next to the scenario ({scenario.base})" if scenario.base else ""
-            raise ScenarioError(scenario.file, key, expected=f"an environment file of the templates ({root}){where} "
-                                "or a path", found=repr(env))
-        environments.append(found)
-    files = [*([lifecycle] if lifecycle else []), *environments]
+    files = [*([lifecycle] if lifecycle else []), *side_environments(root, source, scenario)]
 
     def evaluate() -> tuple[Plan, list[Any]]:
         if progress:
             progress(f"evaluating {source.describe()} ({root})")
-        roles_data: Any = scenario.roles_data
-        if scenario.roles:
-            roles_data = generate_roles(root, scenario)
-        tree = TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
+        tree = scenario_tree(root, scenario)
         plan = build_plan(root, environment_files=files, tree=tree, parameters=scenario.parameters(),
                           with_global_vars=True,
                           stack_action=client_stack_action(tree.version, stack_exists=stack_update,
@@ -126,6 +113,31 @@ def plan_for(source: Source, scenario: Scenario, progress: Callable[[str], None]
               "roles_data": scenario.roles_data, "network_data": scenario.network_data, "stack_update": stack_update,
               "heat_type": scenario.heat_type}
     return cached_plan(Path(root), inputs, evaluate, progress)
+
+
+def side_environments(root: Any, source: Source, scenario: Scenario) -> list[str]:
+    """The environment files of one side of ``scenario`` (``source``: its source or target), the scenario's first,
+    each found where :func:`environment_path` looks."""
+    side = "source" if source is scenario.source else "target"
+    environments = []
+    for key, env in [*((f"environments[{i}]", e) for i, e in enumerate(scenario.environments)),
+                     *((f"{side}.environments[{i}]", e) for i, e in enumerate(source.environments))]:
+        found = environment_path(root, scenario, env)
+        if found is None:
+            where = f", next to the scenario ({scenario.base})" if scenario.base else ""
+            raise ScenarioError(scenario.file, key, expected=f"an environment file of the templates ({root}){where} "
+                                "or a path", found=repr(env))
+        environments.append(found)
+    return environments
+
+
+def scenario_tree(root: Any, scenario: Scenario) -> TemplateTree:
+    """The templates at ``root`` with the scenario's roles (``roles``, from the tree's ``roles/``, or its
+    ``roles_data``) and ``network_data``."""
+    roles_data: Any = scenario.roles_data
+    if scenario.roles:
+        roles_data = generate_roles(root, scenario)
+    return TemplateTree.from_path(root, roles_data=roles_data, network_data=scenario.network_data)
 
 
 def environment_path(root: Any, scenario: Scenario, env: str) -> str | None:

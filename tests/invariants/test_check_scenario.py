@@ -57,3 +57,26 @@ def test_check_rejects_a_downtime_budget_it_cannot_use_before_any_work(argv: lis
     err = capsys.readouterr().err
     assert err == ("tripleo-sim: error: --downtime-budget: expected with --scenario, seconds >= 0 (inf: no budget), "
                    f"found {found}\n")
+
+
+NO_MESSAGING = """\
+name: no-messaging
+kind: deploy
+source: {release: '18.0.0'}
+roles: [ControllerOpenstack, Database, Compute]
+nodes: {ControllerOpenstack: 1, Database: 1, Compute: 1}
+seed: 1
+"""
+
+
+def test_the_plan_invariants_check_the_scenarios_own_layout(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # found by probing: the release's default layout was checked (0 violations, exit 0) whatever the scenario's
+    # roles, nodes and environments; this one deploys no Messaging role, so no rabbitmq anywhere
+    scenario = tmp_path / "no-messaging.yaml"
+    scenario.write_text(NO_MESSAGING)
+    assert main(["check", "--scenario", str(scenario), "--profile", "dev"]) == 2
+    out = capsys.readouterr().out
+    assert "[api-companions] cinder_api on role ControllerOpenstack needs oslo_messaging_rpc but no deployed role " \
+           "runs it" in out
+    assert "[quorum-size]" in out  # pacemaker on 2 nodes: ControllerOpenstack's and Database's
