@@ -213,9 +213,13 @@ class World(VersionMonitors):
         return [a for a in API_ENDPOINTS if provides(present, a)]
 
     def has_quorum(self) -> bool:
+        """Pacemaker's quorum: more than half the configured nodes online; of a two-node cluster, one (``pcs
+        cluster setup`` with two nodes sets corosync's ``two_node``: the node left keeps quorum)."""
         if not self.pcs_all:
             return True
         online = [m for m in self.pcs_members if self.nodes[m].up]
+        if len(self.pcs_configured) == 2:
+            return len(online) >= 1
         return len(online) * 2 > len(self.pcs_configured)
 
     def cluster_member_up(self, cluster: str, name: str) -> bool:

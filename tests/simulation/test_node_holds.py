@@ -123,3 +123,14 @@ def test_a_crash_while_puppet_runs_fails_the_step() -> None:
     result = run_scenario(dataclasses.replace(load_scenario("ocata-composable-upgrade"), faults=(fault,)), seed=1)
     assert result.failed
     assert "puppet step 1: overcloud-controller-1 unreachable" in result.simulation.failures[0].error
+
+
+def test_a_two_node_cluster_keeps_quorum_with_one_node() -> None:
+    # found by probing: 2 controllers lost pacemaker quorum (and every API) whenever one stopped, as a serial update
+    # does; `pcs cluster setup` with two nodes sets corosync's two_node, and the node left keeps quorum
+    nodes = [NodeState(f"ctl-{i}", "Controller", CTL, "source") for i in range(2)]
+    w = World(Trace(), nodes, pacemaker_nodes=[n.name for n in nodes], bundles=["galera-bundle"])
+    w.hold_down("ctl-1", "crash", 1.0, "crash")
+    assert w.has_quorum()
+    w.hold_down("ctl-0", "crash", 2.0, "crash")
+    assert not w.has_quorum()
