@@ -232,6 +232,10 @@ def load_scenario(ref: str | os.PathLike[str] | None) -> Scenario:
                             found=repr(roles)[:80])
     if roles and data.get("roles_data") is not None:
         raise ScenarioError(file, "roles", expected="either roles or roles_data", found="both")
+    for i, role in enumerate(roles):  # (the generated roles_data's own check named a file the user never wrote)
+        if role in roles[:i]:
+            raise ScenarioError(file, f"roles[{i}]", expected="each role once",
+                                found=f"{role!r}, also roles[{roles.index(role)}]")
     order = _given(data, "order", [])
     if not isinstance(order, list) or not all(
             isinstance(b, list) and b and all(isinstance(h, str) for h in b) for b in order):

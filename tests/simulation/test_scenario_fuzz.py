@@ -76,6 +76,9 @@ _SRC, _CRASH = "source: {release: '11.6.0'}\n", "target: overcloud-controller-0,
     (f"{_SRC}nodes: {{Controller: 2.5}}", "nodes.Controller: expected a node count from 0 to 10000, found 2.5"),
     # an empty value of the wrong type read as "none given"
     (f"{_SRC}nodes: []", "nodes: expected a mapping of role name to a node count >= 0, found []"),
+    # a role given twice was reported against "<roles_data>", a file the user never wrote
+    (f"{_SRC}roles: [Controller, Controller, Compute]", "roles[1]: expected each role once, found 'Controller', "
+                                                        "also roles[0]"),
     (f"{_SRC}faults: {{}}", "faults: expected a list of faults, found {}"),
     (f"{_SRC}environments: false", "environments: expected a list of environment file paths, found False"),
     (f"{_SRC}order: ''", "order: expected a list of --limit batches, each a list of node names, found ''"),
