@@ -633,10 +633,14 @@ class Simulation(HaWrapper, Timeline):
         configs: dict[str, dict[str, str]] = {}
         images: dict[str, dict[str, str]] = {}
         definitions: dict[str, Mapping[str, Any]] = {}
+        bootstraps: dict[str, str | None] = {}
+        kolla: dict[str, Mapping[str, Any]] = {}
         for role, hosts in roles:
             names = role.containers.get(step, ())
             if not names:
                 continue
+            bootstraps[role.name] = role.bootstrap_node.name if role.bootstrap_node else None
+            kolla[role.name] = role.kolla_config
             configs[role.name] = config_hashes(role, step, self.deploy_identifier)
             definitions[role.name] = role.step_config(step)
             images[role.name] = role.images(step)
@@ -655,7 +659,11 @@ class Simulation(HaWrapper, Timeline):
             for name in names:  # Queens: a container that tags the bundle's pcmklatest image (before the bundles
                 if name.endswith("_image_tag"):  # it precedes by start_order are created from it)
                     self.answers.tag_container(host, name, definitions[role_name].get(name))
-            self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name])
+            # a db sync wrapped in bootstrap_host_exec runs its command on the service's bootstrap node only (the
+            # role's first node, as the stack writes <service>_short_bootstrap_node_name): elsewhere it syncs nothing
+            idle = [n for n in names if n.endswith("db_sync") and host != bootstraps[role_name]
+                    and _bootstrap_only(kolla[role_name], n, definitions[role_name].get(n))]
+            self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name], idle=idle)
 
 
 # tripleo-common's uploader: max(2, CPUs // 2) threads (later releases CPUs - 1); an undercloud has 8 cores at the
@@ -677,6 +685,23 @@ def listing(names: Any, shown: int = 8) -> str:
 
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+_KOLLA_CONFIG = "/var/lib/kolla/config_files/config.json"
+
+
+def _bootstrap_only(kolla_config: Mapping[str, Any], name: str, definition: Any) -> bool:
+    """Whether container ``name`` runs its command through ``bootstrap_host_exec`` (on its service's bootstrap node
+    only): in its docker_config ``command``, or in the Kolla config file it mounts as ``config.json`` (14.3.0's
+    ``cinder_api_db_sync.json``: ``/usr/bin/bootstrap_host_exec cinder_api su cinder ... db sync``)."""
+    definition = definition if isinstance(definition, Mapping) else {}
+    kolla_file = f"/var/lib/kolla/config_files/{name}.json"
+    for volume in definition.get("volumes") or ():
+        if isinstance(volume, str) and volume.split(":")[1:2] == [_KOLLA_CONFIG]:
+            kolla_file = volume.split(":")[0]
+    entry = kolla_config.get(kolla_file)
+    commands = [definition.get("command"), entry.get("command") if isinstance(entry, Mapping) else None]
+    return any("bootstrap_host_exec" in str(c) for c in commands if c)
 
 
 def _could_match(name: str, pattern: str) -> bool:

@@ -481,10 +481,11 @@ class World(VersionMonitors):
 
     def start_containers(self, node: str, names: Iterable[str], release: str, now: float,
                          configs: Mapping[str, str] | None = None,
-                         image_refs: Mapping[str, str] | None = None) -> None:
+                         image_refs: Mapping[str, str] | None = None, idle: Iterable[str] = ()) -> None:
         """Start ``names`` on ``node`` at ``release``; ``configs`` gives their config hashes (a container whose
         hash changed is restarted even at the same release, as tripleo_container_manage does) and ``image_refs``
-        the image each runs (name:tag)."""
+        the image each runs (name:tag); those in ``idle`` run but do nothing here (a db sync on a node that is not
+        its service's bootstrap node)."""
         state = self.nodes[node]
         configs = configs or {}
         image_refs = image_refs or {}
@@ -504,8 +505,9 @@ class World(VersionMonitors):
             if self._refresh_node(node) or not CLUSTER_CONTAINERS.isdisjoint(changed):
                 self._observe(now)
             self._watch_versions(now, {p for c in changed if (p := project_of(c))}, node)
+            idle = set(idle)
             for c in changed:  # a container-era schema migration: <project>[_api]_db_sync runs the image's code
-                if c.endswith("db_sync") and (project := project_of(c)):
+                if c.endswith("db_sync") and c not in idle and (project := project_of(c)):
                     self._set_schema(project, release, now, node)
             self._watch_schema(now)
             # Pike to Stein: a <service>_init_bundle container runs puppet that creates (or updates) the service's
