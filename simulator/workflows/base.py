@@ -59,6 +59,7 @@ from .containers import (
     hiera_hash,
     host_api_units,
     kolla_hashes,
+    kolla_source,
     role_bundles,
     task_bodies,
 )
@@ -687,9 +688,6 @@ def listing(names: Any, shown: int = 8) -> str:
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 
-_KOLLA_CONFIG = "/var/lib/kolla/config_files/config.json"
-
-
 def _bootstrap_only(kolla_config: Mapping[str, Any], name: str, definition: Any) -> bool:
     """Whether container ``name`` runs its command through ``bootstrap_host_exec`` (on its service's bootstrap node
     only): in its docker_config ``command``, or in the Kolla config file it mounts as ``config.json`` (14.3.0's
@@ -697,8 +695,7 @@ def _bootstrap_only(kolla_config: Mapping[str, Any], name: str, definition: Any)
     definition = definition if isinstance(definition, Mapping) else {}
     kolla_file = f"/var/lib/kolla/config_files/{name}.json"
     for volume in definition.get("volumes") or ():
-        if isinstance(volume, str) and volume.split(":")[1:2] == [_KOLLA_CONFIG]:
-            kolla_file = volume.split(":")[0]
+        kolla_file = kolla_source(volume) or kolla_file
     entry = kolla_config.get(kolla_file)
     commands = [definition.get("command"), entry.get("command") if isinstance(entry, Mapping) else None]
     return any("bootstrap_host_exec" in str(c) for c in commands if c)

@@ -136,11 +136,16 @@ def role_bundles(role: Role) -> set[str]:
 _KOLLA_TARGET = ":/var/lib/kolla/config_files/config.json"
 
 
+def kolla_source(volume: Any) -> str | None:
+    """The Kolla config file a docker_config volume mounts at ``/var/lib/kolla/config_files/config.json``, or None."""
+    return volume.split(":", 1)[0] if isinstance(volume, str) and _KOLLA_TARGET in volume else None
+
+
 def kolla_hashes(role: Role) -> dict[str, str]:
     """A hash of the Kolla config file each container of ``role`` reads: the ``kolla_config`` entry its
     docker_config mounts at ``/var/lib/kolla/config_files/config.json``."""
-    return {name: stable_digest(role.kolla_config[source]) for name, volume in role.mounts() if _KOLLA_TARGET in volume
-            and (source := volume.split(":", 1)[0]) in role.kolla_config}
+    return {name: stable_digest(role.kolla_config[source]) for name, volume in role.mounts()
+            if (source := kolla_source(volume)) is not None and source in role.kolla_config}
 
 
 def hiera_hash(role: Role) -> str:
