@@ -254,7 +254,10 @@ def _role(tree: TemplateTree, stack: Any, env: Any, rd: Mapping[str, Any], data:
             value = docker[step]
             containers[str(step).replace("step_", "")] = tuple(sorted(value)) if isinstance(value, Mapping) else ()
     containers = with_role_started_containers(containers, tasks.get("deploy_steps_tasks", {}))
-    settings = _mapping(data.get("config_settings"))
+    # the role's hieradata: Pike and Queens (THT 7.x, 8.x) blank RoleData's config_settings and give the merged
+    # hieradata (the role's services', the global and service settings, ExtraConfig) as merged_config_settings
+    merged = data.get("merged_config_settings")
+    settings = _mapping(merged if isinstance(merged, Mapping) else data.get("config_settings"))
     return Role(
         name=name, count=count, hostname_format=fmt,
         services=tuple(s for s in (data.get("service_names") or []) if isinstance(s, str)),

@@ -60,6 +60,7 @@ from .containers import (
     host_api_units,
     kolla_hashes,
     kolla_source,
+    partition_handling,
     role_bundles,
     task_bodies,
 )
@@ -178,7 +179,8 @@ class Simulation(HaWrapper, Timeline):
                     if isinstance(definition, Mapping) and definition.get("restart") == "always":
                         services.add(name)
         return World(self.trace, nodes, pacemaker_nodes=pcs_nodes, bundles=sorted(bundles),
-                     oneshot=defined - services, vips=vip_resources(self.source.vip_map))
+                     oneshot=defined - services, vips=vip_resources(self.source.vip_map),
+                     rabbitmq_partition_handling=partition_handling(self.source))
 
     def run(self) -> None:
         """Run the workflow to its end (the run ends with it: later fault events, or a failed stack's cancelled

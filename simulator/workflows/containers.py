@@ -18,7 +18,7 @@ from simulator.puppet_config import config_volume_of
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, api_units
 
 __all__ = ["config_hashes", "docker_config_files", "expected_running", "ha_wrapper_volumes", "hiera_hash",
-           "host_api_units", "kolla_hashes", "role_bundles", "task_bodies"]
+           "host_api_units", "kolla_hashes", "partition_handling", "role_bundles", "task_bodies"]
 
 
 @functools.lru_cache(maxsize=256)
@@ -151,6 +151,21 @@ def kolla_hashes(role: Role) -> dict[str, str]:
 def hiera_hash(role: Role) -> str:
     """A hash of ``role``'s hieradata (role_data ``config_settings``)."""
     return stable_digest(role.config_settings) if role.config_settings else ""
+
+
+def partition_handling(plan: Plan) -> str | None:
+    """RabbitMQ's ``cluster_partition_handling`` in the hieradata of the first role that runs rabbitmq
+    (``rabbitmq_config_variables``: ``pause_minority`` in THT up to Pike, ``ignore`` from Queens on); RabbitMQ's
+    default, ``ignore``, where the hieradata sets none; None where the plan has no hieradata (Newton's plan has no
+    role data): the world then counts every member, as ``pause_minority`` does."""
+    for role in plan.roles:
+        if {"oslo_messaging_rpc", "rabbitmq"} & set(role.services) and role.nodes:
+            if not role.config_settings:
+                return None
+            variables = role.config_settings.get("rabbitmq_config_variables")
+            value = variables.get("cluster_partition_handling") if isinstance(variables, Mapping) else None
+            return value if isinstance(value, str) else "ignore"
+    return None
 
 
 def task_bodies(plan: Plan) -> list[Any]:

@@ -16,6 +16,7 @@ __all__ = [
     "CLUSTERS",
     "CLUSTER_CONTAINERS",
     "COLD_START_CLUSTERS",
+    "GRACEFUL_LEAVE_CLUSTERS",
     "INFRA_BUNDLES",
     "NO_DATABASE",
     "OPENSTACK_PROJECTS",
@@ -56,6 +57,9 @@ CLUSTER_CONTAINERS = frozenset(container for _, _, container in CLUSTERS.values(
 # clusters whose pacemaker resource agent, after the cluster stopped on every member, starts none until every member
 # reports its state (galera: the bootstrap node is the one with the last commit)
 COLD_START_CLUSTERS = frozenset({"galera"})
+# clusters whose quorum counts the members of the last primary component, which a member leaves when it stops
+# cleanly (galera's EVS: the rest stay primary however few); the others count every configured member
+GRACEFUL_LEAVE_CLUSTERS = frozenset({"galera"})
 
 # What each API needs besides a backend and the VIP: its database (galera), the message bus (rabbitmq) for the
 # projects that send RPC while serving requests, and keystone to validate tokens. A dependency the layout does not

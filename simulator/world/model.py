@@ -35,6 +35,7 @@ from .catalogue import (
     CLUSTER_CONTAINERS,
     CLUSTERS,
     COLD_START_CLUSTERS,
+    GRACEFUL_LEAVE_CLUSTERS,
     INFRA_BUNDLES,
     NO_DATABASE,
     PACEMAKER_BUNDLES,
@@ -100,7 +101,8 @@ class NodeState:
 class World(VersionMonitors):
     def __init__(self, trace: Trace, nodes: Iterable[NodeState], *, pacemaker_nodes: Iterable[str] = (),
                  bundles: Iterable[str] = (), oneshot: Iterable[str] = (),
-                 vips: tuple[Sequence[str], Sequence[str]] | None = None):
+                 vips: tuple[Sequence[str], Sequence[str]] | None = None,
+                 rabbitmq_partition_handling: str | None = None):
         self.trace = trace
         self.nodes = {n.name: n for n in nodes}
         # what keeps each node down ("crash", "reboot", "provisioning"; one entry per active cause, so two
@@ -176,6 +178,17 @@ class World(VersionMonitors):
         # clusters that stopped on every member (galera: its resource agent then waits for every member to report
         # its last commit before it bootstraps one); see cluster_member_up
         self.cold: set[str] = set()
+        # rabbitmq's `cluster_partition_handling` (the templates' `rabbitmq_config_variables`): with
+        # `pause_minority` (THT up to Pike) a member pauses unless it sees more than half the cluster's members,
+        # stopped ones included (RabbitMQ counts every node of the cluster); with `ignore` (Queens on; RabbitMQ's
+        # default) or `autoheal` every member that runs serves; None (not known) counts every member
+        self.rabbitmq_partition_handling = rabbitmq_partition_handling
+        # galera's primary component, per cluster: the members of the last primary component. A member that stops
+        # cleanly leaves it at once (the rest stay primary, however few); one whose node crashed stays in it until
+        # the others form a new primary component, which needs more than half of it
+        self._component: dict[str, frozenset[str]] = {}
+        self._was_running: dict[str, frozenset[str]] = {}
+        self._reset_components()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         # nodes currently serving each API, kept up to date per node so that a change costs O(its APIs)
         self._serving: dict[str, set[str]] = {api: set() for api in self.apis()}
@@ -254,13 +267,41 @@ class World(VersionMonitors):
         return node.containers.get(container, True)
 
     def cluster_has_quorum(self, cluster: str) -> bool:
+        return self._quorum_of(cluster)[0]
+
+    def _quorum_of(self, cluster: str) -> tuple[bool, frozenset[str], frozenset[str]]:
+        """Whether ``cluster`` has quorum, the members that run, and galera's primary component as it stands now
+        (``_live_component``; empty for the other clusters). Galera: more than half of its primary
+        component (see ``_component``), or, once no component is left (every member stopped cleanly, or none ran
+        yet), more than half its members; rabbitmq: with ``pause_minority`` (or not known) more than half its members,
+        else one."""
         members = self.cluster_members.get(cluster, ())
         if CLUSTERS[cluster][1] in self.pcs_resources and not self.pcs_maintenance:
             # under pacemaker the bundle runs a replica on each node in the cluster's configuration
             members = self._configured_members(cluster)
             if not members:  # no node of the cluster that runs now has a replica of the bundle: nothing runs
-                return False
-        return not members or sum(self.cluster_member_up(cluster, m) for m in members) * 2 > len(members)
+                return False, frozenset(), frozenset()
+        running = frozenset(m for m in members if self.cluster_member_up(cluster, m))
+        if not members:
+            return True, running, frozenset()
+        if cluster == "rabbitmq" and self.rabbitmq_partition_handling not in (None, "pause_minority"):
+            return bool(running), running, frozenset()
+        if cluster in GRACEFUL_LEAVE_CLUSTERS and (component := self._live_component(cluster, members, running)):
+            return len(component & running) * 2 > len(component), running, component
+        return len(running) * 2 > len(members), running, frozenset()
+
+    def _live_component(self, cluster: str, members: Iterable[str], running: frozenset[str]) -> frozenset[str]:
+        """The primary component as it stands now: the last one, within ``members``, less the members that left
+        it cleanly since (they stopped on a node that is up, or went down with it for a reboot, not a crash)."""
+        left = self._was_running.get(cluster, frozenset()) - running
+        clean = {m for m in left if "crash" not in self._down.get(m, ())}
+        return (self._component.get(cluster, frozenset()) & frozenset(members)) - clean
+
+    def _reset_components(self) -> None:
+        """Take the members that run now as each cluster's primary component (a run's start, a rebase)."""
+        for cluster in self.cluster_members:
+            running = self._quorum_of(cluster)[1] if cluster in GRACEFUL_LEAVE_CLUSTERS else frozenset()
+            self._component[cluster] = self._was_running[cluster] = running
 
     def has_resource(self, bundle: str) -> bool:
         """Whether the cluster's configuration holds ``bundle`` (``pcs resource config`` finds it)."""
@@ -353,7 +394,10 @@ class World(VersionMonitors):
                     and not any(self._member_can_run(cluster, m) for m in self._configured_members(cluster)):
                 self.cold.add(cluster)
                 self.trace.record(now, "state.cluster", cluster, state="stopped everywhere")
-            has = self.cluster_has_quorum(cluster)
+            has, running, component = self._quorum_of(cluster)
+            if cluster in GRACEFUL_LEAVE_CLUSTERS:  # a primary component takes in the members that run
+                self._component[cluster] = running if has else component
+                self._was_running[cluster] = running
             if has and cluster in self.cold:
                 self.cold.discard(cluster)
                 self.trace.record(now, "state.cluster", cluster, state="bootstrapped")
@@ -386,6 +430,7 @@ class World(VersionMonitors):
         self.vips.retrack()
         self._quorum = self.has_quorum()
         self.cold = set()
+        self._reset_components()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         states = self.api_states()
         for api in self._api_up:

@@ -55,13 +55,14 @@ def test_galera_and_rabbitmq_quorum_of_their_own() -> None:
     w = make_world()
     w.apply(Effect("ctl-0", "pacemaker", "rabbitmq-bundle", "disabled", "pacemaker_resource"), 3.0)
     assert w.quorum_events == [(3.0, "rabbitmq", "lost")] and w.has_quorum()  # pacemaker itself is fine
-    # galera outside pacemaker (a composable database role): its members are the nodes running mysql
+    # galera outside pacemaker (a composable database role): its members are the nodes running mysql; two of
+    # three crash, and the one left is not primary (tests/simulation/test_cluster_quorum.py: clean stops)
     svc = ("mysql",)
     nodes = [NodeState(f"db-{i}", "Database", svc, "source", containers={"mysql": True}) for i in range(3)]
     db = World(Trace(), nodes)
-    db.apply(Effect("db-0", "container", "mysql", "stopped", "podman_container"), 1.0)
+    db.hold_down("db-0", "crash", 1.0, "crash")
     assert db.cluster_has_quorum("galera")
-    db.apply(Effect("db-1", "container", "mysql", "stopped", "podman_container"), 2.0)
+    db.hold_down("db-1", "crash", 2.0, "crash")
     assert not db.cluster_has_quorum("galera") and db.quorum_events == [(2.0, "galera", "lost")]
     lost = db.trace.select("quorum.lost", "galera")[0]
     assert lost.data["online"] == ["db-2"]

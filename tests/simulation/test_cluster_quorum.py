@@ -1,0 +1,119 @@
+"""Galera's and rabbitmq's quorum as the two clusters count it.
+
+Galera counts the members of its last primary component: a member that stops cleanly leaves the component at once,
+so the rest stay primary however few they are; a member whose node crashed stays counted until the others, more
+than half of the component, form a new one without it. RabbitMQ pauses a member that sees no more than half the
+cluster's members only with ``cluster_partition_handling: pause_minority`` (THT up to Pike); THT from Queens on
+sets ``ignore``, and every member that runs serves. The templates say which (``rabbitmq_config_variables``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from fakes.ansible.effects import Effect
+from simulator.core import Trace
+from simulator.run import plan_for, run_scenario, target_plan
+from simulator.scenario import load_scenario
+from simulator.workflows.containers import hiera_hash, partition_handling
+from simulator.world import NodeState, World
+
+DB = ("db-0", "db-1", "db-2")
+
+
+def _database_role() -> World:
+    """galera outside pacemaker: its members are the nodes running the mysql container"""
+    return World(Trace(), [NodeState(n, "Database", ("mysql", "keystone"), "source",
+                                     containers={"mysql": True, "keystone": True}) for n in DB])
+
+
+def _stop(world: World, node: str, t: float) -> None:
+    world.apply(Effect(node, "container", "mysql", "stopped", "podman_container"), t)
+
+
+def test_members_that_stop_cleanly_leave_the_rest_primary() -> None:
+    world = _database_role()
+    _stop(world, "db-0", 1.0)
+    _stop(world, "db-1", 2.0)
+    assert world.cluster_has_quorum("galera") and world.quorum_events == []
+    assert world.api_states()["keystone"] == (True, None)
+    _stop(world, "db-2", 3.0)  # the last one: nothing runs
+    assert world.quorum_events == [(3.0, "galera", "lost")]
+
+
+def test_a_crash_keeps_counting_the_member_until_the_rest_form_a_new_component() -> None:
+    world = _database_role()
+    world.hold_down("db-0", "crash", 1.0, "crash")
+    assert world.cluster_has_quorum("galera")  # two of three: a new primary component of db-1 and db-2
+    world.hold_down("db-1", "crash", 2.0, "crash")
+    assert world.quorum_events == [(2.0, "galera", "lost")]  # one of the two-member component
+    # db-0 comes back, but db-0 is not in the last primary component (db-1, db-2): db-2 alone is still half of it
+    world.release("db-0", "crash", 3.0, "recovered")
+    assert not world.cluster_has_quorum("galera")
+    assert world.api_states()["keystone"] == (False, "galera quorum")
+    world.release("db-1", "crash", 4.0, "recovered")
+    assert world.cluster_has_quorum("galera") and world.quorum_events[-1] == (4.0, "galera", "regained")
+
+
+def test_a_clean_stop_after_a_crash_leaves_the_last_member_primary() -> None:
+    world = _database_role()
+    world.hold_down("db-0", "crash", 1.0, "crash")
+    _stop(world, "db-1", 2.0)
+    assert world.cluster_has_quorum("galera") and world.quorum_events == []
+
+
+def test_a_reboot_is_a_clean_stop_and_a_crash_is_not() -> None:
+    rebooted = _database_role()
+    rebooted.hold_down("db-0", "reboot", 1.0, "reboot")
+    rebooted.hold_down("db-1", "reboot", 2.0, "reboot")
+    assert rebooted.cluster_has_quorum("galera")
+    crashed = _database_role()
+    _stop(crashed, "db-0", 1.0)
+    crashed.hold_down("db-1", "crash", 2.0, "crash")  # db-2 is one of the two-member component
+    assert not crashed.cluster_has_quorum("galera")
+
+
+def test_two_controllers_keep_galera_while_one_stops_its_pacemaker() -> None:
+    nodes = [NodeState(f"c{i}", "Controller", ("pacemaker", "mysql", "oslo_messaging_rpc", "keystone", "nova_api"),
+                       "source", containers={"keystone": True, "nova_api": True}) for i in range(2)]
+    world = World(Trace(), nodes, pacemaker_nodes=["c0", "c1"], bundles=["galera-bundle", "rabbitmq-bundle"],
+                  rabbitmq_partition_handling="ignore")
+    world.apply(Effect("c0", "pacemaker", "cluster", "cluster-stopped", "shell"), 5.0)
+    # corosync's two_node keeps c1 quorate; its galera replica stays primary, its rabbitmq serves
+    assert world.has_quorum() and world.cluster_has_quorum("galera") and world.cluster_has_quorum("rabbitmq")
+    assert world.quorum_events == [] and all(world.snapshot()["apis"].values())
+
+
+@pytest.mark.parametrize(("handling", "kept"), [("ignore", True), ("autoheal", True), ("pause_minority", False),
+                                                (None, False)])
+def test_rabbitmq_pauses_a_minority_only_with_pause_minority(handling: str | None, kept: bool) -> None:
+    nodes = [NodeState(f"r{i}", "Messaging", ("oslo_messaging_rpc",), "source", containers={"rabbitmq": True})
+             for i in range(3)]
+    world = World(Trace(), nodes, rabbitmq_partition_handling=handling)
+    for t, node in enumerate(("r0", "r1"), start=1):
+        world.apply(Effect(node, "container", "rabbitmq", "stopped", "podman_container"), float(t))
+    assert world.cluster_has_quorum("rabbitmq") is kept
+    world.apply(Effect("r2", "container", "rabbitmq", "stopped", "podman_container"), 3.0)
+    assert not world.cluster_has_quorum("rabbitmq")  # none runs
+
+
+def test_the_templates_say_how_rabbitmq_handles_partitions() -> None:
+    ocata_to_pike, queens_to_train = load_scenario("ocata-to-pike"), load_scenario("queens-to-train-ffu")
+    ocata, pike = plan_for(ocata_to_pike.source, ocata_to_pike), target_plan(ocata_to_pike)
+    queens, train = plan_for(queens_to_train.source, queens_to_train), target_plan(queens_to_train)
+    assert [partition_handling(p) for p in (ocata, pike, queens, train)] == [
+        "pause_minority", "pause_minority", "ignore", "ignore"]
+    # Pike's and Queens' RoleData blank config_settings and give the hieradata as merged_config_settings
+    for plan in (pike, queens):
+        controller = next(r for r in plan.roles if r.name == "Controller")
+        assert controller.config_settings.get("rabbitmq_config_variables") and hiera_hash(controller)
+
+
+def test_a_two_controller_minor_update_keeps_the_database_and_the_message_bus() -> None:
+    scenario = dataclasses.replace(load_scenario("update-18"), nodes={"Controller": 2, "Compute": 1})
+    world = run_scenario(scenario).simulation.world
+    # each controller in turn stops its pacemaker: the other keeps quorum (two_node), galera (its last member that
+    # stopped cleanly left the component) and rabbitmq (18.0.0: `ignore`); only the VIP's moves take the APIs out
+    assert [q for q in world.quorum_events if q[1] in ("galera", "rabbitmq")] == []
+    assert 0 < max(world.downtime.values()) < 60
