@@ -85,8 +85,8 @@ class Vips:
     def down(self) -> str | None:
         """Why the APIs cannot reach a VIP they need, or None."""
         for name in self.needed:
-            if self.node[name] is None:
-                state = "VIP moving" if name in self.moving else "no VIP"
+            if self.node[name] is None:  # a move under way whose every destination stopped haproxy goes nowhere
+                state = "VIP moving" if name in self.moving and self._holders() else "no VIP"
                 return state if len(self.names) == 1 else f"{state} ({name})"
         return None
 
@@ -156,6 +156,8 @@ class Vips:
         if dest is not None and not self._frozen():
             self.node[name] = dest
             self._record(now, name, dest, "started")
+        else:  # no node runs haproxy now (or pacemaker froze mid-move): the VIP runs nowhere
+            self._record(now, name, "-", "stopped")
         while self._banned:  # the ban loop's next VIP, if it still runs on the banned node
             nxt, node = self._banned.pop(0)
             if self.node[nxt] == node and nxt not in self.moving:

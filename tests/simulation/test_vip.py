@@ -150,6 +150,24 @@ def test_a_vip_move_takes_the_apis_down_until_it_ends() -> None:
         (33.0, "c0", "started")]
 
 
+def test_a_move_whose_destinations_all_stop_haproxy_ends_with_the_vip_stopped() -> None:
+    world, pending = _world()
+    world.apply(Effect("c0", "pacemaker", "cluster", "offline", "t"), 10.0)
+    assert world.api_states()["keystone"] == (False, "VIP moving") and len(pending) == 1
+    for node in ("c1", "c2"):  # both other replicas restart on their node while the VIP is on its way
+        world.apply(Effect(node, "pacemaker", HAPROXY, "replica-restart-begin", "t"), 11.0)
+    assert world.api_states()["keystone"] == (False, "no VIP")  # no node runs haproxy: it cannot arrive
+    pending.pop()(14.0)
+    assert world.vip_node is None and world.api_states()["keystone"] == (False, "no VIP")
+    world.apply(Effect("c1", "pacemaker", HAPROXY, "replica-restart", "t"), 20.0)
+    assert world.api_states()["keystone"] == (False, "VIP moving") and len(pending) == 1
+    pending.pop()(23.0)
+    assert world.vip_node == "c1" and world.api_states()["keystone"] == (True, None)
+    assert [(e.time, e.subject, e.data["state"]) for e in world.trace.select("state.vip")] == [
+        (10.0, "c0", "moving"), (14.0, "-", "stopped"), (20.0, "-", "moving"), (23.0, "c1", "started")]
+    assert [e.data["reason"] for e in world.trace.select("api.down")] == ["VIP moving"]
+
+
 def test_no_haproxy_replica_no_vip_and_maintenance_mode_moves_nothing() -> None:
     world, pending = _world()
     world.apply(Effect("c0", "pacemaker", "maintenance-mode", "true", "t"), 1.0)
