@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from .invariants import Layout, LayoutRole, ServiceCatalogue, check_limit_order
 from .plan import Plan
@@ -196,15 +196,20 @@ class OperatorUpgrade(RuleBasedStateMachine):
         for n in batch:
             self.pending.pop(n, None)
 
-    @precondition(lambda self: self.bootstrap in getattr(self, "pending", {}))
-    @rule()
-    def upgrade_bootstrap_node(self) -> None:
-        assert self.bootstrap is not None
-        self._upgrade((self.bootstrap,))
-
-    @precondition(lambda self: bool(getattr(self, "pending", None)) and self.bootstrap not in self.pending)
+    # One rule, always enabled: rules with preconditions that exclude each other (bootstrap node, then batches, then
+    # the final check) left one enabled at a time, and hypothesis' swarm testing, which turns rules off per test
+    # case, then rejected most draws (a FailedHealthCheck "filtering out a lot of inputs", seen in about 1 run in 30)
     @rule(data=st.data())
-    def upgrade_role_batch(self, data: st.DataObject) -> None:
+    def upgrade_run(self, data: st.DataObject) -> None:
+        """The operator's next ``upgrade run --limit``: the pacemaker bootstrap node first, then a batch of one role's
+        nodes (fewer than half a cluster); once every node is upgraded, the whole order is checked."""
+        if not self.pending:
+            violations = check_limit_order(self.plan, self.batches, complete=True)
+            assert not violations, "\n".join(v.render() for v in violations)
+            return
+        if self.bootstrap in self.pending:
+            self._upgrade((self.bootstrap,))
+            return
         roles = sorted({r.name for r in self.pending.values()})
         role = data.draw(st.sampled_from(roles), label="role")
         nodes = sorted(n for n, r in self.pending.items() if r.name == role)
@@ -213,12 +218,6 @@ class OperatorUpgrade(RuleBasedStateMachine):
         cap = max(1, (members - 1) // 2) if cluster else len(nodes)
         size = data.draw(st.integers(min_value=1, max_value=min(cap, len(nodes))), label="batch size")
         self._upgrade(tuple(nodes[:size]))
-
-    @precondition(lambda self: hasattr(self, "pending") and not self.pending)
-    @rule()
-    def all_nodes_upgraded(self) -> None:
-        violations = check_limit_order(self.plan, self.batches, complete=True)
-        assert not violations, "\n".join(v.render() for v in violations)
 
     @invariant()
     def order_is_safe(self) -> None:

@@ -82,3 +82,18 @@ def test_operator_upgrade_state_machine(real):
     machine = operator_upgrade_machine(plan)
     machine.TestCase.settings = settings(max_examples=15, stateful_step_count=8, deadline=None, database=None)
     machine.TestCase().runTest()
+
+
+def test_operator_upgrade_machine_never_starves_for_an_enabled_rule(real, monkeypatch):
+    """Hypothesis' swarm testing turns rules off per test case; rules whose preconditions exclude each other left the
+    one enabled rule often off, and about 1 run in 30 failed its health check ("filtering out a lot of inputs"; seed
+    15 did). Forty seeds in a row, each the whole test."""
+    import hypothesis.core
+
+    _, plan, _ = real("18.0.0")
+    machine = operator_upgrade_machine(plan)
+    machine.TestCase.settings = settings(max_examples=15, stateful_step_count=8, deadline=None, database=None)
+    for seed in range(1, 41):
+        monkeypatch.setattr(hypothesis.core, "global_force_seed", seed)
+        machine.TestCase().runTest()
+
