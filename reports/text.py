@@ -85,8 +85,12 @@ def render_snapshot(snap: Mapping[str, Any]) -> str:
         if cluster.get("cold"):
             waits = cluster.get("bootstrap_waits_for") or []
             cold = "; stopped everywhere" + (f", its bootstrap waits for {', '.join(waits)}" if waits else "")
+        running = f", {len(cluster['running'])} running" if "running" in cluster else ""
+        component = cluster.get("primary_component")
+        counted = f"; quorum counts its primary component: {', '.join(component)}" if component \
+            and len(component) < len(cluster["members"]) else ""
         lines.append(f"  {name}: {'quorate' if cluster['quorum'] else 'NO QUORUM'} ({len(cluster['members'])} "
-                     f"members{cold})")
+                     f"members{running}{counted}{cold})")
     down = [a for a, up in snap["apis"].items() if not up]
     reasons = snap.get("api_down_reasons", {})
     by_reason: dict[str, list[str]] = {}

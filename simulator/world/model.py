@@ -303,6 +303,17 @@ class World(VersionMonitors):
             running = self._quorum_of(cluster)[1] if cluster in GRACEFUL_LEAVE_CLUSTERS else frozenset()
             self._component[cluster] = self._was_running[cluster] = running
 
+    def _cluster_snapshot(self, cluster: str, members: Sequence[str]) -> dict[str, Any]:
+        quorum, running, component = self._quorum_of(cluster)
+        snap: dict[str, Any] = {"members": list(members), "running": sorted(running), "quorum": quorum,
+                                "cold": cluster in self.cold,
+                                "bootstrap_waits_for": self.bootstrap_waiting(cluster) if cluster in self.cold else []}
+        if cluster in GRACEFUL_LEAVE_CLUSTERS:  # what its quorum counts (empty: none left, its members count)
+            snap["primary_component"] = sorted(component)
+        if cluster == "rabbitmq":
+            snap["partition_handling"] = self.rabbitmq_partition_handling
+        return snap
+
     def has_resource(self, bundle: str) -> bool:
         """Whether the cluster's configuration holds ``bundle`` (``pcs resource config`` finds it)."""
         return bundle in self.pcs_resources and bundle not in self.pcs_absent
@@ -821,9 +832,7 @@ class World(VersionMonitors):
                                        for (node, bundle), image in sorted(self.replicas.items())},
                           "absent": sorted(self.pcs_absent),
                           "quorum": self.has_quorum(), "bootstrap": self.pcs_bootstrap},
-            "clusters": {c: {"members": list(m), "quorum": self.cluster_has_quorum(c), "cold": c in self.cold,
-                             "bootstrap_waits_for": self.bootstrap_waiting(c) if c in self.cold else []}
-                         for c, m in self.cluster_members.items()},
+            "clusters": {c: self._cluster_snapshot(c, m) for c, m in self.cluster_members.items()},
             "apis": {a: self._api_up[a] for a in self._api_up},
             "api_down_reasons": {a: reason for a, (up, reason) in self.api_states().items() if not up},
             "haproxy": {"vip": self.bundle_running("haproxy-bundle") and (

@@ -117,3 +117,17 @@ def test_a_two_controller_minor_update_keeps_the_database_and_the_message_bus() 
     # stopped cleanly left the component) and rabbitmq (18.0.0: `ignore`); only the VIP's moves take the APIs out
     assert [q for q in world.quorum_events if q[1] in ("galera", "rabbitmq")] == []
     assert 0 < max(world.downtime.values()) < 60
+
+
+def test_the_snapshot_shows_what_galera_quorum_counts() -> None:
+    from reports import render_snapshot
+
+    world = _database_role()
+    world.hold_down("db-0", "crash", 1.0, "crash")
+    world.hold_down("db-1", "crash", 2.0, "crash")
+    world.release("db-0", "crash", 3.0, "recovered")
+    galera = world.snapshot()["clusters"]["galera"]
+    assert (galera["running"], galera["primary_component"], galera["quorum"]) == (
+        ["db-0", "db-2"], ["db-1", "db-2"], False)
+    text = render_snapshot({**world.snapshot(), "t": 3.0})
+    assert "galera: NO QUORUM (3 members, 2 running; quorum counts its primary component: db-1, db-2)" in text
