@@ -70,8 +70,8 @@ def _quorum(plan: Plan, ctx: CheckContext) -> Iterator[Violation]:
         if n == 1 or (n >= 3 and n % 2 == 1) or n == 0:
             continue
         yield Violation(
-            "quorum-size", f"{cluster} runs on {n} node(s): an even member count cannot keep quorum when half "
-            "the members are down (an upgrade batch or one failure at 2 nodes)",
+            "quorum-size", f"{cluster} runs on {n} node(s): an even member count keeps no majority when half "
+            "the members fail (at 2 nodes, one crash)",
             f"run {service} on 1 or an odd number >= 3 of nodes (now {n})",
             tuple(TraceEntry(f"{service} on {r.count} node(s)", role=r.name) for r in hosts), f"{service}:{n}")
 
