@@ -30,7 +30,7 @@ from fakes.ansible.roles import ROLE_CATALOGUE
 from fakes.heat.lifecycle import find_resource
 from simulator.core import Fault, FaultScheduler, RngTree, Trace, cyclic_gc_paused
 from simulator.inventory import UNDERCLOUD, build_inventory, os_major_of
-from simulator.plan import Plan, Role
+from simulator.plan import Plan, Role, release_major
 from simulator.planning import converge_runs_deploy
 from simulator.scenario import BMC_FAULT_KINDS
 from simulator.timing import TimingProfile
@@ -365,6 +365,12 @@ class Simulation(HaWrapper, Timeline):
                 steps = sorted(set(steps) | {s for role, _ in roles for s in role.containers}, key=_step_order)
             for index, step in enumerate(steps):
                 self._advance((keys_done + index / max(len(steps), 1)) / len(sequence))
+                # every host of the run runs the step's common tasks (the config_step hieradata, its containers):
+                # from Train on first in the step's play, in Queens after the roles' tasks, in a play of their own
+                common_first = (release_major(self.target.release) or 0) >= 11
+                if key == "deploy_steps_tasks" and step.isdigit() and step != "0" and common_first \
+                        and self._unreachable_hosts(roles, label=key, step=step):
+                    return
                 plays = []
                 for role, hosts in roles:
                     tasks = [t.body for t in role.tasks.get(key, {}).get(step, ())]
@@ -380,6 +386,9 @@ class Simulation(HaWrapper, Timeline):
                         step_runner = self._runner([h for _, hosts in roles for h in hosts],
                                                    tags=("common", f"step{step}"), skip_tags=runner.tags.skip)
                     yield from self._run_plays(step_runner, plays, key, step)
+                if key == "deploy_steps_tasks" and step.isdigit() and step != "0" and not common_first \
+                        and not self.failures and self._unreachable_hosts(roles, label=key, step=step):
+                    return
                 # deploy-steps start the step's containers in tasks tagged container_startup_configs: a run limited
                 # to other tags (`upgrade run --tags system_upgrade`) starts none
                 if key == "deploy_steps_tasks" and not self.failures and runner.tags.should_run(_CONTAINER_START_TAGS):
@@ -540,6 +549,25 @@ class Simulation(HaWrapper, Timeline):
         crashes = [f for f in self.faults if f.kind == "node_crash" and f.target == host and start < f.at < end]
         return min(crashes, key=lambda f: f.at, default=None)
 
+    def _unreachable_hosts(self, roles: list[tuple[Role, list[str]]], *, label: str, step: str) -> bool:
+        """The step's first common task (``Write the config_step hieradata``) on each host of the run: a host a
+        crash holds down fails it as unreachable. True if one did."""
+        now = self.env.now
+        task = ("Write the config_step hieradata for the deploy step {} tasks" if (release_major(
+            self.target.release) or 0) >= 11 else "Write the config_step hieradata").format(step)
+        down = [(h, f) for _, hosts in roles for h in hosts if (f := self._node_fault(h, now)) is not None]
+        for host, fault in down:
+            self._unreachable(host, now, fault, label, step, task)
+        return bool(down)
+
+    def _unreachable(self, host: str, at: float, fault: Fault, label: str, step: str, task: str) -> None:
+        """A host-task Ansible could not run: ``host`` unreachable at ``at`` (a crash), the run fails there."""
+        error = f"host {host} unreachable: {fault.kind} at t={fault.at:.0f}s"
+        self.task_count += 1
+        self.trace.record(at, "task", host, task=task, phase=label, step=step, status="failed",
+                          start=round(at, 6), error=error)
+        self.failures.append(Failure(at, host, label, step, task, error))
+
     def _node_fault(self, host: str, at: float) -> Fault | None:
         for f in self.faults:
             if f.target == host and f.kind == "node_crash" and f.active(at):
@@ -638,6 +666,7 @@ class Simulation(HaWrapper, Timeline):
         definitions: dict[str, Mapping[str, Any]] = {}
         bootstraps: dict[str, str | None] = {}
         kolla: dict[str, Mapping[str, Any]] = {}
+        lost: list[tuple[float, str, Fault]] = []  # hosts Ansible finds unreachable at the step's container task
         for role, hosts in roles:
             names = role.containers.get(step, ())
             if not names:
@@ -648,17 +677,27 @@ class Simulation(HaWrapper, Timeline):
             definitions[role.name] = role.step_config(step)
             images[role.name] = role.images(step)
             for host in hosts:
-                if self._node_fault(host, t0) is not None:
+                if (fault := self._node_fault(host, t0)) is not None:  # the step's container task: unreachable
+                    lost.append((t0, host, fault))
                     continue
                 # tripleo_container_manage leaves a container whose release and config are unchanged alone
                 cost = sum(self.timing.phase("container_start" if self.world.needs_start(
                     host, name, "target", configs[role.name].get(name)) else "container_unchanged").sample(self._rng)
                     for name in names)
-                if self._crash_within(host, t0, t0 + cost) is None:  # a node that crashes meanwhile starts none
+                if (crash := self._crash_within(host, t0, t0 + cost)) is None:
                     ends.append((t0 + cost, host, names, role.name))
-        for end, host, names, role_name in sorted(ends):
+                else:  # a node that crashes meanwhile starts none, and Ansible loses it
+                    lost.append((crash.at, host, crash))
+        task = _container_task(self.target.release, step)
+        events: list[tuple[float, str, tuple[str, ...], str, Fault | None]] = [
+            (end, host, names, role_name, None) for end, host, names, role_name in ends]
+        events += [(at, host, (), "", fault) for at, host, fault in lost]
+        for end, host, names, role_name, lost_to in sorted(events, key=lambda e: e[:2]):
             if end > self.env.now:
                 yield self.env.timeout(end - self.env.now)
+            if lost_to is not None:
+                self._unreachable(host, end, lost_to, "deploy_steps_tasks", step, task)
+                continue
             for name in names:  # Queens: a container that tags the bundle's pcmklatest image (before the bundles
                 if name.endswith("_image_tag"):  # it precedes by start_order are created from it)
                     self.answers.tag_container(host, name, definitions[role_name].get(name))
@@ -667,6 +706,14 @@ class Simulation(HaWrapper, Timeline):
             idle = [n for n in names if n.endswith("db_sync") and host != bootstraps[role_name]
                     and _bootstrap_only(kolla[role_name], n, definitions[role_name].get(n))]
             self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name], idle=idle)
+
+
+def _container_task(release: str, step: str) -> str:
+    """The name of the deploy step's task that starts its containers (common/deploy-steps-tasks.yaml)."""
+    major = release_major(release) or 0
+    if major >= 12:
+        return f"Manage containers for step {step} with tripleo-ansible"
+    return f"Start containers for step {step} using paunch" if major == 11 else f"Start containers for step {step}"
 
 
 # tripleo-common's uploader: max(2, CPUs // 2) threads (later releases CPUs - 1); an undercloud has 8 cores at the
