@@ -3,6 +3,7 @@ fires callbacks; what a fault means is up to the domain code that registered a h
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,13 +28,25 @@ def as_seconds(value: Any) -> float | None:
     return seconds if math.isfinite(seconds) else None
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Fault:
+    """Ordered by when it begins, then its target, kind and duration (a permanent one after any that ends)."""
+
     at: float
     target: str
     kind: str
     duration: float | None = None  # None: permanent
     params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Fault):
+            return NotImplemented
+        return self._order() < other._order()
+
+    def _order(self) -> tuple[float, str, str, float]:
+        # a dataclass's own ordering compared None with a number (two faults alike but one permanent: a TypeError)
+        return self.at, self.target, self.kind, math.inf if self.duration is None else self.duration
 
     def active(self, t: float) -> bool:
         """Whether the fault holds at simulated time ``t``: its window is ``[at, at + duration)``."""

@@ -82,3 +82,18 @@ def test_core_knows_nothing_of_tripleo() -> None:
                 assert not node.module.startswith(("fakes", "simulator.")), f"{module.name} imports {node.module}"
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith(("fakes", "simulator")) for a in node.names), module.name
+
+
+def test_faults_alike_but_one_permanent_sort_and_both_fire() -> None:
+    # found by probing: two faults with the same at, target and kind, one with a duration, stopped the run with a
+    # TypeError (the dataclass ordering compared None with a number)
+    permanent, brief = Fault(5.0, "n1", "node_crash"), Fault(5.0, "n1", "node_crash", 10.0)
+    assert sorted([permanent, brief]) == [brief, permanent] and max(permanent, brief) is permanent
+    assert Fault(4.0, "n9", "x", None) < brief
+    env, trace = simpy.Environment(), Trace()
+    fired: list[tuple[float, float | None, bool]] = []
+    scheduler = FaultScheduler(env, trace, [permanent, brief])
+    scheduler.on("node_crash", lambda f, active: fired.append((env.now, f.duration, active)))
+    scheduler.start()
+    env.run(until=100)
+    assert fired == [(5.0, 10.0, True), (5.0, None, True), (15.0, 10.0, False)]
