@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -81,6 +82,8 @@ class Session:
         self._check_open()
         if not isinstance(time, int | float) or isinstance(time, bool):
             raise TypeError(f"time: expected simulated seconds (a number), found {time!r}")
+        if isinstance(time, int):  # an int past float's range is past every event (float() would overflow)
+            time = float(time) if abs(time) <= sys.float_info.max else (-math.inf if time < 0 else math.inf)
         if math.isnan(time):  # (it compares false with every event time: nothing ran)
             raise ValueError("time: expected simulated seconds, found nan")
         if time < self.now:

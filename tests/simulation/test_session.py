@@ -37,6 +37,10 @@ def test_stepping_gives_the_world_at_any_time_and_the_same_run() -> None:
     for wrong in ("100", None, True):
         with pytest.raises(TypeError, match=r"^time: expected simulated seconds \(a number\), found "):
             s.run_until(wrong)  # type: ignore[arg-type]
+    # an int past float's range stopped with a bare OverflowError (found by probing): it is past every event
+    with pytest.raises(ValueError, match="only moves forward"):
+        s.run_until(-10**400)
+    assert s.run_until(10**400) == pytest.approx(whole.simulation.env.now) and s.done
     result = s.finish()
     assert s.done and result.trace_hash == whole.trace_hash
     assert result.summary() == whole.summary()
