@@ -83,6 +83,9 @@ def _run(args: argparse.Namespace) -> int:
     if unknown or (args.accept and not args.scenario):
         raise InvariantError("--accept", "", "with --scenario, one of " + ", ".join(RUN_INVARIANTS),
                              ", ".join(unknown) or "no --scenario")
+    if args.roles_data and args.scenario:  # the plan invariants would check one layout and the run another
+        raise InvariantError("-r", "", "no -r beside --scenario (the scenario's roles and roles_data decide the "
+                             "layout of its plan and its run: set roles_data: in the scenario)", args.roles_data)
     # a NaN budget compared false with every downtime (nothing ever over it), a negative one true with every API
     if args.downtime_budget is not None and (not args.scenario or not args.downtime_budget >= 0):
         raise InvariantError("--downtime-budget", "", "with --scenario, seconds >= 0 (inf: no budget)",
@@ -138,33 +141,37 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> list[Violation]:
-    """Simulate ``--scenario`` (its target replaced by ``--templates``) and check the run invariants."""
+    """Simulate ``--scenario`` on the side the plan invariants checked: its end (target, or source of a deploy) with
+    ``--release`` or ``--templates`` in place of its release and ``-e`` after its environments, and check the run
+    invariants (a failed run is ``run-succeeds``)."""
     import dataclasses
+    from pathlib import Path
 
     from .run import run_scenario
-    from .scenario import Source, load_scenario
+    from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    if args.templates:
-        if scenario.target is not None:
-            scenario = dataclasses.replace(scenario, target=Source(templates=args.templates))
-        else:
-            scenario = dataclasses.replace(scenario, source=Source(templates=args.templates))
+    side = "target" if scenario.target is not None else "source"
+    end = getattr(scenario, side)
+    if args.templates or args.release or args.environment:
+        end = dataclasses.replace(end, release=None if args.templates else args.release or end.release,
+                                  templates=args.templates or (None if args.release else end.templates),
+                                  environments=(*end.environments,
+                                                *(str(Path(e).resolve()) for e in args.environment)))
+        scenario = dataclasses.replace(scenario, **{side: end})
     result = run_scenario(scenario, progress=_progress)
     sim = result.simulation
     budget = DEFAULT_DOWNTIME_BUDGET_S if args.downtime_budget is None else args.downtime_budget
     violations = result.check(downtime_budget_s=budget)
+    violations += [Violation("run-succeeds", f"{f.host} failed {f.phase} step {f.step} task {f.task!r} at "
+                             f"t={f.time:.0f}s: {f.error}", "see the trace (--json of the run)", (), subject=f.host)
+                   for f in sim.failures]
     failing = [v for v in violations if v.invariant not in args.accept]
     print(f"scenario {scenario.name} ({scenario.kind} {result.source.release} -> {result.target.release}): "
           f"{'failed' if result.failed else 'succeeded'} in {sim.env.now:.0f} simulated s; "
           f"{len(failing)} run-invariant violation(s), {len(violations) - len(failing)} accepted")
     for v in failing:
         print(v.render())
-    for f in sim.failures:
-        failing.append(Violation("run-succeeds", f"{f.host} failed {f.phase} step {f.step} task {f.task!r} at "
-                                 f"t={f.time:.0f}s: {f.error}", "see the trace (--json of the run)", (),
-                                 subject=f.host))
-        print(failing[-1].render())
     return failing
 
 

@@ -4,6 +4,7 @@ invariants over its simulation; accepted invariants are reported but do not fail
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +81,44 @@ def test_the_plan_invariants_check_the_scenarios_own_layout(tmp_path: Path,
     assert "[api-companions] cinder_api on role ControllerOpenstack needs oslo_messaging_rpc but no deployed role " \
            "runs it" in out
     assert "[quorum-size]" in out  # pacemaker on 2 nodes: ControllerOpenstack's and Database's
+
+
+CONFIG_CHANGE = Path(__file__).resolve().parents[2] / "scenarios" / "environments" / "mysql-max-connections.yaml"
+
+
+def test_the_run_has_the_environments_the_plan_invariants_checked(tht: Any, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # found by probing: --templates replaced the scenario's end side by the tree alone, dropping its environments
+    # (update-18-config-change's mysql-max-connections.yaml: the run changed no configuration and passed), and -e
+    # reached the plan invariants only
+    code = main(["check", "--templates", str(tht("18.0.0")), "--scenario", "update-18-config-change"])
+    out = capsys.readouterr().out
+    assert code == 2 and "[quorum-kept] galera lost quorum" in out
+    plain = tmp_path / "update.yaml"
+    plain.write_text("name: u\nkind: update\nsource: {release: '18.0.0'}\ntarget: {release: '18.0.0'}\n"
+                     "nodes: {Controller: 3, Compute: 2}\nseed: 1\n")
+    code = main(["check", "--scenario", str(plain), "-e", str(CONFIG_CHANGE)])
+    assert code == 2 and "[quorum-kept] galera lost quorum" in capsys.readouterr().out
+
+
+def test_an_accepted_failed_run_fails_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # found by probing: --accept run-succeeds left the failed run in the exit code (2) but not in the JUnit file
+    failing = tmp_path / "failing.yaml"
+    failing.write_text("name: f\nkind: update\nsource: {release: '18.0.0'}\nnodes: {Controller: 3, Compute: 2}\n"
+                       "seed: 1\nfaults:\n  - {at: 0, target: overcloud-controller-1, kind: task_failed, "
+                       "task: 'Start pacemaker cluster'}\n")
+    junit = tmp_path / "check.xml"
+    code = main(["check", "--scenario", str(failing), "--accept", "run-succeeds", "--accept", "services-restored",
+                 "--accept", "quorum-kept", "--accept", "api-downtime-budget", "--junit", str(junit)])
+    out = capsys.readouterr().out
+    xml = junit.read_text()
+    failures = int(xml.split('failures="', 1)[1].split('"', 1)[0])
+    assert "failed in" in out and "[run-succeeds]" not in out
+    assert (code == 2) == (failures > 0), (code, failures, out)
+    assert 'name="run:run-succeeds"' not in xml
+
+
+def test_roles_data_beside_a_scenario_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # the plan invariants would have checked -r's layout and the run the scenario's
+    assert main(["check", "--scenario", "update-18", "-r", "roles.yaml"]) == 1
+    assert capsys.readouterr().err.startswith("tripleo-sim: error: -r: expected no -r beside --scenario")
