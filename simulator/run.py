@@ -233,19 +233,29 @@ class ScenarioResult:
 
 
 def api_outages(trace: Any, end: float) -> list[dict[str, Any]]:
-    """Each API outage of a run: when it began and ended (or the run's end), and why it began (the world's
-    reason: ``no backend``, ``haproxy``, or the dependency that was down: ``galera``, ``rabbitmq``, ``keystone``)."""
+    """Each API outage of a run: when it began and ended (or the run's end), its ``reason`` — the world's reason
+    that held longest in it (``no backend``, ``haproxy``, a VIP moving, or the dependency that was down: ``galera``,
+    ``rabbitmq``, ``keystone``; the first of equals) — and ``reasons``: each reason in turn, from when and for how
+    long (an outage that began as a VIP move and went on as galera's quorum loss has both)."""
     out: list[dict[str, Any]] = []
     open_: dict[str, dict[str, Any]] = {}
     for event in trace:
         if event.kind == "api.down":
-            open_[event.subject] = {"api": event.subject, "down": round(event.time, 3), "up": None,
-                                    "reason": str(event.data.get("reason", ""))}
+            open_[event.subject] = {"api": event.subject, "down": round(event.time, 3), "up": None, "reason": "",
+                                    "reasons": [{"reason": str(event.data.get("reason", "")), "from": event.time}]}
             out.append(open_[event.subject])
+        elif event.kind == "api.reason" and event.subject in open_:
+            open_[event.subject]["reasons"].append({"reason": str(event.data.get("reason", "")), "from": event.time})
         elif event.kind == "api.up" and event.subject in open_:
             open_.pop(event.subject)["up"] = round(event.time, 3)
     for outage in out:
-        outage["seconds"] = round((outage["up"] if outage["up"] is not None else end) - outage["down"], 3)
+        until = outage["up"] if outage["up"] is not None else end
+        reasons = outage["reasons"]
+        for part, after in zip(reasons, [*reasons[1:], None], strict=True):
+            part["seconds"] = round((after["from"] if after else until) - part["from"], 3)
+            part["from"] = round(part["from"], 3)
+        outage["seconds"] = round(until - outage["down"], 3)
+        outage["reason"] = max(reasons, key=lambda r: r["seconds"])["reason"]  # the first of equals
     return out
 
 

@@ -93,7 +93,8 @@ def test_upgrade_runs_the_default_scenario_end_to_end(tmp_path: Path, capsys: py
     assert first.startswith("0s:") and "pacemaker: quorate" in first and "APIs down: none" in first
     assert "pacemaker: NO QUORUM" in second and "APIs down: keystone" in second
     assert "(pacemaker quorum)" in second  # each group of APIs down with its reason
-    assert "galera: NO QUORUM (3 members, 0 running; stopped everywhere, its bootstrap waits for overcloud-controller-0" in second
+    assert ("galera: NO QUORUM (3 members, 0 running; stopped everywhere, its bootstrap waits for "
+            "overcloud-controller-0") in second
     assert main(["upgrade", "--at", "-5"]) == 1
 
 

@@ -168,6 +168,7 @@ class World(VersionMonitors):
         self.now = 0.0
         self._api_up: dict[str, bool] = {}
         self._api_down_since: dict[str, float] = {}
+        self._api_reason: dict[str, str | None] = {}  # why each API in an open outage is down now
         self.downtime: dict[str, float] = {}
         self.quorum_events: list[tuple[float, str, str]] = []
         self._quorum = self.has_quorum()
@@ -428,9 +429,13 @@ class World(VersionMonitors):
                     self.trace.record(now, "api.up", api)
                 else:
                     self._api_down_since[api] = now
+                    self._api_reason[api] = reason
                     self.trace.record(now, "api.down", api, reason=reason)
-                if api in self._api_up and (project := API_PROJECT[api]) in self._mixed:
+                if (project := API_PROJECT[api]) in self._mixed:
                     self._watch_versions(now, (project,))
+            elif not up and api in self._api_down_since and reason != self._api_reason.get(api):
+                self._api_reason[api] = reason  # still down, for another reason now (the VIP arrived, galera not)
+                self.trace.record(now, "api.reason", api, reason=reason)
 
     def rebase(self) -> None:
         """Take the current state as the starting point (no events): for workflows that start from scratch."""
@@ -447,6 +452,7 @@ class World(VersionMonitors):
         for api in self._api_up:
             self._api_up[api] = states[api][0]
         self._api_down_since.clear()
+        self._api_reason.clear()
 
     def refresh(self, now: float) -> None:
         """Re-derive availability and quorum after a change made directly to the state."""

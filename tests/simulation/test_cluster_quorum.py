@@ -13,7 +13,8 @@ import dataclasses
 import pytest
 
 from fakes.ansible.effects import Effect
-from simulator.core import Trace
+from reports import render_summary
+from simulator.core import Fault, Trace
 from simulator.run import plan_for, run_scenario, target_plan
 from simulator.scenario import load_scenario
 from simulator.workflows.containers import hiera_hash, partition_handling
@@ -131,3 +132,19 @@ def test_the_snapshot_shows_what_galera_quorum_counts() -> None:
         ["db-0", "db-2"], ["db-1", "db-2"], False)
     text = render_snapshot({**world.snapshot(), "t": 3.0})
     assert "galera: NO QUORUM (3 members, 2 running; quorum counts its primary component: db-1, db-2)" in text
+
+
+def test_an_outage_is_named_by_the_reason_that_held_longest() -> None:
+    # found by probing: an outage kept the reason it began with ("VIP moving", 6 s of 1,418), as api.down alone
+    # recorded one; a reason that changes while the API stays down is an api.reason event
+    scenario = dataclasses.replace(load_scenario("update-18"), nodes={"Controller": 2, "Compute": 1},
+                                   faults=(Fault(0.0, "overcloud-controller-0", "node_crash"),))
+    result = run_scenario(scenario)
+    keystone = next(o for o in result.summary()["api_outages"] if o["api"] == "keystone")
+    assert [r["reason"] for r in keystone["reasons"]] == ["VIP moving", "galera quorum"]
+    assert keystone["reason"] == "galera quorum" and keystone["reasons"][0]["seconds"] < 10
+    assert sum(r["seconds"] for r in keystone["reasons"]) == pytest.approx(keystone["seconds"], abs=0.01)
+    changed = [e for e in result.simulation.trace.select("api.reason") if e.subject == "keystone"]
+    assert [(round(e.time, 3), e.data["reason"]) for e in changed] == [
+        (keystone["reasons"][1]["from"], "galera quorum")]
+    assert f"keystone {keystone['seconds']:.0f}s (galera quorum)" in render_summary(result.summary())
