@@ -73,6 +73,19 @@ def _causes(events: Sequence[Any], at: float, host: str | None = None) -> tuple[
                                task=str(e.data.get("task", ""))) for e in ended])[:5]
 
 
+def _faults_at(events: Sequence[Any], at: float) -> list[tuple[str, str]]:
+    """The injected faults (kind, target) that began at ``at``: a crash takes its node down as it begins."""
+    return [(str(e.data.get("fault")), e.subject) for e in events if e.kind == "fault.start" and e.time == at]
+
+
+def _fault_entries(faults: Sequence[tuple[str, str]], at: float) -> tuple[TraceEntry, ...]:
+    return tuple(TraceEntry(what=f"injected fault {kind} on {target} began at t={at:.0f}s") for kind, target in faults)
+
+
+def _fault_fix(faults: Sequence[tuple[str, str]], then: str) -> str:
+    return f"the injected {', '.join(f'{kind} of {target}' for kind, target in faults)} caused it: {then}"
+
+
 def _longest_outage(events: Sequence[Any], api: str) -> float | None:
     """When ``api``'s longest outage began (one still going at the end counts to the last event)."""
     spans: list[tuple[float, float]] = []
@@ -133,10 +146,14 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
             longest = _longest_outage(events, api)
             causes = _causes(events, longest) if longest is not None else ()
             restarted = _restarted_at(events, longest) if longest is not None else []
+            faults = _faults_at(events, longest) if longest is not None else []
             fix = ("upgrade the nodes that serve it in batches that keep one up (--limit), or accept the outage "
                    "with a larger budget")
             if restarted:
                 fix = _restart_fix(restarted) + " with a larger budget"
+            if faults and longest is not None:
+                causes = (*_fault_entries(faults, longest), *causes)[:5]
+                fix = _fault_fix(faults, "a layout that survives it, or a larger budget")
             out.append(Violation(
                 "api-downtime-budget",
                 f"{api} was unavailable for {seconds:.0f} s, over the {downtime_budget_s:.0f} s budget",
@@ -148,11 +165,15 @@ def check_run(trace: Iterable[Any], downtime: dict[str, float], *,
                    "its resource), or plan the outage window")
             if restarted:  # pacemaker_restart_bundle.sh (tripleo_ha_wrapper), or a template's `pcs resource restart`
                 fix = _restart_fix(restarted)
+            causes = _causes(events, event.time)
+            if faults := _faults_at(events, event.time):
+                causes = (*_fault_entries(faults, event.time), *causes)[:5]
+                fix = _fault_fix(faults, "more members, so that the rest keep a majority, or plan the outage window")
             out.append(Violation(
                 "quorum-kept",
                 f"{event.subject} lost quorum at t={event.time:.0f}s"
                 f" (online: {', '.join(event.data.get('online', [])) or 'none'})",
-                fix, _causes(events, event.time), subject=event.subject))
+                fix, causes, subject=event.subject))
     return out
 
 

@@ -148,3 +148,11 @@ def test_an_outage_is_named_by_the_reason_that_held_longest() -> None:
     assert [(round(e.time, 3), e.data["reason"]) for e in changed] == [
         (keystone["reasons"][1]["from"], "galera quorum")]
     assert f"keystone {keystone['seconds']:.0f}s (galera quorum)" in render_summary(result.summary())
+    # the violations name the injected crash as their cause (found by probing: an empty causal trace, and a fix
+    # that said to upgrade in batches)
+    crash = "injected fault node_crash on overcloud-controller-0 began at t=0s"
+    budget = next(v for v in result.violations if v.invariant == "api-downtime-budget" and v.subject == "keystone")
+    lost = next(v for v in result.violations if v.invariant == "quorum-kept" and v.subject == "galera")
+    for violation in (budget, lost):
+        assert violation.trace[0].what == crash
+        assert violation.fix.startswith("the injected node_crash of overcloud-controller-0 caused it: ")
