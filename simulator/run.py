@@ -183,6 +183,8 @@ class ScenarioResult:
 
     _checked: tuple[tuple[Any, ...], list[Violation]] | None = field(default=None, init=False, repr=False,
                                                                      compare=False)
+    # a Session's result before it finished: "running", or "stopped" once closed there (None: the run ended)
+    progress: str | None = field(default=None, init=False, compare=False)
 
     @property
     def violations(self) -> list[Violation]:
@@ -195,24 +197,34 @@ class ScenarioResult:
         return self._checked[1]
 
     def check(self, downtime_budget_s: float = DEFAULT_DOWNTIME_BUDGET_S) -> list[Violation]:
-        """The run invariants over this run's trace and end state, with an API downtime budget."""
+        """The run invariants over this run's trace and end state, with an API downtime budget. Before a
+        Session's run ended: over the trace so far, with the downtime so far, and without the invariants of a run's
+        end state (services restored, replicas' builds and configs current, no orphaned resource)."""
         sim = self.simulation
+        if self.progress is not None:
+            return check_run(sim.trace, self._downtime(), downtime_budget_s=downtime_budget_s,
+                             source_release=self.source.release, target_release=self.target.release)
         return check_run(sim.trace, sim.world.downtime, downtime_budget_s=downtime_budget_s,
                          source_release=self.source.release, target_release=self.target.release,
                          left_stopped=sim.left_stopped(), stale_replicas=sim.stale_replicas(),
                          stale_configs=sim.stale_configs(), orphaned=sim.orphaned_resources())
+
+    def _downtime(self) -> dict[str, float]:
+        """Per-API downtime: at a run's end its total; before, so far (open outages counted to now)."""
+        sim = self.simulation
+        return sim.world.downtime_until(sim.env.now) if self.progress is not None else sim.world.downtime
 
     def summary(self) -> dict[str, Any]:
         sim = self.simulation
         return {
             "scenario": self.scenario.name, "kind": self.scenario.kind, "seed": self.seed,
             "source_release": self.source.release, "target_release": self.target.release,
-            "result": "failed" if self.failed else "succeeded",
+            "result": "failed" if self.failed else self.progress or "succeeded",
             "simulated_seconds": round(sim.env.now, 3),
             "host_tasks": sim.task_count,
             "phases": [{"name": p.name, "start": round(p.start, 3), "duration": round(p.end - p.start, 3)}
                        for p in sim.phases],
-            "api_downtime_seconds": {k: round(v, 3) for k, v in sim.world.downtime.items()},
+            "api_downtime_seconds": {k: round(v, 3) for k, v in self._downtime().items()},
             "api_outages": api_outages(sim.trace, sim.env.now),
             "quorum_events": [{"time": round(t, 3), "cluster": c, "event": e} for t, c, e in sim.world.quorum_events],
             "failures": [{"time": round(f.time, 3), "host": f.host, "phase": f.phase, "step": f.step,
@@ -221,7 +233,7 @@ class ScenarioResult:
             "violations": [v.to_json() for v in self.violations],
             # a fault scheduled after the run ended did nothing: said, not silently dropped
             "faults_after_end": [{"kind": f.kind, "target": f.target, "at": f.at} for f in sim.faults
-                                 if f.at > sim.env.now],
+                                 if f.at > sim.env.now and self.progress is None],
             # a task_failed or heat_resource_failed fault that began but failed nothing: said too
             "faults_never_applied": [{"kind": f.kind, "target": f.target, "at": f.at, **dict(f.params)}
                                      for f in sim.unapplied_faults()],

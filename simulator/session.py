@@ -39,6 +39,7 @@ class Session:
         self.result: ScenarioResult = prepare_scenario(ref, seed=seed, progress=progress)
         self.simulation = self.result.simulation
         self._process = self.simulation.start()
+        self.result.progress = "running"  # its summary and run invariants are of the run so far until it finishes
         self._finished = False
         self._closed = False
 
@@ -55,6 +56,7 @@ class Session:
             generator = getattr(self._process, "_generator", None)  # (simpy keeps the workflow's generator there)
             if generator is not None:
                 generator.close()  # its `finally` blocks run, as when a run ends
+            self.result.progress = "stopped"  # left before its end: it neither succeeded nor failed
         self._closed = True
 
     def _check_open(self) -> None:
@@ -113,6 +115,7 @@ class Session:
         if not self._finished:
             self.world.finish(self.now)
             self._finished = True
+            self.result.progress = None
         return self.result
 
     def snapshot(self) -> dict[str, Any]:

@@ -48,9 +48,9 @@ def test_stepping_gives_the_world_at_any_time_and_the_same_run() -> None:
 
 def test_the_run_invariants_read_mid_run_are_checked_again_when_it_finishes() -> None:
     # found by probing: the violations were computed once, so a summary read at t=6000 stayed the final one
-    whole = run_scenario("update-18", seed=1)
-    session = Session("update-18", seed=1)
-    session.run_until(6000)
+    whole = run_scenario("train-to-wallaby", seed=1)
+    session = Session("train-to-wallaby", seed=1)
+    session.run_until(1000)
     early = [v.invariant for v in session.result.violations]
     result = session.finish()
     assert [v.invariant for v in result.violations] == [v.invariant for v in whole.violations]
@@ -99,3 +99,26 @@ def test_closing_a_deploy_session_mid_provisioning_stops_its_bmc_processes(monke
     with pytest.raises(RuntimeError, match="the session was closed"):
         session.run_until(30)
     session.close()  # again: nothing
+
+
+def test_a_result_read_mid_run_is_of_the_run_so_far() -> None:
+    # found by probing: read mid-run, the summary said "succeeded" with no downtime while every API was down,
+    # listed a later fault as after the run's end, and checked the end-state invariants (bundle-images-current) as
+    # if the run had ended; closed at t=0 it still said "succeeded"
+    late = Fault(10.0**6, "overcloud-novacompute-0", "node_crash")
+    scenario = dataclasses.replace(load_scenario("update-18"), faults=(late,))
+    s = Session(scenario)
+    while all(s.snapshot()["apis"].values()):  # to the first moment an API is down (the first VIP move)
+        s.run_until(s.now + 1)
+    summary = s.result.summary()
+    assert summary["result"] == "running" and summary["faults_after_end"] == []
+    down = [a for a, up in s.snapshot()["apis"].items() if not up]
+    assert down and all(summary["api_downtime_seconds"][a] > 0 for a in down)
+    end_state = {"services-restored", "bundle-images-current", "bundle-config-current", "no-orphaned-resources"}
+    assert not [v for v in s.result.violations if v.invariant in end_state]
+    whole = s.finish()
+    assert whole.summary()["result"] == "succeeded" and whole.summary()["faults_after_end"] == [
+        {"kind": "node_crash", "target": "overcloud-novacompute-0", "at": 10.0**6}]
+    closed = Session("update-18")
+    closed.close()
+    assert closed.result.summary()["result"] == "stopped"
