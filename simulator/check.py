@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         root = resolve_templates(release, templates, progress=_progress)
         tree = TemplateTree.from_path(root, roles_data=args.roles_data)
         # without environments: the HA layout the bug zoo is written for (3 controllers, 2 computes)
-        parameters = None if args.environment else _counts(tree)
+        parameters = None if args.environment else ha_counts(tree)
     _progress(f"evaluating {root}")
     plan = build_plan(root, environment_files=environments, tree=tree, parameters=parameters)
     context = context_for(tree, environments)
@@ -175,7 +175,9 @@ def _simulate(args: argparse.Namespace) -> list[Violation]:
     return failing
 
 
-def _counts(tree: TemplateTree) -> dict[str, int]:
+def ha_counts(tree: TemplateTree) -> dict[str, int]:
+    """The layout ``check`` and the pytest plugin evaluate a tree in when no environment is given: 3 controllers
+    (an HA cluster, as the bug zoo is written for) and 2 computes, where the tree's roles have them."""
     names = {r["name"] for r in tree.roles_data}
     return {k: v for k, v in (("ControllerCount", 3), ("ComputeCount", 2)) if k[:-5] in names}
 

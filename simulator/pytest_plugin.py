@@ -48,6 +48,7 @@ class _Source:
         if self._built is None:
             from fakes.heat import TemplateTree, resolve_templates
 
+            from .check import ha_counts
             from .planning import build_plan
 
             path, release = self.config.getoption("--tht"), self.config.getoption("--tht-release")
@@ -58,7 +59,11 @@ class _Source:
                 root = resolve_templates(release, path)
                 envs = self.config.getoption("--tht-env")
                 tree = TemplateTree.from_path(root, roles_data=self.config.getoption("--tht-roles"))
-                self._built = (build_plan(root, environment_files=envs, tree=tree), context_for(tree, envs))
+                # without environments, the layout `tripleo-sim check` evaluates (an HA one: 3 controllers, 2
+                # computes), so both give one verdict on one tree
+                parameters = None if envs else ha_counts(tree)
+                self._built = (build_plan(root, environment_files=envs, tree=tree, parameters=parameters),
+                               context_for(tree, envs))
             except _BAD_INPUT as exc:
                 self._error = exc
                 raise

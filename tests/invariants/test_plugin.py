@@ -10,6 +10,9 @@ def test_tht_runs_invariants_as_items_and_fixture_gives_the_plan(real, pytester)
         def test_roles(tripleo_plan):
             assert tripleo_plan.release == "18.0.0"
             assert "Controller" in {r.name for r in tripleo_plan.roles}
+            # without --tht-env, the layout `tripleo-sim check` evaluates (found by probing: the tree's own 1+1,
+            # where pacemaker-stop-serial has no cluster to judge, so the plugin passed what check failed)
+            assert {r.name: r.count for r in tripleo_plan.roles if r.count} == {"Controller": 3, "Compute": 2}
     """)
     result = pytester.runpytest("--tht", str(root), "-v")
     result.assert_outcomes(passed=14)
