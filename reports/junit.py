@@ -52,9 +52,14 @@ def junit_xml(summary: Mapping[str, Any], *, suite: str = "tripleo-sim") -> str:
     for api, seconds in sorted(downtime.items()):
         case = ET.SubElement(ts, "testcase", classname=f"{suite}.api_downtime", name=api, time=f"{seconds:.3f}")
         ET.SubElement(case, "system-out").text = f"{api} unavailable for {seconds:.1f} simulated seconds"
+    seen: dict[tuple[str, str], int] = {}
     for violation in summary.get("violations", []):
-        case = ET.SubElement(ts, "testcase", classname=f"{suite}.invariant.{violation['invariant']}",
-                             name=violation.get("subject") or violation["invariant"])
+        classname = f"{suite}.invariant.{violation['invariant']}"
+        name = violation.get("subject") or violation["invariant"]
+        seen[classname, name] = seen.get((classname, name), 0) + 1
+        if seen[classname, name] > 1:  # one test case each (CI servers merge cases of one class and name)
+            name = f"{name} #{seen[classname, name]}"
+        case = ET.SubElement(ts, "testcase", classname=classname, name=name)
         failure = ET.SubElement(case, "failure", type="InvariantViolated", message=violation["message"])
         failure.text = "\n".join([*(t["what"] for t in violation.get("trace", [])), f"fix: {violation['fix']}"])
     all_cases = ts.findall("testcase")

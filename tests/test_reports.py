@@ -41,6 +41,18 @@ def test_junit_has_a_failed_case_per_run_invariant_violation() -> None:
     assert suite.get("tests") == str(len(cases)) and suite.get("failures") == "2"
 
 
+def test_junit_gives_each_violation_its_own_case_name() -> None:
+    # found by probing: galera's two quorum losses were two cases of one class and name, which CI servers merge
+    lost = {"invariant": "quorum-kept", "fix": "f", "subject": "galera", "trace": []}
+    summary = {**SUMMARY, "violations": [{**lost, "message": "galera lost quorum at t=50s"},
+                                         {**lost, "message": "galera lost quorum at t=90s"}]}
+    suite = ET.fromstring(junit_xml(summary)).find("testsuite")
+    assert suite is not None
+    names = [(c.get("classname"), c.get("name")) for c in suite.iter("testcase")]
+    assert len(names) == len(set(names))
+    assert [n for c, n in names if c and c.endswith("quorum-kept")] == ["galera", "galera #2"]
+
+
 EVENTS = [
     {"t": 1.0, "seq": 0, "kind": "task", "subject": "c0",
      "data": {"task": "Stop pacemaker cluster", "phase": "update_tasks", "step": "1", "status": "ok", "start": 0.5}},
