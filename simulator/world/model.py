@@ -20,6 +20,7 @@ integrated as they happen.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -66,6 +67,10 @@ class StaleReplica(NamedTuple):
     started: float  # when the replica last started
     reason: str  # "missing", "retagged" or "not retagged"
 
+
+# galera's evs.suspect_timeout (its default, PT5S): a member silent that long is suspected dead, and the others
+# form a new primary component without it if they are a majority of the last one
+GALERA_SUSPECT_TIMEOUT_S = 5.0
 
 # OVN's databases and northd outside pacemaker (a non-HA ovn_dbs; 18.0.0's raft cluster)
 OVN_DB_CONTAINERS = frozenset({"ovn_dbs", "ovn_cluster_north_db_server", "ovn_cluster_south_db_server",
@@ -189,6 +194,8 @@ class World(VersionMonitors):
         # the others form a new primary component, which needs more than half of it
         self._component: dict[str, frozenset[str]] = {}
         self._was_running: dict[str, frozenset[str]] = {}
+        self._crashed_at: dict[str, float] = {}  # when each node last crashed
+        self._cluster_quorum: dict[str, bool] = {}
         self._reset_components()
         self._cluster_quorum = {name: self.cluster_has_quorum(name) for name in self.cluster_members}
         # nodes currently serving each API, kept up to date per node so that a change costs O(its APIs)
@@ -293,10 +300,20 @@ class World(VersionMonitors):
 
     def _live_component(self, cluster: str, members: Iterable[str], running: frozenset[str]) -> frozenset[str]:
         """The primary component as it stands now: the last one, within ``members``, less the members that left
-        it cleanly since (they stopped on a node that is up, or went down with it for a reboot, not a crash)."""
+        it cleanly since (they stopped on a node that is up, or went down with it for a reboot, not a crash) and,
+        while it is primary, those that crashed longer than galera's suspect timeout ago (the rest evicted them)."""
         left = self._was_running.get(cluster, frozenset()) - running
         clean = {m for m in left if "crash" not in self._down.get(m, ())}
-        return (self._component.get(cluster, frozenset()) & frozenset(members)) - clean
+        component = (self._component.get(cluster, frozenset()) & frozenset(members)) - clean
+        if self._cluster_quorum.get(cluster):
+            component -= {m for m in component - running if not self._suspected(m)}
+        return component
+
+    def _suspected(self, member: str) -> bool:
+        """``member`` crashed within galera's suspect timeout: the others do not yet count it out (two crashes in
+        that window are one loss of two members to them)."""
+        return "crash" in self._down.get(member, ()) and self.now - self._crashed_at.get(member, -math.inf) \
+            < GALERA_SUSPECT_TIMEOUT_S
 
     def _reset_components(self) -> None:
         """Take the members that run now as each cluster's primary component (a run's start, a rebase)."""
@@ -408,7 +425,8 @@ class World(VersionMonitors):
                 self.trace.record(now, "state.cluster", cluster, state="stopped everywhere")
             has, running, component = self._quorum_of(cluster)
             if cluster in GRACEFUL_LEAVE_CLUSTERS:  # a primary component takes in the members that run
-                self._component[cluster] = running if has else component
+                self._component[cluster] = running | {m for m in component - running if self._suspected(m)} \
+                    if has else component
                 self._was_running[cluster] = running
             if has and cluster in self.cold:
                 self.cold.discard(cluster)
@@ -474,6 +492,8 @@ class World(VersionMonitors):
         goes down (a ``node.down`` event with ``reason``) unless something already holds it down."""
         holds = self._down.setdefault(node, [])
         holds.append(cause)
+        if cause == "crash":
+            self._crashed_at[node] = now
         self._set_up(node, False, now, reason)
 
     def release(self, node: str, cause: str, now: float, reason: str) -> None:
