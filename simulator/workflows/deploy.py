@@ -61,6 +61,7 @@ class DeploySimulation(Simulation):
             node.kolla.clear()
             node.hiera = ""
         self.world.pcs_members.clear()
+        self.world.pcs_absent = set(self.world.pcs_resources)  # no cluster yet: no configuration holds a bundle
         self.world.rebase()
         self.answers.deployed_images = {}  # new nodes hold no images, nor any file the model knows of
         self.answers.files.clear()

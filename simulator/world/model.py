@@ -419,7 +419,7 @@ class World(VersionMonitors):
                               online=sorted(m for m in self.pcs_members if self.nodes[m].up))
         for cluster, members in self.cluster_members.items():
             if cluster in COLD_START_CLUSTERS and not self.pcs_maintenance and cluster not in self.cold \
-                    and CLUSTERS[cluster][1] in self.pcs_resources \
+                    and CLUSTERS[cluster][1] in self.pcs_resources and self.has_resource(CLUSTERS[cluster][1]) \
                     and not any(self._member_can_run(cluster, m) for m in self._configured_members(cluster)):
                 self.cold.add(cluster)
                 self.trace.record(now, "state.cluster", cluster, state="stopped everywhere")
