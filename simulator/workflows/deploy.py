@@ -61,7 +61,11 @@ class DeploySimulation(Simulation):
             node.kolla.clear()
             node.hiera = ""
         self.world.pcs_members.clear()
-        self.world.pcs_absent = set(self.world.pcs_resources)  # no cluster yet: no configuration holds a bundle
+        if not is_heat_driven(self.target.release):
+            # no cluster yet: no configuration holds a bundle until its init-bundle container or tripleo_ha_wrapper
+            # creates it (Ocata's puppet, which the model does not interpret, creates its resources: held from the
+            # start as before)
+            self.world.pcs_absent = set(self.world.pcs_resources)
         self.world.rebase()
         self.answers.deployed_images = {}  # new nodes hold no images, nor any file the model knows of
         self.answers.files.clear()

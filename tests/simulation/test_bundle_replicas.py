@@ -195,7 +195,8 @@ def test_haproxy_replicas_that_cannot_start_take_the_vip_and_the_apis_down() -> 
     assert world.api_states()["keystone"] == (False, "haproxy image missing")
     # down from the restart on (up again at 20 s), and the restart's end does not bring it back
     changes = [(e.time, e.kind) for e in world.trace.select("api") if e.subject == "keystone"]
-    assert changes == [(10.0, "api.down"), (20.0, "api.up"), (30.0, "api.down")]
+    assert changes == [(10.0, "api.down"), (20.0, "api.up"), (30.0, "api.down"), (40.0, "api.reason")]
+    assert world.trace.select("api.reason")[0].data["reason"] == "haproxy image missing"  # (from haproxy stopped)
 
 
 def test_the_snapshot_counts_each_bundles_replicas_by_build() -> None:

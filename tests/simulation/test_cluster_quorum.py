@@ -2,9 +2,10 @@
 
 Galera counts the members of its last primary component: a member that stops cleanly leaves the component at once,
 so the rest stay primary however few they are; a member whose node crashed stays counted until the others, more
-than half of the component, form a new one without it, once it has been silent for galera's suspect timeout (5 s). RabbitMQ pauses a member that sees no more than half the
-cluster's members only with ``cluster_partition_handling: pause_minority`` (THT up to Pike); THT from Queens on
-sets ``ignore``, and every member that runs serves. The templates say which (``rabbitmq_config_variables``)."""
+than half of the component, form a new one without it, once it has been silent for galera's suspect timeout (5 s).
+RabbitMQ pauses a member that sees no more than half the cluster's members only with
+``cluster_partition_handling: pause_minority`` (THT up to Pike); THT from Queens on sets ``ignore``, and every
+member that runs serves. The templates say which (``rabbitmq_config_variables``)."""
 
 from __future__ import annotations
 
