@@ -95,6 +95,7 @@ class Session:
             env.step()
         if not self.done and time > self.now:
             env.run(until=time)  # no event left before `time`: just move the clock
+        self._conclude()
         return self.now
 
     def next_phase(self) -> PhaseSpan | None:
@@ -104,6 +105,7 @@ class Session:
         count = len(self.simulation.phases)
         while not self.done and len(self.simulation.phases) == count:
             env.step()
+        self._conclude()
         return self.simulation.phases[-1] if len(self.simulation.phases) > count else None
 
     def finish(self) -> ScenarioResult:
@@ -112,11 +114,15 @@ class Session:
         env = self.simulation.env
         while not self._process.processed:  # as env.run(until=process) in Simulation.run
             env.step()
-        if not self._finished:
+        self._conclude()
+        return self.result
+
+    def _conclude(self) -> None:
+        """Once the run ended (by any step), close its downtime intervals as a run does: its result is final."""
+        if self.done and not self._finished:
             self.world.finish(self.now)
             self._finished = True
             self.result.progress = None
-        return self.result
 
     def snapshot(self) -> dict[str, Any]:
         """The world now, with the time: ``{"t": ..., **world.snapshot()}``."""

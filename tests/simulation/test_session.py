@@ -41,6 +41,7 @@ def test_stepping_gives_the_world_at_any_time_and_the_same_run() -> None:
     with pytest.raises(ValueError, match="only moves forward"):
         s.run_until(-10**400)
     assert s.run_until(10**400) == pytest.approx(whole.simulation.env.now) and s.done
+    assert s.result.summary() == whole.summary()  # ended by a step: final without finish()
     result = s.finish()
     assert s.done and result.trace_hash == whole.trace_hash
     assert result.summary() == whole.summary()
