@@ -367,7 +367,7 @@ class Simulation(HaWrapper, Timeline):
                 self._advance((keys_done + index / max(len(steps), 1)) / len(sequence))
                 # every host of the run runs the step's common tasks (the config_step hieradata, its containers):
                 # from Train on first in the step's play, in Queens after the roles' tasks, in a play of their own
-                common_first = (release_major(self.target.release) or 0) >= 11
+                common_first = _common_tasks_first(self.target.release)
                 if key == "deploy_steps_tasks" and step.isdigit() and step != "0" and common_first \
                         and self._unreachable_hosts(roles, label=key, step=step):
                     return
@@ -553,8 +553,8 @@ class Simulation(HaWrapper, Timeline):
         """The step's first common task (``Write the config_step hieradata``) on each host of the run: a host a
         crash holds down fails it as unreachable. True if one did."""
         now = self.env.now
-        task = ("Write the config_step hieradata for the deploy step {} tasks" if (release_major(
-            self.target.release) or 0) >= 11 else "Write the config_step hieradata").format(step)
+        task = ("Write the config_step hieradata for the deploy step {} tasks" if _common_tasks_first(
+            self.target.release) else "Write the config_step hieradata").format(step)
         down = [(h, f) for _, hosts in roles for h in hosts if (f := self._node_fault(h, now)) is not None]
         for host, fault in down:
             self._unreachable(host, now, fault, label, step, task)
@@ -706,6 +706,12 @@ class Simulation(HaWrapper, Timeline):
             idle = [n for n in names if n.endswith("db_sync") and host != bootstraps[role_name]
                     and _bootstrap_only(kolla[role_name], n, definitions[role_name].get(n))]
             self.world.start_containers(host, names, "target", end, configs[role_name], images[role_name], idle=idle)
+
+
+def _common_tasks_first(release: str) -> bool:
+    """From Train (THT 11) on, a deploy step's play opens with the common ``config_step`` task on every host;
+    Queens runs the common tasks in a play after the roles' tasks."""
+    return (release_major(release) or 0) >= 11
 
 
 def _container_task(release: str, step: str) -> str:
