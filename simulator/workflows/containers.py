@@ -16,6 +16,7 @@ from fakes.heat.api import DEPLOY_IDENTIFIER
 from simulator.plan import Plan, Role, nested_mappings, stable_digest
 from simulator.puppet_config import config_volume_of
 from simulator.world import API_ENDPOINTS, PACEMAKER_BUNDLES, api_units
+from simulator.world.catalogue import CLUSTERS
 
 __all__ = ["config_hashes", "docker_config_files", "expected_running", "ha_wrapper_volumes", "hiera_hash",
            "host_api_units", "kolla_hashes", "partition_handling", "role_bundles", "task_bodies"]
@@ -159,7 +160,7 @@ def partition_handling(plan: Plan) -> str | None:
     default, ``ignore``, where the hieradata sets none; None where the plan has no hieradata (Newton's plan has no
     role data): the world then counts every member, as ``pause_minority`` does."""
     for role in plan.roles:
-        if {"oslo_messaging_rpc", "rabbitmq"} & set(role.services) and role.nodes:
+        if set(CLUSTERS["rabbitmq"][0]) & set(role.services) and role.nodes:
             if not role.config_settings:
                 return None
             variables = role.config_settings.get("rabbitmq_config_variables")
