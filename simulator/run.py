@@ -201,13 +201,11 @@ class ScenarioResult:
         Session's run ended: over the trace so far, with the downtime so far, and without the invariants of a run's
         end state (services restored, replicas' builds and configs current, no orphaned resource)."""
         sim = self.simulation
-        if self.progress is not None:
-            return check_run(sim.trace, self._downtime(), downtime_budget_s=downtime_budget_s,
-                             source_release=self.source.release, target_release=self.target.release)
-        return check_run(sim.trace, sim.world.downtime, downtime_budget_s=downtime_budget_s,
-                         source_release=self.source.release, target_release=self.target.release,
-                         left_stopped=sim.left_stopped(), stale_replicas=sim.stale_replicas(),
-                         stale_configs=sim.stale_configs(), orphaned=sim.orphaned_resources())
+        end_state: dict[str, Any] = {} if self.progress is not None else {
+            "left_stopped": sim.left_stopped(), "stale_replicas": sim.stale_replicas(),
+            "stale_configs": sim.stale_configs(), "orphaned": sim.orphaned_resources()}
+        return check_run(sim.trace, self._downtime(), downtime_budget_s=downtime_budget_s,
+                         source_release=self.source.release, target_release=self.target.release, **end_state)
 
     def _downtime(self) -> dict[str, float]:
         """Per-API downtime: at a run's end its total; before, so far (open outages counted to now)."""
